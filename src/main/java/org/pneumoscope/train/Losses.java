@@ -1,0 +1,91 @@
+package org.pneumoscope.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import org.pneumoscope.data.Label;
+
+import java.util.List;
+import java.util.Random;
+
+/** Loss pieces, kept small and in one place so tests can check them against hand computation. */
+public final class Losses {
+    private Losses() {}
+
+    /** One-hot targets with label smoothing ε: (1-ε) on the true class plus ε/K everywhere. */
+    public static float[] targets(int[] labels, double smoothing) {
+        int k = Label.COUNT;
+        float[] t = new float[labels.length * k];
+        float off = (float) (smoothing / k), on = (float) (1 - smoothing) + off;
+        for (int i = 0; i < labels.length; i++)
+            for (int c = 0; c < k; c++) t[i * k + c] = c == labels[i] ? on : off;
+        return t;
+    }
+
+    /** Mean over the batch of w_i · (−Σ_c t_ic log softmax(z_i)_c): Keras' class_weight semantics. */
+    public static NDArray softCrossEntropy(NDArray logits, NDArray targets, NDArray sampleWeights) {
+        return logits.logSoftmax(1).mul(targets).sum(new int[] {1}).neg().mul(sampleWeights).mean();
+    }
+
+    /** Σ w² over the given weights (Keras' L2 regulariser before its factor). Results live in {@code sub}. */
+    public static NDArray l2(List<Parameter> params, NDManager sub) {
+        NDArray total = null;
+        for (Parameter p : params) {
+            NDArray s = p.getArray().square().sum();
+            s.attach(sub);
+            total = total == null ? s : total.add(s);
+        }
+        return total;
+    }
+
+    public static int correct(NDArray logits, int[] labels) {
+        long[] pred = logits.argMax(1).toLongArray();
+        int ok = 0;
+        for (int i = 0; i < labels.length; i++) if (pred[i] == labels[i]) ok++;
+        return ok;
+    }
+
+    public record Mixed(float[] data, float[] targets, int[] dominant) {}
+
+    /** mixup (Zhang et al. 2018): convex mix of pairs with λ ~ Beta(α, α), λ ≥ 0.5 so the first image dominates. */
+    public static Mixed mixup(float[] data, float[] targets, int n, double alpha, Random rng) {
+        double lam = beta(alpha, rng);
+        lam = Math.max(lam, 1 - lam);
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = n - 1; i > 0; i--) { int j = rng.nextInt(i + 1); int t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+        int per = data.length / n, k = Label.COUNT;
+        float[] x = new float[data.length], t = new float[targets.length];
+        int[] dom = new int[n];
+        float a = (float) lam, b = (float) (1 - lam);
+        for (int i = 0; i < n; i++) {
+            int j = perm[i];
+            for (int p = 0; p < per; p++) x[i * per + p] = a * data[i * per + p] + b * data[j * per + p];
+            int best = 0;
+            for (int c = 0; c < k; c++) {
+                t[i * k + c] = a * targets[i * k + c] + b * targets[j * k + c];
+                if (t[i * k + c] > t[i * k + best]) best = c;
+            }
+            dom[i] = best;
+        }
+        return new Mixed(x, t, dom);
+    }
+
+    static double beta(double a, Random rng) {
+        double x = gamma(a, rng), y = gamma(a, rng);
+        return x / (x + y);
+    }
+
+    /** Marsaglia–Tsang gamma sampler (with the a < 1 boost). */
+    static double gamma(double a, Random rng) {
+        if (a < 1) return gamma(a + 1, rng) * Math.pow(rng.nextDouble(), 1 / a);
+        double d = a - 1.0 / 3, c = 1 / Math.sqrt(9 * d);
+        while (true) {
+            double x = rng.nextGaussian(), v = 1 + c * x;
+            if (v <= 0) continue;
+            v = v * v * v;
+            double u = rng.nextDouble();
+            if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package org.pneumoscope.train;
+
+/**
+ * Learning rate per step. {@code plateau} reproduces Keras' ReduceLROnPlateau on val accuracy
+ * (the seed's choice); {@code cosine} decays to 1 % of the base over the planned steps, after a
+ * linear warm-up, which suits short fixed budgets better than waiting for a plateau.
+ */
+public final class LrSchedule {
+    private final TrainConfig cfg;
+    private final long totalSteps;
+    private final long warmupSteps;
+    // plateau state (kept in checkpoints)
+    double plateauLr;
+    double plateauBest = Double.NEGATIVE_INFINITY;
+    int plateauWait;
+
+    public LrSchedule(TrainConfig cfg, int stepsPerEpoch) {
+        this.cfg = cfg;
+        this.totalSteps = (long) cfg.epochs() * stepsPerEpoch;
+        this.warmupSteps = Math.round(cfg.warmupEpochs() * stepsPerEpoch);
+        this.plateauLr = cfg.lr();
+    }
+
+    public double lr(long step) {
+        double base = cfg.schedule().equals("plateau") ? plateauLr : cfg.lr();
+        if (warmupSteps > 0 && step < warmupSteps) return base * (step + 1) / (double) warmupSteps;
+        if (cfg.schedule().equals("cosine")) {
+            double t = Math.min(1.0, (step - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps));
+            double floor = 0.01 * base;
+            return floor + (base - floor) * 0.5 * (1 + Math.cos(Math.PI * t));
+        }
+        return base;
+    }
+
+    /** Called after each epoch with the validation accuracy; returns true when the rate was cut. */
+    public boolean epochEnd(double valAcc) {
+        if (!cfg.schedule().equals("plateau")) return false;
+        if (valAcc > plateauBest + cfg.plateauMinDelta()) {
+            plateauBest = valAcc;
+            plateauWait = 0;
+            return false;
+        }
+        if (++plateauWait >= cfg.plateauPatience()) {
+            plateauLr = Math.max(plateauLr * cfg.plateauFactor(), 1e-7);
+            plateauWait = 0;
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,63 @@
+package org.pneumoscope.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The files of one training run. Everything a later command (evaluate, explain, serve) needs is here. */
+public record RunFolder(Path dir) {
+    public Path config() { return dir.resolve("config.yaml"); }
+    public Path split() { return dir.resolve("split.csv"); }
+    public Path metricsCsv() { return dir.resolve("metrics.csv"); }
+    public Path metricsJson() { return dir.resolve("metrics.json"); }
+    public Path log() { return dir.resolve("train.log"); }
+    public Path lastCheckpoint() { return dir.resolve("checkpoints").resolve("last.ckpt"); }
+    public Path bestParams() { return dir.resolve("checkpoints").resolve("best.params"); }
+    public Path modelParams() { return dir.resolve("model.params"); }
+    public Path modelJson() { return dir.resolve("model.json"); }
+    public Path testDir() { return dir.resolve("test"); }
+
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** A finished run has its final model and card; a run without them can be resumed. */
+    public boolean complete() { return Files.isRegularFile(modelParams()) && Files.isRegularFile(modelJson()); }
+
+    public void writeHistory(List<Trainer.EpochStats> history) throws IOException {
+        StringBuilder csv = new StringBuilder("epoch,train_loss,train_acc,val_loss,val_acc");
+        for (String c : Label.ids()) csv.append(",val_recall_").append(c);
+        csv.append(",lr,img_per_s,elapsed_s\n");
+        List<Map<String, Object>> json = new ArrayList<>();
+        for (Trainer.EpochStats e : history) {
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f", e.epoch(), e.trainLoss(), e.trainAcc(), e.valLoss(), e.valAcc()));
+            for (double r : e.valRecall()) csv.append(String.format(Locale.ROOT, ",%.6f", r));
+            csv.append(String.format(Locale.ROOT, ",%.6g,%.2f,%.1f%n", e.lr(), e.imgPerSec(), e.seconds()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", e.epoch());
+            m.put("train_loss", finite(e.trainLoss()));
+            m.put("train_acc", finite(e.trainAcc()));
+            m.put("val_loss", finite(e.valLoss()));
+            m.put("val_acc", finite(e.valAcc()));
+            Map<String, Object> rec = new LinkedHashMap<>();
+            for (int i = 0; i < e.valRecall().length; i++) rec.put(Label.of(i).id(), finite(e.valRecall()[i]));
+            m.put("val_recall", rec);
+            m.put("lr", e.lr());
+            m.put("img_per_s", e.imgPerSec());
+            m.put("elapsed_s", e.seconds());
+            json.add(m);
+        }
+        AtomicFiles.writeString(metricsCsv(), csv.toString());
+        AtomicFiles.writeString(metricsJson(), JSON.writeValueAsString(Map.of("epochs", json)));
+    }
+
+    static Double finite(double d) { return Double.isFinite(d) ? d : null; }
+}

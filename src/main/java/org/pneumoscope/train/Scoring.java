@@ -1,0 +1,102 @@
+package org.pneumoscope.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Inference over many images in batches (no augmentation; optional horizontal-flip TTA). */
+public final class Scoring {
+    private Scoring() {}
+
+    public record Scores(float[][] logits, int[] labels, double loss, double accuracy, double[] recall) {}
+
+    /** Logits of normalised NCHW batches; with {@code tta} the logits of the image and its mirror are averaged. */
+    public static float[][] logits(Block block, ParameterStore ps, NDManager root, float[] data, int n, int channels, int size, boolean tta) {
+        float[][] out = new float[n][];
+        try (NDManager sub = root.newSubManager()) {
+            NDArray x = sub.create(data, new Shape(n, channels, size, size));
+            NDArray z = block.forward(ps, new NDList(x), false).singletonOrThrow();
+            if (tta) {
+                NDArray zf = block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow();
+                z = z.add(zf).div(2f);
+            }
+            float[] flat = z.toFloatArray();
+            int k = Label.COUNT;
+            for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, i * k + k);
+        }
+        return out;
+    }
+
+    public static Scores score(Block block, ParameterStore ps, NDManager root, List<Sample> samples, ImageSource images,
+                               TrainConfig cfg, boolean tta) throws IOException {
+        int n = samples.size();
+        float[][] logits = new float[n][];
+        int[] labels = new int[n];
+        if (n == 0) return new Scores(logits, labels, Double.NaN, Double.NaN, new double[] {Double.NaN, Double.NaN, Double.NaN});
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "scoring"); t.setDaemon(true); return t; });
+        int batch = Math.max(cfg.batch(), 32);
+        try (BatchLoader loader = new BatchLoader(samples, order, images, null, cfg.size(), cfg.channels(), batch, cfg.seed(), 0, pool, 2)) {
+            int at = 0;
+            while (loader.hasNext()) {
+                BatchLoader.Batch b = loader.next();
+                float[][] z = logits(block, ps, root, b.data(), b.n(), cfg.channels(), cfg.size(), tta);
+                for (int i = 0; i < b.n(); i++) { logits[at + i] = z[i]; labels[at + i] = b.labels()[i]; }
+                at += b.n();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return summarise(logits, labels);
+    }
+
+    /** Cross-entropy, accuracy and per-class recall (NaN for a class with no images). */
+    public static Scores summarise(float[][] logits, int[] labels) {
+        int n = labels.length, k = Label.COUNT;
+        double loss = 0;
+        int ok = 0;
+        int[] support = new int[k], hit = new int[k];
+        for (int i = 0; i < n; i++) {
+            float[] z = logits[i];
+            double max = Double.NEGATIVE_INFINITY;
+            int arg = 0;
+            for (int c = 0; c < k; c++) if (z[c] > max) { max = z[c]; arg = c; }
+            double se = 0;
+            for (int c = 0; c < k; c++) se += Math.exp(z[c] - max);
+            loss += -(z[labels[i]] - max - Math.log(se));
+            support[labels[i]]++;
+            if (arg == labels[i]) { ok++; hit[arg]++; }
+        }
+        double[] rec = new double[k];
+        for (int c = 0; c < k; c++) rec[c] = support[c] == 0 ? Double.NaN : hit[c] / (double) support[c];
+        return new Scores(logits, labels, loss / n, ok / (double) n, rec);
+    }
+
+    public static float[][] softmax(float[][] logits, double temperature) {
+        float[][] p = new float[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            float[] z = logits[i];
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : z) max = Math.max(max, v / temperature);
+            double s = 0;
+            double[] e = new double[z.length];
+            for (int c = 0; c < z.length; c++) { e[c] = Math.exp(z[c] / temperature - max); s += e[c]; }
+            p[i] = new float[z.length];
+            for (int c = 0; c < z.length; c++) p[i][c] = (float) (e[c] / s);
+        }
+        return p;
+    }
+}

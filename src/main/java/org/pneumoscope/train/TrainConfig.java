@@ -1,0 +1,253 @@
+package org.pneumoscope.train;
+
+import org.pneumoscope.cli.UserException;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything a training run depends on. Loaded as: built-in defaults (the seed study's settings)
+ * &lt;- a YAML preset &lt;- command-line overrides; written back resolved into the run folder so a run
+ * can be resumed or repeated exactly. YAML keys are the snake_case form of the component names.
+ */
+public record TrainConfig(
+        String model,            // resnet18 | resnet34 | resnet50
+        int size,                // input side in pixels (square)
+        int channels,            // 1 = grey straight in; 3 = grey copied to RGB (for ImageNet-style backbones)
+        String head,             // linear | seed
+        double width,            // backbone channel multiplier (1.0 = torchvision widths)
+        int batch,
+        int epochs,
+        double lr,
+        String optimizer,        // adam | adamw
+        double weightDecay,
+        String schedule,         // plateau | cosine | constant
+        double warmupEpochs,
+        int plateauPatience,     // seed: ReduceLROnPlateau(val_accuracy, patience 5, factor 0.5, min_delta 0.01)
+        double plateauFactor,
+        double plateauMinDelta,
+        int earlyStopPatience,   // 0 = off; epochs without val-loss improvement before stopping
+        String select,           // val_loss | val_acc : which epoch's weights become the model
+        long seed,
+        String freezeThrough,    // none | stem | layer1 | layer2 | layer3 | layer3.2 | ...
+        String weights,          // null | FILE (.pt TorchScript backbone or our .params) | imagenet
+        String augment,          // none | light | seed | strong
+        String balance,          // none | oversample | weights
+        double labelSmoothing,
+        double mixup,            // mixup alpha; 0 = off
+        double ema,              // EMA decay of weights; 0 = off
+        double l2,               // L2 on the head's dense weights (seed: 1e-3)
+        String resize,           // squash | letterbox
+        String split,            // train:val:test ratios when the data has no split column
+        int loaderThreads,       // 0 = auto
+        double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
+        boolean tta              // horizontal-flip test-time augmentation at evaluation
+) {
+
+    /** The seed study's recipe (ResNet-50@224, Adam 1e-4, batch 32, 50 epochs, plateau on val acc). */
+    public static final Map<String, Object> DEFAULTS = defaults();
+
+    private static Map<String, Object> defaults() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", "resnet50");
+        m.put("size", 224);
+        m.put("channels", 1);
+        m.put("head", "seed");
+        m.put("width", 1.0);
+        m.put("batch", 32);
+        m.put("epochs", 50);
+        m.put("lr", 1e-4);
+        m.put("optimizer", "adam");
+        m.put("weight_decay", 0.0);
+        m.put("schedule", "plateau");
+        m.put("warmup_epochs", 0.0);
+        m.put("plateau_patience", 5);
+        m.put("plateau_factor", 0.5);
+        m.put("plateau_min_delta", 0.01);
+        m.put("early_stop_patience", 0);
+        m.put("select", "val_loss");
+        m.put("seed", 42L);
+        m.put("freeze_through", "none");
+        m.put("weights", null);
+        m.put("augment", "seed");
+        m.put("balance", "oversample");
+        m.put("label_smoothing", 0.0);
+        m.put("mixup", 0.0);
+        m.put("ema", 0.0);
+        m.put("l2", 1e-3);
+        m.put("resize", "squash");
+        m.put("split", "8:1:1");
+        m.put("loader_threads", 0);
+        m.put("max_minutes", 0.0);
+        m.put("tta", false);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    public TrainConfig {
+        check(List.of("resnet18", "resnet34", "resnet50").contains(model), "model must be resnet18, resnet34 or resnet50, not " + model);
+        check(size >= 32 && size <= 1024, "size must be 32..1024, not " + size);
+        check(channels == 1 || channels == 3, "channels must be 1 or 3");
+        check(List.of("linear", "seed").contains(head), "head must be linear or seed, not " + head);
+        check(width > 0 && width <= 4, "width must be in (0, 4]");
+        check(batch >= 1, "batch must be >= 1");
+        check(epochs >= 1, "epochs must be >= 1");
+        check(lr > 0 && lr < 10, "lr must be in (0, 10)");
+        check(List.of("adam", "adamw").contains(optimizer), "optimizer must be adam or adamw");
+        check(List.of("plateau", "cosine", "constant").contains(schedule), "schedule must be plateau, cosine or constant");
+        check(List.of("val_loss", "val_acc").contains(select), "select must be val_loss or val_acc");
+        check(List.of("none", "oversample", "weights").contains(balance), "balance must be none, oversample or weights");
+        check(List.of("squash", "letterbox").contains(resize), "resize must be squash or letterbox");
+        check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");
+        check(ema >= 0 && ema < 1, "ema must be in [0, 1)");
+        splitRatios(split);
+    }
+
+    private static void check(boolean ok, String msg) {
+        if (!ok) throw new UserException("config: " + msg, 2);
+    }
+
+    /** "8:1:1" → {0.8, 0.1, 0.1}. */
+    public static double[] splitRatios(String s) {
+        String[] p = s.split(":");
+        if (p.length != 3) throw new UserException("config: split must look like 8:1:1, not " + s, 2);
+        double[] r = new double[3];
+        double sum = 0;
+        try {
+            for (int i = 0; i < 3; i++) { r[i] = Double.parseDouble(p[i]); sum += r[i]; }
+        } catch (NumberFormatException e) {
+            throw new UserException("config: split must look like 8:1:1, not " + s, 2);
+        }
+        if (sum <= 0 || r[0] <= 0 || r[1] < 0 || r[2] < 0) throw new UserException("config: bad split ratios " + s, 2);
+        for (int i = 0; i < 3; i++) r[i] /= sum;
+        return r;
+    }
+
+    // ---- map / YAML conversion --------------------------------------------------------------
+
+    public static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** Builds a config from defaults overlaid with {@code overrides} (snake_case keys); unknown keys are refused. */
+    public static TrainConfig fromMap(Map<String, ?> overrides) {
+        Map<String, Object> m = new LinkedHashMap<>(DEFAULTS);
+        for (Map.Entry<String, ?> e : overrides.entrySet()) {
+            String k = e.getKey().replace('-', '_');
+            if (!m.containsKey(k))
+                throw new UserException("config: unknown key '" + e.getKey() + "' (known: " + String.join(", ", DEFAULTS.keySet()) + ")", 2);
+            m.put(k, e.getValue());
+        }
+        RecordComponent[] rc = TrainConfig.class.getRecordComponents();
+        Object[] args = new Object[rc.length];
+        Class<?>[] types = new Class<?>[rc.length];
+        for (int i = 0; i < rc.length; i++) {
+            types[i] = rc[i].getType();
+            String key = snake(rc[i].getName());
+            args[i] = convert(key, m.get(key), types[i]);
+        }
+        try {
+            return TrainConfig.class.getDeclaredConstructor(types).newInstance(args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException) throw (RuntimeException) e.getCause();
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object convert(String key, Object v, Class<?> type) {
+        try {
+            if (type == String.class) {
+                if (v == null) return null;
+                String s = String.valueOf(v).trim();
+                return s.isEmpty() || s.equals("null") ? null : s;
+            }
+            if (v == null) throw new UserException("config: " + key + " needs a value", 2);
+            String s = String.valueOf(v).trim();
+            if (type == int.class) return (int) Math.round(Double.parseDouble(s));
+            if (type == long.class) return Long.parseLong(s);
+            if (type == double.class) return Double.parseDouble(s);
+            if (type == boolean.class) {
+                if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("yes") || s.equals("1")) return true;
+                if (s.equalsIgnoreCase("false") || s.equalsIgnoreCase("no") || s.equals("0")) return false;
+                throw new NumberFormatException(s);
+            }
+        } catch (NumberFormatException e) {
+            throw new UserException("config: " + key + " has a bad value '" + v + "'", 2);
+        }
+        throw new IllegalStateException("unsupported type " + type);
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
+            try {
+                m.put(snake(c.getName()), c.getAccessor().invoke(this));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return m;
+    }
+
+    public TrainConfig with(Map<String, ?> overrides) {
+        Map<String, Object> m = toMap();
+        m.putAll(normalise(overrides));
+        return fromMap(m);
+    }
+
+    public TrainConfig with(String key, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(key, value);
+        return with(m);
+    }
+
+    private static Map<String, Object> normalise(Map<String, ?> in) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        in.forEach((k, v) -> m.put(k.replace('-', '_'), v));
+        return m;
+    }
+
+    public String toYaml() {
+        DumperOptions o = new DumperOptions();
+        o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        return new Yaml(o).dump(toMap());
+    }
+
+    /** Reads a YAML file of overrides (a preset, or a run's resolved config). */
+    public static Map<String, Object> readYaml(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return readYaml(in, file.toString());
+        } catch (IOException e) {
+            throw new UserException("config: cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    static Map<String, Object> readYaml(InputStream in, String name) {
+        Object o;
+        try {
+            o = new Yaml().load(in);
+        } catch (RuntimeException e) {
+            throw new UserException("config: " + name + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), 2);
+        }
+        if (o == null) return new LinkedHashMap<>();
+        if (!(o instanceof Map)) throw new UserException("config: " + name + " must be a YAML mapping of key: value", 2);
+        @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) o;
+        Map<String, Object> r = new LinkedHashMap<>();
+        m.forEach((k, v) -> { if (!k.equals("description")) r.put(String.valueOf(k), v); });
+        return r;
+    }
+
+    /** Names of all keys, for help texts. */
+    public static List<String> keys() { return new ArrayList<>(DEFAULTS.keySet()); }
+}

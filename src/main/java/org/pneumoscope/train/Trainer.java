@@ -1,0 +1,274 @@
+package org.pneumoscope.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import org.pneumoscope.augment.Transform;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.util.Progress;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * The training loop: one sub-NDManager per batch (native memory stays flat), our own Adam state
+ * (so resume is exact), a checkpoint after every epoch written atomically, best weights by the
+ * configured validation criterion.
+ */
+public final class Trainer {
+    private Trainer() {}
+
+    /** What to train on and where. {@code augment} may be null (no augmentation). */
+    public record Request(TrainConfig config, RunFolder run, List<Sample> train, List<Sample> val,
+                         ImageSource images, Transform augment, boolean resume, PrintStream log) {}
+
+    public record Result(List<EpochStats> history, int bestEpoch, double seconds, boolean stoppedEarly,
+                         String stopReason) {}
+
+    public static Result train(Request req) throws IOException {
+        DjlSetup.configure();
+        TrainConfig cfg = req.config();
+        RunFolder run = req.run();
+        PrintStream log = req.log() == null ? System.err : req.log();
+        List<Sample> train = req.train();
+        if (train.isEmpty()) throw new org.pneumoscope.cli.UserException("no training images");
+        int C = cfg.channels(), S = cfg.size();
+        int[] classCounts = counts(train);
+        float[] classWeights = classWeights(cfg, classCounts);
+
+        Engine.getInstance().setRandomSeed((int) cfg.seed());
+        try (NDManager root = NDManager.newBaseManager()) {
+            XrayNet net = Models.build(cfg, root);
+            Block block = net.block();
+            PairList<String, Parameter> params = block.getParameters();
+            List<Parameter> l2 = cfg.l2() > 0 ? net.l2Parameters() : List.of();
+            ParameterStore ps = new ParameterStore(root, false);
+            int stepsPerEpoch = (epochLength(cfg, classCounts) + cfg.batch() - 1) / cfg.batch();
+            LrSchedule schedule = new LrSchedule(cfg, stepsPerEpoch);
+            List<EpochStats> history = new ArrayList<>();
+            int startEpoch = 0;
+            double best = Double.NaN;
+            int bestEpoch = -1, sinceBest = 0;
+            double prevSeconds = 0;
+
+            try (AdamOptimizer opt = new AdamOptimizer(root, cfg.optimizer().equals("adamw"), cfg.weightDecay());
+                 Ema ema = cfg.ema() > 0 ? new Ema(root, params, cfg.ema()) : null) {
+                if (req.resume() && Files.exists(run.lastCheckpoint())) {
+                    Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), root, block, opt, ema, schedule);
+                    startEpoch = st.epochsDone();
+                    history.addAll(st.history());
+                    best = st.best();
+                    bestEpoch = st.bestEpoch();
+                    sinceBest = st.sinceBest();
+                    prevSeconds = st.seconds();
+                    log.printf(Locale.ROOT, "resuming %s after epoch %d%n", run.dir(), startEpoch);
+                }
+                log.printf(Locale.ROOT, "model %s@%d width %.2f head %s: %,d parameters, %,d trainable; %d train / %d val images%n",
+                        cfg.model(), S, cfg.width(), cfg.head(), net.parameterCount(), net.trainableParameterCount(),
+                        train.size(), req.val().size());
+
+                int threads = cfg.loaderThreads() > 0 ? cfg.loaderThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
+                ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "loader");
+                    t.setDaemon(true);
+                    return t;
+                });
+                long t0 = System.nanoTime();
+                String stopReason = null;
+                try {
+                    for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
+                        // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
+                        Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
+                        long e0 = System.nanoTime();
+                        int[] order = epochOrder(cfg, train, classCounts, epoch);
+                        double lossSum = 0;
+                        int seen = 0, correct = 0;
+                        double lr = schedule.lr(opt.step());
+                        Progress bar = new Progress(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, cfg.epochs()), order.length);
+                        try (BatchLoader loader = new BatchLoader(train, order, req.images(), req.augment(), S, C,
+                                cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
+                            Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
+                            while (loader.hasNext()) {
+                                BatchLoader.Batch b = loader.next();
+                                if (b.n() < 2 && seen > 0) continue; // a batch of one breaks batch norm
+                                lr = schedule.lr(opt.step());
+                                float[] target = Losses.targets(b.labels(), cfg.labelSmoothing());
+                                float[] data = b.data();
+                                int[] hard = b.labels();
+                                if (cfg.mixup() > 0) {
+                                    Losses.Mixed m = Losses.mixup(data, target, b.n(), cfg.mixup(), mixRng);
+                                    data = m.data();
+                                    target = m.targets();
+                                    hard = m.dominant();
+                                }
+                                try (NDManager sub = root.newSubManager()) {
+                                    NDArray x = sub.create(data, new Shape(b.n(), C, S, S));
+                                    NDArray t = sub.create(target, new Shape(b.n(), Label.COUNT));
+                                    NDArray w = sub.create(sampleWeights(hard, classWeights));
+                                    float lossValue;
+                                    int ok;
+                                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                        NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
+                                        NDArray loss = Losses.softCrossEntropy(logits, t, w);
+                                        lossValue = loss.getFloat();
+                                        if (!l2.isEmpty()) loss = loss.add(Losses.l2(l2, sub).mul(cfg.l2()));
+                                        gc.backward(loss);
+                                        ok = Losses.correct(logits, hard);
+                                    }
+                                    if (!Float.isFinite(lossValue))
+                                        throw new IllegalStateException("training diverged (loss " + lossValue + ") at epoch " + (epoch + 1)
+                                                + "; try a lower --lr");
+                                    opt.update(params, lr);
+                                    if (ema != null) ema.update(params);
+                                    lossSum += lossValue * b.n();
+                                    correct += ok;
+                                }
+                                seen += b.n();
+                                bar.update(seen, seen, String.format(Locale.ROOT, "loss %.4f acc %.3f lr %.2g",
+                                        lossSum / seen, correct / (double) seen, lr));
+                            }
+                        }
+                        double trainSecs = (System.nanoTime() - e0) / 1e9;
+                        Scoring.Scores val;
+                        if (ema != null) {
+                            ema.swap(params);
+                            try { val = Scoring.score(block, ps, root, req.val(), req.images(), cfg, false); }
+                            finally { ema.swap(params); }
+                        } else {
+                            val = Scoring.score(block, ps, root, req.val(), req.images(), cfg, false);
+                        }
+                        boolean cut = schedule.epochEnd(val.accuracy());
+                        double elapsed = prevSeconds + (System.nanoTime() - t0) / 1e9;
+                        EpochStats es = new EpochStats(epoch + 1, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
+                                val.loss(), val.accuracy(), val.recall(), lr, seen / trainSecs, elapsed);
+                        history.add(es);
+                        double crit = cfg.select().equals("val_acc") ? -val.accuracy() : val.loss();
+                        if (req.val().isEmpty()) crit = es.trainLoss();
+                        boolean improved = Double.isNaN(best) || crit < best - 1e-6;
+                        if (improved) {
+                            best = crit;
+                            bestEpoch = epoch + 1;
+                            sinceBest = 0;
+                            if (ema != null) ema.swap(params);
+                            try { net.save(run.bestParams()); }
+                            finally { if (ema != null) ema.swap(params); }
+                        } else {
+                            sinceBest++;
+                        }
+                        log.printf(Locale.ROOT, "epoch %d/%d train loss %.4f acc %.4f | val loss %.4f acc %.4f recall %s | lr %.3g | %.1f img/s | %s%s%s%n",
+                                epoch + 1, cfg.epochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
+                                fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
+                                improved ? " *best" : "", cut ? " (lr cut)" : "");
+                        run.writeHistory(history);
+                        Checkpoint.save(run.lastCheckpoint(), block, opt, ema, schedule,
+                                new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
+                        if (cfg.earlyStopPatience() > 0 && sinceBest >= cfg.earlyStopPatience()) {
+                            stopReason = "early stopping: no val improvement for " + sinceBest + " epochs";
+                            break;
+                        }
+                        if (cfg.maxMinutes() > 0 && epoch + 1 < cfg.epochs()) {
+                            double perEpoch = (elapsed - prevSeconds) / (epoch + 1 - startEpoch);
+                            if (elapsed + perEpoch > cfg.maxMinutes() * 60) {
+                                stopReason = String.format(Locale.ROOT, "time budget: another epoch would pass max_minutes %.0f", cfg.maxMinutes());
+                                break;
+                            }
+                        }
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+                if (stopReason != null) log.println(stopReason);
+                double seconds = history.isEmpty() ? 0 : history.get(history.size() - 1).seconds();
+                return new Result(history, bestEpoch, seconds, stopReason != null, stopReason);
+            }
+        }
+    }
+
+    static String fmt(double[] r) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < r.length; i++) sb.append(i > 0 ? " " : "").append(Double.isNaN(r[i]) ? "-" : String.format(Locale.ROOT, "%.2f", r[i]));
+        return sb.append(']').toString();
+    }
+
+    static int[] counts(List<Sample> s) {
+        int[] c = new int[Label.COUNT];
+        for (Sample x : s) c[x.label().index()]++;
+        return c;
+    }
+
+    /** Keras-style "balanced" weights n/(k·n_c) when balance=weights, else 1. */
+    static float[] classWeights(TrainConfig cfg, int[] counts) {
+        float[] w = {1, 1, 1};
+        if (!cfg.balance().equals("weights")) return w;
+        int n = 0, k = 0;
+        for (int c : counts) { n += c; if (c > 0) k++; }
+        for (int i = 0; i < w.length; i++) w[i] = counts[i] > 0 ? (float) n / (k * counts[i]) : 0f;
+        return w;
+    }
+
+    static float[] sampleWeights(int[] labels, float[] classWeights) {
+        float[] w = new float[labels.length];
+        for (int i = 0; i < w.length; i++) w[i] = classWeights[labels[i]];
+        return w;
+    }
+
+    static int epochLength(TrainConfig cfg, int[] counts) {
+        if (!cfg.balance().equals("oversample")) return counts[0] + counts[1] + counts[2];
+        int max = 0, k = 0;
+        for (int c : counts) { max = Math.max(max, c); if (c > 0) k++; }
+        return max * k;
+    }
+
+    /**
+     * The epoch's visiting order: a seeded shuffle; with oversampling, each class is topped up to the
+     * largest by drawing more of its own images (every image at least once), as the seed study did.
+     */
+    static int[] epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
+        Random rng = new Random(BatchLoader.mix(cfg.seed(), epoch, -3));
+        List<Integer> idx = new ArrayList<>();
+        if (cfg.balance().equals("oversample")) {
+            int max = 0;
+            for (int c : counts) max = Math.max(max, c);
+            List<List<Integer>> byClass = new ArrayList<>();
+            for (int c = 0; c < Label.COUNT; c++) byClass.add(new ArrayList<>());
+            for (int i = 0; i < train.size(); i++) byClass.get(train.get(i).label().index()).add(i);
+            for (List<Integer> cls : byClass) {
+                if (cls.isEmpty()) continue;
+                idx.addAll(cls);
+                for (int extra = cls.size(); extra < max; extra++) idx.add(cls.get(rng.nextInt(cls.size())));
+            }
+        } else {
+            for (int i = 0; i < train.size(); i++) idx.add(i);
+        }
+        java.util.Collections.shuffle(idx, rng);
+        return idx.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Per-epoch figures, as written to metrics.csv / metrics.json. */
+    public record EpochStats(int epoch, double trainLoss, double trainAcc, double valLoss, double valAcc,
+                             double[] valRecall, double lr, double imgPerSec, double seconds) {}
+
+    static void forEachTrainable(PairList<String, Parameter> params, Consumer<Pair<String, Parameter>> f) {
+        for (Pair<String, Parameter> p : params) if (p.getValue().requiresGradient()) f.accept(p);
+    }
+}
