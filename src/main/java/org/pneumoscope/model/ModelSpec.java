@@ -1,0 +1,83 @@
+package org.pneumoscope.model;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What network to build.
+ *
+ * @param arch             resnet18, resnet34 or resnet50 (or "torchscript" for a net wrapped around a
+ *                         TorchScript backbone, see {@link XrayNet#fromTorchScript})
+ * @param channels         1 (grey X-ray as is) or 3 (grey copied to RGB, as ImageNet weights expect)
+ * @param size             square input side in pixels, at least 64 (stride 32 leaves a 2×2 map at 64)
+ * @param head             linear (GAP → Dense 3) or seed (the original study's three-block head)
+ * @param width            channel multiplier of the backbone: 1.0 is torchvision's 64-128-256-512,
+ *                         0.5 gives 32-64-128-256 (a slimmer net may do more epochs within a CPU budget)
+ * @param zeroInitResidual start every residual branch's last BatchNorm scale at 0 (see {@link XrayNet})
+ */
+public record ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual) {
+
+    public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50");
+    public static final String TORCHSCRIPT = "torchscript";
+    public static final List<String> HEADS = List.of("linear", "seed");
+
+    public ModelSpec {
+        if (arch == null) throw new IllegalArgumentException("arch is missing; use one of " + ARCHS);
+        arch = arch.trim().toLowerCase(Locale.ROOT);
+        if (!ARCHS.contains(arch) && !TORCHSCRIPT.equals(arch))
+            throw new IllegalArgumentException("unknown architecture '" + arch + "'; use one of " + ARCHS);
+        if (channels != 1 && channels != 3)
+            throw new IllegalArgumentException("input channels must be 1 or 3, got " + channels);
+        if (size < 64)
+            throw new IllegalArgumentException("input size must be at least 64 pixels, got " + size);
+        if (head == null) throw new IllegalArgumentException("head is missing; use one of " + HEADS);
+        head = head.trim().toLowerCase(Locale.ROOT);
+        if (!HEADS.contains(head))
+            throw new IllegalArgumentException("unknown head '" + head + "'; use one of " + HEADS);
+        if (!(width >= 0.0625 && width <= 4.0))
+            throw new IllegalArgumentException("width multiplier must be within 0.0625..4, got " + width);
+    }
+
+    /** Full-width network with zero-initialised residual branches. */
+    public static ModelSpec of(String arch, int channels, int size, String head) {
+        return new ModelSpec(arch, channels, size, head, 1.0, true);
+    }
+
+    public ModelSpec withWidth(double w) { return new ModelSpec(arch, channels, size, head, w, zeroInitResidual); }
+
+    public ModelSpec withHead(String h) { return new ModelSpec(arch, channels, size, h, width, zeroInitResidual); }
+
+    public ModelSpec withSize(int s) { return new ModelSpec(arch, channels, s, head, width, zeroInitResidual); }
+
+    public ModelSpec withZeroInitResidual(boolean z) { return new ModelSpec(arch, channels, size, head, width, z); }
+
+    /** Channel count of a stage scaled by {@link #width}, never below 4. */
+    int scaled(int channels) {
+        return Math.max(4, (int) Math.round(channels * width));
+    }
+
+    /** One-line form stored in checkpoints, e.g. {@code arch=resnet18 channels=1 size=224 head=seed width=1.0 zeroInitResidual=true}. */
+    public String encode() {
+        return "arch=" + arch + " channels=" + channels + " size=" + size + " head=" + head
+                + " width=" + width + " zeroInitResidual=" + zeroInitResidual;
+    }
+
+    /** Inverse of {@link #encode()}. */
+    public static ModelSpec decode(String s) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String part : s.trim().split("\\s+")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("bad model description '" + s + "'");
+            kv.put(part.substring(0, eq), part.substring(eq + 1));
+        }
+        try {
+            return new ModelSpec(kv.get("arch"), Integer.parseInt(kv.get("channels")), Integer.parseInt(kv.get("size")),
+                    kv.get("head"), Double.parseDouble(kv.getOrDefault("width", "1.0")),
+                    Boolean.parseBoolean(kv.getOrDefault("zeroInitResidual", "true")));
+        } catch (NullPointerException | NumberFormatException e) {
+            throw new IllegalArgumentException("bad model description '" + s + "'", e);
+        }
+    }
+}
