@@ -487,17 +487,25 @@ public final class XrayNet implements AutoCloseable {
             if (!h.compatibleWith(spec, numClasses))
                 throw new UserException(file + " holds a " + h.describe() + " model; this one is " + describe(spec, numClasses)
                         + " (use it as --weights to copy the matching backbone layers instead)");
-            Map<Parameter, NDArray> before = new IdentityHashMap<>();
-            for (Parameter p : net.getParameters().values()) before.put(p, p.getArray());
-            net.loadParameters(manager, in);
-            Set<NDArray> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Parameter p : net.getParameters().values()) kept.add(p.getArray());
-            // DJL's Parameter.load replaces the array without the requires-grad flag or freeing the old one
-            freezeThrough(frozenThrough);
-            for (NDArray old : before.values()) if (!kept.contains(old)) old.close();
+            readParameters(in);
         } catch (MalformedModelException | EOFException e) {
             throw new UserException(file + " is damaged or not a Pneumoscope model file: " + firstLine(e));
         }
+    }
+
+    /**
+     * Reads parameters in DJL's stream format (as {@code block().saveParameters} wrote them, e.g. inside a
+     * training checkpoint), keeping the freezing and freeing the replaced arrays.
+     */
+    public void readParameters(DataInputStream in) throws IOException, MalformedModelException {
+        Map<Parameter, NDArray> before = new IdentityHashMap<>();
+        for (Parameter p : net.getParameters().values()) before.put(p, p.getArray());
+        net.loadParameters(manager, in);
+        Set<NDArray> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Parameter p : net.getParameters().values()) kept.add(p.getArray());
+        // DJL's Parameter.load replaces the array without the requires-grad flag or freeing the old one
+        freezeThrough(frozenThrough);
+        for (NDArray old : before.values()) if (!kept.contains(old)) old.close();
     }
 
     /** Builds the network a {@link #save(Path)} file describes and loads its parameters. */

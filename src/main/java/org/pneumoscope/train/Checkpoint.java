@@ -1,8 +1,7 @@
 package org.pneumoscope.train;
 
 import ai.djl.MalformedModelException;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
+import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.AtomicFiles;
 
 import java.io.BufferedInputStream;
@@ -27,7 +26,7 @@ public final class Checkpoint {
     public record State(int epochsDone, List<Trainer.EpochStats> history, double best, int bestEpoch,
                         int sinceBest, double seconds) {}
 
-    public static void save(Path file, Block block, AdamOptimizer opt, Ema ema, LrSchedule sch, State st) throws IOException {
+    public static void save(Path file, XrayNet net, AdamOptimizer opt, Ema ema, LrSchedule sch, State st) throws IOException {
         AtomicFiles.write(file, raw -> {
             DataOutputStream out = new DataOutputStream(raw);
             out.writeInt(MAGIC);
@@ -41,7 +40,7 @@ public final class Checkpoint {
             out.writeInt(sch.plateauWait);
             out.writeInt(st.history().size());
             for (Trainer.EpochStats e : st.history()) writeEpoch(out, e);
-            block.saveParameters(out);
+            net.block().saveParameters(out);
             opt.save(out);
             out.writeBoolean(ema != null);
             if (ema != null) ema.save(out);
@@ -50,7 +49,7 @@ public final class Checkpoint {
         });
     }
 
-    public static State load(Path file, NDManager manager, Block block, AdamOptimizer opt, Ema ema, LrSchedule sch) throws IOException {
+    public static State load(Path file, XrayNet net, AdamOptimizer opt, Ema ema, LrSchedule sch) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             if (in.readInt() != MAGIC) throw new IOException(file + ": not a Pneumoscope checkpoint");
             int done = in.readInt();
@@ -65,7 +64,7 @@ public final class Checkpoint {
             List<Trainer.EpochStats> hist = new ArrayList<>();
             for (int i = 0; i < n; i++) hist.add(readEpoch(in));
             try {
-                block.loadParameters(manager, in);
+                net.readParameters(in);
             } catch (MalformedModelException e) {
                 throw new IOException(file + ": checkpoint does not fit this model (" + e.getMessage() + ")", e);
             }

@@ -1,10 +1,11 @@
 package org.pneumoscope.train;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.PretrainedWeights;
 import org.pneumoscope.model.XrayNet;
+
+import java.io.IOException;
+import java.io.PrintStream;
 
 /** Builds the network a config describes, initialised, with pretrained weights and freezing applied. */
 public final class Models {
@@ -14,10 +15,16 @@ public final class Models {
         return new ModelSpec(cfg.model(), cfg.channels(), cfg.size(), cfg.head(), cfg.width(), true);
     }
 
-    public static XrayNet build(TrainConfig cfg, NDManager manager) {
-        XrayNet net = XrayNet.build(spec(cfg));
-        net.block().initialize(manager, DataType.FLOAT32, new Shape(1, cfg.channels(), cfg.size(), cfg.size()));
-        net.freezeThrough(cfg.freezeThrough());
-        return net;
+    public static XrayNet build(TrainConfig cfg, boolean allowDownload, PrintStream log) throws IOException {
+        PretrainedWeights.Result r = PretrainedWeights.resolve(cfg.weights(), allowDownload).createNet(spec(cfg));
+        XrayNet net = r.net();
+        try {
+            if (log != null && cfg.weights() != null) r.notes().forEach(n -> log.println("weights: " + n));
+            net.freezeThrough(cfg.freezeThrough());
+            return net;
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
     }
 }

@@ -40,7 +40,7 @@ public final class Trainer {
 
     /** What to train on and where. {@code augment} may be null (no augmentation). */
     public record Request(TrainConfig config, RunFolder run, List<Sample> train, List<Sample> val,
-                         ImageSource images, Transform augment, boolean resume, PrintStream log) {}
+                         ImageSource images, Transform augment, boolean resume, boolean allowDownload, PrintStream log) {}
 
     public record Result(List<EpochStats> history, int bestEpoch, double seconds, boolean stoppedEarly,
                          String stopReason) {}
@@ -57,8 +57,8 @@ public final class Trainer {
         float[] classWeights = classWeights(cfg, classCounts);
 
         Engine.getInstance().setRandomSeed((int) cfg.seed());
-        try (NDManager root = NDManager.newBaseManager()) {
-            XrayNet net = Models.build(cfg, root);
+        try (NDManager root = NDManager.newBaseManager();
+             XrayNet net = Models.build(cfg, req.allowDownload(), log)) {
             Block block = net.block();
             PairList<String, Parameter> params = block.getParameters();
             List<Parameter> l2 = cfg.l2() > 0 ? net.l2Parameters() : List.of();
@@ -74,7 +74,7 @@ public final class Trainer {
             try (AdamOptimizer opt = new AdamOptimizer(root, cfg.optimizer().equals("adamw"), cfg.weightDecay());
                  Ema ema = cfg.ema() > 0 ? new Ema(root, params, cfg.ema()) : null) {
                 if (req.resume() && Files.exists(run.lastCheckpoint())) {
-                    Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), root, block, opt, ema, schedule);
+                    Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), net, opt, ema, schedule);
                     startEpoch = st.epochsDone();
                     history.addAll(st.history());
                     best = st.best();
@@ -104,7 +104,8 @@ public final class Trainer {
                         double lossSum = 0;
                         int seen = 0, correct = 0;
                         double lr = schedule.lr(opt.step());
-                        Progress bar = new Progress(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, cfg.epochs()), order.length);
+                        Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
+                                String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, cfg.epochs()), order.length);
                         try (BatchLoader loader = new BatchLoader(train, order, req.images(), req.augment(), S, C,
                                 cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                             Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
@@ -180,7 +181,7 @@ public final class Trainer {
                                 fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
                                 improved ? " *best" : "", cut ? " (lr cut)" : "");
                         run.writeHistory(history);
-                        Checkpoint.save(run.lastCheckpoint(), block, opt, ema, schedule,
+                        Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
                                 new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
                         if (cfg.earlyStopPatience() > 0 && sinceBest >= cfg.earlyStopPatience()) {
                             stopReason = "early stopping: no val improvement for " + sinceBest + " epochs";

@@ -1,0 +1,101 @@
+package org.pneumoscope.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.train.BatchLoader;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.Scoring;
+import org.pneumoscope.train.TrainConfig;
+import org.pneumoscope.util.DjlSetup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A finished run loaded for inference: the network with its best weights, the input geometry and the
+ * calibration temperature. Forward passes are thread-safe (no gradients); Grad-CAM needs the single
+ * gradient collector, so callers serialise it (see {@link #camLock()}).
+ */
+public final class TrainedModel implements AutoCloseable {
+    private static final Object CAM_LOCK = new Object();
+
+    private final RunFolder run;
+    private final TrainConfig config;
+    private final Map<String, Object> card;
+    private final double temperature;
+    private final NDManager manager;
+    private final XrayNet net;
+    private final ParameterStore ps;
+
+    private TrainedModel(RunFolder run, TrainConfig config, Map<String, Object> card, double temperature,
+                         NDManager manager, XrayNet net) {
+        this.run = run;
+        this.config = config;
+        this.card = card;
+        this.temperature = temperature;
+        this.manager = manager;
+        this.net = net;
+        this.ps = new ParameterStore(manager, false);
+    }
+
+    public static TrainedModel load(Path runDir) throws IOException {
+        DjlSetup.configure();
+        RunFolder run = new RunFolder(runDir);
+        if (!Files.isRegularFile(run.modelJson()) || !Files.isRegularFile(run.modelParams()))
+            throw new UserException(runDir + " is not a finished Pneumoscope run (no model.json / model.params)"
+                    + (Files.exists(run.lastCheckpoint()) ? "; it can be resumed with: pneumoscope train --resume " + runDir : ""));
+        Map<String, Object> card = RunFolder.JSON.readValue(run.modelJson().toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        @SuppressWarnings("unchecked") Map<String, Object> cfgMap = (Map<String, Object>) card.get("config");
+        TrainConfig cfg = TrainConfig.fromMap(cfgMap);
+        Object t = card.get("temperature");
+        double temperature = t instanceof Number ? ((Number) t).doubleValue() : 1.0;
+        XrayNet net = XrayNet.open(run.modelParams());
+        return new TrainedModel(run, cfg, card, temperature, NDManager.newBaseManager(), net);
+    }
+
+    public TrainConfig config() { return config; }
+    public XrayNet net() { return net; }
+    public NDManager manager() { return manager; }
+    public ParameterStore parameterStore() { return ps; }
+    public double temperature() { return temperature; }
+    public Map<String, Object> card() { return card; }
+    public RunFolder run() { return run; }
+    public static Object camLock() { return CAM_LOCK; }
+
+    /** Normalised CHW input for one image that is already at the model's size. */
+    public float[] input(GreyImage g) {
+        int s = config.size(), c = config.channels(), plane = s * s;
+        if (g.width() != s || g.height() != s) throw new IllegalArgumentException("image must be " + s + "x" + s);
+        float[] x = new float[c * plane];
+        byte[] p = g.pixels();
+        for (int i = 0; i < plane; i++) x[i] = ((p[i] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;
+        for (int k = 1; k < c; k++) System.arraycopy(x, 0, x, k * plane, plane);
+        return x;
+    }
+
+    /** Raw logits for images already resized to the model's size. */
+    public float[][] logits(List<GreyImage> images, boolean tta) {
+        int n = images.size(), per = config.channels() * config.size() * config.size();
+        float[] data = new float[n * per];
+        for (int i = 0; i < n; i++) System.arraycopy(input(images.get(i)), 0, data, i * per, per);
+        return Scoring.logits(net.block(), ps, manager, data, n, config.channels(), config.size(), tta);
+    }
+
+    /** Calibrated probabilities (temperature-scaled softmax). */
+    public float[][] probabilities(List<GreyImage> images, boolean tta) {
+        return Scoring.softmax(logits(images, tta), temperature);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        net.close();
+    }
+}

@@ -1,0 +1,94 @@
+package org.pneumoscope.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainerTest {
+
+    /** Class 0: bright blob top-left; class 1: bright blob bottom-right; class 2: none. Noise everywhere. */
+    static Map<Path, GreyImage> images(List<Sample> out, int n, int size, long seed) {
+        Random r = new Random(seed);
+        Map<Path, GreyImage> m = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Label l = Label.of(i % 3);
+            byte[] px = new byte[size * size];
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++) {
+                    double v = 60 + r.nextGaussian() * 20;
+                    boolean tl = x < size / 3 && y < size / 3, br = x > 2 * size / 3 && y > 2 * size / 3;
+                    if ((l == Label.BACTERIA && tl) || (l == Label.VIRUS && br)) v += 120;
+                    px[y * size + x] = (byte) Math.max(0, Math.min(255, (int) v));
+                }
+            Path p = Path.of("mem", "img" + i + ".png");
+            m.put(p, new GreyImage(size, size, px));
+            out.add(new Sample(p, l, "p" + i, i % 6 == 5 ? "val" : "train"));
+        }
+        return m;
+    }
+
+    static TrainConfig tiny(int epochs) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("model", "resnet18"); m.put("width", 0.25); m.put("size", 64); m.put("head", "linear");
+        m.put("batch", 12); m.put("epochs", epochs); m.put("lr", 3e-3); m.put("optimizer", "adamw");
+        m.put("schedule", "constant"); m.put("augment", "none"); m.put("l2", 0);
+        return TrainConfig.fromMap(m);
+    }
+
+    static Trainer.Result run(Path dir, TrainConfig cfg, boolean resume, List<Sample> all, Map<Path, GreyImage> imgs) throws Exception {
+        List<Sample> tr = new ArrayList<>(), va = new ArrayList<>();
+        for (Sample s : all) (s.split().equals("val") ? va : tr).add(s);
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        return Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), tr, va, s -> imgs.get(s.file()), null, resume, false, quiet));
+    }
+
+    @Test
+    void lossFallsOnALearnableTask(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 48, 64, 1);
+        Trainer.Result r = run(dir, tiny(6), false, all, imgs);
+        assertEquals(6, r.history().size());
+        double first = r.history().get(0).trainLoss(), last = r.history().get(5).trainLoss();
+        assertTrue(last < first * 0.7, "train loss should fall: " + first + " -> " + last);
+        assertTrue(Files.size(new RunFolder(dir).bestParams()) > 1000);
+        assertTrue(Files.readString(new RunFolder(dir).metricsCsv()).lines().count() == 7);
+    }
+
+    @Test
+    void resumeAfterInterruptionMatchesUninterruptedRun(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 36, 64, 2);
+        Trainer.Result full = run(dir.resolve("full"), tiny(3), false, all, imgs);
+        run(dir.resolve("cut"), tiny(3).with("epochs", 2), false, all, imgs);   // "killed" after epoch 2
+        Trainer.Result resumed = run(dir.resolve("cut"), tiny(3), true, all, imgs);
+        assertEquals(3, resumed.history().size());
+        for (int e = 0; e < 3; e++) {
+            assertEquals(full.history().get(e).trainLoss(), resumed.history().get(e).trainLoss(), 1e-5, "epoch " + (e + 1) + " train loss");
+            assertEquals(full.history().get(e).valLoss(), resumed.history().get(e).valLoss(), 1e-5, "epoch " + (e + 1) + " val loss");
+        }
+    }
+
+    @Test
+    void sameSeedGivesSameFirstEpochLoss(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 24, 64, 3);
+        double a = run(dir.resolve("a"), tiny(1), false, all, imgs).history().get(0).trainLoss();
+        double b = run(dir.resolve("b"), tiny(1), false, all, imgs).history().get(0).trainLoss();
+        double c = run(dir.resolve("c"), tiny(1).with("seed", 7), false, all, imgs).history().get(0).trainLoss();
+        assertEquals(a, b, 1e-5);
+        assertNotEquals(a, c, 1e-6);
+    }
+}
