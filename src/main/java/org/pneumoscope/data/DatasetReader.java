@@ -388,8 +388,6 @@ public final class DatasetReader {
                         + "; skipped"));
                 continue;
             }
-            firstLine.put(key, row.line());
-            firstLabel.put(key, label);
             String split = null;
             if (splitCol >= 0 && splitCol < f.size() && !f.get(splitCol).isBlank()) {
                 split = splitName(f.get(splitCol));
@@ -421,6 +419,8 @@ public final class DatasetReader {
             }
             String patient = patientCol >= 0 && patientCol < f.size() ? f.get(patientCol).trim() : "";
             if (patient.isEmpty()) patient = PatientIds.fromFileName(norm.getFileName().toString());
+            firstLine.put(key, row.line()); // only accepted rows count as originals for duplicates
+            firstLabel.put(key, label);
             samples.add(new Sample(file, label, patient, split));
             if (fold != null) folds.put(file, fold);
         }
