@@ -1,0 +1,18 @@
+package org.pneumoscope.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code pneumoscope bench ...}: speed measurements of the pipeline's stages on this machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the speed of a pipeline stage on this machine.",
+        subcommands = {BenchDecodeCommand.class})
+public class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,231 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.DatasetStats;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Problem;
+import org.pneumoscope.data.Sample;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.pneumoscope.cli.DatasetCommand.n;
+
+/** {@code pneumoscope dataset stats --data X [--json]}. */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = {"Count images per class and split, distinct patients, patients in several splits (leakage), "
+                + "byte-identical duplicates (SHA-256) and images that fail to decode.",
+                "Reads every image once; --no-decode skips that for a quick count."})
+public class DatasetStatsCommand implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, paramLabel = "FOLDER|CSV",
+            description = "Dataset folder (Kermany or class folders, optionally under train/val/test) or CSV manifest.")
+    Path data;
+
+    @Option(names = "--json", description = "Print the statistics as JSON instead of text.")
+    boolean json;
+
+    @Option(names = "--no-decode", description = "Do not read the images (no duplicate or decode checks).")
+    boolean noDecode;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for reading images (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--list", paramLabel = "N", description = "Longest list printed per section in text mode (default ${DEFAULT-VALUE}).")
+    int listLimit = 20;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetScan scan = DatasetReader.read(data).requireImages();
+        DatasetStats st = DatasetStats.compute(scan, !noDecode, threads, DatasetCommand.progress("reading images"));
+        PrintStream out = System.out;
+        if (json) {
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            out.println(om.writeValueAsString(toJson(st)));
+        } else {
+            printText(st, out);
+        }
+        if (!st.leaks().isEmpty())
+            System.err.println("pneumoscope: WARNING: " + n(st.leaks().size())
+                    + " patient(s) appear in more than one split (data leakage)");
+        return 0;
+    }
+
+    static Map<String, Object> toJson(DatasetStats st) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", st.source());
+        m.put("layout", st.layout());
+        m.put("images", st.images());
+        m.put("classes", labelMap(st.byClass()));
+        Map<String, Object> splits = new LinkedHashMap<>();
+        st.bySplit().forEach((k, v) -> splits.put(k, labelMap(v)));
+        m.put("splits", splits);
+        m.put("patients", st.patients());
+        m.put("patientsBySplit", st.patientsBySplit());
+        List<Map<String, Object>> leaks = new ArrayList<>();
+        for (DatasetStats.Leak l : st.leaks()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("patientId", l.patientId());
+            e.put("splits", l.splits());
+            e.put("images", l.images());
+            leaks.add(e);
+        }
+        m.put("patientsInSeveralSplits", leaks);
+        m.put("mixedLabelPatients", st.mixedLabelPatients());
+        m.put("filesRead", st.decoded());
+        List<Map<String, Object>> dups = new ArrayList<>();
+        for (DatasetStats.DuplicateGroup g : st.duplicates()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("sha256", g.sha256());
+            e.put("crossesSplits", g.crossesSplits());
+            e.put("conflictingLabels", g.conflictingLabels());
+            List<Map<String, Object>> files = new ArrayList<>();
+            for (Sample s : g.samples()) {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("file", s.file().toString());
+                f.put("label", s.label().id());
+                f.put("split", s.split());
+                files.add(f);
+            }
+            e.put("files", files);
+            dups.add(e);
+        }
+        m.put("duplicates", dups);
+        m.put("decodeFailures", problems(st.decodeFailures()));
+        m.put("skipped", problems(st.scanProblems()));
+        m.put("sizes", st.sizes());
+        return m;
+    }
+
+    private static Map<String, Integer> labelMap(Map<Label, Integer> counts) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (Label l : Label.values()) m.put(l.id(), counts.getOrDefault(l, 0));
+        return m;
+    }
+
+    private static List<Map<String, String>> problems(List<Problem> ps) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (Problem p : ps) {
+            Map<String, String> e = new LinkedHashMap<>();
+            e.put("file", p.file() == null ? null : p.file().toString());
+            e.put("reason", p.reason());
+            out.add(e);
+        }
+        return out;
+    }
+
+    void printText(DatasetStats st, PrintStream out) {
+        out.println("Dataset " + st.source() + "  (layout: " + st.layout() + ")");
+        out.println("Images: " + n(st.images()) + "   patients: " + n(st.patients()));
+        out.println();
+        List<String> splits = new ArrayList<>(st.bySplit().keySet());
+        StringBuilder head = new StringBuilder(String.format("%-10s", "class"));
+        for (String s : splits) head.append(String.format("%10s", s));
+        head.append(String.format("%10s", "total"));
+        out.println(head);
+        for (Label l : Label.values()) {
+            StringBuilder row = new StringBuilder(String.format("%-10s", l.id()));
+            for (String s : splits) row.append(String.format("%10s", n(st.bySplit().get(s).getOrDefault(l, 0))));
+            row.append(String.format("%10s", n(st.byClass().getOrDefault(l, 0))));
+            out.println(row);
+        }
+        StringBuilder tot = new StringBuilder(String.format("%-10s", "total"));
+        List<String> perSplit = new ArrayList<>();
+        for (String s : splits) {
+            int t = st.bySplit().get(s).values().stream().mapToInt(Integer::intValue).sum();
+            tot.append(String.format("%10s", n(t)));
+            perSplit.add(n(t) + " " + s);
+        }
+        tot.append(String.format("%10s", n(st.images())));
+        out.println(tot);
+        StringBuilder pats = new StringBuilder(String.format("%-10s", "patients"));
+        for (String s : splits) pats.append(String.format("%10s", n(st.patientsBySplit().getOrDefault(s, 0))));
+        pats.append(String.format("%10s", n(st.patients())));
+        out.println(pats);
+        out.println();
+        out.println("Splits: " + String.join(" / ", perSplit));
+        for (Label l : st.missingClasses())
+            out.println("WARNING: no " + l.id() + " images at all: training needs all three classes");
+        for (String s : splits) {
+            if (s.equals(DatasetStats.NO_SPLIT)) continue;
+            for (Label l : Label.values())
+                if (st.bySplit().get(s).getOrDefault(l, 0) == 0 && st.byClass().getOrDefault(l, 0) > 0)
+                    out.println("Note: split '" + s + "' has no " + l.id() + " images");
+        }
+        if (st.mixedLabelPatients() > 0)
+            out.println("Patients with images of more than one class: " + n(st.mixedLabelPatients())
+                    + " (splits keep each patient whole and stratify on the majority label)");
+        if (!st.sizes().isEmpty()) {
+            List<String> sz = new ArrayList<>();
+            int k = 0;
+            for (Map.Entry<String, Integer> e : st.sizes().entrySet()) {
+                if (k++ == 5) { sz.add("... " + n(st.sizes().size() - 5) + " more sizes"); break; }
+                sz.add(e.getKey() + " (" + n(e.getValue()) + ")");
+            }
+            out.println("Image sizes: " + String.join(", ", sz));
+        }
+
+        out.println();
+        if (!st.decoded()) {
+            out.println("Duplicates and decoding: not checked (--no-decode)");
+        } else if (st.duplicates().isEmpty()) {
+            out.println("Duplicate files (identical content): none");
+        } else {
+            int files = st.duplicates().stream().mapToInt(g -> g.samples().size()).sum();
+            out.println("Duplicate files (identical content): " + n(st.duplicates().size()) + " group(s), "
+                    + n(files) + " files");
+            int k = 0;
+            for (DatasetStats.DuplicateGroup g : st.duplicates()) {
+                if (k++ == listLimit) { out.println("  ... " + n(st.duplicates().size() - listLimit) + " more group(s) (--json lists all)"); break; }
+                String flags = (g.crossesSplits() ? " [ACROSS SPLITS]" : "") + (g.conflictingLabels() ? " [CONFLICTING LABELS]" : "");
+                out.println("  sha256 " + g.sha256().substring(0, 12) + flags + ":");
+                for (Sample s : g.samples())
+                    out.println("    " + s.file() + "  (" + s.label().id() + ", " + (s.split() == null ? "no split" : s.split()) + ")");
+            }
+        }
+        if (st.decoded()) {
+            if (st.decodeFailures().isEmpty()) out.println("Images that failed to decode: none");
+            else {
+                out.println("Images that failed to decode: " + n(st.decodeFailures().size()));
+                printProblems(st.decodeFailures(), out);
+            }
+        }
+        if (!st.scanProblems().isEmpty()) {
+            out.println("Inputs skipped while listing the dataset: " + n(st.scanProblems().size()));
+            printProblems(st.scanProblems(), out);
+        }
+
+        if (!st.leaks().isEmpty()) {
+            out.println();
+            out.println("!!! WARNING: " + n(st.leaks().size()) + " PATIENT(S) APPEAR IN MORE THAN ONE SPLIT !!!");
+            out.println("!!! The model would be evaluated on people it trained on; scores would be inflated.");
+            out.println("!!! Fix: pneumoscope dataset split --data " + st.source() + " --out <folder>/split.csv");
+            int k = 0;
+            for (DatasetStats.Leak l : st.leaks()) {
+                if (k++ == listLimit) { out.println("  ... " + n(st.leaks().size() - listLimit) + " more"); break; }
+                out.println("  " + l.patientId() + ": " + String.join(", ", l.splits()) + " (" + n(l.images()) + " images)");
+            }
+        }
+        long crossDup = st.duplicates().stream().filter(DatasetStats.DuplicateGroup::crossesSplits).count();
+        if (crossDup > 0)
+            out.println("WARNING: " + n(crossDup) + " duplicate group(s) span several splits: the same image is in training and evaluation");
+    }
+
+    private void printProblems(List<Problem> ps, PrintStream out) {
+        int k = 0;
+        for (Problem p : ps) {
+            if (k++ == listLimit) { out.println("  ... " + n(ps.size() - listLimit) + " more (--json lists all)"); break; }
+            out.println("  " + p);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.pneumoscope.data;
+
+import org.pneumoscope.cli.UserException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Writes the CSV manifest that {@link DatasetReader} reads back: {@code file,label,patient_id,split[,fold]},
+ * UTF-8, paths relative to a folder with forward slashes. The write is atomic (temp file, then rename), so a
+ * crash never leaves half a manifest behind.
+ */
+public final class Manifest {
+    private Manifest() {}
+
+    /** Writes {@code samples} with paths relative to {@code relativeTo} (normally the CSV's own folder). */
+    public static void write(Path csv, List<Sample> samples, Path relativeTo) throws IOException {
+        write(csv, samples, relativeTo, null);
+    }
+
+    /**
+     * As {@link #write(Path, List, Path)}, with a {@code fold} column when {@code folds} is not null
+     * ({@code folds[i]} belongs to {@code samples.get(i)}; a negative fold is written empty, e.g. for test images).
+     */
+    public static void write(Path csv, List<Sample> samples, Path relativeTo, int[] folds) throws IOException {
+        if (folds != null && folds.length != samples.size())
+            throw new IllegalArgumentException("folds has " + folds.length + " entries for " + samples.size() + " samples");
+        Path base = relativeTo.toAbsolutePath().normalize();
+        StringBuilder b = new StringBuilder(64 * samples.size() + 64);
+        b.append("file,label,patient_id,split").append(folds != null ? ",fold" : "").append('\n');
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            b.append(Csv.quote(relativePath(base, s.file()))).append(',')
+                    .append(s.label().id()).append(',')
+                    .append(Csv.quote(s.patientId() == null ? "" : s.patientId())).append(',')
+                    .append(s.split() == null ? "" : s.split());
+            if (folds != null) b.append(',').append(folds[i] < 0 ? "" : Integer.toString(folds[i]));
+            b.append('\n');
+        }
+        AtomicFiles.write(csv, b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The manifest's path for {@code file}: relative, '/'-separated, never leaving {@code base}. */
+    static String relativePath(Path base, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path rel = base.relativize(abs);
+        if (rel.startsWith("..") || rel.isAbsolute() || rel.toString().isEmpty())
+            throw new UserException("cannot write " + file + " into a manifest in " + base
+                    + ": manifest paths must stay inside the manifest's folder (write the CSV into the data folder)");
+        StringBuilder sb = new StringBuilder();
+        for (Path part : rel) {
+            if (sb.length() > 0) sb.append('/');
+            sb.append(part);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,154 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.TestImages;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class DatasetCommandTest {
+
+    /** Runs the CLI in-process and captures what it prints. */
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** train/val class folders; patient person5 sits in both splits; one image duplicated across splits; one broken. */
+    static Path leakyDataset(Path d) {
+        for (int i = 0; i < 6; i++) {
+            TestImages.write(d.resolve("train/PNEUMONIA/person" + i + "_bacteria_" + i + ".jpeg"), TestImages.jpeg(TestImages.chest(40, 40, i)));
+            TestImages.write(d.resolve("train/PNEUMONIA/person" + (10 + i) + "_virus_" + i + ".jpeg"), TestImages.jpeg(TestImages.chest(40, 40, 10 + i)));
+            TestImages.write(d.resolve("train/NORMAL/IM-00" + (20 + i) + "-0001.jpeg"), TestImages.jpeg(TestImages.chest(40, 40, 20 + i)));
+        }
+        TestImages.write(d.resolve("val/PNEUMONIA/person5_bacteria_99.jpeg"), TestImages.jpeg(TestImages.chest(40, 40, 99)));
+        TestImages.write(d.resolve("val/NORMAL/IM-0090-0001.jpeg"), TestImages.jpeg(TestImages.chest(40, 40, 20))); // same bytes as IM-0020
+        TestImages.write(d.resolve("val/NORMAL/IM-0091-0001.jpeg"), "<html>oops</html>".getBytes(StandardCharsets.UTF_8));
+        return d;
+    }
+
+    @Test
+    void statsPrintsTheTableLeaksDuplicatesAndFailures(@TempDir Path tmp) {
+        Path d = leakyDataset(tmp.resolve("data"));
+        Run r = run("dataset", "stats", "--data", d.toString());
+        assertEquals(0, r.code(), r.err());
+        String o = r.out();
+        assertTrue(o.contains("(layout: kermany+splits)"), o);
+        assertTrue(o.contains("Images: 21"), o);
+        assertTrue(o.matches("(?s).*bacteria\\s+6\\s+1\\s+7\\n.*"), o);
+        assertTrue(o.contains("Splits: 18 train / 3 val"), o);
+        assertTrue(o.contains("WARNING: 1 PATIENT(S) APPEAR IN MORE THAN ONE SPLIT"), o);
+        assertTrue(o.contains("person5: train, val (2 images)"), o);
+        assertTrue(o.contains("Duplicate files (identical content): 1 group(s), 2 files"), o);
+        assertTrue(o.contains("[ACROSS SPLITS]"), o);
+        assertTrue(o.contains("Images that failed to decode: 1"), o);
+        assertTrue(o.contains("IM-0091-0001.jpeg: not an image: the file is an HTML page"), o);
+        assertTrue(r.err().contains("WARNING"), "the leak is also flagged on stderr");
+    }
+
+    @Test
+    void statsJson(@TempDir Path tmp) throws Exception {
+        Path d = leakyDataset(tmp.resolve("data"));
+        Run r = run("dataset", "stats", "--data", d.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(21, j.get("images").asInt());
+        assertEquals(6, j.at("/splits/train/bacteria").asInt());
+        assertEquals(2, j.at("/splits/val/normal").asInt());
+        assertEquals("person5", j.at("/patientsInSeveralSplits/0/patientId").asText());
+        assertTrue(j.at("/duplicates/0/crossesSplits").asBoolean());
+        assertTrue(j.at("/decodeFailures/0/reason").asText().contains("HTML"));
+        assertEquals(20, j.at("/sizes/40x40").asInt());
+    }
+
+    @Test
+    void statsOnNothingStopsWithOneLine(@TempDir Path tmp) {
+        Run r = run("dataset", "stats", "--data", tmp.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("pneumoscope: no labelled images found in " + tmp), r.err());
+        assertEquals(1, r.err().strip().lines().count());
+    }
+
+    @Test
+    void splitWritesAManifestOtherCommandsRead(@TempDir Path tmp) throws Exception {
+        Path d = leakyDataset(tmp.resolve("data"));
+        Path out = d.resolve("split.csv");
+        Run r = run("dataset", "split", "--data", d.toString(), "--out", out.toString(), "--ratios", "4:1:1",
+                "--folds", "3", "--seed", "7");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Wrote " + out), r.out());
+        assertTrue(Files.readString(out).startsWith("file,label,patient_id,split,fold\n"));
+        DatasetScan back = DatasetReader.read(out);
+        assertEquals(21, back.samples().size(), "every listed file, including the one that will not decode");
+        Map<String, String> patientSplit = new HashMap<>();
+        for (Sample s : back.samples()) {
+            String prev = patientSplit.putIfAbsent(s.patientId(), s.split());
+            assertTrue(prev == null || prev.equals(s.split()), "patient " + s.patientId() + " crosses splits");
+            assertEquals("test".equals(s.split()), back.fold(s).isEmpty(), "folds only outside the test split");
+        }
+        Run stats = run("dataset", "stats", "--data", out.toString(), "--no-decode");
+        assertFalse(stats.out().contains("MORE THAN ONE SPLIT"), stats.out());
+    }
+
+    @Test
+    void splitRefusesAnOutputOutsideTheDataFolderAndBadRatios(@TempDir Path tmp) {
+        Path d = leakyDataset(tmp.resolve("data"));
+        Run r = run("dataset", "split", "--data", d.toString(), "--out", tmp.resolve("elsewhere/split.csv").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("must be inside the data folder"), r.err());
+        r = run("dataset", "split", "--data", d.toString(), "--out", d.resolve("s.csv").toString(), "--ratios", "8:1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--ratios"), r.err());
+    }
+
+    @Test
+    void realDataCountsAsInTheManifest() {
+        Path data = Path.of(System.getProperty("pneumoscope.shared", "../shared"), "data", "kermany224");
+        assumeTrue(Files.isDirectory(data), "real data not present at " + data + "; skipping");
+        Run r = run("dataset", "stats", "--data", data.toString(), "--no-decode");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Splits: 5,190 train / 16 val"), r.out());
+        assertTrue(r.out().matches("(?s).*bacteria\\s+2,512\\s+8\\s+2,520\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*virus\\s+1,338\\s+0\\s+1,338\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*normal\\s+1,340\\s+8\\s+1,348\\n.*"), r.out());
+        assertFalse(r.out().contains("MORE THAN ONE SPLIT"));
+    }
+
+    @Test
+    void benchDecodeReportsBothPathsAndARatio(@TempDir Path tmp) {
+        Path d = leakyDataset(tmp.resolve("data"));
+        Run r = run("bench", "decode", "--data", d.toString(), "--limit", "8", "--rounds", "1", "--size", "64");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pneumoscope"), r.out());
+        assertTrue(r.out().contains("ImageIO.read + Graphics2D"), r.out());
+        assertTrue(r.out().matches("(?s).*ratio \\(pneumoscope/plain\\)\\s+\\d+\\.\\d\\dx\\s+\\d+\\.\\d\\dx.*"), r.out());
+        Run usage = run("bench");
+        assertEquals(0, usage.code());
+        assertTrue(usage.out().contains("decode"));
+    }
+}

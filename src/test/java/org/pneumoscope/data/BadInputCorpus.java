@@ -1,0 +1,156 @@
+package org.pneumoscope.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Writes a folder of awkward inputs, each with what Pneumoscope must make of it: tricky-but-valid images that
+ * must decode (CMYK JPEG, 16-bit and palette PNG, animated GIF, broken ICC profile, DICOM variants) and broken
+ * ones that must be reported with a specific reason (empty, truncated, text renamed .jpg, absurd dimensions,
+ * unsupported DICOM compression, DICOM without pixels, a folder named x.jpg, a symlink loop, a file name that is
+ * not valid UTF-8).
+ */
+public final class BadInputCorpus {
+    private BadInputCorpus() {}
+
+    /**
+     * One input and its expected outcome. {@code kind == null} means it must decode (or, for scan-level entries,
+     * be returned as a sample). {@code reason} is a fragment the reported reason must contain. {@code scanLevel}
+     * entries are caught by the folder scan rather than by the decoder.
+     */
+    public record Entry(Path path, DecodeException.Kind kind, String reason, boolean scanLevel) {
+        public boolean good() { return kind == null && reason == null; }
+
+        public String name() { return path.getFileName().toString(); }
+    }
+
+    private static Entry good(Path p) { return new Entry(p, null, null, false); }
+
+    private static Entry bad(Path p, DecodeException.Kind k, String reason) { return new Entry(p, k, reason, false); }
+
+    /** Writes everything into {@code dir} (created if needed) and returns the entries. */
+    public static List<Entry> write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Entry> e = new ArrayList<>();
+        GreyImage chest = TestImages.chest(160, 128, 1);
+        byte[] jpeg = TestImages.jpeg(chest);
+        byte[] png = TestImages.png(chest);
+
+        e.add(good(TestImages.write(dir.resolve("good.jpg"), jpeg)));
+        e.add(good(TestImages.write(dir.resolve("good.png"), png)));
+        e.add(good(TestImages.write(dir.resolve("png-named-as.jpg"), png)));
+        e.add(bad(TestImages.write(dir.resolve("empty.jpg"), new byte[0]), DecodeException.Kind.EMPTY, "empty file"));
+
+        for (int cut : new int[]{2, 120, jpeg.length / 2, jpeg.length * 9 / 10})
+            e.add(bad(TestImages.write(dir.resolve("truncated-" + cut + ".jpg"), TestImages.cut(jpeg, cut)),
+                    DecodeException.Kind.TRUNCATED, "truncated"));
+        for (int cut : new int[]{5, 20, png.length / 2, png.length * 9 / 10})
+            e.add(bad(TestImages.write(dir.resolve("truncated-" + cut + ".png"), TestImages.cut(png, cut)),
+                    DecodeException.Kind.TRUNCATED, "truncated"));
+
+        e.add(bad(TestImages.write(dir.resolve("notes.jpg"),
+                        "Ward 3 film list\nbed 4: follow-up in 2 weeks\n".getBytes(StandardCharsets.UTF_8)),
+                DecodeException.Kind.NOT_AN_IMAGE, "plain text"));
+        e.add(bad(TestImages.write(dir.resolve("download.jpg"),
+                        "<!DOCTYPE html>\n<html><head><title>Login required</title></head><body>Session expired</body></html>\n"
+                                .getBytes(StandardCharsets.UTF_8)),
+                DecodeException.Kind.NOT_AN_IMAGE, "HTML"));
+        byte[] random = new byte[4096];
+        new Random(11).nextBytes(random);
+        random[0] = 0x13;
+        e.add(bad(TestImages.write(dir.resolve("random.jpg"), random), DecodeException.Kind.NOT_AN_IMAGE, "unrecognised content"));
+
+        e.add(bad(TestImages.write(dir.resolve("huge-60000x60000.png"), TestImages.pngHeaderOnly(60000, 60000)),
+                DecodeException.Kind.TOO_LARGE, "too large"));
+        e.add(bad(TestImages.write(dir.resolve("thin-1x100000.png"), TestImages.pngHeaderOnly(1, 100000)),
+                DecodeException.Kind.TOO_LARGE, "too large"));
+        e.add(bad(TestImages.write(dir.resolve("huge-60000x60000.jpg"), TestImages.jpegClaiming(60000, 60000)),
+                DecodeException.Kind.TOO_LARGE, "too large"));
+        // JPEG stores sizes in 16 bits, so 65535 is the tallest a JPEG header can claim.
+        e.add(bad(TestImages.write(dir.resolve("thin-1x65535.jpg"), TestImages.jpegClaiming(1, 65535)),
+                DecodeException.Kind.TOO_LARGE, "too large"));
+
+        e.add(good(TestImages.write(dir.resolve("cmyk.jpg"), TestImages.cmykJpeg(64, 48, 128))));
+        e.add(good(TestImages.write(dir.resolve("sixteen-bit.png"), TestImages.png16(64, 32, 1000, 4000))));
+        e.add(good(TestImages.write(dir.resolve("palette.png"), TestImages.palettePng(64, 32))));
+        e.add(good(TestImages.write(dir.resolve("animated.gif"), TestImages.animatedGif(40, 30))));
+        e.add(good(TestImages.write(dir.resolve("broken-icc.jpg"), TestImages.brokenIccJpeg(64, 48))));
+        e.add(good(TestImages.write(dir.resolve("rgba.png"), TestImages.rgbaPng(32, 16))));
+        e.add(good(TestImages.write(dir.resolve("chest.bmp"), TestImages.encode(TestImages.toBuffered(chest), "bmp"))));
+        e.add(good(TestImages.write(dir.resolve("chest.tif"), TestImages.encode(TestImages.toBuffered(chest), "tiff"))));
+
+        // DICOM
+        int[] ramp16 = new int[64 * 48];
+        for (int i = 0; i < ramp16.length; i++) ramp16[i] = (i % 64) * 64;
+        int[] ramp8 = new int[64 * 48];
+        for (int i = 0; i < ramp8.length; i++) ramp8[i] = (i % 64) * 4;
+        e.add(good(DicomWriter.grey(64, 48, 8, ramp8).write(dir.resolve("dicom-8bit.dcm"))));
+        e.add(good(DicomWriter.grey(64, 48, 16, ramp16).bitsStored(12).write(dir.resolve("dicom-16bit.dcm"))));
+        e.add(good(DicomWriter.grey(64, 48, 16, ramp16).bitsStored(12).monochrome1().write(dir.resolve("dicom-mono1.dcm"))));
+        e.add(good(DicomWriter.grey(64, 48, 16, ramp16).bitsStored(12).window(2000, 1000).write(dir.resolve("dicom-window.dcm"))));
+        int[] lut = new int[4096];
+        for (int i = 0; i < lut.length; i++) lut[i] = (int) Math.round(Math.sqrt(i / 4095.0) * 4095);
+        e.add(good(DicomWriter.grey(64, 48, 16, ramp16).bitsStored(12).voiLut(0, 12, lut).write(dir.resolve("dicom-voilut.dcm"))));
+        e.add(good(DicomWriter.jpeg(TestImages.chest(64, 48, 2)).write(dir.resolve("dicom-jpeg.dcm"))));
+        e.add(good(DicomWriter.grey(64, 48, 16, ramp16).noPreamble().write(dir.resolve("dicom-no-preamble"))));
+        byte[] junk = new byte[501];
+        new Random(5).nextBytes(junk);
+        e.add(bad(new DicomWriter().transferSyntax(DicomWriter.JPEG_2000).rawPixels(junk)
+                        .write(dir.resolve("dicom-jpeg2000.dcm")),
+                DecodeException.Kind.UNSUPPORTED, "unsupported transfer syntax JPEG 2000"));
+        e.add(bad(DicomWriter.grey(64, 48, 16, ramp16).noPixelData().write(dir.resolve("dicom-no-pixels.dcm")),
+                DecodeException.Kind.NOT_AN_IMAGE, "no pixel data"));
+        byte[] full = DicomWriter.grey(64, 48, 16, ramp16).toBytes();
+        e.add(bad(TestImages.write(dir.resolve("dicom-truncated.dcm"), TestImages.cut(full, full.length - 1000)),
+                DecodeException.Kind.TRUNCATED, "truncated"));
+
+        // Scan-level oddities.
+        Path folder = Files.createDirectories(dir.resolve("x.jpg"));
+        TestImages.write(folder.resolve("inside.jpg"), jpeg);
+        e.add(new Entry(folder, DecodeException.Kind.NOT_AN_IMAGE, "is a folder", true));
+        Path loop = dir.resolve("loop");
+        try {
+            Files.createSymbolicLink(loop, Path.of("."));
+            e.add(new Entry(loop, null, "symbolic link loop", true));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // file system without links: skip this case
+        }
+        Path odd = nonUtf8Name(dir, jpeg);
+        if (odd != null) e.add(new Entry(odd, null, "not valid text", true));
+        return e;
+    }
+
+    /**
+     * Creates "caf\xE9.jpg" (Latin-1 bytes, invalid UTF-8). Java cannot spell such a name, so the shell does it.
+     * Returns the path as Java lists it, or null when the platform cannot create it.
+     */
+    private static Path nonUtf8Name(Path dir, byte[] content) {
+        try {
+            Path tmp = TestImages.write(dir.resolve("tmp-nonutf8-source.jpg"), content);
+            Process p = new ProcessBuilder("/bin/sh", "-c", "mv \"$1\" \"$(printf 'caf\\351.jpg')\"", "sh", tmp.getFileName().toString())
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor() != 0) {
+                Files.deleteIfExists(tmp);
+                return null;
+            }
+            try (var s = Files.list(dir)) {
+                return s.filter(f -> f.getFileName().toString().startsWith("caf") && !DatasetReader.representableName(f))
+                        .findFirst().orElse(null);
+            }
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (UncheckedIOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.pneumoscope.data;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** On the real Kermany 224 data (skipped when absent): counts, and a leak-free stratified 8:1:1 split. */
+class KermanyRealDataTest {
+    static Path data;
+    static DatasetScan scan;
+
+    @BeforeAll
+    static void load() {
+        data = Path.of(System.getProperty("pneumoscope.shared", "../shared"), "data", "kermany224");
+        if (Files.isRegularFile(data.resolve("manifest.csv"))) scan = DatasetReader.read(data);
+    }
+
+    @Test
+    void manifestCountsMatch() {
+        assumeTrue(scan != null, "real data not present at " + data + "; skipping");
+        assertEquals("manifest", scan.layout());
+        assertTrue(scan.problems().isEmpty(), scan.problems().toString());
+        assertEquals(5190, scan.inSplit("train").size());
+        assertEquals(16, scan.inSplit("val").size());
+        Map<Label, Integer> train = new HashMap<>();
+        for (Sample s : scan.inSplit("train")) train.merge(s.label(), 1, Integer::sum);
+        assertEquals(Map.of(Label.BACTERIA, 2512, Label.VIRUS, 1338, Label.NORMAL, 1340), train);
+        scan.requireAllClasses();
+    }
+
+    @Test
+    void eightOneOneSplitIsLeakFreeAndStratified() {
+        assumeTrue(scan != null, "real data not present at " + data + "; skipping");
+        double[] r = {8, 1, 1};
+        List<Sample> split = Splitter.assign(scan.samples(), r, 42);
+        SplitterTest.checkStratified(split, r, 2.0);
+        // The folder walk groups patients more coarsely (NORMAL2-IM-x with IM-x); still leak-free.
+        Path train = data.resolve("train");
+        assumeTrue(Files.isDirectory(train), "no train folder");
+        DatasetScan walked = DatasetReader.readFolder(data);
+        assertEquals(scan.samples().size(), walked.samples().size());
+        SplitterTest.checkStratified(Splitter.assign(walked.samples(), r, 42), r, 2.0);
+    }
+}
