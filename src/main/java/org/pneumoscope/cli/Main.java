@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 EngineCommand.class,
+                SynthCommand.class,
+                AugmentCommand.class,
         })
 public class Main implements Runnable {
 

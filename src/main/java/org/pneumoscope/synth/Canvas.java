@@ -84,7 +84,7 @@ final class Canvas {
         double r = Math.min(1, dist / Math.max(hw, 1e-6));
         switch (p) {
             case BONE: return edge * (0.55 + 0.45 * r * r * r * r);
-            case TUBE: return edge * Math.exp(-2.2 * r * r);
+            case TUBE: { double q = 1 - r * r; return edge * (0.1 + 0.9 * q * q); } // bell-shaped, no exp()
             default: return edge;
         }
     }

@@ -56,7 +56,8 @@ public final class ImageFiles {
     public static void writePng(BufferedImage img, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        // A fixed temp name next to the target: cheaper than createTempFile, and unique per target file.
+        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
         try {
             if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
             moveAtomically(tmp, file);
