@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 EngineCommand.class,
                 DatasetCommand.class,
                 BenchCommand.class,
+                SynthCommand.class,
+                AugmentCommand.class,
         })
 public class Main implements Runnable {
 

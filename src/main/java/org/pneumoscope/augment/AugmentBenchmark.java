@@ -1,0 +1,53 @@
+package org.pneumoscope.augment;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Measures how many images per second a pipeline augments (what the training loader needs per epoch). */
+public final class AugmentBenchmark {
+    private AugmentBenchmark() {}
+
+    public record Result(int threads, int size, long images, double seconds) {
+        public double imagesPerSecond() { return images / seconds; }
+
+        public double perThread() { return imagesPerSecond() / threads; }
+    }
+
+    /**
+     * Runs the pipeline on copies of {@code image} from {@code threads} threads for about {@code seconds}
+     * after a short warm-up (so the JIT has compiled the loops).
+     */
+    public static Result run(Transform pipeline, FloatImage image, int threads, double seconds) throws InterruptedException {
+        Augmenter aug = new Augmenter(pipeline, 1234);
+        long warmEnd = System.nanoTime() + (long) (Math.min(1.0, seconds / 2) * 1e9);
+        for (int i = 0; System.nanoTime() < warmEnd; i++) aug.apply(image, 0, i);
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                jobs.add(pool.submit(() -> {
+                    long i = thread;
+                    while (System.nanoTime() < end) {
+                        aug.apply(image, 1, i);
+                        i += threads;
+                        done.incrementAndGet();
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("benchmark failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        return new Result(threads, image.width(), done.get(), secs);
+    }
+}

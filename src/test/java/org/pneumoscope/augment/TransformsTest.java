@@ -1,0 +1,148 @@
+package org.pneumoscope.augment;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class TransformsTest {
+
+    static Map<String, Transform> all() {
+        Map<String, Transform> m = new LinkedHashMap<>();
+        m.put("HorizontalFlip", new HorizontalFlip());
+        m.put("RandomGamma", RandomGamma.of(80, 120));
+        m.put("Blur", Blur.of(4));
+        m.put("MotionBlur", MotionBlur.of(4));
+        m.put("ElasticTransform", ElasticTransform.of(60, 9, 1.8));
+        m.put("GridDistortion", GridDistortion.defaults());
+        m.put("OpticalDistortion", new OpticalDistortion(0.3, 0.1));
+        m.put("ShiftScaleRotate", new ShiftScaleRotate(0.2, 0.1, 20));
+        m.put("BrightnessContrast", new BrightnessContrast(0.2, 0.2));
+        m.put("GaussianNoise", new GaussianNoise(0.01, 0.03));
+        m.put("seed recipe", Augmentations.seedRecipe());
+        m.put("strong recipe", Augmentations.strongRecipe());
+        return m;
+    }
+
+    /** Each transform keeps the size and [0,1] range and, when it fires, changes the image. */
+    static void checkAll(FloatImage img, String what) {
+        for (Map.Entry<String, Transform> e : all().entrySet()) {
+            int changed = 0;
+            for (int seed = 0; seed < 4; seed++) {
+                FloatImage out = e.getValue().apply(img, new Random(seed));
+                assertEquals(img.width(), out.width(), e.getKey() + " width on " + what);
+                assertEquals(img.height(), out.height(), e.getKey() + " height on " + what);
+                for (float v : out.pixels())
+                    assertTrue(v >= 0f && v <= 1f, e.getKey() + " left [0,1] on " + what + ": " + v);
+                if (meanAbsDiff(img, out) > 1e-4) changed++;
+            }
+            // Single transforms always fire; a recipe may, for some seed, fire nothing but not for all four.
+            if (e.getKey().endsWith("recipe")) assertTrue(changed >= 1, e.getKey() + " never changed " + what);
+            else assertEquals(4, changed, e.getKey() + " left " + what + " unchanged for some seed");
+        }
+    }
+
+    @Test
+    void transformsOnPhantom() {
+        checkAll(TestImages.phantom(128), "phantom 128");
+        checkAll(TestImages.phantom(97), "phantom 97 (odd size)");
+    }
+
+    @Test
+    void transformsOnRealChestXrays() throws IOException {
+        assumeTrue(TestImages.realAvailable(), "real CXRs not found at " + TestImages.kermany() + " (shared data absent): skipping");
+        for (FloatImage img : TestImages.real(2)) checkAll(img, "real CXR");
+    }
+
+    @Test
+    void flipTwiceIsIdentity() {
+        FloatImage img = TestImages.phantom(64);
+        HorizontalFlip f = new HorizontalFlip();
+        FloatImage once = f.apply(img, new Random(1));
+        assertEquals(img.get(0, 10), once.get(63, 10));
+        assertArrayEquals(img.pixels(), f.apply(once, new Random(2)).pixels());
+    }
+
+    @Test
+    void probabilityZeroIsIdentity() {
+        FloatImage img = TestImages.phantom(64);
+        Transform never = Compose.of(Maybe.of(0, new HorizontalFlip()), OneOf.of(0, Blur.of(4), GridDistortion.defaults()),
+                Maybe.of(0, new ShiftScaleRotate(0.2, 0.1, 20)));
+        for (int s = 0; s < 20; s++) assertSame(img, never.apply(img, new Random(s)));
+        assertSame(img, Augmentations.named("none").apply(img, new Random(1)));
+    }
+
+    @Test
+    void zeroStrengthGeometryIsIdentity() {
+        FloatImage img = TestImages.phantom(64);
+        for (Transform t : List.of(new ShiftScaleRotate(0, 0, 0), new GridDistortion(5, 0), new OpticalDistortion(0, 0),
+                new ElasticTransform(0, 9, 0, 224))) {
+            FloatImage out = t.apply(img, new Random(3));
+            assertTrue(meanAbsDiff(img, out) < 1e-5, t + " should not move pixels at zero strength");
+        }
+    }
+
+    @Test
+    void sameSeedSameOutput() {
+        FloatImage img = TestImages.phantom(96);
+        for (Map.Entry<String, Transform> e : all().entrySet()) {
+            assertArrayEquals(e.getValue().apply(img, new Random(42)).pixels(), e.getValue().apply(img, new Random(42)).pixels(), e.getKey());
+        }
+    }
+
+    @Test
+    void oneOfPicksEachOptionEvenly() {
+        int[] hits = new int[3];
+        Transform[] opts = new Transform[3];
+        for (int k = 0; k < 3; k++) {
+            int idx = k;
+            opts[k] = (im, r) -> { hits[idx]++; return im; };
+        }
+        OneOf one = OneOf.of(1.0, opts);
+        FloatImage img = TestImages.phantom(32);
+        Random r = new Random(9);
+        int draws = 6000;
+        for (int i = 0; i < draws; i++) one.apply(img, r);
+        for (int k = 0; k < 3; k++)
+            assertEquals(draws / 3.0, hits[k], draws * 0.03, "option " + k + " chosen " + hits[k] + " of " + draws);
+    }
+
+    @Test
+    void maybeFiresAtItsProbability() {
+        int[] hits = new int[1];
+        Maybe m = Maybe.of(0.3, (im, r) -> { hits[0]++; return im; });
+        Random r = new Random(4);
+        FloatImage img = TestImages.phantom(32);
+        for (int i = 0; i < 10000; i++) m.apply(img, r);
+        assertEquals(3000, hits[0], 200);
+    }
+
+    @Test
+    void gammaAndBlurDoWhatTheySay() {
+        float[] flat = new float[32 * 32];
+        java.util.Arrays.fill(flat, 0.5f);
+        FloatImage grey = new FloatImage(32, 32, flat);
+        FloatImage g = new RandomGamma(80, 80).apply(grey, new Random(1));
+        assertEquals(Math.pow(0.5, 0.8), g.get(5, 5), 1e-3);
+        assertEquals(0.5, Blur.of(4).apply(grey, new Random(1)).get(0, 0), 1e-6, "blurring a flat image keeps it flat");
+        assertEquals(0.5, MotionBlur.of(4).apply(grey, new Random(1)).get(31, 31), 1e-6);
+        // A bright dot spreads over exactly a 3x3 box (kernel 3 is all blur_limit 4 allows).
+        float[] dot = new float[32 * 32];
+        dot[16 * 32 + 16] = 0.9f;
+        FloatImage b = Blur.of(4).apply(new FloatImage(32, 32, dot), new Random(1));
+        assertEquals(0.1, b.get(15, 15), 1e-6);
+        assertEquals(0.0, b.get(14, 16), 1e-6);
+    }
+
+    static double meanAbsDiff(FloatImage a, FloatImage b) {
+        double s = 0;
+        for (int i = 0; i < a.pixels().length; i++) s += Math.abs(a.pixels()[i] - b.pixels()[i]);
+        return s / a.pixels().length;
+    }
+}
