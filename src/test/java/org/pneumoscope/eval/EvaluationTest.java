@@ -284,4 +284,20 @@ class EvaluationTest {
         assertTrue(html.contains(">n/a<"));
         assertTrue(html.contains("Macro average") && html.contains("Weighted average"));
     }
+
+    @Test
+    void galleryCasesAreTheMostConfidentCorrectAndWrong() {
+        // bacteria images: i0 correct p0 .7, i1 correct p0 .5, i2 wrong (virus .6)
+        assertEquals(0, CaseSelection.mostConfidentCorrect(Y, P, 0));
+        assertEquals(2, CaseSelection.mostConfidentWrong(Y, P, 0));
+        // virus: i3 correct (.6); i4 wrong (bacteria .6)
+        assertEquals(3, CaseSelection.mostConfidentCorrect(Y, P, 1));
+        assertEquals(4, CaseSelection.mostConfidentWrong(Y, P, 1));
+        // normal: i5 correct .8 beats i6 .7; i7 wrong (virus .5)
+        assertEquals(5, CaseSelection.mostConfidentCorrect(Y, P, 2));
+        assertEquals(7, CaseSelection.mostConfidentWrong(Y, P, 2));
+        // no virus image in the second set
+        assertEquals(-1, CaseSelection.mostConfidentCorrect(Y2, P2, 1));
+        assertEquals(-1, CaseSelection.mostConfidentWrong(Y2, P2, 1));
+    }
 }

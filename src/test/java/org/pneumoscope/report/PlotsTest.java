@@ -50,6 +50,26 @@ class PlotsTest {
     }
 
     @Test
+    void degenerateEvaluationsStillGiveACompleteReport() {
+        // every image normal and predicted normal with certainty: every AUC undefined, empty ROC curves, one reliability bin
+        int n = 6;
+        int[] y = new int[n];
+        float[][] p = new float[n][];
+        for (int i = 0; i < n; i++) {
+            y[i] = 2;
+            p[i] = new float[]{0f, 0f, 1f};
+        }
+        org.pneumoscope.eval.EvaluationResult r = org.pneumoscope.eval.Evaluation.of(y, p, null, null,
+                new org.pneumoscope.eval.BootstrapConfig(50, 1));
+        String html = new ReportBuilder().evaluation(r)
+                .trainingHistory(List.of(new EpochRecord(1, 0.5, 0.9, 0.6, 0.8, 1e-3, 10, new double[]{Double.NaN, 0.5, 1})))
+                .toHtml();
+        assertTrue(html.contains("macro AUC n/a"), "undefined macro AUC is shown as n/a");
+        assertTrue(html.contains("100.0\u00a0%"));
+        assertFalse(html.contains("Not available: no evaluation"));
+    }
+
+    @Test
     void confusionHeatmapShadesByValue() {
         // row-normalised panel: cell (0,0) is 90 % -> dark; cell (0,2) is 0 % -> near white
         int[][] cm = {{90, 10, 0}, {20, 70, 10}, {0, 5, 95}};

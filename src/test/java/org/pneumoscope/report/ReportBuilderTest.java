@@ -61,12 +61,12 @@ class ReportBuilderTest {
         assertEquals(5 + 6, images);   // training, confusion, ROC, reliability, experiment + 6 Grad-CAM pictures
         assertFalse(Pattern.compile("(?i)<link|<script|url\\(|https?://(?!www\\.w3\\.org/2000/svg)").matcher(html).find());
         // figures that only the report can show honestly
-        assertTrue(html.contains("69.0 %"), "reader reference shown");
+        assertTrue(html.contains("69.0\u00a0%"), "reader reference shown");
         assertTrue(html.contains("Kermany, Zhang &amp; Goldbaum 2018, CC BY 4.0"));
         assertTrue(html.contains("not a medical device"));
         assertTrue(html.contains("No external validation"));
         assertTrue(html.contains("2025-01-02 03:04"));
-        String acc = String.format(java.util.Locale.ROOT, "%.1f %%", 100 * run.evaluation.accuracy());
+        String acc = String.format(java.util.Locale.ROOT, "%.1f\u00a0%%", 100 * run.evaluation.accuracy());
         assertTrue(html.contains(acc), "accuracy " + acc + " shown");
     }
 
