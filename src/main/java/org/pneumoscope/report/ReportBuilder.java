@@ -185,10 +185,11 @@ public final class ReportBuilder {
         } else {
             EvaluationResult r = evaluation;
             b.append("<div class=\"kpis\">");
-            kpi(b, "Accuracy (3 classes)", pct(r.accuracy()), ciPct(r.accuracyCi()));
-            kpi(b, "Macro F1", f3(r.macroF1()), ci3(r.macroF1Ci()));
-            kpi(b, "Macro AUC", f3(r.macroAuc()), ci3(r.macroAucCi()));
-            kpi(b, "Pneumonia vs normal AUC", f3(r.pneumoniaVsNormal().auc()), ci3(r.pneumoniaVsNormal().aucCi()));
+            // intervals must not break across lines inside the narrow tiles
+            kpi(b, "Accuracy (3 classes)", pct(r.accuracy()), nb(ciPct(r.accuracyCi())));
+            kpi(b, "Macro F1", f3(r.macroF1()), nb(ci3(r.macroF1Ci())));
+            kpi(b, "Macro AUC", f3(r.macroAuc()), nb(ci3(r.macroAucCi())));
+            kpi(b, "Pneumonia vs normal AUC", f3(r.pneumoniaVsNormal().auc()), nb(ci3(r.pneumoniaVsNormal().aucCi())));
             kpi(b, "Calibration error (ECE)", f3(r.ece()), calibration == null ? "15 bins"
                     : "after scaling " + f3(calibration.eceAfter()));
             kpi(b, "Evaluated", String.format(Locale.ROOT, "%,d", r.n()),
@@ -524,6 +525,8 @@ public final class ReportBuilder {
         return new java.math.BigDecimal(d).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
+    private static String nb(String s) { return s.replace(" \u2013 ", "\u2013").replace(' ', '\u00a0'); }
+
     private static String capitalised(String s) {
         return s == null || s.isEmpty() ? "" : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
@@ -571,9 +574,9 @@ public final class ReportBuilder {
             .banner.warn { border-left-color: #c05621; background: #fff4e8; }
             .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(138px, 1fr)); gap: 12px; margin-top: 6px; }
             .kpi { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fbfcfd; }
-            .kpi .l { color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .05em; min-height: 2.6em; }
+            .kpi .l { color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .05em; min-height: 3.2em; }
             .kpi .v { font-size: 25px; font-weight: 600; font-variant-numeric: tabular-nums; color: var(--navy); margin: 2px 0; }
-            .kpi .c { color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; }
+            .kpi .c { color: var(--muted); font-size: 11.5px; font-variant-numeric: tabular-nums; }
             table.ps-table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
             table.ps-table.narrow { width: auto; min-width: 420px; margin-top: 8px; }
             .ps-table th, .ps-table td { padding: 7px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
