@@ -1,0 +1,19 @@
+/**
+ * Evaluation of three-class chest X-ray predictions (bacteria 0, virus 1, normal 2).
+ *
+ * <pre>{@code
+ * Evaluation.Accumulator acc = Evaluation.accumulator();
+ * for (batch : testBatches) acc.addAll(batch.labels(), batch.softmax(), batch.patientIds(), batch.files());
+ * EvaluationResult r = acc.evaluate();             // 1000 patient-bootstrap replicates, seed 42
+ * System.out.print(r.toText());                     // per-class table for the terminal
+ * r.writeJson(runDir.resolve("metrics.json"));       // NaN written as null
+ * acc.writePredictions(runDir.resolve("predictions.csv"));
+ *
+ * double t = TemperatureScaling.fit(valLogits, valLabels);          // calibrate on validation
+ * CalibrationResult cal = CalibrationResult.of(t, testLogits, testLabels);   // judge on test
+ * }</pre>
+ *
+ * Conventions for undefined values (class never predicted, class absent, one-class AUC) are listed on
+ * {@link org.pneumoscope.eval.Evaluation}. Everything here is plain Java: no native engine is needed.
+ */
+package org.pneumoscope.eval;

@@ -1,0 +1,150 @@
+package org.pneumoscope.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class ReportBuilderTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    /** Selenium warns that it has no CDP bindings for this Chromium; WebDriver does not need them. */
+    static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
+    static {
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    static Path buildDir() {
+        return Path.of(System.getProperty("pneumoscope.build", "target"));
+    }
+
+    static int count(String haystack, String needle) {
+        int c = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
+        return c;
+    }
+
+    @Test
+    void fullReportIsSelfContainedAndHasEverySection() throws Exception {
+        SyntheticRun run = new SyntheticRun(5);
+        String html = run.fullReport().generatedAt(ZonedDateTime.of(2025, 1, 2, 3, 4, 0, 0, ZoneOffset.UTC)).toHtml();
+        for (String id : ReportBuilder.SECTION_IDS) assertTrue(html.contains("<section id=\"" + id + "\""), id);
+        assertTrue(html.contains("<section id=\"experiment\""));
+        assertFalse(html.contains("Not available"), "every input was given");
+        // nothing is fetched from elsewhere: every src is a data URI, no stylesheet or script links
+        Matcher m = Pattern.compile("\\bsrc=\"([^\"]{0,40})").matcher(html);
+        int images = 0;
+        while (m.find()) {
+            assertTrue(m.group(1).startsWith("data:image/png;base64,"), m.group(1));
+            images++;
+        }
+        assertEquals(5 + 6, images);   // training, confusion, ROC, reliability, experiment + 6 Grad-CAM pictures
+        assertFalse(Pattern.compile("(?i)<link|<script|url\\(|https?://(?!www\\.w3\\.org/2000/svg)").matcher(html).find());
+        // figures that only the report can show honestly
+        assertTrue(html.contains("69.0\u00a0%"), "reader reference shown");
+        assertTrue(html.contains("Kermany, Zhang &amp; Goldbaum 2018, CC BY 4.0"));
+        assertTrue(html.contains("not a medical device"));
+        assertTrue(html.contains("No external validation"));
+        assertTrue(html.contains("2025-01-02 03:04"));
+        String acc = String.format(java.util.Locale.ROOT, "%.1f\u00a0%%", 100 * run.evaluation.accuracy());
+        assertTrue(html.contains(acc), "accuracy " + acc + " shown");
+    }
+
+    @Test
+    void missingInputsGiveClearNotesNotBrokenImages() {
+        String html = new ReportBuilder().toHtml();
+        for (String id : ReportBuilder.SECTION_IDS) assertTrue(html.contains("<section id=\"" + id + "\""), id);
+        assertFalse(html.contains("<img"), "no image without data");
+        // every section except the model card, which always has its standard content
+        assertEquals(ReportBuilder.SECTION_IDS.size() - 1, count(html, "<strong>Not available:</strong>"));
+        assertTrue(html.contains("Research use only"));
+    }
+
+    @Test
+    void phantomRunsSaySoAndEscapeUserText(@TempDir Path dir) throws Exception {
+        SyntheticRun run = new SyntheticRun(8);
+        Path out = new ReportBuilder().evaluation(run.evaluation).phantomData(true)
+                .subtitle("<script>alert(1)</script>").write(dir.resolve("r/report.html"));
+        String html = Files.readString(out);
+        assertTrue(html.contains("Phantom data."));
+        assertTrue(html.contains("phantom images, so the comparison has no clinical meaning"));
+        assertFalse(html.contains("<script>"));
+        assertTrue(html.contains("&lt;script&gt;"));
+        try (var s = Files.list(out.getParent())) {
+            assertEquals(1, s.count(), "atomic write leaves no temporary file");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ReportBuilder().addFigure("roc", "x", null, "y"));
+    }
+
+    @Test
+    void reportRendersInHeadlessChromium() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "SKIPPED browser check: /usr/bin/chromium or /usr/bin/chromedriver missing "
+                        + "(apt-get install -y chromium chromium-driver)");
+        Path dir = buildDir().resolve("report-test");
+        Files.createDirectories(dir);
+        Path report = new SyntheticRun(5).fullReport().write(dir.resolve("report.html"));
+        Path empty = new ReportBuilder().write(dir.resolve("report-empty.html"));
+        Path profile = Files.createTempDirectory(dir, "chromium-profile-");
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toString());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900", "--hide-scrollbars");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        try {
+            driver.get(report.toUri().toString());
+            assertEquals("Pneumoscope evaluation report", driver.getTitle());
+            for (String id : ReportBuilder.SECTION_IDS)
+                assertEquals(1, driver.findElements(By.id(id)).size(), "section #" + id);
+            JavascriptExecutor js = driver;
+            Number total = (Number) js.executeScript("return document.images.length;");
+            assertEquals(11, total.intValue());
+            @SuppressWarnings("unchecked")
+            List<String> broken = (List<String>) js.executeScript(
+                    "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);");
+            assertEquals(List.of(), broken, "broken images");
+            WebElement kpi = driver.findElement(By.cssSelector("#summary .kpi .v"));
+            assertTrue(kpi.getText().endsWith("%"), kpi.getText());
+
+            // full-page screenshot for a human to look at
+            Number height = (Number) js.executeScript("return document.documentElement.scrollHeight;");
+            driver.manage().window().setSize(new Dimension(1280, Math.min(height.intValue() + 20, 16000)));
+            Files.write(buildDir().resolve("report-screenshot.png"), driver.getScreenshotAs(OutputType.BYTES));
+
+            driver.manage().window().setSize(new Dimension(1280, 900));
+            driver.get(empty.toUri().toString());
+            for (String id : ReportBuilder.SECTION_IDS)
+                assertEquals(1, driver.findElements(By.id(id)).size(), "section #" + id + " of the empty report");
+            assertEquals(ReportBuilder.SECTION_IDS.size() - 1, driver.findElements(By.cssSelector("p.na")).size());
+            Files.write(buildDir().resolve("report-empty-screenshot.png"),
+                    ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            driver.quit();
+            service.stop();
+        }
+    }
+}
