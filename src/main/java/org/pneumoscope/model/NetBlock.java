@@ -30,10 +30,18 @@ final class NetBlock extends AbstractBlock {
     private final List<String> unitNames = new ArrayList<>();
     private final List<Block> units = new ArrayList<>();
     private int frozenThrough = -1;
+    private final List<Block> pending = new ArrayList<>();
 
     void addUnit(String name, Block block) {
         unitNames.add(name);
         units.add(addChildBlock(name, block));
+    }
+
+    /** A TorchScript unit whose module will come from {@link #loadParameters}. */
+    void addPendingTorchScript(String name, NDManager manager) {
+        PtSymbolBlock empty = new PtSymbolBlock((PtNDManager) manager);
+        pending.add(empty);
+        addUnit(name, empty);
     }
 
     List<String> unitNames() { return unitNames; }
@@ -92,7 +100,7 @@ final class NetBlock extends AbstractBlock {
                 String key = children.keyAt(i);
                 children.remove(i);
                 children.add(i, key, fresh);
-                old.close();
+                if (!pending.remove(old)) old.close(); // an empty placeholder has no native module to free
             } else {
                 b.loadParameters(manager, is);
             }

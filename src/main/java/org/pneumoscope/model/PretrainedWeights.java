@@ -144,6 +144,13 @@ public final class PretrainedWeights {
         }
     }
 
+    /** A TorchScript file's parameters by name, as arrays owned by {@code manager}. */
+    public static Map<String, NDArray> torchScriptParameters(NDManager manager, Path file) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        loadModule(manager, file).getParameters().forEach(p -> arrays.put(p.getKey(), p.getValue().getArray()));
+        return arrays;
+    }
+
     static boolean looksLikeTorchvisionResNet(List<String> names) {
         return names.contains("conv1.weight") && names.contains("layer1.0.conv1.weight") && names.contains("fc.weight");
     }

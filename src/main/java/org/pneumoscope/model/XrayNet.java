@@ -528,7 +528,7 @@ public final class XrayNet implements AutoCloseable {
         try (DataInputStream in = openCheckpoint(file)) {
             Header.read(in, file);
             XrayNet x = new XrayNet(h.spec, h.numClasses, manager);
-            x.addUnit("backbone", new PtSymbolBlock((PtNDManager) manager)); // replaced by the stored module
+            x.net.addPendingTorchScript("backbone", manager);
             x.layerNames.add("backbone");
             x.lastUnit.put("backbone", 0);
             x.addHead(1);

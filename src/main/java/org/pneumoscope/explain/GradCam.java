@@ -1,0 +1,133 @@
+package org.pneumoscope.explain;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import org.pneumoscope.model.XrayNet;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017): which regions of the X-ray pushed the network towards a class.
+ *
+ * <p>The activations A of the chosen layer are computed in inference mode and cut from the graph as a new leaf;
+ * the rest of the network runs on that leaf inside a gradient collector and the target class's logit is
+ * back-propagated to it. Each channel k is weighted by the spatial mean of ∂logit/∂A_k, the weighted channels are
+ * summed, negative evidence is dropped (ReLU), and the map is upsampled bilinearly to the input size and scaled to
+ * [0,1]. The network's own parameters are switched out of gradient tracking meanwhile, so a Grad-CAM during
+ * training does not add to the gradients the optimiser will apply.
+ */
+public final class GradCam {
+    private GradCam() {}
+
+    /** DJL allows one gradient collector at a time per process. */
+    private static final Object LOCK = new Object();
+
+    /**
+     * @param net         the classifier
+     * @param manager     where the results' temporaries live (a sub-manager is opened and closed inside)
+     * @param image       (1,C,H,W) float32, prepared exactly as for prediction
+     * @param layer       a layer name from {@link XrayNet#camLayers()}, or null for the last feature map (layer4)
+     * @param targetClass the class to explain, or null for the predicted class
+     */
+    public static CamResult compute(XrayNet net, NDManager manager, NDArray image, String layer, Integer targetClass) {
+        String l = layer == null ? net.lastFeatureLayer() : layer;
+        if (!net.camLayers().contains(l))
+            throw new IllegalArgumentException("Grad-CAM layer '" + l + "' is not a feature-map layer of this "
+                    + net.spec().arch() + "; valid layers: " + String.join(", ", net.camLayers()));
+        Shape s = image.getShape();
+        if (s.dimension() != 4 || s.get(0) != 1 || s.get(1) != net.spec().channels())
+            throw new IllegalArgumentException("Grad-CAM needs one image shaped (1," + net.spec().channels()
+                    + ",H,W); got " + s);
+        if (targetClass != null && (targetClass < 0 || targetClass >= net.numClasses()))
+            throw new IllegalArgumentException("target class " + targetClass + " outside 0.." + (net.numClasses() - 1));
+        int height = (int) s.get(2), width = (int) s.get(3);
+
+        synchronized (LOCK) {
+            List<Parameter> params = net.block().getParameters().values();
+            List<NDArray> tracked = new ArrayList<>();
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray x = image.duplicate();
+                x.attach(sub);
+                ParameterStore ps = new ParameterStore(sub, false);
+                NDArray act = net.forwardTo(ps, x, l, false).singletonOrThrow();
+                if (act.getShape().dimension() != 4)
+                    throw new IllegalArgumentException("layer '" + l + "' outputs " + act.getShape() + ", not a feature map");
+                // a fresh leaf: gradients stop here, and it is a normal tensor even if the backbone ran without autograd
+                NDArray leaf = act.stopGradient().duplicate();
+                leaf.attach(sub);
+                for (Parameter p : params) {
+                    NDArray a = p.getArray();
+                    if (a.hasGradient()) { // PyTorch: requires_grad
+                        a.setRequiresGradient(false);
+                        tracked.add(a);
+                    }
+                }
+                leaf.setRequiresGradient(true);
+                float[] probs;
+                int target;
+                try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                    NDArray logits = net.forwardFrom(ps, leaf, l, false);
+                    probs = logits.softmax(1).toFloatArray();
+                    target = targetClass != null ? targetClass : argmax(probs);
+                    gc.backward(logits.get(new NDIndex(0, target)));
+                }
+                NDArray grad = leaf.getGradient();
+                long k = leaf.getShape().get(1);
+                NDArray weights = grad.mean(new int[] {3}).mean(new int[] {2}).reshape(1, k, 1, 1);
+                NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}).maximum(0f); // (1,h,w)
+                int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
+                float[] small = cam.toFloatArray();
+                float[] big = normalise(upsample(small, w, h, width, height));
+                return new CamResult(big, width, height, probs, target);
+            } finally {
+                for (NDArray a : tracked) a.setRequiresGradient(true);
+            }
+        }
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** Bilinear resampling with pixel centres aligned (align_corners=false), edges clamped. */
+    static float[] upsample(float[] src, int sw, int sh, int dw, int dh) {
+        float[] out = new float[dw * dh];
+        double fx = (double) sw / dw, fy = (double) sh / dh;
+        for (int y = 0; y < dh; y++) {
+            double sy = Math.min(Math.max((y + 0.5) * fy - 0.5, 0), sh - 1);
+            int y0 = (int) sy, y1 = Math.min(y0 + 1, sh - 1);
+            double ty = sy - y0;
+            for (int x = 0; x < dw; x++) {
+                double sx = Math.min(Math.max((x + 0.5) * fx - 0.5, 0), sw - 1);
+                int x0 = (int) sx, x1 = Math.min(x0 + 1, sw - 1);
+                double tx = sx - x0;
+                double top = src[y0 * sw + x0] * (1 - tx) + src[y0 * sw + x1] * tx;
+                double bottom = src[y1 * sw + x0] * (1 - tx) + src[y1 * sw + x1] * tx;
+                out[y * dw + x] = (float) (top * (1 - ty) + bottom * ty);
+            }
+        }
+        return out;
+    }
+
+    /** Min–max scaling to [0,1]; a flat map (no positive evidence anywhere) becomes all zeros. */
+    static float[] normalise(float[] v) {
+        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+        for (float f : v) {
+            min = Math.min(min, f);
+            max = Math.max(max, f);
+        }
+        float range = max - min;
+        float[] out = new float[v.length];
+        if (!(range > 1e-12f) || !Float.isFinite(range)) return out;
+        for (int i = 0; i < v.length; i++) out[i] = (v[i] - min) / range;
+        return out;
+    }
+}

@@ -1,0 +1,104 @@
+package org.pneumoscope.explain;
+
+import org.pneumoscope.data.GreyImage;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Pictures of a Grad-CAM map: coloured over the X-ray for people, plain grey for tools. */
+public final class Overlay {
+    private Overlay() {}
+
+    /**
+     * The X-ray in grey with the heatmap in the jet colour map (blue → cyan → yellow → red) over it. The colour's
+     * opacity grows with the map value (√v · opacity), so regions without evidence show the plain X-ray and the
+     * radiologist can still read the anatomy under weak evidence. The map is resampled to the X-ray's size.
+     *
+     * @param opacity opacity of the strongest evidence, 0..1 (0.5 is a good start)
+     */
+    public static BufferedImage render(GreyImage xray, CamResult cam, double opacity) {
+        if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("opacity must be within 0..1, got " + opacity);
+        int w = xray.width(), h = xray.height();
+        float[] map = (cam.width() == w && cam.height() == h) ? cam.map()
+                : GradCam.upsample(cam.map(), cam.width(), cam.height(), w, h);
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double g = xray.get(x, y) / 255.0;
+                double v = Math.min(1, Math.max(0, map[y * w + x]));
+                double a = opacity * Math.sqrt(v);
+                double[] c = jet(v);
+                int r = to8(g * (1 - a) + c[0] * a), gg = to8(g * (1 - a) + c[1] * a), b = to8(g * (1 - a) + c[2] * a);
+                row[x] = (r << 16) | (gg << 8) | b;
+            }
+            out.setRGB(0, y, w, 1, row, 0, w);
+        }
+        return out;
+    }
+
+    /** Jet: piecewise-linear ramps through blue, cyan, yellow and red for v in [0,1]. */
+    static double[] jet(double v) {
+        double t = 4 * v;
+        return new double[] {clamp(Math.min(t - 1.5, 4.5 - t)), clamp(Math.min(t - 0.5, 3.5 - t)), clamp(Math.min(t + 0.5, 2.5 - t))};
+    }
+
+    private static double clamp(double v) { return Math.max(0, Math.min(1, v)); }
+
+    private static int to8(double v) { return (int) Math.round(clamp(v) * 255); }
+
+    /** The map alone as an 8-bit grey PNG at the map's size (white = strongest evidence). */
+    public static byte[] rawMapPng(CamResult cam) {
+        return rawMapPng(cam, Math.max(cam.width(), cam.height()));
+    }
+
+    /** The map as an 8-bit grey PNG no larger than {@code maxSide} pixels on its longer side. */
+    public static byte[] rawMapPng(CamResult cam, int maxSide) {
+        if (maxSide < 1) throw new IllegalArgumentException("maxSide must be positive, got " + maxSide);
+        double scale = Math.min(1.0, (double) maxSide / Math.max(cam.width(), cam.height()));
+        int w = Math.max(1, (int) Math.round(cam.width() * scale)), h = Math.max(1, (int) Math.round(cam.height() * scale));
+        float[] map = scale == 1.0 ? cam.map() : GradCam.upsample(cam.map(), cam.width(), cam.height(), w, h);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] px = new byte[w * h];
+        for (int i = 0; i < px.length; i++) px[i] = (byte) to8(map[i]);
+        img.getRaster().setDataElements(0, 0, w, h, px);
+        return png(img);
+    }
+
+    public static byte[] png(BufferedImage img) {
+        try (ByteArrayOutputStream bos = new ByteArrayOutputStream()) {
+            if (!ImageIO.write(img, "png", bos)) throw new IllegalStateException("no PNG writer available");
+            return bos.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes a PNG via a temporary file in the same folder and an atomic rename. */
+    public static void writePng(BufferedImage img, Path file) throws IOException {
+        write(png(img), file);
+    }
+
+    public static void write(byte[] bytes, Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

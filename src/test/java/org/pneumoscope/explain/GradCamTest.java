@@ -1,0 +1,192 @@
+package org.pneumoscope.explain;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.XrayNet;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GradCamTest {
+    static final int SIZE = 64, SQUARE = 20;
+
+    @BeforeAll
+    static void seed() {
+        Engine.getInstance().setRandomSeed(7);
+    }
+
+    /** Noise background; class 0 = bright square top-left, class 1 = bright square bottom-right, class 2 = none. */
+    static float[] picture(int label, Random r) {
+        float[] p = new float[SIZE * SIZE];
+        for (int i = 0; i < p.length; i++) p[i] = 0.3f + 0.1f * (float) r.nextGaussian();
+        if (label < 2) {
+            int jitter = r.nextInt(5);
+            int o = label == 0 ? 2 + jitter : SIZE - SQUARE - 2 - jitter;
+            for (int y = o; y < o + SQUARE; y++) for (int x = o; x < o + SQUARE; x++) p[y * SIZE + x] = 0.9f;
+        }
+        return p;
+    }
+
+    @Test
+    void camOfATrainedNetPointsAtTheEvidence() {
+        Random r = new Random(11);
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, SIZE, "linear").withWidth(0.25));
+             Model model = Model.newInstance("cam-test");
+             NDManager m = NDManager.newBaseManager()) {
+            model.setBlock(net.block());
+            DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(3e-3f)).build());
+            int batch = 24;
+            try (Trainer trainer = model.newTrainer(cfg)) {
+                trainer.initialize(new Shape(batch, 1, SIZE, SIZE));
+                for (int step = 0; step < 50; step++) {
+                    try (NDManager b = m.newSubManager()) {
+                        float[] xs = new float[batch * SIZE * SIZE];
+                        float[] ys = new float[batch];
+                        for (int i = 0; i < batch; i++) {
+                            int label = i % 3;
+                            System.arraycopy(picture(label, r), 0, xs, i * SIZE * SIZE, SIZE * SIZE);
+                            ys[i] = label;
+                        }
+                        NDArray x = b.create(xs, new Shape(batch, 1, SIZE, SIZE));
+                        NDArray y = b.create(ys);
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                            gc.backward(trainer.getLoss().evaluate(new NDList(y), new NDList(logits)));
+                        }
+                        trainer.step();
+                    }
+                }
+            }
+            int correct = 0;
+            for (int i = 0; i < 30; i++) {
+                int label = i % 3;
+                NDArray x = m.create(picture(label, r), new Shape(1, 1, SIZE, SIZE));
+                if (GradCam.argmax(net.predict(x).toFloatArray()) == label) correct++;
+            }
+            assertTrue(correct >= 27, "the tiny net learnt the toy task: " + correct + "/30");
+
+            NDArray img0 = m.create(picture(0, r), new Shape(1, 1, SIZE, SIZE));
+            CamResult cam = GradCam.compute(net, m, img0, "layer4", null);
+            assertEquals(0, cam.targetClass(), "explains the predicted class");
+            assertEquals(SIZE, cam.width());
+            double topLeft = cam.massFraction(0, 0, SIZE / 2, SIZE / 2);
+            double bottomRightOf0 = cam.massFraction(SIZE / 2, SIZE / 2, SIZE, SIZE);
+            // layer4 is 2×2 at this size, so the map is coarse: ask for the peak and a clear majority, not a sharp box
+            assertInQuadrant(cam, 0, 0);
+            assertTrue(topLeft > 0.4 && topLeft > 2 * bottomRightOf0,
+                    "class-0 evidence is in the top-left quadrant: " + topLeft + " vs " + bottomRightOf0);
+
+            NDArray img1 = m.create(picture(1, r), new Shape(1, 1, SIZE, SIZE));
+            CamResult cam1 = GradCam.compute(net, m, img1, "layer3", 1);
+            double bottomRight = cam1.massFraction(SIZE / 2, SIZE / 2, SIZE, SIZE);
+            double topLeftOf1 = cam1.massFraction(0, 0, SIZE / 2, SIZE / 2);
+            assertInQuadrant(cam1, SIZE / 2, SIZE / 2);
+            assertTrue(bottomRight > 0.4 && bottomRight > 2 * topLeftOf1,
+                    "class-1 evidence is in the bottom-right quadrant: " + bottomRight + " vs " + topLeftOf1);
+
+            // Grad-CAM leaves the trained weights' gradient flags as they were
+            for (Parameter p : net.block().getParameters().values())
+                assertEquals(p.requiresGradient(), p.getArray().hasGradient(), p.getName());
+        }
+    }
+
+    static void assertInQuadrant(CamResult c, int x0, int y0) {
+        int best = 0;
+        for (int i = 1; i < c.map().length; i++) if (c.map()[i] > c.map()[best]) best = i;
+        int bx = best % c.width(), by = best / c.width();
+        assertTrue(bx >= x0 && bx < x0 + SIZE / 2 && by >= y0 && by < y0 + SIZE / 2, "peak at " + bx + "," + by);
+    }
+
+    @Test
+    void resnet50CamIsAValidMap() {
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 3, 96, "seed").withWidth(0.25));
+             NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomUniform(0, 1, new Shape(1, 3, 96, 96));
+            for (String layer : new String[] {null, "layer3.5", "stem"}) {
+                CamResult c = GradCam.compute(net, m, x, layer, null);
+                assertEquals(96 * 96, c.map().length);
+                float sum = 0, max = 0, min = 1;
+                for (float v : c.map()) {
+                    assertTrue(v >= 0 && v <= 1, "map in 0..1");
+                    sum += v;
+                    max = Math.max(max, v);
+                    min = Math.min(min, v);
+                }
+                double p = 0;
+                for (float f : c.probabilities()) p += f;
+                assertEquals(1.0, p, 1e-4);
+                assertEquals(GradCam.argmax(c.probabilities()), c.targetClass());
+                assertTrue(max == 1f || sum == 0, "normalised");
+            }
+            CamResult forced = GradCam.compute(net, m, x, "layer4", 2);
+            assertEquals(2, forced.targetClass());
+        }
+    }
+
+    @Test
+    void invalidLayerMessageListsValidNames() {
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25));
+             NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.zeros(new Shape(1, 1, 64, 64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GradCam.compute(net, m, x, "conv5_block3_add", null));
+            assertTrue(e.getMessage().contains("conv5_block3_add") && e.getMessage().contains("layer4")
+                    && e.getMessage().contains("layer2.1"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> GradCam.compute(net, m, x, "head", null));
+            assertThrows(IllegalArgumentException.class, () -> GradCam.compute(net, m, m.zeros(new Shape(1, 3, 64, 64)), null, null));
+        }
+    }
+
+    @Test
+    void overlayAndRawPng() throws Exception {
+        int w = 80, h = 60;
+        byte[] px = new byte[w * h];
+        for (int i = 0; i < px.length; i++) px[i] = (byte) 128;
+        GreyImage xray = new GreyImage(w, h, px);
+        float[] map = new float[40 * 30];
+        for (int y = 0; y < 15; y++) for (int x = 0; x < 20; x++) map[y * 40 + x] = 1f; // hot top-left
+        CamResult cam = new CamResult(map, 40, 30, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        BufferedImage img = Overlay.render(xray, cam, 0.6);
+        assertEquals(w, img.getWidth());
+        assertEquals(h, img.getHeight());
+        int hot = img.getRGB(5, 5), cold = img.getRGB(w - 5, h - 5);
+        assertEquals(0x808080, cold & 0xffffff, "no evidence: the plain X-ray");
+        assertTrue(((hot >> 16) & 0xff) > ((hot) & 0xff) + 60, "strong evidence is red-ish");
+
+        byte[] png = Overlay.rawMapPng(cam, 20);
+        BufferedImage raw = ImageIO.read(new ByteArrayInputStream(png));
+        assertEquals(20, raw.getWidth());
+        assertEquals(15, raw.getHeight());
+        assertEquals(255, raw.getRaster().getSample(1, 1, 0));
+        assertEquals(0, raw.getRaster().getSample(18, 13, 0));
+    }
+
+    @Test
+    void upsampleKeepsConstantsAndNormaliseScales() {
+        float[] up = GradCam.upsample(new float[] {2, 2, 2, 2}, 2, 2, 7, 5);
+        for (float v : up) assertEquals(2f, v, 1e-6);
+        float[] n = GradCam.normalise(new float[] {1, 3, 2});
+        assertArrayEquals(new float[] {0, 1, 0.5f}, n, 1e-6f);
+        assertArrayEquals(new float[] {0, 0}, GradCam.normalise(new float[] {0, 0}));
+    }
+}
