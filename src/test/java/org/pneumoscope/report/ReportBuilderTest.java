@@ -105,7 +105,8 @@ class ReportBuilderTest {
         Files.createDirectories(dir);
         Path report = new SyntheticRun(5).fullReport().write(dir.resolve("report.html"));
         Path empty = new ReportBuilder().write(dir.resolve("report-empty.html"));
-        Path profile = Files.createTempDirectory(dir, "chromium-profile-");
+        // a fresh profile per run, removed afterwards (best effort: Chromium may still be flushing it)
+        Path profile = Files.createTempDirectory("pneumoscope-chromium-");
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toString());
@@ -145,6 +146,9 @@ class ReportBuilderTest {
         } finally {
             driver.quit();
             service.stop();
+            try (var walk = Files.walk(profile)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }
