@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
         description = "Chest X-ray classification (bacterial / viral pneumonia / normal) with Grad-CAM. Research use only.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
+                TrainCommand.class,
+                EvaluateCommand.class,
+                PredictCommand.class,
+                ExplainCommand.class,
                 EngineCommand.class,
                 DatasetCommand.class,
                 BenchCommand.class,

@@ -316,11 +316,28 @@ public final class DatasetReader {
         } catch (IOException e) {
             throw new UserException("cannot read manifest " + csv + ": " + e.getMessage());
         }
+        Path rootOverride = null;
+        if (text.startsWith(Manifest.ROOT_DIRECTIVE)) {
+            int nl = text.indexOf('\n');
+            String dir = (nl < 0 ? text : text.substring(0, nl)).substring(Manifest.ROOT_DIRECTIVE.length()).trim();
+            try {
+                rootOverride = Path.of(dir);
+            } catch (InvalidPathException e) {
+                throw new UserException("manifest " + csv + ": bad " + Manifest.ROOT_DIRECTIVE + " line '" + dir + "'");
+            }
+            if (!rootOverride.isAbsolute() || !Files.isDirectory(rootOverride))
+                throw new UserException("manifest " + csv + ": its data folder " + dir + " does not exist"
+                        + " (edit the first line if the images moved)");
+            // keep line numbers right for messages: blank the directive line instead of removing it
+            text = (nl < 0 ? "" : "\n" + text.substring(nl + 1));
+        }
         List<Csv.Row> rows = Csv.parse(text);
-        if (rows.isEmpty() || rows.get(0).blank())
+        int hdr = 0;
+        while (hdr < rows.size() && rows.get(hdr).blank()) hdr++;
+        if (hdr >= rows.size())
             throw new UserException("manifest " + csv + " is empty (expected a header with at least file,label)");
         List<String> header = new ArrayList<>();
-        for (String h : rows.get(0).fields()) header.add(h.trim().toLowerCase(Locale.ROOT));
+        for (String h : rows.get(hdr).fields()) header.add(h.trim().toLowerCase(Locale.ROOT));
         int fileCol = indexOf(header, FILE_COLUMNS), labelCol = indexOf(header, LABEL_COLUMNS);
         int patientCol = indexOf(header, PATIENT_COLUMNS), splitCol = indexOf(header, List.of("split", "set", "subset"));
         int foldCol = indexOf(header, List.of("fold"));
@@ -329,18 +346,18 @@ public final class DatasetReader {
             if (fileCol < 0) missing.add("file");
             if (labelCol < 0) missing.add("label");
             throw new UserException("manifest " + csv + " has no '" + String.join("' or '", missing) + "' column "
-                    + "(its header must hold at least file,label; found: " + String.join(",", rows.get(0).fields()) + ")");
+                    + "(its header must hold at least file,label; found: " + String.join(",", rows.get(hdr).fields()) + ")");
         }
         int needed = Math.max(fileCol, labelCol);
-        Path base = csv.toAbsolutePath().getParent();
-        Path shown = csv.getParent() == null ? Path.of("") : csv.getParent();
+        Path base = rootOverride != null ? rootOverride : csv.toAbsolutePath().getParent();
+        Path shown = rootOverride != null ? rootOverride : (csv.getParent() == null ? Path.of("") : csv.getParent());
 
         List<Sample> samples = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         Map<Path, Integer> folds = new LinkedHashMap<>();
         Map<String, Integer> firstLine = new HashMap<>();
         Map<String, Label> firstLabel = new HashMap<>();
-        for (int r = 1; r < rows.size(); r++) {
+        for (int r = hdr + 1; r < rows.size(); r++) {
             Csv.Row row = rows.get(r);
             if (row.blank()) continue;
             String where = "manifest line " + row.line();

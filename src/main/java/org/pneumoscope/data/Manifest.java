@@ -15,6 +15,20 @@ import java.util.List;
 public final class Manifest {
     private Manifest() {}
 
+    /** First line of a manifest whose paths are relative to a folder other than its own. */
+    public static final String ROOT_DIRECTIVE = "#root=";
+
+    /** The folder all {@code samples} live under (their deepest common ancestor). */
+    public static Path commonRoot(List<Sample> samples) {
+        Path root = null;
+        for (Sample s : samples) {
+            Path d = s.file().toAbsolutePath().normalize().getParent();
+            if (root == null) { root = d; continue; }
+            while (root != null && !d.startsWith(root)) root = root.getParent();
+        }
+        return root == null ? Path.of("").toAbsolutePath() : root;
+    }
+
     /** Writes {@code samples} with paths relative to {@code relativeTo} (normally the CSV's own folder). */
     public static void write(Path csv, List<Sample> samples, Path relativeTo) throws IOException {
         write(csv, samples, relativeTo, null);
@@ -29,6 +43,9 @@ public final class Manifest {
             throw new IllegalArgumentException("folds has " + folds.length + " entries for " + samples.size() + " samples");
         Path base = relativeTo.toAbsolutePath().normalize();
         StringBuilder b = new StringBuilder(64 * samples.size() + 64);
+        Path csvDir = csv.toAbsolutePath().normalize().getParent();
+        // a manifest kept apart from its images (a run's split.csv) names the folder its paths are relative to
+        if (!base.equals(csvDir)) b.append(ROOT_DIRECTIVE).append(base).append('\n');
         b.append("file,label,patient_id,split").append(folds != null ? ",fold" : "").append('\n');
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);

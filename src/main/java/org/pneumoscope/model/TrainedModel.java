@@ -93,6 +93,29 @@ public final class TrainedModel implements AutoCloseable {
         return Scoring.softmax(logits(images, tta), temperature);
     }
 
+    /** Grad-CAM for one image already at the model's size; layer null = last feature map, cls null = predicted. */
+    public org.pneumoscope.explain.CamResult explain(GreyImage g, String layer, Integer cls) {
+        int s = config.size(), c = config.channels();
+        try (NDManager sub = manager.newSubManager()) {
+            ai.djl.ndarray.NDArray x = sub.create(input(g), new ai.djl.ndarray.types.Shape(1, c, s, s));
+            org.pneumoscope.explain.CamResult r = org.pneumoscope.explain.GradCam.compute(net, sub, x, layer, cls);
+            // report calibrated probabilities, consistent with predict
+            float[][] p = Scoring.softmax(new float[][] {logitsOf(r.probabilities())}, temperature);
+            return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p[0], r.targetClass());
+        }
+    }
+
+    /** Inverse of softmax up to a constant: log p. */
+    private static float[] logitsOf(float[] p) {
+        float[] z = new float[p.length];
+        for (int i = 0; i < p.length; i++) z[i] = (float) Math.log(Math.max(p[i], 1e-30f));
+        return z;
+    }
+
+    public org.pneumoscope.data.ResizeMode resizeMode() {
+        return config.resize().equals("letterbox") ? org.pneumoscope.data.ResizeMode.LETTERBOX : org.pneumoscope.data.ResizeMode.SQUASH;
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -1,0 +1,70 @@
+package org.pneumoscope.cli;
+
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.model.TrainedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Score labelled images with a trained run: metrics.json (with patient-bootstrap CIs), predictions.csv, "
+                + "a Tribuo-style table on stdout and a self-contained report.html.")
+public class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
+    @Option(names = "--data", description = "Dataset folder or manifest (default: the run's own split.csv).") Path data;
+    @Option(names = "--split", description = "Only this split of the data (train, val, test); default test for the run's own split, all images otherwise.") String split;
+    @Option(names = "--out", required = true, description = "Output folder.") Path out;
+    @Option(names = "--tta", description = "Average with the horizontally flipped image.") Boolean tta;
+    @Option(names = "--no-gallery", description = "Skip the Grad-CAM gallery in the report.") boolean noGallery;
+    @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
+
+    @Override
+    public Integer call() throws Exception {
+        try (TrainedModel m = TrainedModel.load(run)) {
+            Path src = data != null ? data : m.run().split();
+            String sp = split != null ? split : (data == null ? "test" : null);
+            DatasetScan scan = DatasetReader.read(src).requireImages();
+            if (!scan.problems().isEmpty()) {
+                System.out.printf(Locale.ROOT, "%d file(s) skipped while reading %s:%n", scan.problems().size(), src);
+                scan.problems().stream().limit(20).forEach(p -> System.out.println("  " + p));
+            }
+            List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
+            if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
+            EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
+                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed), System.out);
+            System.out.println("metrics: " + o.metrics());
+            System.out.println("report: " + o.report());
+        }
+        return 0;
+    }
+
+    /** Phantom data is recognised by the generator's file names; its masks give the pointing game. */
+    static Opts options(String split, boolean tta, boolean gallery, List<Sample> samples, Path data) {
+        boolean phantom = !samples.isEmpty() && samples.stream().allMatch(x -> x.file().getFileName().toString().startsWith("phantom-"));
+        Path root = data == null ? null : (Files.isDirectory(data) ? data : data.toAbsolutePath().getParent());
+        Path masks = phantom && root != null && Files.isDirectory(root.resolve("masks")) ? root : null;
+        if (phantom && masks == null && !samples.isEmpty()) {
+            Path guess = samples.get(0).file().toAbsolutePath().getParent().getParent();
+            if (guess != null && Files.isDirectory(guess.resolve("masks"))) masks = guess;
+        }
+        boolean kermany = samples.stream().anyMatch(x -> x.patientId() != null && x.patientId().startsWith("person"));
+        String attribution = kermany ? "Kermany, Zhang & Goldbaum (2018), Labeled Optical Coherence Tomography (OCT) and Chest X-Ray "
+                + "Images for Classification, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, CC BY 4.0" : null;
+        return new Opts(new EvaluateJob.Options(split, tta, gallery, phantom, attribution, masks, 42));
+    }
+
+    /** Small wrapper so callers can adjust the bootstrap seed fluently. */
+    record Opts(EvaluateJob.Options o) {
+        EvaluateJob.Options withSeed(long seed) {
+            return new EvaluateJob.Options(o.splitName(), o.tta(), o.gallery(), o.phantom(), o.attribution(), o.masksRoot(), seed);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.pneumoscope.cli;
+
+import org.pneumoscope.data.DecodeException;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.explain.CamResult;
+import org.pneumoscope.explain.Overlay;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify X-ray files or folders (recursively). Unreadable files are listed with reasons; the rest are scored.")
+public class PredictCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Image files (JPEG, PNG, TIFF, BMP, DICOM) or folders.") List<Path> paths;
+    @Option(names = "--out", description = "Write predictions to this CSV (default: print to stdout).") Path out;
+    @Option(names = "--cam", paramLabel = "DIR", description = "Also write a Grad-CAM overlay PNG per image here.") Path camDir;
+    @Option(names = "--tta", description = "Average with the horizontally flipped image.") Boolean tta;
+
+    static final int BATCH = 32;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> files = expand(paths);
+        if (files.isEmpty()) throw new UserException("no files found under " + paths);
+        try (TrainedModel m = TrainedModel.load(run)) {
+            boolean useTta = tta != null ? tta : m.config().tta();
+            int threads = Runtime.getRuntime().availableProcessors();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<GreyImage>> decoded = new ArrayList<>();
+            for (Path f : files) decoded.add(pool.submit(() -> EvaluateJob.load(f, m)));
+            StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
+            List<String> problems = new ArrayList<>();
+            Progress bar = new Progress("predict", files.size());
+            int done = 0, scored = 0;
+            try {
+                for (int from = 0; from < files.size(); from += BATCH) {
+                    int to = Math.min(files.size(), from + BATCH);
+                    List<GreyImage> imgs = new ArrayList<>();
+                    List<Path> names = new ArrayList<>();
+                    for (int i = from; i < to; i++) {
+                        try {
+                            imgs.add(decoded.get(i).get());
+                            names.add(files.get(i));
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            Throwable c = e.getCause();
+                            problems.add(files.get(i) + ": " + (c instanceof DecodeException ? ((DecodeException) c).reason() : String.valueOf(c)));
+                        }
+                    }
+                    if (!imgs.isEmpty()) {
+                        float[][] p = m.probabilities(imgs, useTta);
+                        for (int i = 0; i < imgs.size(); i++) {
+                            int k = org.pneumoscope.eval.Metrics.argmax(p[i]);
+                            csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(names.get(i).toString()),
+                                    Label.of(k).id(), p[i][0], p[i][1], p[i][2]));
+                            if (camDir != null) writeCam(m, imgs.get(i), names.get(i), camDir);
+                        }
+                        scored += imgs.size();
+                    }
+                    done = to;
+                    bar.update(done, done, "");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            if (out != null) {
+                AtomicFiles.writeString(out, csv.toString());
+                System.out.printf(Locale.ROOT, "scored %d of %d file(s); predictions in %s%n", scored, files.size(), out);
+            } else {
+                System.out.print(csv);
+            }
+            if (!problems.isEmpty()) {
+                System.err.printf(Locale.ROOT, "%d file(s) could not be read:%n", problems.size());
+                problems.forEach(p -> System.err.println("  " + p));
+            }
+            return scored == 0 ? 1 : 0;
+        }
+    }
+
+    static void writeCam(TrainedModel m, GreyImage g, Path file, Path dir) throws IOException {
+        CamResult c = m.explain(g, null, null);
+        Files.createDirectories(dir);
+        String base = file.getFileName().toString().replaceAll("\\.[^.]*$", "");
+        Overlay.writePng(Overlay.render(g, c, 0.45), dir.resolve(base + "_cam.png"));
+    }
+
+    static String quote(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** Files as given, and every regular non-hidden file under folders (sorted, symlink loops safe). */
+    static List<Path> expand(List<Path> paths) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p, 64)) {
+                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                            .filter(f -> !f.getFileName().toString().endsWith(".csv") && !f.getFileName().toString().endsWith(".json"))
+                            .sorted().forEach(out::add);
+                }
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+}

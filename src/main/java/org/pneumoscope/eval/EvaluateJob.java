@@ -1,0 +1,208 @@
+package org.pneumoscope.eval;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.pneumoscope.data.DecodeException;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Preprocess;
+import org.pneumoscope.data.Problem;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.explain.CamResult;
+import org.pneumoscope.explain.Overlay;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.report.EpochRecord;
+import org.pneumoscope.report.GalleryImage;
+import org.pneumoscope.report.ModelCard;
+import org.pneumoscope.report.ReaderReference;
+import org.pneumoscope.report.ReportBuilder;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.Scoring;
+import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.Progress;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Scores a labelled image set with a finished run and writes metrics.json, predictions.csv and a
+ * self-contained report.html (curves, confusion, ROC, calibration, Grad-CAM gallery, model card).
+ */
+public final class EvaluateJob {
+    private EvaluateJob() {}
+
+    public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
+                         Path masksRoot, long bootstrapSeed) {}
+
+    public record Outcome(EvaluationResult result, CalibrationResult calibration, Path metrics, Path report,
+                          double pointingGame, int pointingN) {}
+
+    public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out) throws IOException {
+        Files.createDirectories(outDir);
+        int size = model.config().size();
+        ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 4);
+        List<Path> files = new ArrayList<>();
+        for (Sample s : samples) files.add(s.file());
+        List<Problem> bad = cache.warm(files, size, model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
+        if (!bad.isEmpty()) {
+            out.printf(Locale.ROOT, "%d unreadable file(s) skipped:%n", bad.size());
+            bad.stream().limit(20).forEach(p -> out.println("  " + p));
+        }
+        java.util.Set<Path> badSet = new java.util.HashSet<>();
+        bad.forEach(p -> badSet.add(p.file()));
+        List<Sample> ok = samples.stream().filter(s -> !badSet.contains(s.file())).toList();
+        if (ok.isEmpty()) throw new org.pneumoscope.cli.UserException("no readable images to evaluate");
+
+        int n = ok.size();
+        float[][] logits = new float[n][];
+        int[] labels = new int[n];
+        String[] pids = new String[n], names = new String[n];
+        Progress bar = new Progress(System.console() != null ? System.err : out, System.console() != null, "scoring", n);
+        int batch = 64;
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            List<GreyImage> imgs = new ArrayList<>();
+            for (int i = from; i < to; i++) imgs.add(get(cache, ok.get(i), size, model));
+            float[][] z = model.logits(imgs, o.tta());
+            for (int i = from; i < to; i++) {
+                Sample s = ok.get(i);
+                logits[i] = z[i - from];
+                labels[i] = s.label().index();
+                pids[i] = s.patientId();
+                names[i] = s.file().toString();
+            }
+            bar.update(to, to, "");
+        }
+        double t = model.temperature();
+        float[][] probs = Scoring.softmax(logits, t);
+        EvaluationResult r = Evaluation.of(labels, probs, pids, names, new BootstrapConfig(1000, o.bootstrapSeed()));
+        float[][] raw = Scoring.softmax(logits, 1.0);
+        double eceBefore = Metrics.expectedCalibrationError(raw, labels);
+        CalibrationResult calib = CalibrationResult.of(t, logits, labels);
+
+        ObjectNode json = r.toJsonNode();
+        json.put("split", o.splitName());
+        json.put("temperature", t);
+        json.put("ece_uncalibrated", eceBefore);
+        json.put("ece_calibrated", r.ece());
+        json.put("tta", o.tta());
+        json.put("unreadable_files", bad.size());
+        json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
+
+        // Grad-CAM gallery: for each class the most confident correct and most confident wrong image
+        ReportBuilder rb = new ReportBuilder();
+        double pointing = Double.NaN;
+        int pointingN = 0;
+        if (o.gallery()) {
+            for (Label l : Label.values()) {
+                List<GalleryImage> g = new ArrayList<>();
+                int right = CaseSelection.mostConfidentCorrect(labels, probs, l.index());
+                int wrong = CaseSelection.mostConfidentWrong(labels, probs, l.index());
+                if (right >= 0) g.add(cam(model, cache, ok.get(right), probs[right], "most confident correct"));
+                if (wrong >= 0) g.add(cam(model, cache, ok.get(wrong), probs[wrong], "most confident wrong"));
+                rb.gradCam(l.id(), g);
+            }
+        }
+        if (o.masksRoot() != null) {
+            double[] pg = org.pneumoscope.explain.PointingGame.score(model, ok, o.masksRoot(), cache, 60);
+            pointing = pg[0];
+            pointingN = (int) pg[1];
+            if (pointingN > 0) {
+                ObjectNode pgj = json.putObject("gradcam_pointing_game");
+                pgj.put("n", pointingN);
+                pgj.put("hit_rate", pg[0]);
+                pgj.put("energy_in_mask", pg[2]);
+                pgj.put("mask_area_fraction", pg[3]);
+            }
+        }
+        Path metrics = outDir.resolve("metrics.json");
+        AtomicFiles.writeString(metrics, RunFolder.JSON.writeValueAsString(json));
+        PredictionsCsv.write(outDir.resolve("predictions.csv"), names, labels, probs, pids);
+
+        Map<String, Object> card = model.card();
+        rb.title("Pneumoscope evaluation")
+                .subtitle(String.format(Locale.ROOT, "%s@%d · %s split · %d images · %s",
+                        model.config().model(), model.config().size(), o.splitName(), n, model.run().dir().getFileName()))
+                .runConfig(model.config().toMap())
+                .datasetCounts(datasetCounts(card))
+                .trainingHistory(history(model.run()))
+                .evaluation(r)
+                .evaluationSplit(o.splitName())
+                .calibration(calib)
+                .readerReference(ReaderReference.KAIST_2020)
+                .phantomData(o.phantom())
+                .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
+                        o.attribution() != null ? o.attribution() : (o.phantom() ? "Pneumoscope phantom chest X-rays" : "user-supplied chest X-rays"),
+                        o.phantom()));
+        if (o.attribution() != null) rb.attribution(o.attribution());
+        Path report = rb.write(outDir.resolve("report.html"));
+        out.println(EvaluationTables.text(r));
+        out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
+        if (pointingN > 0) out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms: %.1f %% hits%n", pointingN, 100 * pointing);
+        return new Outcome(r, calib, metrics, report, pointing, pointingN);
+    }
+
+    static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {
+        try {
+            return cache.get(s.file(), size, m.resizeMode());
+        } catch (DecodeException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    static GalleryImage cam(TrainedModel model, ImageCache cache, Sample s, float[] p, String what) throws IOException {
+        GreyImage g = get(cache, s, model.config().size(), model);
+        CamResult c = model.explain(g, null, null);
+        int pred = Metrics.argmax(p);
+        String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),
+                Label.of(pred).id(), p[pred], s.file().getFileName());
+        return new GalleryImage(Overlay.render(g, c, 0.45), cap);
+    }
+
+    static Map<String, int[]> datasetCounts(Map<String, Object> card) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        Object d = card.get("data");
+        if (!(d instanceof Map)) return m;
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) d).entrySet()) {
+            if (!(e.getValue() instanceof Map)) continue;
+            Map<?, ?> c = (Map<?, ?>) e.getValue();
+            int[] v = new int[Label.COUNT];
+            for (Label l : Label.values()) v[l.index()] = c.get(l.id()) instanceof Number ? ((Number) c.get(l.id())).intValue() : 0;
+            m.put(String.valueOf(e.getKey()), v);
+        }
+        return m;
+    }
+
+    static List<EpochRecord> history(RunFolder run) {
+        List<EpochRecord> l = new ArrayList<>();
+        try {
+            JsonNode root = RunFolder.JSON.readTree(run.metricsJson().toFile());
+            for (JsonNode e : root.path("epochs")) {
+                double[] rec = new double[Label.COUNT];
+                for (Label lb : Label.values()) rec[lb.index()] = num(e.path("val_recall").path(lb.id()));
+                l.add(new EpochRecord(e.path("epoch").asInt(), num(e.path("train_loss")), num(e.path("train_acc")),
+                        num(e.path("val_loss")), num(e.path("val_acc")), num(e.path("lr")), num(e.path("img_per_s")), rec));
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return l;
+    }
+
+    private static double num(JsonNode n) { return n.isNumber() ? n.asDouble() : Double.NaN; }
+
+    /** Decodes a file at the model size outside any cache (for predict/explain of arbitrary images). */
+    public static GreyImage load(Path file, TrainedModel m) throws DecodeException {
+        return Preprocess.resize(ImageDecoder.decode(file), m.config().size(), m.resizeMode());
+    }
+}

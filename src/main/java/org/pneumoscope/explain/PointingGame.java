@@ -1,0 +1,80 @@
+package org.pneumoscope.explain;
+
+import org.pneumoscope.data.DecodeException;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Preprocess;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.TrainedModel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Does Grad-CAM look at the lesion? On phantoms, whose lesion masks are known: the pointing game
+ * (Zhang et al. 2016: a hit when the map's maximum falls on the lesion, within a small tolerance)
+ * and the share of the map's energy inside the mask compared with the mask's share of the image.
+ */
+public final class PointingGame {
+    private PointingGame() {}
+
+    /**
+     * @param dataRoot folder holding {@code masks/} with the same relative names as the images
+     * @return {hit rate, n, mean energy inside mask, mean mask area fraction}; n = 0 when no masks were found
+     */
+    public static double[] score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages) {
+        int size = model.config().size();
+        int tol = Math.max(1, Math.round(size * 0.04f));
+        int n = 0, hits = 0;
+        double energy = 0, area = 0;
+        Path root = dataRoot.toAbsolutePath().normalize();
+        for (Sample s : samples) {
+            if (n >= maxImages) break;
+            if (s.label() != Label.BACTERIA) continue;
+            Path f = s.file().toAbsolutePath().normalize();
+            if (!f.startsWith(root)) continue;
+            Path mask = root.resolve("masks").resolve(root.relativize(f));
+            if (!Files.isRegularFile(mask)) continue;
+            try {
+                GreyImage img = cache.get(s.file(), size, model.resizeMode());
+                GreyImage m = Preprocess.resize(ImageDecoder.decode(mask), size, model.resizeMode());
+                CamResult c = model.explain(img, null, Label.BACTERIA.index());
+                double[] r = measure(c, m, tol);
+                if (r == null) continue;
+                n++;
+                if (r[0] > 0) hits++;
+                energy += r[1];
+                area += r[2];
+            } catch (DecodeException e) {
+                // an unreadable mask or image only shrinks the sample
+            }
+        }
+        return n == 0 ? new double[] {Double.NaN, 0, Double.NaN, Double.NaN}
+                : new double[] {hits / (double) n, n, energy / n, area / n};
+    }
+
+    /** {hit (1/0), energy fraction inside mask, mask area fraction}; null for an empty mask. */
+    public static double[] measure(CamResult c, GreyImage mask, int tol) {
+        int w = c.width(), h = c.height();
+        if (mask.width() != w || mask.height() != h) throw new IllegalArgumentException("mask and map differ in size");
+        int inMask = 0, bx = 0, by = 0;
+        double total = 0, inside = 0, best = -1;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double v = c.at(x, y);
+                boolean m = mask.get(x, y) > 127;
+                total += v;
+                if (m) { inside += v; inMask++; }
+                if (v > best) { best = v; bx = x; by = y; }
+            }
+        if (inMask == 0) return null;
+        boolean hit = false;
+        for (int y = Math.max(0, by - tol); y <= Math.min(h - 1, by + tol) && !hit; y++)
+            for (int x = Math.max(0, bx - tol); x <= Math.min(w - 1, bx + tol); x++)
+                if (mask.get(x, y) > 127) { hit = true; break; }
+        return new double[] {hit ? 1 : 0, total > 0 ? inside / total : 0, inMask / (double) (w * h)};
+    }
+}

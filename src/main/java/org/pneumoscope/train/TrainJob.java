@@ -1,0 +1,209 @@
+package org.pneumoscope.train;
+
+import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Transform;
+import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Manifest;
+import org.pneumoscope.data.Problem;
+import org.pneumoscope.data.ResizeMode;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.Splitter;
+import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.TemperatureScaling;
+import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.DjlSetup;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A whole training run from a dataset to a finished run folder: scan, patient-grouped split, decode
+ * cache, train, pick the best epoch, calibrate on validation, write the model card. Resumable.
+ */
+public final class TrainJob {
+    private TrainJob() {}
+
+    public record Options(Path data, Path runDir, TrainConfig config, boolean resume, boolean allowDownload,
+                          Path cacheDir, PrintStream out) {}
+
+    public record Outcome(RunFolder run, TrainConfig config, List<Sample> samples, Trainer.Result result,
+                          double temperature, Scoring.Scores valScores) {}
+
+    public static Outcome run(Options o) throws IOException {
+        DjlSetup.configure();
+        RunFolder run = new RunFolder(o.runDir());
+        PrintStream out = o.out() == null ? System.out : o.out();
+        TrainConfig cfg;
+        List<Sample> samples;
+        if (o.resume()) {
+            if (!Files.isRegularFile(run.config()) || !Files.isRegularFile(run.split()))
+                throw new UserException(o.runDir() + " is not a run folder that can be resumed (no config.yaml / split.csv)");
+            if (run.complete()) {
+                out.println("run " + o.runDir() + " is already complete; nothing to resume");
+                return null;
+            }
+            cfg = TrainConfig.fromMap(TrainConfig.readYaml(run.config()));
+            DatasetScan scan = DatasetReader.read(run.split());
+            report(scan.problems(), out);
+            samples = scan.samples();
+        } else {
+            if (Files.exists(run.lastCheckpoint()) || run.complete())
+                throw new UserException(o.runDir() + " already holds a run; use --resume to continue it or choose another --out");
+            cfg = o.config();
+            checkWritable(o.runDir());
+            DatasetScan scan = DatasetReader.read(o.data());
+            report(scan.problems(), out);
+            scan.requireImages().requireAllClasses();
+            samples = scan.samples();
+            boolean hasTest = samples.stream().anyMatch(s -> "test".equals(s.split()));
+            boolean hasVal = samples.stream().anyMatch(s -> "val".equals(s.split()));
+            long smallVal = samples.stream().filter(s -> "val".equals(s.split())).count();
+            if (hasTest && hasVal && smallVal >= 30) {
+                out.println("using the dataset's own train/val/test split");
+            } else {
+                samples = Splitter.assign(samples, TrainConfig.splitRatios(cfg.split()), cfg.seed(), false);
+                out.printf(Locale.ROOT, "split %s by patient (stratified, seed %d)%s%n", cfg.split(), cfg.seed(),
+                        hasVal || hasTest ? "; the dataset's own split was incomplete or tiny, so all images were re-split" : "");
+            }
+            Files.createDirectories(o.runDir());
+            AtomicFiles.writeString(run.config(), cfg.toYaml());
+            Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
+        }
+
+        ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
+        ImageCache cache = new ImageCache(o.cacheDir(), Runtime.getRuntime().maxMemory() / 3);
+        List<Path> files = new ArrayList<>();
+        for (Sample s : samples) files.add(s.file());
+        int threads = Runtime.getRuntime().availableProcessors();
+        long t0 = System.nanoTime();
+        List<Problem> bad = cache.warm(files, cfg.size(), mode, threads, null);
+        out.printf(Locale.ROOT, "decoded %d images at %d px in %.1f s%n", files.size() - bad.size(), cfg.size(), (System.nanoTime() - t0) / 1e9);
+        if (!bad.isEmpty()) {
+            report(bad, out);
+            java.util.Set<Path> badFiles = new java.util.HashSet<>();
+            for (Problem p : bad) badFiles.add(p.file());
+            samples = samples.stream().filter(s -> !badFiles.contains(s.file())).toList();
+        }
+        List<Sample> train = inSplit(samples, "train"), val = inSplit(samples, "val"), test = inSplit(samples, "test");
+        out.printf(Locale.ROOT, "images: train %s | val %s | test %s%n", counts(train), counts(val), counts(test));
+        if (train.isEmpty()) throw new UserException("no training images after the split");
+
+        ImageSource images = s -> cache.get(s.file(), cfg.size(), mode);
+        Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
+        Trainer.Result result;
+        try (PrintStream log = tee(out, run.log())) {
+            result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, o.resume(), o.allowDownload(), log));
+        }
+        return finish(run, cfg, samples, result, images, out);
+    }
+
+    /** Best weights become the model; temperature is fitted on validation logits of those weights. */
+    static Outcome finish(RunFolder run, TrainConfig cfg, List<Sample> samples, Trainer.Result result,
+                          ImageSource images, PrintStream out) throws IOException {
+        List<Sample> val = inSplit(samples, "val");
+        double temperature = 1.0;
+        Scoring.Scores valScores;
+        CalibrationResult calib = null;
+        try (XrayNet net = XrayNet.open(run.bestParams()); NDManager m = NDManager.newBaseManager()) {
+            valScores = Scoring.score(net.block(), new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
+            if (val.size() >= 10) {
+                temperature = TemperatureScaling.fit(valScores.logits(), valScores.labels());
+                calib = CalibrationResult.of(temperature, valScores.logits(), valScores.labels());
+            }
+        }
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("format", "pneumoscope-model/1");
+        card.put("classes", List.of(Label.ids()));
+        card.put("created", Instant.now().toString());
+        card.put("config", cfg.toMap());
+        card.put("temperature", temperature);
+        card.put("best_epoch", result.bestEpoch());
+        card.put("epochs_run", result.history().size());
+        card.put("train_seconds", result.seconds());
+        if (result.stopReason() != null) card.put("stop_reason", result.stopReason());
+        Map<String, Object> data = new LinkedHashMap<>();
+        for (String split : List.of("train", "val", "test")) {
+            int[] c = Trainer.counts(inSplit(samples, split));
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (Label l : Label.values()) m.put(l.id(), c[l.index()]);
+            data.put(split, m);
+        }
+        card.put("data", data);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("n", val.size());
+        v.put("accuracy", RunFolder.finite(valScores.accuracy()));
+        v.put("loss", RunFolder.finite(valScores.loss()));
+        card.put("validation", v);
+        if (calib != null) card.put("calibration", RunFolder.JSON.convertValue(calib.toJsonNode(), Map.class));
+        Files.copy(run.bestParams(), run.dir().resolve(".model.params.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(run.dir().resolve(".model.params.tmp"), run.modelParams(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // model.json last: its presence marks the run complete
+        AtomicFiles.writeString(run.modelJson(), RunFolder.JSON.writeValueAsString(card));
+        out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s%n",
+                result.bestEpoch(), result.history().size(), valScores.accuracy(), valScores.loss(), temperature,
+                org.pneumoscope.util.Progress.clock(result.seconds()));
+        return new Outcome(run, cfg, samples, result, temperature, valScores);
+    }
+
+    public static List<Sample> inSplit(List<Sample> s, String split) {
+        return s.stream().filter(x -> split.equals(x.split())).toList();
+    }
+
+    static String counts(List<Sample> s) {
+        int[] c = Trainer.counts(s);
+        return String.format(Locale.ROOT, "%d (%d bacteria, %d virus, %d normal)", s.size(), c[0], c[1], c[2]);
+    }
+
+    static void report(List<Problem> problems, PrintStream out) {
+        if (problems.isEmpty()) return;
+        out.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
+        int shown = 0;
+        for (Problem p : problems) {
+            if (shown++ == 20) { out.printf(Locale.ROOT, "  ... and %d more%n", problems.size() - 20); break; }
+            out.println("  " + p);
+        }
+    }
+
+    /** Refuses an output folder that cannot be written or a disk too full for a run, before any training. */
+    static void checkWritable(Path dir) {
+        try {
+            Path probe = dir.toAbsolutePath();
+            while (probe != null && !Files.exists(probe)) probe = probe.getParent();
+            if (probe == null || !Files.isWritable(probe)) throw new UserException("cannot write the run folder " + dir + " (not writable)");
+            long free = Files.getFileStore(probe).getUsableSpace();
+            if (free < 512L << 20) throw new UserException(String.format(Locale.ROOT,
+                    "only %d MB free under %s; a run needs at least 512 MB for checkpoints", free >> 20, probe));
+        } catch (IOException e) {
+            throw new UserException("cannot check the run folder " + dir + ": " + e.getMessage());
+        }
+    }
+
+    static PrintStream tee(PrintStream console, Path file) throws IOException {
+        OutputStream f = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return new PrintStream(new OutputStream() {
+            @Override public void write(int b) throws IOException { console.write(b); f.write(b); }
+            @Override public void write(byte[] b, int off, int len) throws IOException { console.write(b, off, len); f.write(b, off, len); }
+            @Override public void flush() throws IOException { console.flush(); f.flush(); }
+            @Override public void close() throws IOException { console.flush(); f.close(); }
+        }, true, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
