@@ -1,15 +1,10 @@
 package org.pneumoscope.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.data.Label;
@@ -28,7 +23,6 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 
 /**
  * The training loop: one sub-NDManager per batch (native memory stays flat), our own Adam state
@@ -93,6 +87,7 @@ public final class Trainer {
                     t.setDaemon(true);
                     return t;
                 });
+                TrainStep step = new TrainStep(block, ps, l2, cfg.l2(), opt, ema, C, S);
                 long t0 = System.nanoTime();
                 String stopReason = null;
                 try {
@@ -122,28 +117,9 @@ public final class Trainer {
                                     target = m.targets();
                                     hard = m.dominant();
                                 }
-                                try (NDManager sub = root.newSubManager()) {
-                                    NDArray x = sub.create(data, new Shape(b.n(), C, S, S));
-                                    NDArray t = sub.create(target, new Shape(b.n(), Label.COUNT));
-                                    NDArray w = sub.create(sampleWeights(hard, classWeights));
-                                    float lossValue;
-                                    int ok;
-                                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                        NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
-                                        NDArray loss = Losses.softCrossEntropy(logits, t, w);
-                                        lossValue = loss.getFloat();
-                                        if (!l2.isEmpty()) loss = loss.add(Losses.l2(l2, sub).mul(cfg.l2()));
-                                        gc.backward(loss);
-                                        ok = Losses.correct(logits, hard);
-                                    }
-                                    if (!Float.isFinite(lossValue))
-                                        throw new IllegalStateException("training diverged (loss " + lossValue + ") at epoch " + (epoch + 1)
-                                                + "; try a lower --lr");
-                                    opt.update(params, lr);
-                                    if (ema != null) ema.update(params);
-                                    lossSum += lossValue * b.n();
-                                    correct += ok;
-                                }
+                                TrainStep.Out so = step.run(root, data, target, sampleWeights(hard, classWeights), hard, b.n(), lr);
+                                lossSum += so.loss() * b.n();
+                                correct += so.correct();
                                 seen += b.n();
                                 bar.update(seen, seen, String.format(Locale.ROOT, "loss %.4f acc %.3f lr %.2g",
                                         lossSum / seen, correct / (double) seen, lr));
@@ -268,8 +244,4 @@ public final class Trainer {
     /** Per-epoch figures, as written to metrics.csv / metrics.json. */
     public record EpochStats(int epoch, double trainLoss, double trainAcc, double valLoss, double valAcc,
                              double[] valRecall, double lr, double imgPerSec, double seconds) {}
-
-    static void forEachTrainable(PairList<String, Parameter> params, Consumer<Pair<String, Parameter>> f) {
-        for (Pair<String, Parameter> p : params) if (p.getValue().requiresGradient()) f.accept(p);
-    }
 }

@@ -1,0 +1,65 @@
+package org.pneumoscope.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.pneumoscope.data.Label;
+
+import java.util.List;
+
+/** One optimisation step on one batch: forward, loss, backward, update. Shared by training and the benchmark. */
+final class TrainStep {
+    private final Block block;
+    private final ParameterStore ps;
+    private final PairList<String, Parameter> params;
+    private final List<Parameter> l2;
+    private final double l2Factor;
+    private final AdamOptimizer opt;
+    private final Ema ema;
+    private final int channels, size;
+
+    record Out(float loss, int correct) {}
+
+    TrainStep(Block block, ParameterStore ps, List<Parameter> l2, double l2Factor, AdamOptimizer opt, Ema ema, int channels, int size) {
+        this.block = block;
+        this.ps = ps;
+        this.params = block.getParameters();
+        this.l2 = l2;
+        this.l2Factor = l2Factor;
+        this.opt = opt;
+        this.ema = ema;
+        this.channels = channels;
+        this.size = size;
+    }
+
+    /** All native temporaries live in a sub-manager closed before returning, so memory stays flat. */
+    Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr) {
+        try (NDManager sub = root.newSubManager()) {
+            NDArray x = sub.create(data, new Shape(n, channels, size, size));
+            NDArray t = sub.create(target, new Shape(n, Label.COUNT));
+            NDArray w = sub.create(weights);
+            float lossValue;
+            int ok;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
+                NDArray loss = Losses.softCrossEntropy(logits, t, w);
+                lossValue = loss.getFloat();
+                if (!l2.isEmpty()) loss = loss.add(Losses.l2(l2, sub).mul(l2Factor));
+                gc.backward(loss);
+                ok = Losses.correct(logits, hard);
+            }
+            if (!Float.isFinite(lossValue))
+                throw new IllegalStateException("training diverged (loss " + lossValue + "); try a lower --lr");
+            opt.update(params, lr);
+            if (ema != null) ema.update(params);
+            return new Out(lossValue, ok);
+        }
+    }
+}
