@@ -135,6 +135,25 @@ class ImageDecoderTest {
     }
 
     @Test
+    void readersReusedAfterFailuresGiveTheSameResults() throws Exception {
+        byte[] good = TestImages.jpeg(TestImages.chest(90, 70, 5));
+        byte[] png = TestImages.png(TestImages.chest(50, 40, 6));
+        GreyImage refJpeg = ImageDecoder.decode(good, "g.jpg"), refPng = ImageDecoder.decode(png, "g.png");
+        List<byte[]> bad = List.of(TestImages.cut(good, good.length / 2), TestImages.cut(good, 300),
+                TestImages.cmykJpeg(20, 20, 50), TestImages.cut(png, png.length / 2), TestImages.jpegClaiming(60000, 60000));
+        for (int round = 0; round < 3; round++)
+            for (byte[] b : bad) {
+                try {
+                    ImageDecoder.decode(b, "bad");
+                } catch (DecodeException expected) {
+                    // the point is what follows
+                }
+                assertArrayEquals(refJpeg.pixels(), ImageDecoder.decode(good, "g.jpg").pixels());
+                assertArrayEquals(refPng.pixels(), ImageDecoder.decode(png, "g.png").pixels());
+            }
+    }
+
+    @Test
     void realKermanyJpegsDecodeTo224Grey() throws Exception {
         Path shared = Path.of(System.getProperty("pneumoscope.shared", "../shared"), "data", "kermany224");
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(shared),
