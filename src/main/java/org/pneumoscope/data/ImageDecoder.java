@@ -21,6 +21,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -70,9 +71,10 @@ public final class ImageDecoder {
     public static byte[] readBytes(Path file) throws DecodeException {
         String name = file.toString();
         try {
-            if (Files.isDirectory(file))
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class); // one stat for both checks
+            if (attrs.isDirectory())
                 throw new DecodeException(name, DecodeException.Kind.NOT_AN_IMAGE, "is a folder, not an image file");
-            long size = Files.size(file);
+            long size = attrs.size();
             if (size == 0) throw new DecodeException(name, DecodeException.Kind.EMPTY, "empty file (0 bytes)");
             if (size > MAX_FILE_BYTES)
                 throw new DecodeException(name, DecodeException.Kind.TOO_LARGE,
