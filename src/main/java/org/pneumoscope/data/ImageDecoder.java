@@ -110,7 +110,7 @@ public final class ImageDecoder {
             }
             case DICOM:
                 return DicomReader.read(bytes, name);
-            case JPEG2000: case WEBP: case HEIF: case JPEGXL:
+            case JPEG2000: case WEBP: case HEIF: case JPEGXL: case PNM:
                 throw new UnsupportedFormatException(name, "unsupported image format " + fmt.displayName()
                         + " (convert to PNG, JPEG or DICOM)");
             default:

@@ -106,6 +106,9 @@ class ImageDecoderTest {
         e = assertThrows(UnsupportedFormatException.class, () -> ImageDecoder.decode(webp, "w.jpg"));
         assertEquals(DecodeException.Kind.UNSUPPORTED, e.kind());
         assertTrue(e.reason().contains("WebP"));
+        e = assertThrows(UnsupportedFormatException.class,
+                () -> ImageDecoder.decode("P5\n2 2\n255\n\0\1\2\3".getBytes(StandardCharsets.ISO_8859_1), "x.pgm"));
+        assertTrue(e.reason().contains("PNM/PGM"));
         byte[] j2k = {(byte) 0xFF, 0x4F, (byte) 0xFF, 0x51, 0, 0, 0, 0};
         e = assertThrows(UnsupportedFormatException.class, () -> ImageDecoder.decode(j2k, "x.jp2"));
         assertTrue(e.reason().contains("JPEG 2000"));
