@@ -107,7 +107,7 @@ public final class DatasetReader {
         Path root = folder;
         // Archives often unpack to chest_xray/chest_xray/...: descend through lone wrapper folders.
         for (int i = 0; i < 3; i++) {
-            List<Path> dirs = subfolders(root, problems);
+            List<Path> dirs = subfolders(root, new ArrayList<>()); // problems are reported by the main pass
             boolean recognised = dirs.stream().anyMatch(d -> classDir(name(d)) != null || splitName(name(d)) != null);
             if (recognised || dirs.size() != 1) break;
             root = dirs.get(0);
