@@ -49,7 +49,7 @@ public class BenchDecodeCommand implements Callable<Integer> {
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--rounds", paramLabel = "R", description = "Timed passes per measurement; the best is reported (default ${DEFAULT-VALUE}).")
-    int rounds = 2;
+    int rounds = 3;
 
     interface Decoder {
         void decode(Path file) throws IOException;
@@ -84,8 +84,14 @@ public class BenchDecodeCommand implements Callable<Integer> {
         System.out.printf(Locale.US, "Decode + resize to %dx%d (%s): %s images from %s, %d core(s) available%n",
                 size, size, rm.id(), DatasetCommand.n(usable.size()), data, Runtime.getRuntime().availableProcessors());
         if (failed > 0) System.out.println("(" + failed + " image(s) skipped: they did not decode)");
-        double o1 = best(ours, usable, 1), p1 = best(plain, usable, 1);
-        double on = best(ours, usable, threads), pn = best(plain, usable, threads);
+        // Rounds interleave the four measurements so a busy neighbour process slows them all alike; best kept.
+        double o1 = 0, p1 = 0, on = 0, pn = 0;
+        for (int r = 0; r < rounds; r++) {
+            o1 = Math.max(o1, run(ours, usable, 1));
+            p1 = Math.max(p1, run(plain, usable, 1));
+            on = Math.max(on, run(ours, usable, threads));
+            pn = Math.max(pn, run(plain, usable, threads));
+        }
         String tn = threads + " thread" + (threads == 1 ? "" : "s");
         System.out.printf(Locale.US, "%-26s%14s%14s%n", "", "1 thread", tn);
         System.out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "pneumoscope", o1, on);
@@ -107,7 +113,7 @@ public class BenchDecodeCommand implements Callable<Integer> {
     }
 
     /** The baseline: what a Java developer writes without a pipeline. */
-    static BufferedImage plainDecode(Path f, int size, ResizeMode mode) throws IOException {
+    public static BufferedImage plainDecode(Path f, int size, ResizeMode mode) throws IOException {
         BufferedImage src = ImageIO.read(f.toFile());
         if (src == null) throw new IOException("no reader for " + f);
         BufferedImage dst = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
@@ -121,13 +127,6 @@ public class BenchDecodeCommand implements Callable<Integer> {
             g.dispose();
         }
         return dst;
-    }
-
-    /** Best images/s over the rounds. */
-    private double best(Decoder d, List<Path> files, int threads) throws Exception {
-        double best = 0;
-        for (int r = 0; r < rounds; r++) best = Math.max(best, run(d, files, threads));
-        return best;
     }
 
     private static double run(Decoder d, List<Path> files, int threads) throws Exception {

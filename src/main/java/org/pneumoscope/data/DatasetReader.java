@@ -61,7 +61,12 @@ public final class DatasetReader {
             if (Files.isRegularFile(manifest)) return readManifest(manifest);
             return readFolder(p);
         }
-        if (Files.isRegularFile(p)) return readManifest(p);
+        if (Files.isRegularFile(p)) {
+            if (looksLikeImage(p))
+                throw new UserException(p + " is an image, not a dataset: give the folder holding the class folders, "
+                        + "or a CSV manifest");
+            return readManifest(p);
+        }
         throw new UserException("no such file or folder: " + p);
     }
 
@@ -102,7 +107,7 @@ public final class DatasetReader {
         Path root = folder;
         // Archives often unpack to chest_xray/chest_xray/...: descend through lone wrapper folders.
         for (int i = 0; i < 3; i++) {
-            List<Path> dirs = subfolders(root, problems);
+            List<Path> dirs = subfolders(root, new ArrayList<>()); // problems are reported by the main pass
             boolean recognised = dirs.stream().anyMatch(d -> classDir(name(d)) != null || splitName(name(d)) != null);
             if (recognised || dirs.size() != 1) break;
             root = dirs.get(0);
@@ -188,6 +193,16 @@ public final class DatasetReader {
         return dot > 0 && dot < fileName.length() - 1;
     }
 
+    private static boolean looksLikeImage(Path file) {
+        byte[] head = new byte[132];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n = in.readNBytes(head, 0, head.length);
+            return ImageFormat.sniff(head, n) != ImageFormat.UNKNOWN;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** DICOM files often have no extension (IM0001, 1.2.840...): accept those whose bytes say DICOM. */
     private static boolean extensionlessDicom(Path file) {
         byte[] head = new byte[132];
@@ -197,6 +212,15 @@ public final class DatasetReader {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static final String NAME_NOT_TEXT;
+
+    static {
+        String enc = System.getProperty("sun.jnu.encoding", "UTF-8");
+        NAME_NOT_TEXT = "file name is not valid text in this system's file-name encoding (" + enc + "); rename the file"
+                + (enc.toUpperCase(Locale.ROOT).replace("-", "").equals("UTF8") ? "" : " or run with a UTF-8 locale (LANG=C.UTF-8)")
+                + " to include it";
     }
 
     /** True when the name survives a round trip through text (i.e. it was valid in the file-name encoding). */
@@ -240,8 +264,7 @@ public final class DatasetReader {
                         return FileVisitResult.CONTINUE;
                     }
                     if (!representableName(file)) {
-                        problems.add(new Problem(file, "file name is not valid text in this system's encoding "
-                                + "(UTF-8 expected); rename the file to include it"));
+                        problems.add(new Problem(file, NAME_NOT_TEXT));
                         return FileVisitResult.CONTINUE;
                     }
                     if (!Files.isReadable(file)) {

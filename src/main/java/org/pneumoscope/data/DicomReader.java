@@ -102,6 +102,10 @@ public final class DicomReader {
             Map.entry("1.2.840.10008.1.2.6.1", "RFC 2557 MIME encapsulation"),
             Map.entry("1.2.840.10008.1.2.1.98", "Encapsulated Uncompressed Explicit VR Little Endian"));
 
+    private static final java.util.Set<String> ALL_VRS = java.util.Set.of("AE", "AS", "AT", "CS", "DA", "DS", "DT",
+            "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV",
+            "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV");
+
     /** VRs whose explicit encoding uses 2 reserved bytes and a 32-bit length. */
     private static boolean longVr(String vr) {
         switch (vr) {
@@ -198,12 +202,7 @@ public final class DicomReader {
         int element = (b[2] & 0xff) | (b[3] & 0xff) << 8;
         if ((group != 0x0002 && group != 0x0008) || element > 0x0100) return false;
         char v0 = (char) (b[4] & 0xff), v1 = (char) (b[5] & 0xff);
-        if (v0 >= 'A' && v0 <= 'Z' && v1 >= 'A' && v1 <= 'Z') {
-            String vr = "" + v0 + v1;
-            return group == 0x0002 ? (vr.equals("UL") || vr.equals("OB") || vr.equals("UI"))
-                    : (vr.equals("UL") || vr.equals("CS") || vr.equals("SH") || vr.equals("DA") || vr.equals("UI")
-                    || vr.equals("TM") || vr.equals("IS"));
-        }
+        if (v0 >= 'A' && v0 <= 'Z' && v1 >= 'A' && v1 <= 'Z') return ALL_VRS.contains("" + v0 + v1);
         long len = (b[4] & 0xffL) | (b[5] & 0xffL) << 8 | (b[6] & 0xffL) << 16 | (b[7] & 0xffL) << 24;
         if (len > 1024 || (len & 1) != 0) return false;
         // Implicit VR: the next element must be in the same group with a larger element number.

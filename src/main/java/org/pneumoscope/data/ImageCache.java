@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * served stale; files are written atomically and a damaged one is simply decoded again.
  *
  * <p>Failures are remembered too: a broken file is reported the same way every epoch without re-reading it.
+ * Memory entries are not re-checked against the file during a run (a file edited mid-training keeps its first
+ * decoding until {@link #clearMemory()}); disk entries always are.
  */
 public final class ImageCache {
     private static final Logger LOG = LoggerFactory.getLogger(ImageCache.class);

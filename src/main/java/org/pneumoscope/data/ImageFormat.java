@@ -11,6 +11,7 @@ public enum ImageFormat {
     DICOM("DICOM", null),
     /** Recognised but not decoded. */
     JPEG2000("JPEG 2000", null), WEBP("WebP", null), HEIF("HEIF/HEIC", null), JPEGXL("JPEG XL", null),
+    PNM("PNM/PGM", null),
     UNKNOWN("unknown", null);
 
     private final String displayName;
@@ -65,6 +66,8 @@ public enum ImageFormat {
         }
         if (startsWith(b, n, JXL_CODESTREAM) || startsWith(b, n, JXL_BOX)) return JPEGXL;
         if (DicomReader.looksLikeBareDataset(b, n)) return DICOM;
+        if (n >= 4 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7' && (b[2] == '\n' || b[2] == ' ' || b[2] == '\r')
+                && ((b[3] >= '0' && b[3] <= '9') || b[3] == '#')) return PNM; // "P5\n640 480\n255\n..."
         return UNKNOWN;
     }
 

@@ -160,6 +160,10 @@ class DatasetReaderTest {
         e = assertThrows(UserException.class, partial::requireAllClasses);
         assertEquals("no bacteria images in " + d + ": all three classes are needed (found 0 bacteria, 1 virus, 1 normal)",
                 e.getMessage());
+
+        Path image = img(d, "NORMAL/IM-1-1.jpeg");
+        e = assertThrows(UserException.class, () -> DatasetReader.read(image));
+        assertTrue(e.getMessage().endsWith("is an image, not a dataset: give the folder holding the class folders, or a CSV manifest"));
     }
 
     @Test

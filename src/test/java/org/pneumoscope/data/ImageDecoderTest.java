@@ -106,6 +106,9 @@ class ImageDecoderTest {
         e = assertThrows(UnsupportedFormatException.class, () -> ImageDecoder.decode(webp, "w.jpg"));
         assertEquals(DecodeException.Kind.UNSUPPORTED, e.kind());
         assertTrue(e.reason().contains("WebP"));
+        e = assertThrows(UnsupportedFormatException.class,
+                () -> ImageDecoder.decode("P5\n2 2\n255\n\0\1\2\3".getBytes(StandardCharsets.ISO_8859_1), "x.pgm"));
+        assertTrue(e.reason().contains("PNM/PGM"));
         byte[] j2k = {(byte) 0xFF, 0x4F, (byte) 0xFF, 0x51, 0, 0, 0, 0};
         e = assertThrows(UnsupportedFormatException.class, () -> ImageDecoder.decode(j2k, "x.jp2"));
         assertTrue(e.reason().contains("JPEG 2000"));
@@ -132,6 +135,25 @@ class ImageDecoderTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void readersReusedAfterFailuresGiveTheSameResults() throws Exception {
+        byte[] good = TestImages.jpeg(TestImages.chest(90, 70, 5));
+        byte[] png = TestImages.png(TestImages.chest(50, 40, 6));
+        GreyImage refJpeg = ImageDecoder.decode(good, "g.jpg"), refPng = ImageDecoder.decode(png, "g.png");
+        List<byte[]> bad = List.of(TestImages.cut(good, good.length / 2), TestImages.cut(good, 300),
+                TestImages.cmykJpeg(20, 20, 50), TestImages.cut(png, png.length / 2), TestImages.jpegClaiming(60000, 60000));
+        for (int round = 0; round < 3; round++)
+            for (byte[] b : bad) {
+                try {
+                    ImageDecoder.decode(b, "bad");
+                } catch (DecodeException expected) {
+                    // the point is what follows
+                }
+                assertArrayEquals(refJpeg.pixels(), ImageDecoder.decode(good, "g.jpg").pixels());
+                assertArrayEquals(refPng.pixels(), ImageDecoder.decode(png, "g.png").pixels());
+            }
     }
 
     @Test
