@@ -104,8 +104,9 @@ public class AugmentCommand implements Callable<Integer> {
         if (seconds <= 0 || seconds > 600) throw new UserException("--seconds must be in (0, 600]", 2);
         FloatImage img = FloatImage.of(new PhantomGenerator().render(Label.BACTERIA, px, new Random(seed)).image());
         AugmentBenchmark.Result r = AugmentBenchmark.run(pipeline, img, threads, seconds);
-        System.out.printf(Locale.ROOT, "recipe %s at %dx%d px, %d thread(s): %.0f images/s (%.0f per thread, %.3f ms/image/thread)%n",
-                recipe, px, px, threads, r.imagesPerSecond(), r.perThread(), 1000.0 / r.perThread());
+        System.out.printf(Locale.ROOT, "recipe %s at %dx%d px, %d thread(s): %.0f images/s wall-clock (%.0f per thread); "
+                        + "%.0f images per CPU-second (%.2f ms of CPU per image)%n",
+                recipe, px, px, threads, r.imagesPerSecond(), r.perThread(), r.perCpuSecond(), 1000.0 / r.perCpuSecond());
         return 0;
     }
 
@@ -128,8 +129,9 @@ public class AugmentCommand implements Callable<Integer> {
             }
         }
         if (rowList.isEmpty()) throw new UserException("no readable images to preview");
-        int tile = Math.min(px, 192);
-        ImageFiles.writePng(ContactSheet.render(rowList, pipeline, n, seed, Math.max(tile, 96)), out);
+        // Tiles of 160..224 px: big enough to see the change and to caption it, small enough to fit a screen.
+        int tile = Math.max(160, Math.min(px, 224));
+        ImageFiles.writePng(ContactSheet.render(rowList, pipeline, n, seed, tile), out);
         System.out.printf("wrote %s: %d row(s) x (original + %d augmented), recipe %s, %d px%n",
                 out.toAbsolutePath(), rowList.size(), n, recipe, px);
         return 0;
