@@ -1,0 +1,104 @@
+package org.pneumoscope.cli;
+
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.ResizeMode;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.train.TrainBenchmark;
+import org.pneumoscope.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Training speed against PyTorch's own Python API on the same machine, same net, size, batch and threads. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Training throughput: loader alone, model step alone, end to end, peak RSS; then the PyTorch "
+                + "reference (../shared/bench/torch_reference.py with Debian's python3-torch) with the same net, size, "
+                + "batch and threads, and the ratio.",
+                "Example: pneumoscope bench train --model resnet18 --size 128 --batch 32"})
+public class BenchTrainCommand implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+    @Option(names = "--data", description = "Real images to load (default: phantoms rendered in memory).") Path data;
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--reference", description = "Path of torch_reference.py (default: ../shared/bench/torch_reference.py from the project).") Path reference;
+    @Option(names = "--no-reference", description = "Skip the PyTorch reference.") boolean noReference;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1) throw new UserException("--steps must be >= 1", 2);
+        TrainConfig cfg = config.resolve();
+        List<GreyImage> images = new ArrayList<>();
+        if (data != null) {
+            ImageCache cache = new ImageCache();
+            List<Sample> s = DatasetReader.read(data).requireImages().samples();
+            for (Sample x : s.subList(0, Math.min(s.size(), 256))) {
+                try { images.add(cache.get(x.file(), cfg.size(), ResizeMode.SQUASH)); } catch (Exception e) { /* skip */ }
+            }
+        }
+        if (images.isEmpty()) images = TrainBenchmark.phantoms(96, cfg.size(), cfg.seed());
+        int threads = Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "pneumoscope model=%s width=%.2f size=%d batch=%d channels=%d augment=%s threads=%d%n",
+                cfg.model(), cfg.width(), cfg.size(), cfg.batch(), cfg.channels(), cfg.augment(), threads);
+        TrainBenchmark.Figures f = TrainBenchmark.run(cfg, images, steps);
+        System.out.printf(Locale.ROOT, "pneumoscope loader_img_s=%.1f step_img_s=%.2f end_to_end_img_s=%.2f loader/step=%.1fx "
+                        + "rss_after_warmup_mb=%d rss_end_mb=%d peak_rss_mb=%d%n",
+                f.loaderImgPerSec(), f.stepImgPerSec(), f.endToEndImgPerSec(), f.loaderImgPerSec() / f.stepImgPerSec(),
+                f.rssAfterWarmupMb(), f.rssEndMb(), f.peakRssMb());
+        if (noReference) return 0;
+        Path ref = reference != null ? reference : Path.of(System.getProperty("pneumoscope.home", "."), "..", "shared", "bench", "torch_reference.py");
+        if (!Files.isRegularFile(ref)) {
+            System.out.println("reference: skipped (" + ref + " not found)");
+            return 0;
+        }
+        if (cfg.width() != 1.0 || cfg.channels() != 3) {
+            System.out.println("note: the reference is torchvision's " + cfg.model() + " at width 1.0 with 3 input channels");
+        }
+        Double refTrain = reference(ref, cfg, threads);
+        if (refTrain == null) return 0;
+        System.out.printf(Locale.ROOT, "ratio end_to_end/reference=%.2fx step/reference=%.2fx%n",
+                f.endToEndImgPerSec() / refTrain, f.stepImgPerSec() / refTrain);
+        return 0;
+    }
+
+    static Double reference(Path ref, TrainConfig cfg, int threads) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", ref.toString(), "--model", cfg.model(),
+                "--size", String.valueOf(cfg.size()), "--batch", String.valueOf(cfg.batch()), "--threads", String.valueOf(threads),
+                "--steps", "6").redirectErrorStream(true);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (java.io.IOException e) {
+            System.out.println("reference: skipped (/usr/bin/python3 not available)");
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) out.append(line).append('\n');
+        }
+        if (!p.waitFor(30, TimeUnit.MINUTES)) { p.destroyForcibly(); System.out.println("reference: timed out"); return null; }
+        Matcher m = Pattern.compile("train_img_s=([0-9.]+)").matcher(out);
+        String last = out.toString().lines().filter(l -> l.startsWith("reference")).reduce((a, b) -> b).orElse(null);
+        if (last == null || !m.find()) {
+            System.out.println("reference: failed (is python3-torch installed? apt-get install python3-torch python3-torchvision): "
+                    + out.toString().lines().reduce((a, b) -> b).orElse(""));
+            return null;
+        }
+        System.out.println(last);
+        return Double.parseDouble(m.group(1));
+    }
+}

@@ -1,0 +1,111 @@
+package org.pneumoscope.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Transform;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.util.DjlSetup;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Measures the three rates that decide training time: the loader alone (cached decode → augment →
+ * batch), the model step alone (forward + backward + Adam on a fixed batch), and both together.
+ */
+public final class TrainBenchmark {
+    private TrainBenchmark() {}
+
+    public record Figures(double loaderImgPerSec, double stepImgPerSec, double endToEndImgPerSec, long peakRssMb,
+                          long rssAfterWarmupMb, long rssEndMb, int steps) {}
+
+    /** @param images images already at cfg.size (from real data or phantoms), reused round-robin */
+    public static Figures run(TrainConfig cfg, List<GreyImage> images, int steps) throws IOException {
+        DjlSetup.configure();
+        int n = images.size();
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 0; i < n; i++) samples.add(new Sample(Path.of("bench", i + ".png"), Label.of(i % 3), "b" + i, "train"));
+        ImageSource src = s -> images.get(Integer.parseInt(s.file().getFileName().toString().replace(".png", "")));
+        Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
+        int total = steps * cfg.batch();
+        int[] order = new int[total];
+        for (int i = 0; i < total; i++) order[i] = i % n;
+        int threads = cfg.loaderThreads() > 0 ? cfg.loaderThreads() : Runtime.getRuntime().availableProcessors();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r); t.setDaemon(true); return t; });
+        try (NDManager root = NDManager.newBaseManager();
+             XrayNet net = Models.build(cfg, false, null);
+             AdamOptimizer opt = new AdamOptimizer(root, cfg.optimizer().equals("adamw"), cfg.weightDecay())) {
+            // 1. loader alone
+            long t0 = System.nanoTime();
+            BatchLoader.Batch first = null;
+            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.size(), cfg.channels(), cfg.batch(), cfg.seed(), 0, pool, threads + 2)) {
+                while (l.hasNext()) { BatchLoader.Batch b = l.next(); if (first == null) first = b; }
+            }
+            double loader = total / ((System.nanoTime() - t0) / 1e9);
+
+            // 2. model step alone, on one fixed batch
+            TrainStep step = new TrainStep(net.block(), new ParameterStore(root, false),
+                    cfg.l2() > 0 ? net.l2Parameters() : List.of(), cfg.l2(), opt, null, cfg.channels(), cfg.size());
+            float[] target = Losses.targets(first.labels(), cfg.labelSmoothing());
+            float[] w = new float[first.n()];
+            java.util.Arrays.fill(w, 1f);
+            for (int i = 0; i < 2; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
+            long rssWarm = rssMb();
+            t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
+            double model = steps * first.n() / ((System.nanoTime() - t0) / 1e9);
+
+            // 3. end to end
+            t0 = System.nanoTime();
+            int seen = 0;
+            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.size(), cfg.channels(), cfg.batch(), cfg.seed(), 1, pool, threads + 2)) {
+                while (l.hasNext()) {
+                    BatchLoader.Batch b = l.next();
+                    step.run(root, b.data(), Losses.targets(b.labels(), cfg.labelSmoothing()), w.length == b.n() ? w : ones(b.n()), b.labels(), b.n(), cfg.lr());
+                    seen += b.n();
+                }
+            }
+            double e2e = seen / ((System.nanoTime() - t0) / 1e9);
+            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static float[] ones(int n) { float[] a = new float[n]; java.util.Arrays.fill(a, 1f); return a; }
+
+    /** Current resident set size (MB) from /proc; -1 where unavailable. */
+    public static long rssMb() { return procStatus("VmRSS:"); }
+
+    public static long peakRssMb() { return procStatus("VmHWM:"); }
+
+    private static long procStatus(String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Phantoms rendered in memory when no data is given. */
+    public static List<GreyImage> phantoms(int count, int size, long seed) {
+        org.pneumoscope.synth.PhantomGenerator g = new org.pneumoscope.synth.PhantomGenerator();
+        Random r = new Random(seed);
+        List<GreyImage> l = new ArrayList<>();
+        for (int i = 0; i < count; i++) l.add(g.render(Label.of(i % 3), size, r).image());
+        return l;
+    }
+
+}

@@ -1,0 +1,149 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.eval.PredictionsCsv;
+import org.pneumoscope.synth.PhantomGenerator;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The user's path through the CLI on tiny phantom data: train → evaluate → predict → explain. */
+class PipelineTest {
+    @TempDir static Path dir;
+    static Path data, run;
+    static String trainOut;
+
+    record Run(int code, String out, String err) {}
+
+    static Run cli(String... args) {
+        PrintStream o = System.out, e = System.err;
+        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.commandLine().execute(args);
+            return new Run(code, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    @BeforeAll
+    static void trainTinyRun() throws Exception {
+        data = dir.resolve("phantoms");
+        new PhantomGenerator().generate(data, 90, 64, 5, 2);
+        run = dir.resolve("run");
+        Run r = cli("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
+                "--size", "64", "--epochs", "2", "--set", "max_minutes=0");
+        trainOut = r.out() + r.err();
+        assertEquals(0, r.code(), trainOut);
+    }
+
+    @Test
+    void trainWritesACompleteRunFolder() throws Exception {
+        for (String f : List.of("config.yaml", "split.csv", "metrics.csv", "metrics.json", "train.log", "model.params",
+                "model.json", "checkpoints/last.ckpt", "test/metrics.json", "test/predictions.csv", "test/report.html"))
+            assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f + "\n" + trainOut);
+        JsonNode card = new ObjectMapper().readTree(run.resolve("model.json").toFile());
+        assertTrue(card.path("temperature").asDouble() > 0);
+        assertEquals(2, card.path("epochs_run").asInt());
+        JsonNode m = new ObjectMapper().readTree(run.resolve("test/metrics.json").toFile());
+        int n = m.path("n").asInt();
+        int sum = 0;
+        for (JsonNode row : m.path("confusion_matrix")) for (JsonNode c : row) sum += c.asInt();
+        assertEquals(n, sum, "confusion matrix must count every test image");
+        assertTrue(trainOut.contains("report:"), trainOut);
+        // split.csv is a manifest the other commands accept, and no patient crosses splits
+        String split = Files.readString(run.resolve("split.csv"));
+        assertTrue(split.startsWith("#root="), "split.csv names its data folder");
+    }
+
+    @Test
+    void evaluateMatchesTheRunsOwnTestEvaluation() throws Exception {
+        Path out = dir.resolve("eval");
+        Run r = cli("evaluate", "--run", run.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("Macro average"), r.out());
+        JsonNode a = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        JsonNode b = new ObjectMapper().readTree(run.resolve("test/metrics.json").toFile());
+        assertEquals(b.path("accuracy").asDouble(), a.path("accuracy").asDouble(), 1e-9);
+        assertEquals(b.path("confusion_matrix").toString(), a.path("confusion_matrix").toString());
+        PredictionsCsv.Predictions p = PredictionsCsv.read(out.resolve("predictions.csv"));
+        assertEquals(a.path("n").asInt(), p.labels().length);
+        for (float[] row : p.probabilities()) assertEquals(1.0, row[0] + row[1] + row[2], 1e-4);
+        assertTrue(a.has("gradcam_pointing_game"), "phantom masks give a pointing-game figure");
+    }
+
+    @Test
+    void predictScoresGoodFilesAndListsBadOnes() throws Exception {
+        Path mixed = dir.resolve("mixed");
+        Files.createDirectories(mixed);
+        try (Stream<Path> s = Files.list(data.resolve("virus"))) {
+            for (Path p : s.limit(3).toList()) Files.copy(p, mixed.resolve(p.getFileName()));
+        }
+        Files.writeString(mixed.resolve("notes.jpg"), "this is not an image");
+        Files.write(mixed.resolve("empty.png"), new byte[0]);
+        Path csv = dir.resolve("preds.csv");
+        Run r = cli("predict", "--run", run.toString(), mixed.toString(), "--out", csv.toString(), "--cam", dir.resolve("cams").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(4, lines.size(), "header + 3 scored images: " + lines);
+        assertTrue(r.err().contains("notes.jpg") && r.err().contains("empty.png"), r.err());
+        try (Stream<Path> s = Files.list(dir.resolve("cams"))) {
+            assertEquals(3, s.count());
+        }
+    }
+
+    @Test
+    void explainWritesOverlayMapAndJson() throws Exception {
+        Path img;
+        try (Stream<Path> s = Files.list(data.resolve("bacteria"))) {
+            img = s.findFirst().orElseThrow();
+        }
+        Path out = dir.resolve("explain");
+        Run r = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--class", "bacteria");
+        assertEquals(0, r.code(), r.out() + r.err());
+        String base = img.getFileName().toString().replace(".png", "");
+        assertTrue(Files.size(out.resolve(base + "_cam.png")) > 100);
+        assertTrue(Files.size(out.resolve(base + "_map.png")) > 50);
+        JsonNode j = new ObjectMapper().readTree(out.resolve(base + ".json").toFile());
+        assertEquals("bacteria", j.path("explained_class").asText());
+        double s = 0;
+        for (String c : List.of("bacteria", "virus", "normal")) s += j.path("probabilities").path(c).asDouble();
+        assertEquals(1.0, s, 1e-4);
+
+        Run bad = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--layer", "layer9");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("layer4"), "lists valid layers: " + bad.err());
+    }
+
+    @Test
+    void badUsageExitsTwoWithOneLine() {
+        Run r = cli("train", "--data", "x");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Run u = cli("evaluate", "--bogus");
+        assertEquals(2, u.code());
+    }
+
+    @Test
+    void resumeOfACompleteRunChangesNothing() throws Exception {
+        byte[] before = Files.readAllBytes(run.resolve("model.params"));
+        Run r = cli("train", "--resume", run.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("already complete"), r.out());
+        assertArrayEquals(before, Files.readAllBytes(run.resolve("model.params")));
+    }
+}
