@@ -105,6 +105,9 @@ public final class ModelInfo {
 
     record DataSource(String name, boolean phantom) {}
 
+    private static final java.util.Set<String> GENERIC = java.util.Set.of("train", "val", "valid", "validation", "test",
+            "images", "image", "data", "normal", "pneumonia", "bacteria", "virus");
+
     /** The data folder's name (from split.csv's root line) and whether it holds Pneumoscope phantoms. */
     static DataSource dataSource(RunFolder run) {
         String name = null;
@@ -115,8 +118,12 @@ public final class ModelInfo {
                     String line = r.readLine();
                     if (line == null) break;
                     if (line.startsWith("#root=")) {
-                        Path root = Path.of(line.substring(6).trim()).getFileName();
-                        if (root != null) name = root.toString();
+                        // the common folder of the images may be a split or class folder; name the dataset instead
+                        Path root = Path.of(line.substring(6).trim());
+                        while (root.getParent() != null && root.getFileName() != null
+                                && GENERIC.contains(root.getFileName().toString().toLowerCase(Locale.ROOT)))
+                            root = root.getParent();
+                        if (root.getFileName() != null) name = root.getFileName().toString();
                     } else if (!line.startsWith("#") && !line.startsWith("file,")) {
                         phantom = line.contains("phantom-");
                     }

@@ -288,7 +288,11 @@ public final class PneumoscopeServer implements AutoCloseable {
             b.put("cam_class", Label.of(p.camClass()).id());
         }
         if (p.imagePng() != null) b.put("image_png", dataUri(p.imagePng()));
-        b.put("image", Map.of("width", p.width(), "height", p.height(), "format", p.format().displayName()));
+        Map<String, Object> image = new LinkedHashMap<>();
+        image.put("width", p.width());
+        image.put("height", p.height());
+        image.put("format", p.format().displayName());
+        b.put("image", image);
         b.put("model", info.summary());
         b.put("notice", ModelInfo.NOTICE);
         b.put("ms", Math.round(ms * 10) / 10.0);
