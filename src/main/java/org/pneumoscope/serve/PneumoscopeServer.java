@@ -55,8 +55,8 @@ public final class PneumoscopeServer implements AutoCloseable {
     /** How much of a refused upload is read and discarded so the client can read the error (then the connection closes). */
     static final long DRAIN_LIMIT = 64L << 20;
     static final String JETTY_MULTIPART = "org.eclipse.jetty.multipartConfig";
-    static final String NO_SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
-            "pneumoscope-uploads-never-touch-disk").toAbsolutePath().toString();
+    static final String SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+            "pneumoscope-multipart-unused").toAbsolutePath().toString();
     static final String CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
@@ -96,8 +96,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         });
         long max = cfg.maxUploadBytes();
         // The spill threshold lies above the limit, so a part is refused before it could be written to a temporary
-        // file. The spill folder is our own, which Jetty would create only if it ever did spill (the tests check it).
-        this.multipart = new MultipartConfigElement(NO_SPILL_DIR, max, max + MULTIPART_SLACK,
+        // file. The spill folder is our own (Jetty creates it, empty) so a test can check that nothing lands there.
+        this.multipart = new MultipartConfigElement(SPILL_DIR, max, max + MULTIPART_SLACK,
                 (int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1));
         this.assets = Map.of(
                 "/", resource("index.html"),
@@ -169,7 +169,7 @@ public final class PneumoscopeServer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             c.http.maxRequestSize = max + MULTIPART_SLACK;
-            c.jetty.multipartConfig.cacheDirectory(NO_SPILL_DIR);
+            c.jetty.multipartConfig.cacheDirectory(SPILL_DIR);
             c.jetty.multipartConfig.maxFileSize(max, SizeUnit.BYTES);
             c.jetty.multipartConfig.maxTotalRequestSize(max + MULTIPART_SLACK, SizeUnit.BYTES);
             c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1), SizeUnit.BYTES);
