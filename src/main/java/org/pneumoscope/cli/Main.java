@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvaluateCommand.class,
                 PredictCommand.class,
+                ServeCommand.class,
                 ExplainCommand.class,
                 EngineCommand.class,
                 DatasetCommand.class,

@@ -1,0 +1,455 @@
+package org.pneumoscope.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Part;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.model.TrainedModel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The web page and REST API around one loaded model.
+ *
+ * <p>Admission happens at the door: a request takes one of {@code workers + queue} slots before its body is read,
+ * or is turned away at once with 503 and Retry-After. So however many clients connect, at most that many uploads
+ * are held in memory, and at most {@code workers} predictions use the CPU at a time (PyTorch's own thread count is
+ * set so that workers × threads never exceeds the cores). Uploads are parsed in memory only (the multipart limit
+ * stops a part before it could spill to a temporary file); nothing reaches the disk unless {@code keepUploads} is set.
+ *
+ * <pre>
+ * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
+ *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM)
+ * GET  /api/health    liveness and load
+ * GET  /api/model     the model card
+ * GET  /              the page
+ * </pre>
+ */
+public final class PneumoscopeServer implements AutoCloseable {
+    /** Room for the multipart boundaries and part headers around the image itself. */
+    static final long MULTIPART_SLACK = 64 * 1024;
+    /** How much of a refused upload is read and discarded so the client can read the error (then the connection closes). */
+    static final long DRAIN_LIMIT = 64L << 20;
+    static final String JETTY_MULTIPART = "org.eclipse.jetty.multipartConfig";
+    static final String SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+            "pneumoscope-multipart-unused").toAbsolutePath().toString();
+    static final String CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServerConfig cfg;
+    private final TrainedModel model;
+    private final boolean ownsModel;
+    private final Predictor predictor;
+    private final ModelInfo info;
+    private final UploadStore store;
+    private final Semaphore slots;
+    private final ThreadPoolExecutor pool;
+    private final MultipartConfigElement multipart;
+    private final Map<String, byte[]> assets;
+    private final Instant started = Instant.now();
+    private final AtomicLong served = new AtomicLong(), refusedBusy = new AtomicLong(), failed = new AtomicLong();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile double meanMs = 500; // running mean of prediction time, for Retry-After
+    private final int previousTorchThreads;
+    private final int torchThreads;
+    private Javalin app;
+
+    private PneumoscopeServer(ServerConfig cfg, TrainedModel model, boolean ownsModel) throws IOException {
+        this.cfg = cfg;
+        this.model = model;
+        this.ownsModel = ownsModel;
+        this.predictor = new Predictor(model);
+        this.info = ModelInfo.of(model);
+        this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
+        this.slots = new Semaphore(cfg.capacity());
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(cfg.workers(), cfg.workers(), 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "pneumoscope-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        long max = cfg.maxUploadBytes();
+        // The spill threshold lies above the limit, so a part is refused before it could be written to a temporary
+        // file. The spill folder is our own (Jetty creates it, empty) so a test can check that nothing lands there.
+        this.multipart = new MultipartConfigElement(SPILL_DIR, max, max + MULTIPART_SLACK,
+                (int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1));
+        this.assets = Map.of(
+                "/", resource("index.html"),
+                "/app.js", resource("app.js"),
+                "/app.css", resource("app.css"));
+        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.torchThreads = Math.max(1, cores / cfg.workers());
+        this.previousTorchThreads = setTorchThreads(torchThreads);
+    }
+
+    /** Loads the run's model and starts serving; {@link #close()} stops the server and frees the model. */
+    public static PneumoscopeServer start(ServerConfig cfg) throws IOException {
+        TrainedModel m = TrainedModel.load(cfg.run());
+        try {
+            return start(cfg, m, true);
+        } catch (RuntimeException | IOException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Serves an already loaded model (benchmarks and tests share one); {@link #close()} leaves it open. */
+    public static PneumoscopeServer start(ServerConfig cfg, TrainedModel model) throws IOException {
+        return start(cfg, model, false);
+    }
+
+    private static PneumoscopeServer start(ServerConfig cfg, TrainedModel model, boolean owns) throws IOException {
+        PneumoscopeServer s = new PneumoscopeServer(cfg, model, owns);
+        try {
+            s.app = s.createApp().start(cfg.host(), cfg.port());
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    public int port() { return app.port(); }
+
+    /** The page's address, e.g. http://127.0.0.1:8080/ (an IPv6 host in brackets). */
+    public String url() {
+        String h = cfg.host();
+        if (h.equals("0.0.0.0")) h = "127.0.0.1";
+        if (h.contains(":") && !h.startsWith("[")) h = "[" + h + "]";
+        return "http://" + h + ":" + port() + "/";
+    }
+
+    public ServerConfig config() { return cfg; }
+    public ModelInfo modelInfo() { return info; }
+    public int torchThreads() { return torchThreads; }
+
+    @Override
+    public void close() {
+        if (app != null) app.stop();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        setTorchThreads(previousTorchThreads);
+        if (ownsModel) model.close();
+    }
+
+    private Javalin createApp() {
+        long max = cfg.maxUploadBytes();
+        int maxThreads = Math.max(16, cfg.capacity() + 16);
+        return Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = max + MULTIPART_SLACK;
+            c.jetty.multipartConfig.cacheDirectory(SPILL_DIR);
+            c.jetty.multipartConfig.maxFileSize(max, SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxTotalRequestSize(max + MULTIPART_SLACK, SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1), SizeUnit.BYTES);
+            QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4, 60_000);
+            threads.setName("pneumoscope-http");
+            c.jetty.threadPool = threads;
+        }).before(ctx -> {
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.header("Referrer-Policy", "no-referrer");
+            ctx.header("X-Frame-Options", "DENY");
+            ctx.header("Content-Security-Policy", CSP);
+            ctx.header("Cache-Control", "no-store");
+        }).get("/", ctx -> asset(ctx, "/", "text/html; charset=utf-8"))
+                .get("/app.js", ctx -> asset(ctx, "/app.js", "text/javascript; charset=utf-8"))
+                .get("/app.css", ctx -> asset(ctx, "/app.css", "text/css; charset=utf-8"))
+                .get("/api/health", ctx -> json(ctx, 200, health()))
+                .get("/api/model", ctx -> json(ctx, 200, modelCard()))
+                .post("/api/predict", this::predict)
+                .exception(ApiError.class, (e, ctx) -> error(ctx, e))
+                .exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
+                        e.getStatus() == 404 ? "not_found" : e.getStatus() == 405 ? "method_not_allowed" : "http_" + e.getStatus(),
+                        e.getStatus() == 404 ? "no such page or API endpoint: " + ctx.method() + " " + ctx.path() : String.valueOf(e.getMessage()))))
+                .exception(Exception.class, (e, ctx) -> {
+                    failed.incrementAndGet();
+                    // the stack trace is ours; decoder messages never hold DICOM contents
+                    System.err.println("pneumoscope serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
+                    error(ctx, new ApiError(500, "internal", "the server failed on this request; the error is in the server's log"));
+                });
+    }
+
+    private void asset(Context ctx, String key, String type) {
+        ctx.contentType(type).result(assets.get(key));
+    }
+
+    // ---------------------------------------------------------------- predict
+
+    private void predict(Context ctx) throws Exception {
+        long t0 = System.nanoTime();
+        Predictor.Options opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", model.config().tta()),
+                flag(ctx, "image", false));
+        long declared = ctx.req().getContentLengthLong();
+        long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
+        if (declared > limit) throw refuseTooLarge(ctx, declared);
+        if (!slots.tryAcquire()) {
+            refusedBusy.incrementAndGet();
+            throw new ApiError(503, "busy", String.format(Locale.ROOT,
+                    "all %d worker(s) are busy and %d request(s) are waiting; try again shortly", cfg.workers(), cfg.queue()),
+                    retryAfterSeconds());
+        }
+        byte[] bytes = null;
+        try {
+            bytes = readUpload(ctx);
+            byte[] upload = bytes;
+            Future<Predictor.Prediction> job = pool.submit(() -> {
+                running.incrementAndGet();
+                try {
+                    if (cfg.beforeInference() != null) cfg.beforeInference().run();
+                    long s = System.nanoTime();
+                    Predictor.Prediction p = predictor.predict(upload, opt);
+                    double ms = (System.nanoTime() - s) / 1e6;
+                    meanMs = 0.9 * meanMs + 0.1 * ms;
+                    return p;
+                } finally {
+                    running.decrementAndGet();
+                }
+            });
+            Predictor.Prediction p = await(job);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            Map<String, Object> body = answer(p, ms);
+            keep(bytes, Map.of("status", 200, "label", Label.of(p.classIndex()).id(), "probabilities", body.get("probabilities"),
+                    "cam", opt.cam(), "tta", opt.tta(), "received", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+            served.incrementAndGet();
+            json(ctx, 200, body);
+            log(ctx, 200, Label.of(p.classIndex()).id() + String.format(Locale.ROOT, " %.2f", p.probabilities()[p.classIndex()])
+                    + (opt.cam() ? " cam" : "") + (opt.tta() ? " tta" : ""), t0, bytes.length);
+        } catch (ApiError e) {
+            if (bytes != null) keep(bytes, Map.of("status", e.status(), "error", e.code(), "detail", e.detail(),
+                    "received", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+            throw e;
+        } finally {
+            slots.release();
+        }
+    }
+
+    private static Predictor.Prediction await(Future<Predictor.Prediction> job) throws Exception {
+        try {
+            return job.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof ApiError a) throw a;
+            if (c instanceof Exception x) throw x;
+            if (c instanceof Error err) throw err;
+            throw e;
+        } catch (InterruptedException e) {
+            job.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "shutting_down", "the server is stopping");
+        }
+    }
+
+    private Map<String, Object> answer(Predictor.Prediction p, double ms) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        Label l = Label.of(p.classIndex());
+        b.put("class", l.index());
+        b.put("label", l.id());
+        b.put("display_label", ModelInfo.DISPLAY.get(l.index()));
+        Map<String, Object> probs = new LinkedHashMap<>();
+        for (Label k : Label.values()) probs.put(k.id(), (double) p.probabilities()[k.index()]);
+        b.put("probabilities", probs);
+        b.put("calibrated", true);
+        b.put("temperature", model.temperature());
+        b.put("tta", p.tta());
+        if (p.camPng() != null) {
+            b.put("cam_png", dataUri(p.camPng()));
+            b.put("heatmap_png", dataUri(p.heatmapPng()));
+            b.put("cam_class", Label.of(p.camClass()).id());
+        }
+        if (p.imagePng() != null) b.put("image_png", dataUri(p.imagePng()));
+        Map<String, Object> image = new LinkedHashMap<>();
+        image.put("width", p.width());
+        image.put("height", p.height());
+        image.put("format", p.format().displayName());
+        b.put("image", image);
+        b.put("model", info.summary());
+        b.put("notice", ModelInfo.NOTICE);
+        b.put("ms", Math.round(ms * 10) / 10.0);
+        return b;
+    }
+
+    static String dataUri(byte[] png) {
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
+    }
+
+    /** The image bytes of the multipart field "image", held in memory and never beyond the upload limit. */
+    private byte[] readUpload(Context ctx) {
+        String type = ctx.header("Content-Type");
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data"))
+            throw ApiError.badRequest("missing_field",
+                    "send the image as multipart/form-data in a field named 'image' (e.g. curl -F image=@xray.jpg)");
+        ctx.req().setAttribute(JETTY_MULTIPART, multipart);
+        Part part;
+        try {
+            part = ctx.req().getPart("image");
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains("exceeds")) throw refuseTooLarge(ctx, -1);
+            throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be parsed");
+        } catch (IOException | ServletException e) {
+            throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be read");
+        }
+        if (part == null) throw ApiError.badRequest("missing_field", "the form has no field named 'image'");
+        if (part.getSize() > cfg.maxUploadBytes()) throw refuseTooLarge(ctx, part.getSize());
+        if (part.getSize() == 0) throw ApiError.badRequest("empty_file", "the uploaded file is empty");
+        try (InputStream in = part.getInputStream()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw ApiError.badRequest("bad_multipart", "the uploaded file could not be read");
+        }
+    }
+
+    /**
+     * 413, after reading and discarding what the client is still sending (up to {@link #DRAIN_LIMIT}) so that it
+     * gets to read the answer instead of a reset connection. Nothing read is kept.
+     */
+    private ApiError refuseTooLarge(Context ctx, long size) {
+        long rest = ctx.req().getContentLengthLong();
+        if (rest < 0 || rest <= DRAIN_LIMIT) {
+            try {
+                InputStream in = ctx.req().getInputStream();
+                byte[] buf = new byte[64 * 1024];
+                long total = 0;
+                for (int r; total < DRAIN_LIMIT && (r = in.read(buf)) > 0; ) total += r;
+            } catch (IOException | RuntimeException e) {
+                // the client went away; nothing to drain
+            }
+        } else {
+            ctx.header("Connection", "close");
+        }
+        String mb = String.format(Locale.ROOT, "%.1f MB", cfg.maxUploadBytes() / 1048576.0);
+        return ApiError.tooLarge(size > 0
+                ? String.format(Locale.ROOT, "the upload is %.1f MB; the limit is %s", size / 1048576.0, mb)
+                : "the upload exceeds the limit of " + mb);
+    }
+
+    private int retryAfterSeconds() {
+        double waitMs = meanMs * (cfg.capacity() / (double) cfg.workers());
+        return (int) Math.max(1, Math.min(60, Math.ceil(waitMs / 1000)));
+    }
+
+    private static boolean flag(Context ctx, String name, boolean dflt) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) return dflt;
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "true": case "1": case "yes": case "on": return true;
+            case "false": case "0": case "no": case "off": return false;
+            default: throw ApiError.badRequest("bad_parameter", "'" + name + "' must be true or false");
+        }
+    }
+
+    private void keep(byte[] bytes, Map<String, Object> outcome) {
+        if (store == null) return;
+        try {
+            store.save(bytes, outcome);
+        } catch (IOException e) {
+            System.err.println("pneumoscope serve: could not keep an upload in " + store.dir() + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- other endpoints
+
+    private Map<String, Object> health() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("status", "ok");
+        h.put("model", info.summary().get("name"));
+        h.put("started", started.truncatedTo(ChronoUnit.SECONDS).toString());
+        h.put("uptime_s", (System.currentTimeMillis() - started.toEpochMilli()) / 1000);
+        h.put("workers", cfg.workers());
+        h.put("queue", cfg.queue());
+        h.put("in_flight", cfg.capacity() - slots.availablePermits());
+        h.put("running", running.get());
+        h.put("served", served.get());
+        h.put("refused_busy", refusedBusy.get());
+        h.put("internal_errors", failed.get());
+        return h;
+    }
+
+    private Map<String, Object> modelCard() {
+        Map<String, Object> m = new LinkedHashMap<>(info.card());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("workers", cfg.workers());
+        s.put("queue", cfg.queue());
+        s.put("torch_threads_per_worker", torchThreads);
+        s.put("max_upload_mb", Math.round(cfg.maxUploadBytes() / 1048576.0 * 10) / 10.0);
+        s.put("keeps_uploads", store != null);
+        s.put("default_tta", model.config().tta());
+        s.put("min_side_px", Predictor.MIN_SIDE);
+        m.put("server", s);
+        return m;
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json; charset=utf-8").result(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void error(Context ctx, ApiError e) {
+        if (e.retryAfterSeconds() != null) ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("error", e.code());
+        b.put("detail", e.detail());
+        json(ctx, e.status(), b);
+        if (ctx.path().startsWith("/api/predict")) log(ctx, e.status(), e.code(), -1, -1);
+    }
+
+    private void log(Context ctx, int status, String what, long t0, long bytes) {
+        PrintStream out = cfg.log();
+        if (out == null) return;
+        String ms = t0 < 0 ? "" : String.format(Locale.ROOT, " %.0f ms", (System.nanoTime() - t0) / 1e6);
+        String kb = bytes < 0 ? "" : String.format(Locale.ROOT, " %.0f KB", bytes / 1024.0);
+        out.printf(Locale.ROOT, "%s %s %s %d %s%s%s%n", Instant.now().truncatedTo(ChronoUnit.SECONDS), ctx.method(),
+                ctx.path(), status, what, ms, kb);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = PneumoscopeServer.class.getResourceAsStream("/web/" + name)) {
+            if (in == null) throw new IOException("the web page asset /web/" + name + " is missing from the build");
+            return in.readAllBytes();
+        }
+    }
+
+    /** PyTorch's intra-op threads for this process; returns the previous count (or the new one if unknown). */
+    private static int setTorchThreads(int n) {
+        try {
+            int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            if (before != n) ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+            return before;
+        } catch (RuntimeException | LinkageError e) {
+            return n;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.pneumoscope.serve;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * How a Pneumoscope server runs.
+ *
+ * @param run             a finished run folder (model.json + model.params)
+ * @param host            address to bind; loopback unless the operator opens it up on purpose
+ * @param port            TCP port; 0 picks a free one (tests, benchmarks)
+ * @param workers         predictions computed at the same time (each one decodes, runs the network and draws the heatmap)
+ * @param queue           requests allowed to wait for a worker; one more gets 503 with Retry-After
+ * @param maxUploadBytes  largest accepted upload; bigger ones get 413 and are never held in memory as a whole
+ * @param keepUploads     folder where every upload and its outcome are kept, or null to write nothing to disk
+ * @param log             one line per request (no file names, no DICOM contents), or null for silence
+ * @param beforeInference runs on the worker thread before each prediction; null normally (tests use it to hold a
+ *                        worker busy deterministically)
+ */
+public record ServerConfig(Path run, String host, int port, int workers, int queue, long maxUploadBytes,
+                           Path keepUploads, PrintStream log, Runnable beforeInference) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MAX_UPLOAD_MB = 20;
+    /** Waiting requests per worker by default: enough for a reading room, small enough to answer 503 quickly. */
+    public static final int DEFAULT_QUEUE_PER_WORKER = 16;
+    public static final int MAX_UPLOAD_MB_LIMIT = 1024;
+
+    public ServerConfig {
+        if (run == null) throw new IllegalArgumentException("a run folder is required");
+        if (host == null || host.isBlank()) host = DEFAULT_HOST;
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be within 0..65535, got " + port);
+        if (workers < 1) throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+        if (queue < 0) throw new IllegalArgumentException("queue must be 0 or more, got " + queue);
+        if (maxUploadBytes < 1024 || maxUploadBytes > (long) MAX_UPLOAD_MB_LIMIT << 20)
+            throw new IllegalArgumentException("the upload limit must be between 1 KB and " + MAX_UPLOAD_MB_LIMIT + " MB");
+    }
+
+    public static int defaultWorkers() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }
+
+    public static Builder builder(Path run) { return new Builder(run); }
+
+    /** Requests admitted at once: those being computed plus those waiting. */
+    public int capacity() { return workers + queue; }
+
+    public static final class Builder {
+        private final Path run;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int workers = defaultWorkers();
+        private Integer queue;
+        private long maxUploadBytes = (long) DEFAULT_MAX_UPLOAD_MB << 20;
+        private Path keepUploads;
+        private PrintStream log;
+        private Runnable beforeInference;
+
+        private Builder(Path run) { this.run = run; }
+
+        public Builder host(String h) { host = h; return this; }
+        public Builder port(int p) { port = p; return this; }
+        public Builder workers(int w) { workers = w; return this; }
+        public Builder queue(int q) { queue = q; return this; }
+        public Builder maxUploadMb(int mb) { maxUploadBytes = (long) mb << 20; return this; }
+        public Builder maxUploadBytes(long b) { maxUploadBytes = b; return this; }
+        public Builder keepUploads(Path dir) { keepUploads = dir; return this; }
+        public Builder log(PrintStream out) { log = out; return this; }
+        public Builder beforeInference(Runnable r) { beforeInference = r; return this; }
+
+        public ServerConfig build() {
+            int q = queue != null ? queue : DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
+            return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference);
+        }
+    }
+}
