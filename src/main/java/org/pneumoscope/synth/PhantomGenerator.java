@@ -280,8 +280,9 @@ public final class PhantomGenerator {
             }
             if (a.gastricBubble()) {
                 Canvas gas = new Canvas(n);
-                double gx = mid + 0.5 * a.thoraxHalfWidth(), gy = sideBase[1] + 0.05;
-                gas.stroke(new double[]{gx - 0.035, gy, gx + 0.035, gy + 0.005}, 0.035, 0.03, 0.22, Canvas.Profile.TUBE);
+                // Gastric air bubble just under the left hemidiaphragm.
+                double gx = mid + 0.5 * a.thoraxHalfWidth(), gy = sideBase[1] + 0.06;
+                gas.stroke(new double[]{gx - 0.035, gy, gx + 0.035, gy + 0.006}, 0.06, 0.05, 0.35, Canvas.Profile.TUBE);
                 for (int i = 0; i < density.length; i++) density[i] -= gas.px[i] * body[i];
             }
             drawBronchi(carinaY);
@@ -552,7 +553,7 @@ public final class PhantomGenerator {
     /**
      * Writes {@code count} phantoms as {@code bacteria/ virus/ normal/} PNGs, their lesion masks under
      * {@code masks/} (same relative names) and {@code manifest.csv} ({@code file,label,patient_id}).
-     * About one patient in five has two films (same anatomy, another positioning and lesion), so grouped splits
+     * About one patient in four has two films (same anatomy, another positioning and lesion), so grouped splits
      * matter. Every film's randomness is derived from (seed, index), so the output is the same for any
      * {@code threads}.
      */
