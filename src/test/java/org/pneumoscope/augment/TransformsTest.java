@@ -89,6 +89,38 @@ class TransformsTest {
         }
     }
 
+    /**
+     * albumentations' elastic field is uniform noise in [-1,1] smoothed by a Gaussian of sigma and scaled by
+     * alpha: its std is alpha * 0.577 / (2 sqrt(pi) sigma), about 1.09 px for (60, 9) at 224 px. Ours must
+     * match that at 224 and keep the same displacement relative to the image at other sizes.
+     */
+    @Test
+    void elasticDisplacementMatchesAlbumentationsAndScalesWithSize() {
+        double expected224 = 60 * Math.sqrt(1 / 3.0) / (2 * Math.sqrt(Math.PI) * 9);
+        double rel224 = displacementStd(224) / 224, rel112 = displacementStd(112) / 112;
+        assertEquals(expected224, rel224 * 224, expected224 * 0.15, "displacement at 224 px");
+        assertEquals(rel224, rel112, rel224 * 0.2, "relative displacement at 112 vs 224 px");
+    }
+
+    /** Std (px) of the elastic shift, read off a horizontal ramp image (value encodes x). */
+    private static double displacementStd(int n) {
+        float[] p = new float[n * n];
+        for (int y = 0; y < n; y++) for (int x = 0; x < n; x++) p[y * n + x] = 0.25f + x / (2f * n);
+        FloatImage ramp = new FloatImage(n, n, p);
+        double s2 = 0;
+        int c = 0;
+        for (int seed = 0; seed < 10; seed++) {
+            FloatImage o = new ElasticTransform(60, 9, 0, 224).apply(ramp, new Random(seed));
+            for (int y = n / 8; y < n * 7 / 8; y++)
+                for (int x = n / 8; x < n * 7 / 8; x++) {
+                    double d = (o.get(x, y) - ramp.get(x, y)) * 2 * n;
+                    s2 += d * d;
+                    c++;
+                }
+        }
+        return Math.sqrt(s2 / c);
+    }
+
     @Test
     void sameSeedSameOutput() {
         FloatImage img = TestImages.phantom(96);
