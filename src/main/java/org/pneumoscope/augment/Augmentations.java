@@ -175,6 +175,7 @@ public final class Augmentations {
             case "brightnesscontrast": case "randombrightnesscontrast":
                 return new BrightnessContrast(q.num("brightness_limit", 0.2), q.num("contrast_limit", 0.2));
             case "gaussnoise": case "gaussiannoise": case "noise": {
+                // std_limit in [0,1] image units (albumentations' var_limit is a variance in 0..255 units).
                 double[] s = q.range("std_limit", 0.01, 0.03);
                 return new GaussianNoise(s[0], s[1]);
             }

@@ -28,10 +28,12 @@ import java.util.stream.Stream;
 /** Shows what an augmentation recipe does (a contact sheet) or how fast it runs. */
 @Command(name = "augment", mixinStandardHelpOptions = true,
         description = {"Preview an augmentation recipe as a contact sheet, or measure its speed.",
-                "  pneumoscope augment --preview [--data DIR | --image FILE] --out sheet.png [--recipe seed] [--n 8]",
-                "  pneumoscope augment --bench [--size 128] [--recipe seed] [--threads 1]",
                 "Recipes: none, seed (the seed study's albumentations pipeline), light, strong, or a YAML file "
-                        + "with a list of {name, p, params} steps."})
+                        + "with a list of {name, p, params} steps."},
+        footer = {"", "Examples:",
+                "  pneumoscope augment --preview --data ../shared/data/kermany224 --out sheet.png",
+                "  pneumoscope augment --preview --image film.jpeg --recipe strong --n 6",
+                "  pneumoscope augment --bench --size 224 --threads 2"})
 public class AugmentCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mode mode;

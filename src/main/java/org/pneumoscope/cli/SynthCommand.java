@@ -15,7 +15,10 @@ import java.util.stream.Stream;
 @Command(name = "synth", mixinStandardHelpOptions = true,
         description = {"Generate synthetic (phantom) chest X-rays with lesion masks.",
                 "Writes bacteria/ virus/ normal/ PNGs, masks/ (lesion masks, same names) and manifest.csv "
-                        + "(file,label,patient_id). Same seed, same images."})
+                        + "(file,label,patient_id). Same seed, same images.",
+                "Phantoms are drawn, not real patients: use them to try the pipeline, never to judge clinical "
+                        + "performance."},
+        footer = {"", "Example:", "  pneumoscope synth --out phantoms --count 600 --size 128 --seed 42"})
 public class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder (created; must be empty or a previous phantom set).")
     Path out;

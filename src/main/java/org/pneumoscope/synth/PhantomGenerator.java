@@ -280,8 +280,9 @@ public final class PhantomGenerator {
             }
             if (a.gastricBubble()) {
                 Canvas gas = new Canvas(n);
-                double gx = mid + 0.5 * a.thoraxHalfWidth(), gy = sideBase[1] + 0.05;
-                gas.stroke(new double[]{gx - 0.035, gy, gx + 0.035, gy + 0.005}, 0.035, 0.03, 0.22, Canvas.Profile.TUBE);
+                // Gastric air bubble just under the left hemidiaphragm.
+                double gx = mid + 0.5 * a.thoraxHalfWidth(), gy = sideBase[1] + 0.06;
+                gas.stroke(new double[]{gx - 0.035, gy, gx + 0.035, gy + 0.006}, 0.06, 0.05, 0.35, Canvas.Profile.TUBE);
                 for (int i = 0; i < density.length; i++) density[i] -= gas.px[i] * body[i];
             }
             drawBronchi(carinaY);
@@ -390,7 +391,7 @@ public final class PhantomGenerator {
         /** Bacterial pneumonia: one lobar consolidation, mostly lower/middle zone of one lung. */
         void drawConsolidation(Random r) {
             int side = r.nextDouble() < 0.55 ? 0 : 1;
-            double radius = 0.035 + 0.09 * Math.pow(r.nextDouble(), 1.2);
+            double radius = 0.04 + 0.09 * Math.pow(r.nextDouble(), 1.2);
             double cx = 0, cy = 0;
             for (int tries = 0; tries < 400; tries++) {
                 double t = u(r, 0.40, 0.88), qx = u(r, 0.15, 0.85);
@@ -411,7 +412,7 @@ public final class PhantomGenerator {
             double edge = u(r, 0.08, 0.25); // well-defined ... fluffier margin
             boolean fissure = r.nextDouble() < 0.4;
             double fy = cy - radius * u(r, 0.2, 0.7), fa = u(r, -0.25, 0.25);
-            double strength = 0.25 + 0.7 * Math.pow(r.nextDouble(), 0.8); // fraction of the air replaced
+            double strength = 0.3 + 0.65 * Math.pow(r.nextDouble(), 0.8); // fraction of the air replaced
             SplittableRandom sr = new SplittableRandom(r.nextLong());
             float[] tex = ValueNoise.field(n, 26, sr), lobul = ValueNoise.field(n, 9, sr), lobul2 = ValueNoise.field(n, 20, sr);
             Canvas bronchi = new Canvas(n);
@@ -456,7 +457,7 @@ public final class PhantomGenerator {
 
         /** Viral pneumonia: bilateral hazy reticular / ground-glass opacity, heaviest around the hila. */
         void drawInterstitial(Random r) {
-            double spread = u(r, 0.11, 0.22), floor = u(r, 0.15, 0.45), strength = u(r, 0.22, 0.5);
+            double spread = u(r, 0.12, 0.22), floor = u(r, 0.2, 0.45), strength = u(r, 0.25, 0.55);
             double reticular = u(r, 0.35, 0.75);
             double[] sideWeight = {u(r, 0.7, 1.0), u(r, 0.7, 1.0)};
             SplittableRandom sr = new SplittableRandom(r.nextLong());
@@ -552,7 +553,7 @@ public final class PhantomGenerator {
     /**
      * Writes {@code count} phantoms as {@code bacteria/ virus/ normal/} PNGs, their lesion masks under
      * {@code masks/} (same relative names) and {@code manifest.csv} ({@code file,label,patient_id}).
-     * About one patient in five has two films (same anatomy, another positioning and lesion), so grouped splits
+     * About one patient in four has two films (same anatomy, another positioning and lesion), so grouped splits
      * matter. Every film's randomness is derived from (seed, index), so the output is the same for any
      * {@code threads}.
      */

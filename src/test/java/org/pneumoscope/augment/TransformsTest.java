@@ -38,8 +38,9 @@ class TransformsTest {
                 FloatImage out = e.getValue().apply(img, new Random(seed));
                 assertEquals(img.width(), out.width(), e.getKey() + " width on " + what);
                 assertEquals(img.height(), out.height(), e.getKey() + " height on " + what);
-                for (float v : out.pixels())
-                    assertTrue(v >= 0f && v <= 1f, e.getKey() + " left [0,1] on " + what + ": " + v);
+                float lo = 1, hi = 0;
+                for (float v : out.pixels()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                assertTrue(lo >= 0f && hi <= 1f, e.getKey() + " left [0,1] on " + what + ": " + lo + ".." + hi);
                 if (meanAbsDiff(img, out) > 1e-4) changed++;
             }
             // Single transforms always fire; a recipe may, for some seed, fire nothing but not for all four.
@@ -86,6 +87,38 @@ class TransformsTest {
             FloatImage out = t.apply(img, new Random(3));
             assertTrue(meanAbsDiff(img, out) < 1e-5, t + " should not move pixels at zero strength");
         }
+    }
+
+    /**
+     * albumentations' elastic field is uniform noise in [-1,1] smoothed by a Gaussian of sigma and scaled by
+     * alpha: its std is alpha * 0.577 / (2 sqrt(pi) sigma), about 1.09 px for (60, 9) at 224 px. Ours must
+     * match that at 224 and keep the same displacement relative to the image at other sizes.
+     */
+    @Test
+    void elasticDisplacementMatchesAlbumentationsAndScalesWithSize() {
+        double expected224 = 60 * Math.sqrt(1 / 3.0) / (2 * Math.sqrt(Math.PI) * 9);
+        double rel224 = displacementStd(224) / 224, rel112 = displacementStd(112) / 112;
+        assertEquals(expected224, rel224 * 224, expected224 * 0.15, "displacement at 224 px");
+        assertEquals(rel224, rel112, rel224 * 0.2, "relative displacement at 112 vs 224 px");
+    }
+
+    /** Std (px) of the elastic shift, read off a horizontal ramp image (value encodes x). */
+    private static double displacementStd(int n) {
+        float[] p = new float[n * n];
+        for (int y = 0; y < n; y++) for (int x = 0; x < n; x++) p[y * n + x] = 0.25f + x / (2f * n);
+        FloatImage ramp = new FloatImage(n, n, p);
+        double s2 = 0;
+        int c = 0;
+        for (int seed = 0; seed < 10; seed++) {
+            FloatImage o = new ElasticTransform(60, 9, 0, 224).apply(ramp, new Random(seed));
+            for (int y = n / 8; y < n * 7 / 8; y++)
+                for (int x = n / 8; x < n * 7 / 8; x++) {
+                    double d = (o.get(x, y) - ramp.get(x, y)) * 2 * n;
+                    s2 += d * d;
+                    c++;
+                }
+        }
+        return Math.sqrt(s2 / c);
     }
 
     @Test
