@@ -164,9 +164,9 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
                 FoldPlan.countsText(sum(folds.testCounts(), poolCounts())), folds.patients()));
         b.append(String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(),
                 FoldPlan.countsText(folds.testCounts())));
-        b.append(wrap(String.format(Locale.ROOT, "folds: %d, grouped by patient and stratified (seed %d); each run trains on %d folds "
+        b.append(wrap(String.format(Locale.ROOT, "folds: %d, grouped by patient and stratified (seed %d); each run trains on %d fold%s "
                 + "(~%,d images), picks its epoch on the held-out fold (~%,d) and is scored on the test split",
-                spec.folds(), spec.seed(), spec.folds() - 1, total(folds.trainCounts(0)), total(folds.valCounts(0))), "  ", 100));
+                spec.folds(), spec.seed(), spec.folds() - 1, spec.folds() == 2 ? "" : "s", total(folds.trainCounts(0)), total(folds.valCounts(0))), "  ", 100));
         List<String> keys = keyColumns();
         b.append(String.format(Locale.ROOT, "  runs:  %d cell(s) × %d folds = %d training runs%n", cells.size(), spec.folds(),
                 cells.size() * spec.folds()));

@@ -206,6 +206,7 @@ public final class ExperimentRunner {
         UnitResult u = new UnitResult(cell.name(), fold + 1, settings, r.accuracy(), r.macroF1(), recall, r.macroAuc(), r.ece(),
                 card.path("best_epoch").asInt(-1), card.path("epochs_run").asInt(0), wall, r.n(),
                 card.hasNonNull("stop_reason") ? card.get("stop_reason").asText() : null);
+        Files.deleteIfExists(dir.resolve("error.txt")); // from an earlier failed attempt
         u.write(resultFile); // last: marks the run finished
         return u;
     }
