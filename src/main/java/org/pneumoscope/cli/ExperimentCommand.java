@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Compare training configurations by patient-grouped K-fold cross-validation, every cell scored on the same "
                 + "fixed test split: results.csv, summary.md/csv, bar charts, learning curves and index.html. Resumable: rerun "
                 + "the same command to continue; finished runs are skipped.",
+                "Any config option given a comma list (--lr 1e-3,1e-4) becomes a grid axis; --grid key=a,b does so for any key.",
                 "The shipped experiments are editable YAML specs in configs/experiments/; `experiment run SPEC.yaml` runs any spec."},
         subcommands = {ExperimentCommand.Cases.class, ExperimentCommand.Sweep.class, ExperimentCommand.Freeze.class,
                 ExperimentCommand.Head.class, ExperimentCommand.Run.class, ExperimentCommand.Unit.class})
@@ -49,8 +50,9 @@ public class ExperimentCommand implements Runnable {
         @Option(names = "--grid", description = "Another grid axis over any config key, e.g. --grid label_smoothing=0,0.1 (repeatable).")
         Map<String, String> grid = new LinkedHashMap<>();
         @Option(names = "--dry-run", description = "Print the plan (cells × folds, each cell's config, time estimate) and stop.") boolean dryRun;
-        @Option(names = "--parallel", defaultValue = "1", description = "Runs at a time, each a child process with cores/N threads (default ${DEFAULT-VALUE}).")
-        int parallel;
+        @Option(names = "--parallel", description = "Runs at a time, each a child process with cores/N threads "
+                + "(default: one per 8 cores, so 1 on small machines; 1 = all in this process).")
+        Integer parallel;
         @Option(names = "--limit", defaultValue = "0", description = "Stop after this many cell × fold runs (0 = all); rerun to continue.") int limit;
         @Option(names = "--no-probe", description = "Skip the timing probe (no time estimate).") boolean noProbe;
         @Option(names = "--no-gallery", description = "Leave the Grad-CAM gallery out of each run's report.") boolean noGallery;
@@ -81,7 +83,8 @@ public class ExperimentCommand implements Runnable {
             if (common.testFraction != null) spec = spec.withTestFraction(common.testFraction);
             if (config.seed != null) spec = spec.withSeed(config.seed);
             Path data = common.data != null ? common.data : spec.data();
-            if (common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
+            if (common.parallel != null && common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
+            int parallel = common.parallel != null ? common.parallel : ExperimentRunner.defaultParallel();
             Map<String, Object> singles = new LinkedHashMap<>();
             values.forEach((k, v) -> { if (v.size() == 1) singles.put(k, v.get(0)); });
             ExperimentPlan plan = ExperimentPlan.build(spec, data, singles);
@@ -90,14 +93,14 @@ public class ExperimentCommand implements Runnable {
                         ? ExperimentRunner.pending(plan, common.out) : plan.units();
                 TimeEstimate est = common.noProbe || pending.isEmpty() ? null
                         : TimeEstimate.probe(plan, pending, new ImageCache(null, Runtime.getRuntime().maxMemory() / 4), common.allowDownload, System.out);
-                System.out.print(plan.describe(est, common.parallel));
+                System.out.print(plan.describe(est, parallel));
                 if (pending.size() < plan.units().size())
                     System.out.printf("%d of %d runs already finished in %s%n", plan.units().size() - pending.size(), plan.units().size(), common.out);
                 System.out.println("dry run: nothing was trained" + (common.out == null ? "" : " and nothing written to " + common.out));
                 return 0;
             }
             if (common.out == null) throw new UserException("experiment needs --out (the experiment folder; rerun with it to resume)", 2);
-            ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, common.parallel, common.limit,
+            ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
                     !common.noGallery, common.allowDownload, !common.noProbe, System.out));
             return o.failures().isEmpty() ? 0 : 1;
         }

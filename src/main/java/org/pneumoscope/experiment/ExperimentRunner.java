@@ -251,6 +251,22 @@ public final class ExperimentRunner {
 
     // ------------------------------------------------------------------ child processes
 
+    /** Threads a run should have at least before splitting the cores pays (PyTorch scales well to about this many). */
+    static final int THREADS_PER_RUN = 8;
+
+    /**
+     * Runs at a time when the user does not say: one per {@value #THREADS_PER_RUN} cores (so 1 on small machines),
+     * and 1 with a GPU, which the runs would otherwise share.
+     */
+    public static int defaultParallel() {
+        try {
+            if (ai.djl.engine.Engine.getInstance().getGpuCount() > 0) return 1;
+        } catch (RuntimeException e) {
+            return 1;
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / THREADS_PER_RUN);
+    }
+
     private static void runChildren(ExperimentPlan plan, List<ExperimentPlan.Unit> todo, Options o, int before, int total,
                                     List<UnitResult> ran, List<String> failures, PrintStream log) {
         int cores = Runtime.getRuntime().availableProcessors();

@@ -9,7 +9,6 @@ import org.pneumoscope.data.Sample;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 import org.pneumoscope.train.Trainer;
-import org.pneumoscope.util.Progress;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -201,12 +200,19 @@ public final class TimeEstimate {
         return t;
     }
 
+    /** "40 min", "5.2 h", "7.5 days (180 h)". */
+    static String human(double seconds) {
+        if (seconds < 3600) return String.format(Locale.ROOT, "%.0f min", Math.max(1, seconds / 60));
+        if (seconds < 48 * 3600) return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
+        return String.format(Locale.ROOT, "%.1f days (%.0f h)", seconds / 86400, seconds / 3600);
+    }
+
     /** The lines printed under the plan. */
     public String summary(ExperimentPlan plan, int parallel) {
         if (secondsPerImage.isEmpty()) return "  estimate: nothing left to run\n";
         double total = totalSeconds();
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "  estimate: about %s for the %d run(s) to go", Progress.clock(total), pending.size()));
+        b.append(String.format(Locale.ROOT, "  estimate: about %s for the %d run(s) to go", human(total), pending.size()));
         b.append(String.format(Locale.ROOT, " (timing probe of %d network(s) on this machine; other networks scaled by compute)",
                 secondsPerImage.size()));
         b.append('\n');

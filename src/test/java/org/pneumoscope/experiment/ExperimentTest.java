@@ -295,6 +295,23 @@ class ExperimentTest {
         assertTrue(cases[1].contains("timing probe") && cases[1].contains("estimate: about"), cases[1]);
         assertFalse(Files.exists(out), "a dry run writes nothing");
 
+        // the cases command for real: one cell x fold, the table names the keys the cases differ in
+        Path casesOut = tmp.resolve("cases");
+        String[] real = cli("experiment", "cases", "--data", phantoms.toString(), "--out", casesOut.toString(), "--folds", "2",
+                "--limit", "1", "--no-probe", "--no-gallery", "--preset", "demo", "--width", "0.25", "--size", "64", "--batch", "12",
+                "--epochs", "1");
+        assertEquals("0", real[0], real[1] + real[2]);
+        assertTrue(real[1].contains("9 run(s) still to do"), real[1]);
+        List<String> rows;
+        try {
+            rows = Files.readAllLines(casesOut.resolve("results.csv"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(2, rows.size(), String.join("\n", rows));
+        assertTrue(rows.get(0).startsWith("cell,fold,augment,augment_copies,balance,accuracy,macro_f1,"), rows.get(0));
+        assertTrue(rows.get(1).startsWith("1-original,1,none,0,none,"), rows.get(1));
+
         String[] sweep = cli("experiment", "sweep", "--data", phantoms.toString(), "--dry-run", "--no-probe", "--batch", "8,16", "--lr", "1e-3,1e-4");
         assertEquals("0", sweep[0], sweep[1] + sweep[2]);
         for (String cell : List.of("batch=8_lr=1e-3", "batch=8_lr=1e-4", "batch=16_lr=1e-3", "batch=16_lr=1e-4"))
