@@ -61,6 +61,15 @@ public class EvaluateCommand implements Callable<Integer> {
         return new Opts(new EvaluateJob.Options(split, tta, gallery, phantom, attribution, masks, 42));
     }
 
+    /**
+     * The evaluation options the train and evaluate commands use for these samples (phantom masks, Kermany
+     * attribution), for other packages that evaluate the same way (experiments).
+     */
+    public static EvaluateJob.Options evaluationOptions(String split, boolean tta, boolean gallery, List<Sample> samples,
+                                                        Path data, long bootstrapSeed) {
+        return options(split, tta, gallery, samples, data).withSeed(bootstrapSeed);
+    }
+
     /** Small wrapper so callers can adjust the bootstrap seed fluently. */
     record Opts(EvaluateJob.Options o) {
         EvaluateJob.Options withSeed(long seed) {

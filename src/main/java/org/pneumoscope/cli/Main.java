@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 SynthCommand.class,
                 AugmentCommand.class,
+                ExperimentCommand.class,
         })
 public class Main implements Runnable {
 

@@ -32,6 +32,7 @@ public final class BatchLoader implements AutoCloseable {
     private final Transform augment;
     private final int size, channels, batch;
     private final int[] order;
+    private final boolean[] augmentAt; // null: augment every view
     private final long seed;
     private final int epoch;
     private final ExecutorService pool;
@@ -43,8 +44,21 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(List<Sample> samples, int[] order, ImageSource images, Transform augment,
                        int size, int channels, int batch, long seed, int epoch,
                        ExecutorService pool, int prefetch) {
+        this(samples, order, null, images, augment, size, channels, batch, seed, epoch, pool, prefetch);
+    }
+
+    /**
+     * @param augmentAt per position of {@code order}, whether that view is augmented; null augments every view
+     *                  (when {@code augment} is not null)
+     */
+    public BatchLoader(List<Sample> samples, int[] order, boolean[] augmentAt, ImageSource images, Transform augment,
+                       int size, int channels, int batch, long seed, int epoch,
+                       ExecutorService pool, int prefetch) {
+        if (augmentAt != null && augmentAt.length != order.length)
+            throw new IllegalArgumentException("augmentAt has " + augmentAt.length + " flags for " + order.length + " positions");
         this.samples = samples;
         this.order = order;
+        this.augmentAt = augmentAt;
         this.images = images;
         this.augment = augment;
         this.size = size;
@@ -103,7 +117,8 @@ public final class BatchLoader implements AutoCloseable {
             if (g.width() != size || g.height() != size)
                 throw new IllegalStateException(s.file() + ": image source returned " + g.width() + "x" + g.height() + ", expected " + size);
             FloatImage f = FloatImage.of(g);
-            if (augment != null) f = augment.apply(f, new Random(mix(seed, epoch, from + i)));
+            if (augment != null && (augmentAt == null || augmentAt[from + i]))
+                f = augment.apply(f, new Random(mix(seed, epoch, from + i)));
             float[] px = f.pixels();
             int off = i * channels * plane;
             for (int k = 0; k < plane; k++) data[off + k] = (px[k] - MEAN) / STD;

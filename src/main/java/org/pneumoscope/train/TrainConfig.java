@@ -42,6 +42,7 @@ public record TrainConfig(
         String freezeThrough,    // none | stem | layer1 | layer2 | layer3 | layer3.2 | ...
         String weights,          // null | FILE (.pt TorchScript backbone or our .params) | imagenet
         String augment,          // none | light | seed | strong
+        int augmentCopies,       // 0 = every view augmented; N >= 1 = each epoch shows every image once as is plus N augmented copies
         String balance,          // none | oversample | weights
         double labelSmoothing,
         double mixup,            // mixup alpha; 0 = off
@@ -80,6 +81,7 @@ public record TrainConfig(
         m.put("freeze_through", "none");
         m.put("weights", null);
         m.put("augment", "seed");
+        m.put("augment_copies", 0);
         m.put("balance", "oversample");
         m.put("label_smoothing", 0.0);
         m.put("mixup", 0.0);
@@ -105,6 +107,7 @@ public record TrainConfig(
         check(List.of("adam", "adamw").contains(optimizer), "optimizer must be adam or adamw");
         check(List.of("plateau", "cosine", "constant").contains(schedule), "schedule must be plateau, cosine or constant");
         check(List.of("val_loss", "val_acc").contains(select), "select must be val_loss or val_acc");
+        check(augmentCopies >= 0 && augmentCopies <= 50, "augment_copies must be 0..50, not " + augmentCopies);
         check(List.of("none", "oversample", "weights").contains(balance), "balance must be none, oversample or weights");
         check(List.of("squash", "letterbox").contains(resize), "resize must be squash or letterbox");
         check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");

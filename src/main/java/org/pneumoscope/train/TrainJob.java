@@ -88,8 +88,40 @@ public final class TrainJob {
             Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
         }
 
-        ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
         ImageCache cache = new ImageCache(o.cacheDir(), Runtime.getRuntime().maxMemory() / 3);
+        return trainPrepared(run, cfg, samples, o.resume(), o.allowDownload(), cache, out);
+    }
+
+    /**
+     * Trains on samples that already carry their train/val/test split (an experiment's cross-validation
+     * fold), into {@code runDir}: the same path as {@link #run} after its split step. A fresh run writes
+     * config.yaml and split.csv first; {@code resume} continues from the last epoch checkpoint and refuses a
+     * folder whose config differs from {@code cfg}. The {@code cache} may be shared between runs.
+     */
+    public static Outcome runOnSplit(Path runDir, TrainConfig cfg, List<Sample> samples, boolean resume,
+                                     boolean allowDownload, ImageCache cache, PrintStream out) throws IOException {
+        DjlSetup.configure();
+        RunFolder run = new RunFolder(runDir);
+        if (resume) {
+            if (!Files.isRegularFile(run.config()))
+                throw new UserException(runDir + " cannot be resumed: it has no config.yaml");
+            TrainConfig stored = TrainConfig.fromMap(TrainConfig.readYaml(run.config()));
+            if (!stored.equals(cfg))
+                throw new UserException(runDir + " was started with a different config; remove the folder to start it again");
+        } else {
+            if (Files.exists(run.lastCheckpoint()) || run.complete())
+                throw new UserException(runDir + " already holds a run");
+            checkWritable(runDir);
+            Files.createDirectories(runDir);
+            AtomicFiles.writeString(run.config(), cfg.toYaml());
+            Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
+        }
+        return trainPrepared(run, cfg, samples, resume, allowDownload, cache, out);
+    }
+
+    private static Outcome trainPrepared(RunFolder run, TrainConfig cfg, List<Sample> samples, boolean resume,
+                                         boolean allowDownload, ImageCache cache, PrintStream out) throws IOException {
+        ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
         int threads = Runtime.getRuntime().availableProcessors();
@@ -110,7 +142,7 @@ public final class TrainJob {
         Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
-            result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, o.resume(), o.allowDownload(), log));
+            result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, resume, allowDownload, log));
         }
         return finish(run, cfg, samples, result, images, out);
     }

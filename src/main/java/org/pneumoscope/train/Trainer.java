@@ -95,13 +95,14 @@ public final class Trainer {
                         // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
                         Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
                         long e0 = System.nanoTime();
-                        int[] order = epochOrder(cfg, train, classCounts, epoch);
+                        EpochPlan plan = epochOrder(cfg, train, classCounts, epoch);
+                        int[] order = plan.order();
                         double lossSum = 0;
                         int seen = 0, correct = 0;
                         double lr = schedule.lr(opt.step());
                         Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
                                 String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, cfg.epochs()), order.length);
-                        try (BatchLoader loader = new BatchLoader(train, order, req.images(), req.augment(), S, C,
+                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), req.images(), req.augment(), S, C,
                                 cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                             Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
                             while (loader.hasNext()) {
@@ -209,18 +210,31 @@ public final class Trainer {
         return w;
     }
 
-    static int epochLength(TrainConfig cfg, int[] counts) {
-        if (!cfg.balance().equals("oversample")) return counts[0] + counts[1] + counts[2];
-        int max = 0, k = 0;
-        for (int c : counts) { max = Math.max(max, c); if (c > 0) k++; }
-        return max * k;
+    /** Images shown per epoch: the (balanced) set, times 1 + augment_copies. */
+    public static int epochLength(TrainConfig cfg, int[] counts) {
+        int base;
+        if (!cfg.balance().equals("oversample")) base = counts[0] + counts[1] + counts[2];
+        else {
+            int max = 0, k = 0;
+            for (int c : counts) { max = Math.max(max, c); if (c > 0) k++; }
+            base = max * k;
+        }
+        return base * (1 + cfg.augmentCopies());
     }
+
+    /**
+     * One epoch's visiting order and, per position, whether that view is augmented ({@code augment} null:
+     * every view is, when there is a transform).
+     */
+    public record EpochPlan(int[] order, boolean[] augment) {}
 
     /**
      * The epoch's visiting order: a seeded shuffle; with oversampling, each class is topped up to the
      * largest by drawing more of its own images (every image at least once), as the seed study did.
+     * With {@code augment_copies} N &gt;= 1 that set is shown once as is and N more times augmented (the
+     * seed study's "original + three augmented copies"), all shuffled together.
      */
-    static int[] epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
+    static EpochPlan epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
         Random rng = new Random(BatchLoader.mix(cfg.seed(), epoch, -3));
         List<Integer> idx = new ArrayList<>();
         if (cfg.balance().equals("oversample")) {
@@ -237,8 +251,25 @@ public final class Trainer {
         } else {
             for (int i = 0; i < train.size(); i++) idx.add(i);
         }
-        java.util.Collections.shuffle(idx, rng);
-        return idx.stream().mapToInt(Integer::intValue).toArray();
+        int copies = cfg.augmentCopies();
+        if (copies == 0) { // the original behaviour, draw for draw (keeps runs reproducible across versions)
+            java.util.Collections.shuffle(idx, rng);
+            return new EpochPlan(idx.stream().mapToInt(Integer::intValue).toArray(), null);
+        }
+        // encode (image, augmented?) in one int so a single shuffle moves both: plain views even, copies odd
+        int base = idx.size();
+        List<Integer> views = new ArrayList<>(base * (1 + copies));
+        for (int c = 0; c <= copies; c++)
+            for (int i : idx) views.add(2 * i + (c == 0 ? 0 : 1));
+        java.util.Collections.shuffle(views, rng);
+        int[] order = new int[views.size()];
+        boolean[] aug = new boolean[views.size()];
+        for (int p = 0; p < order.length; p++) {
+            int v = views.get(p);
+            order[p] = v >>> 1;
+            aug[p] = (v & 1) == 1;
+        }
+        return new EpochPlan(order, aug);
     }
 
     /** Per-epoch figures, as written to metrics.csv / metrics.json. */

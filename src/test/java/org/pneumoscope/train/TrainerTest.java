@@ -91,4 +91,58 @@ class TrainerTest {
         assertEquals(a, b, 1e-5);
         assertNotEquals(a, c, 1e-6);
     }
+
+    @Test
+    void augmentCopiesShowEveryImageOnceAsIsAndNTimesAugmented() {
+        List<Sample> train = new ArrayList<>();
+        for (int i = 0; i < 10; i++) train.add(new Sample(Path.of("x" + i), Label.of(i < 6 ? 0 : i < 8 ? 1 : 2), "p" + i, "train"));
+        int[] counts = Trainer.counts(train);
+        Trainer.EpochPlan plain = Trainer.epochOrder(tiny(1).with("balance", "none"), train, counts, 0);
+        assertNull(plain.augment(), "augment_copies 0 keeps every view augmented");
+        assertEquals(10, plain.order().length);
+        for (String balance : List.of("none", "oversample")) {
+            TrainConfig cfg = tiny(1).with(Map.of("augment_copies", 3, "balance", balance));
+            Trainer.EpochPlan p = Trainer.epochOrder(cfg, train, counts, 2);
+            int base = balance.equals("none") ? 10 : 18; // oversampled: 6 per class
+            assertEquals(4 * base, p.order().length);
+            assertEquals(Trainer.epochLength(cfg, counts), p.order().length);
+            int[] asIs = new int[10], augmented = new int[10];
+            for (int k = 0; k < p.order().length; k++) (p.augment()[k] ? augmented : asIs)[p.order()[k]]++;
+            for (int i = 0; i < 10; i++) {
+                assertTrue(asIs[i] >= 1, balance + ": image " + i + " shown as is");
+                assertEquals(3 * asIs[i], augmented[i], balance + ": image " + i + " has 3 augmented copies per plain view");
+            }
+            // shuffled together: augmented views are not all at the end
+            int firstHalfAug = 0;
+            for (int k = 0; k < p.order().length / 2; k++) if (p.augment()[k]) firstHalfAug++;
+            assertTrue(firstHalfAug > 0 && firstHalfAug < p.order().length / 2, "plain and augmented views interleave");
+        }
+    }
+
+    @Test
+    void batchLoaderAugmentsOnlyFlaggedPositions() throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 6, 64, 4);
+        org.pneumoscope.augment.Transform invert = (img, rng) -> {
+            float[] px = img.pixels().clone();
+            for (int i = 0; i < px.length; i++) px[i] = 1f - px[i];
+            return new org.pneumoscope.augment.FloatImage(img.width(), img.height(), px);
+        };
+        int[] order = {0, 1, 2, 0, 1, 2};
+        boolean[] flags = {false, false, false, true, true, true};
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (BatchLoader l = new BatchLoader(all, order, flags, s -> imgs.get(s.file()), invert, 64, 1, 6, 1, 0, pool, 2)) {
+            BatchLoader.Batch b = l.next();
+            int plane = 64 * 64;
+            for (int k = 0; k < 3; k++) {
+                byte[] px = imgs.get(all.get(k).file()).pixels();
+                float plainVal = ((px[100] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;
+                float invVal = ((1f - (px[100] & 0xff) / 255f) - BatchLoader.MEAN) / BatchLoader.STD;
+                assertEquals(plainVal, b.data()[k * plane + 100], 1e-5, "position " + k + " is shown as is");
+                assertEquals(invVal, b.data()[(k + 3) * plane + 100], 1e-5, "position " + (k + 3) + " is augmented");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

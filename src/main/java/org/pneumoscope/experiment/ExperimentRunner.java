@@ -1,0 +1,409 @@
+package org.pneumoscope.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.pneumoscope.cli.EvaluateCommand;
+import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.eval.EvaluationResult;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.TrainConfig;
+import org.pneumoscope.train.TrainJob;
+import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.Progress;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs an experiment's cell × fold trainings into one output folder and keeps its tables current.
+ *
+ * <p>Resumable: a run whose {@code result.json} exists is finished and skipped (its files are never
+ * rewritten); a run with a checkpoint continues from its last epoch; a run that finished training but not its
+ * evaluation is only evaluated. The output folder's {@code split.csv} pins the data partition and each cell's
+ * {@code cell.yaml} its config: a rerun that would change either is refused rather than mixing results.
+ *
+ * <p>Parallel: with {@code parallel} N &gt; 1 each run is a child JVM ({@code pneumoscope experiment unit}) limited to
+ * cores/N threads (PyTorch intra-op threads, {@code OMP_NUM_THREADS} and the JVM's processor count), so N runs never
+ * oversubscribe the cores. With N = 1 runs happen in this process, sharing one decoded-image cache.
+ */
+public final class ExperimentRunner {
+    private ExperimentRunner() {}
+
+    /**
+     * @param limit   run at most this many cell × fold trainings now (0 = all), e.g. to split a long experiment
+     *                over several sessions
+     * @param gallery Grad-CAM gallery in each run's report
+     * @param probe   time a few training steps first and print the estimate
+     */
+    public record Options(Path out, int parallel, int limit, boolean gallery, boolean allowDownload, boolean probe, PrintStream log) {}
+
+    /** What one invocation did. */
+    public record Outcome(int finishedBefore, List<UnitResult> ran, List<String> failures, int remaining, Path index) {}
+
+    public static Outcome run(ExperimentPlan plan, Options o) throws IOException {
+        PrintStream log = o.log() == null ? System.out : o.log();
+        Path out = o.out();
+        Files.createDirectories(out);
+        try (FileChannel ch = FileChannel.open(out.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = tryLock(ch, out)) {
+            prepare(plan, out);
+            List<ExperimentPlan.Unit> pending = pending(plan, out);
+            int total = plan.units().size(), before = total - pending.size();
+            ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 3);
+            TimeEstimate est = o.probe() && !pending.isEmpty() ? TimeEstimate.probe(plan, pending, cache, o.allowDownload(), log) : null;
+            log.print(plan.describe(est, o.parallel()));
+            if (before > 0) log.printf(Locale.ROOT, "%d of %d runs already finished in %s: skipped%n", before, total, out);
+            List<ExperimentPlan.Unit> todo = o.limit() > 0 && o.limit() < pending.size() ? pending.subList(0, o.limit()) : pending;
+            List<UnitResult> ran = Collections.synchronizedList(new ArrayList<>());
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            if (o.parallel() <= 1) {
+                int i = 0;
+                for (ExperimentPlan.Unit u : todo) {
+                    i++;
+                    log.printf(Locale.ROOT, "%n[%d/%d] cell %s, fold %d of %d (%s)%n", before + i, total, u.cell().name(), u.fold() + 1,
+                            plan.folds().folds(), u.cell().settingsText());
+                    try {
+                        UnitResult r = runUnit(plan, u.cell(), u.fold(), out, cache, o.gallery(), o.allowDownload(), log);
+                        ran.add(r);
+                        log.println("  " + line(r));
+                    } catch (Exception e) {
+                        failures.add(fail(out, u, e, log));
+                    }
+                    ResultTables.write(plan, out, Set.of(u.cell().name()));
+                }
+            } else {
+                runChildren(plan, todo, o, before, total, ran, failures, log);
+            }
+            ResultTables.write(plan, out, Set.of());
+            int remaining = pending(plan, out).size();
+            log.println();
+            log.print(summaryText(plan, out));
+            if (!failures.isEmpty()) {
+                log.printf(Locale.ROOT, "%d run(s) failed (rerun the same command to retry them):%n", failures.size());
+                failures.forEach(f -> log.println("  " + f));
+            }
+            if (remaining > 0 && failures.isEmpty())
+                log.printf(Locale.ROOT, "%d run(s) still to do: rerun the same command to continue%n", remaining);
+            log.println("results: " + out.resolve("results.csv"));
+            log.println("summary: " + out.resolve("summary.md"));
+            log.println("index:   " + out.resolve("index.html"));
+            return new Outcome(before, List.copyOf(ran), List.copyOf(failures), remaining, out.resolve("index.html"));
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch, Path out) throws IOException {
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) throw new UserException("another experiment is running in " + out + " (it holds " + out.resolve(".lock") + ")");
+        return l;
+    }
+
+    /** Pins the partition and each cell's config in the output folder, refusing a rerun that would change them. */
+    static void prepare(ExperimentPlan plan, Path out) throws IOException {
+        Path split = out.resolve("split.csv");
+        if (Files.isRegularFile(split)) {
+            String diff = FoldPlan.read(split).difference(plan.folds());
+            if (diff != null)
+                throw new UserException(out + " holds an experiment on another partition of the data (" + diff + "); use a new --out, "
+                        + "or the same --data, --folds, --test-fraction and --seed as before");
+        } else {
+            plan.folds().write(split);
+        }
+        for (Cell c : plan.cells()) {
+            Path cy = ExperimentPlan.cellDir(out, c.name()).resolve("cell.yaml");
+            if (Files.isRegularFile(cy)) {
+                TrainConfig stored = TrainConfig.fromMap(TrainConfig.readYaml(cy));
+                if (!stored.equals(c.config()))
+                    throw new UserException("cell " + c.name() + " in " + out + " was run with another config (" + changes(stored, c.config())
+                            + "); use a new --out, or delete " + ExperimentPlan.cellDir(out, c.name()) + " to run that cell again");
+            } else {
+                AtomicFiles.writeString(cy, c.config().toYaml());
+            }
+        }
+        plan.writeJson(out.resolve("plan.json"));
+    }
+
+    static String changes(TrainConfig a, TrainConfig b) {
+        List<String> d = new ArrayList<>();
+        Map<String, Object> ma = a.toMap(), mb = b.toMap();
+        for (String k : ma.keySet())
+            if (!java.util.Objects.equals(ma.get(k), mb.get(k)))
+                d.add(k + " " + ExperimentSpec.format(ma.get(k)) + " → " + ExperimentSpec.format(mb.get(k)));
+        return String.join(", ", d);
+    }
+
+    public static List<ExperimentPlan.Unit> pending(ExperimentPlan plan, Path out) {
+        List<ExperimentPlan.Unit> p = new ArrayList<>();
+        for (ExperimentPlan.Unit u : plan.units())
+            if (!Files.isRegularFile(ExperimentPlan.resultFile(out, u.cell().name(), u.fold()))) p.add(u);
+        return p;
+    }
+
+    // ------------------------------------------------------------------ one cell × fold
+
+    /**
+     * Trains (or resumes) one cell on one fold (0-based) and scores it on the test split; writes
+     * {@code result.json} last. A finished run is returned as stored, untouched.
+     */
+    public static UnitResult runUnit(ExperimentPlan plan, Cell cell, int fold, Path out, ImageCache cache, boolean gallery,
+                                     boolean allowDownload, PrintStream log) throws IOException {
+        Path dir = ExperimentPlan.unitDir(out, cell.name(), fold);
+        Path resultFile = dir.resolve("result.json");
+        if (Files.isRegularFile(resultFile)) return UnitResult.read(resultFile);
+        long t0 = System.nanoTime();
+        List<Sample> samples = plan.folds().forFold(fold);
+        RunFolder run = new RunFolder(dir);
+        double earlierTraining = 0;
+        if (!run.complete()) {
+            boolean resume = Files.isRegularFile(run.config());
+            if (resume) earlierTraining = lastElapsed(run);
+            TrainJob.runOnSplit(dir, cell.config(), samples, resume, allowDownload, cache, log);
+        } else {
+            earlierTraining = lastElapsed(run);
+        }
+        List<Sample> test = TrainJob.inSplit(samples, "test");
+        Path testDir = run.testDir();
+        Files.createDirectories(testDir);
+        EvaluationResult r;
+        try (TrainedModel m = TrainedModel.load(dir);
+             PrintStream evalLog = new PrintStream(Files.newOutputStream(testDir.resolve("evaluate.log")), true, StandardCharsets.UTF_8)) {
+            EvaluateJob.Options eo = EvaluateCommand.evaluationOptions("test", m.config().tta(), gallery, test, plan.data(), 42);
+            r = EvaluateJob.run(m, test, testDir, eo, evalLog).result();
+        }
+        JsonNode card = RunFolder.JSON.readTree(run.modelJson().toFile());
+        double[] recall = new double[Label.COUNT];
+        for (Label l : Label.values()) recall[l.index()] = r.perClass(l.id()).recall();
+        Map<String, String> settings = new LinkedHashMap<>();
+        cell.settings().forEach((k, v) -> settings.put(k, ExperimentSpec.format(v)));
+        double wall = earlierTraining + (System.nanoTime() - t0) / 1e9;
+        UnitResult u = new UnitResult(cell.name(), fold + 1, settings, r.accuracy(), r.macroF1(), recall, r.macroAuc(), r.ece(),
+                card.path("best_epoch").asInt(-1), card.path("epochs_run").asInt(0), wall, r.n(),
+                card.hasNonNull("stop_reason") ? card.get("stop_reason").asText() : null);
+        Files.deleteIfExists(dir.resolve("error.txt")); // from an earlier failed attempt
+        u.write(resultFile); // last: marks the run finished
+        return u;
+    }
+
+    /** Training seconds of earlier sessions (the last epoch's elapsed time in metrics.json), 0 if none. */
+    private static double lastElapsed(RunFolder run) {
+        try {
+            if (!Files.isRegularFile(run.metricsJson())) return 0;
+            JsonNode ep = RunFolder.JSON.readTree(run.metricsJson().toFile()).path("epochs");
+            return ep.size() == 0 ? 0 : ep.get(ep.size() - 1).path("elapsed_s").asDouble(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static String line(UnitResult r) {
+        return String.format(Locale.ROOT, "%s fold %d: test accuracy %.3f, macro-F1 %.3f, recall %s, macro AUC %.3f "
+                        + "(best epoch %d of %d, %s)", r.cell(), r.fold(), r.accuracy(), r.macroF1(), recallText(r.recall()),
+                r.macroAuc(), r.bestEpoch(), r.epochsRun(), Progress.clock(r.wallSeconds()));
+    }
+
+    private static String recallText(double[] r) {
+        StringBuilder b = new StringBuilder();
+        for (Label l : Label.values()) b.append(b.length() > 0 ? " " : "").append(l.id()).append(String.format(Locale.ROOT, " %.2f", r[l.index()]));
+        return b.toString();
+    }
+
+    private static String fail(Path out, ExperimentPlan.Unit u, Exception e, PrintStream log) {
+        Path dir = ExperimentPlan.unitDir(out, u.cell().name(), u.fold());
+        StringWriter sw = new StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        try {
+            AtomicFiles.writeString(dir.resolve("error.txt"), sw.toString());
+        } catch (IOException ignored) {
+            // the message below still says what happened
+        }
+        String msg = u.label() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse(""))
+                + " (details: " + dir.resolve("error.txt") + ")";
+        log.println("  FAILED " + msg);
+        return msg;
+    }
+
+    // ------------------------------------------------------------------ child processes
+
+    /** Threads a run should have at least before splitting the cores pays (PyTorch scales well to about this many). */
+    static final int THREADS_PER_RUN = 8;
+
+    /**
+     * Runs at a time when the user does not say: one per {@value #THREADS_PER_RUN} cores (so 1 on small machines),
+     * and 1 with a GPU, which the runs would otherwise share.
+     */
+    public static int defaultParallel() {
+        try {
+            if (ai.djl.engine.Engine.getInstance().getGpuCount() > 0) return 1;
+        } catch (RuntimeException e) {
+            return 1;
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / THREADS_PER_RUN);
+    }
+
+    private static void runChildren(ExperimentPlan plan, List<ExperimentPlan.Unit> todo, Options o, int before, int total,
+                                    List<UnitResult> ran, List<String> failures, PrintStream log) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = Math.min(o.parallel(), cores);
+        if (n < o.parallel()) log.printf(Locale.ROOT, "--parallel %d is more than the %d cores: running %d at a time%n", o.parallel(), cores, n);
+        int threads = Math.max(1, cores / n);
+        log.printf(Locale.ROOT, "running %d runs at a time as child processes, %d thread(s) each; their output goes to each run's experiment.log%n",
+                n, threads);
+        List<Process> live = Collections.synchronizedList(new ArrayList<>());
+        Thread hook = new Thread(() -> { synchronized (live) { live.forEach(Process::destroy); } }, "experiment-children");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger(before);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (ExperimentPlan.Unit u : todo) {
+                fs.add(pool.submit(() -> {
+                    int k = started.incrementAndGet();
+                    Path dir = ExperimentPlan.unitDir(o.out(), u.cell().name(), u.fold());
+                    try {
+                        Files.createDirectories(dir);
+                        Path childLog = dir.resolve("experiment.log");
+                        log.printf(Locale.ROOT, "[%d/%d] started  %s (log: %s)%n", k, total, u.label(), childLog);
+                        ProcessBuilder pb = new ProcessBuilder(childCommand(o, u, threads, n))
+                                .redirectErrorStream(true)
+                                .redirectOutput(ProcessBuilder.Redirect.appendTo(childLog.toFile()));
+                        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+                        pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
+                        Process p = pb.start();
+                        live.add(p);
+                        int rc;
+                        try {
+                            rc = p.waitFor();
+                        } finally {
+                            live.remove(p);
+                        }
+                        Path rf = dir.resolve("result.json");
+                        if (rc == 0 && Files.isRegularFile(rf)) {
+                            UnitResult r = UnitResult.read(rf);
+                            ran.add(r);
+                            log.println("[done]     " + line(r));
+                        } else {
+                            String msg = u.label() + ": child process exited with code " + rc + " (see " + childLog + ")";
+                            failures.add(msg);
+                            log.println("  FAILED " + msg);
+                        }
+                        ResultTables.write(plan, o.out(), Set.of(u.cell().name()));
+                    } catch (Exception e) {
+                        failures.add(fail(o.out(), u, e, log));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failures.add(String.valueOf(e.getCause()));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserException("interrupted");
+        } finally {
+            pool.shutdownNow();
+            try { pool.awaitTermination(10, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
+            try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { /* shutting down */ }
+        }
+    }
+
+    /** System properties a child needs to find the same engine, cache and installation. */
+    static final List<String> INHERITED_PROPERTIES = List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "PYTORCH_FLAVOR",
+            "ai.djl.default_engine", "pneumoscope.home", "java.awt.headless");
+
+    static List<String> childCommand(Options o, ExperimentPlan.Unit u, int threads, int n) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        long heapMb = Math.max(1024, Runtime.getRuntime().maxMemory() / n >> 20);
+        cmd.add("-Xmx" + heapMb + "m");
+        cmd.add("-XX:ActiveProcessorCount=" + threads);       // loader and decode pools size themselves from this
+        cmd.add("-Dai.djl.pytorch.num_threads=" + threads);    // PyTorch intra-op threads
+        cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+        for (String p : INHERITED_PROPERTIES) {
+            String v = System.getProperty(p);
+            if (v != null) cmd.add("-D" + p + "=" + v);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("org.pneumoscope.cli.Main");
+        cmd.add("experiment");
+        cmd.add("unit");
+        cmd.add("--out");
+        cmd.add(o.out().toAbsolutePath().toString());
+        cmd.add("--cell");
+        cmd.add(u.cell().name());
+        cmd.add("--fold");
+        cmd.add(Integer.toString(u.fold() + 1));
+        cmd.add("--parent-pid");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
+        if (!o.gallery()) cmd.add("--no-gallery");
+        if (o.allowDownload()) cmd.add("--allow-download");
+        return cmd;
+    }
+
+    /** Stops this (child) process when the experiment that started it is gone, so no orphan trains on. */
+    public static void exitWithParent(long parentPid) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                System.err.println("the experiment process " + parentPid + " is gone; stopping (the last epoch checkpoint is kept)");
+                Runtime.getRuntime().halt(3);
+            }
+        }, "parent-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    // ------------------------------------------------------------------ console summary
+
+    static String summaryText(ExperimentPlan plan, Path out) throws IOException {
+        Map<Cell, List<UnitResult>> all = ResultTables.collect(plan, out);
+        int w = 4;
+        for (Cell c : all.keySet()) w = Math.max(w, c.name().length());
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-" + w + "s  %5s  %-16s %-16s %-14s%n", "cell", "folds",
+                "accuracy", "macro-F1", "macro AUC"));
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            List<UnitResult> rs = e.getValue();
+            b.append(String.format(Locale.ROOT, "%-" + w + "s  %5d  %-16s %-16s %-14s%n", e.getKey().name(), rs.size(),
+                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(0), rs),
+                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(1), rs),
+                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(5), rs)));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,298 @@
+package org.pneumoscope.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.report.BarChart;
+import org.pneumoscope.report.EpochRecord;
+import org.pneumoscope.report.Plots;
+import org.pneumoscope.report.TrainingCurves;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The experiment's tables and figures, rebuilt from the finished runs' {@code result.json} files after every
+ * run (so a stopped experiment still has up-to-date tables): {@code results.csv} (one row per cell × fold),
+ * {@code summary.csv} and {@code summary.md} (mean ± SD per cell), bar charts with error bars, learning curves
+ * per cell (mean over its folds) and {@code index.html} linking each run's report. These are derived files,
+ * rewritten atomically; the runs' own files are never touched here.
+ */
+public final class ResultTables {
+    private ResultTables() {}
+
+    /** A metric column: CSV name, human name, how to read it, and whether it is shown as a percentage. */
+    record Metric(String id, String title, ToDoubleFunction<UnitResult> get, boolean percent) {}
+
+    static final List<Metric> METRICS = metrics();
+
+    private static List<Metric> metrics() {
+        List<Metric> m = new ArrayList<>();
+        m.add(new Metric("accuracy", "accuracy", UnitResult::accuracy, true));
+        m.add(new Metric("macro_f1", "macro-F1", UnitResult::macroF1, true));
+        for (Label l : Label.values())
+            m.add(new Metric("recall_" + l.id(), "recall " + l.id(), r -> r.recall()[l.index()], true));
+        m.add(new Metric("macro_auc", "macro AUC", UnitResult::macroAuc, false));
+        m.add(new Metric("ece", "ECE", UnitResult::ece, false));
+        return List.copyOf(m);
+    }
+
+    /** Mean and sample standard deviation (n−1; NaN for fewer than two values) of the finite values. */
+    static double[] meanStd(List<Double> xs) {
+        List<Double> v = xs.stream().filter(Double::isFinite).toList();
+        if (v.isEmpty()) return new double[] {Double.NaN, Double.NaN};
+        double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        if (v.size() < 2) return new double[] {mean, Double.NaN};
+        double ss = 0;
+        for (double x : v) ss += (x - mean) * (x - mean);
+        return new double[] {mean, Math.sqrt(ss / (v.size() - 1))};
+    }
+
+    /** Finished results in plan order (cells, then folds). */
+    public static Map<Cell, List<UnitResult>> collect(ExperimentPlan plan, Path out) throws IOException {
+        Map<Cell, List<UnitResult>> m = new LinkedHashMap<>();
+        for (Cell c : plan.cells()) {
+            List<UnitResult> rs = new ArrayList<>();
+            for (int f = 0; f < plan.folds().folds(); f++) {
+                Path p = ExperimentPlan.resultFile(out, c.name(), f);
+                if (Files.isRegularFile(p)) rs.add(UnitResult.read(p));
+            }
+            m.put(c, rs);
+        }
+        return m;
+    }
+
+    /**
+     * Rewrites every table and figure. Learning curves are redrawn only for {@code changedCells} (null: all) and
+     * for cells whose figure is missing.
+     */
+    public static synchronized void write(ExperimentPlan plan, Path out, Set<String> changedCells) throws IOException {
+        Map<Cell, List<UnitResult>> all = collect(plan, out);
+        List<String> keys = plan.keyColumns();
+        AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(all, keys));
+        AtomicFiles.writeString(out.resolve("summary.csv"), summaryCsv(all, keys));
+        AtomicFiles.writeString(out.resolve("summary.md"), summaryMd(plan, all, keys));
+        Path plots = out.resolve("plots");
+        Map<String, double[]> acc = new LinkedHashMap<>(), f1 = new LinkedHashMap<>();
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            if (e.getValue().isEmpty()) continue;
+            acc.put(e.getKey().name(), meanStd(values(e.getValue(), UnitResult::accuracy)));
+            f1.put(e.getKey().name(), meanStd(values(e.getValue(), UnitResult::macroF1)));
+            Path curve = plots.resolve("curves-" + e.getKey().name() + ".png");
+            if (changedCells == null || changedCells.contains(e.getKey().name()) || !Files.exists(curve)) {
+                List<EpochRecord> mean = meanCurve(out, e.getKey(), e.getValue());
+                if (!mean.isEmpty()) Plots.writePng(TrainingCurves.render(mean), curve);
+            }
+        }
+        if (!acc.isEmpty()) {
+            String n = " (mean ± SD over folds, test split)";
+            Plots.writePng(BarChart.withErrorBars(acc, "Test accuracy per cell" + n, "Accuracy"), plots.resolve("accuracy.png"));
+            Plots.writePng(BarChart.withErrorBars(f1, "Test macro-F1 per cell" + n, "Macro-F1"), plots.resolve("macro_f1.png"));
+        }
+        AtomicFiles.writeString(out.resolve("index.html"), indexHtml(plan, out, all, keys));
+    }
+
+    static List<Double> values(List<UnitResult> rs, ToDoubleFunction<UnitResult> f) {
+        List<Double> v = new ArrayList<>();
+        for (UnitResult r : rs) v.add(f.applyAsDouble(r));
+        return v;
+    }
+
+    // ------------------------------------------------------------------ CSV
+
+    static String resultsCsv(Map<Cell, List<UnitResult>> all, List<String> keys) {
+        StringBuilder b = new StringBuilder("cell,fold");
+        for (String k : keys) b.append(',').append(k);
+        for (Metric m : METRICS) b.append(',').append(m.id());
+        b.append(",best_epoch,epochs_run,wall_seconds,test_images\n");
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet())
+            for (UnitResult r : e.getValue()) {
+                b.append(csv(r.cell())).append(',').append(r.fold());
+                for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
+                for (Metric m : METRICS) b.append(',').append(num(m.get().applyAsDouble(r)));
+                b.append(',').append(r.bestEpoch()).append(',').append(r.epochsRun())
+                        .append(',').append(String.format(Locale.ROOT, "%.1f", r.wallSeconds())).append(',').append(r.testImages()).append('\n');
+            }
+        return b.toString();
+    }
+
+    static String summaryCsv(Map<Cell, List<UnitResult>> all, List<String> keys) {
+        StringBuilder b = new StringBuilder("cell,folds");
+        for (String k : keys) b.append(',').append(k);
+        for (Metric m : METRICS) b.append(',').append(m.id()).append("_mean,").append(m.id()).append("_std");
+        b.append(",best_epoch_mean,wall_seconds_mean\n");
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            List<UnitResult> rs = e.getValue();
+            if (rs.isEmpty()) continue;
+            b.append(csv(e.getKey().name())).append(',').append(rs.size());
+            for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
+            for (Metric m : METRICS) {
+                double[] ms = meanStd(values(rs, m.get()));
+                b.append(',').append(num(ms[0])).append(',').append(num(ms[1]));
+            }
+            b.append(',').append(num(meanStd(values(rs, r -> r.bestEpoch()))[0]))
+                    .append(',').append(String.format(Locale.ROOT, "%.1f", meanStd(values(rs, UnitResult::wallSeconds))[0])).append('\n');
+        }
+        return b.toString();
+    }
+
+    static String num(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6f", d) : ""; }
+
+    static String csv(String s) {
+        if (s == null) return "";
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    // ------------------------------------------------------------------ Markdown
+
+    static String cellText(Metric m, List<UnitResult> rs) {
+        double[] ms = meanStd(values(rs, m.get()));
+        if (!Double.isFinite(ms[0])) return "—";
+        if (m.percent()) {
+            return Double.isFinite(ms[1]) ? String.format(Locale.ROOT, "%.1f ± %.1f %%", 100 * ms[0], 100 * ms[1])
+                    : String.format(Locale.ROOT, "%.1f %%", 100 * ms[0]);
+        }
+        return Double.isFinite(ms[1]) ? String.format(Locale.ROOT, "%.3f ± %.3f", ms[0], ms[1]) : String.format(Locale.ROOT, "%.3f", ms[0]);
+    }
+
+    static String summaryMd(ExperimentPlan plan, Map<Cell, List<UnitResult>> all, List<String> keys) {
+        StringBuilder b = new StringBuilder("# Experiment: ").append(plan.spec().name()).append("\n\n");
+        if (plan.spec().description() != null) b.append(plan.spec().description().trim()).append("\n\n");
+        int done = 0;
+        for (List<UnitResult> rs : all.values()) done += rs.size();
+        int[] tc = plan.folds().testCounts();
+        b.append(String.format(Locale.ROOT, "Scored on one fixed test split of %s (whole patients, the same for every cell); "
+                        + "%d-fold cross-validation over the rest, grouped by patient and stratified by class (seed %d). "
+                        + "Each value is the mean ± sample SD (n−1) over the finished folds. %d of %d runs finished.%n%n",
+                FoldPlan.countsText(tc), plan.folds().folds(), plan.spec().seed(), done, plan.cells().size() * plan.folds().folds()));
+        b.append("| cell | folds");
+        for (String k : keys) b.append(" | ").append(k);
+        for (Metric m : METRICS) b.append(" | ").append(m.title());
+        b.append(" |\n|---|---:");
+        for (int i = 0; i < keys.size(); i++) b.append("|---");
+        for (int i = 0; i < METRICS.size(); i++) b.append("|---:");
+        b.append("|\n");
+        Cell best = null;
+        double bestF1 = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            List<UnitResult> rs = e.getValue();
+            b.append("| ").append(e.getKey().name()).append(" | ").append(rs.size());
+            for (String k : keys) b.append(" | ").append(e.getKey().value(k));
+            for (Metric m : METRICS) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
+            b.append(" |\n");
+            double f1 = meanStd(values(rs, UnitResult::macroF1))[0];
+            if (Double.isFinite(f1) && f1 > bestF1) { bestF1 = f1; best = e.getKey(); }
+        }
+        b.append('\n');
+        if (best != null)
+            b.append(String.format(Locale.ROOT, "Highest mean macro-F1: **%s** (%.1f %%). With few folds, differences smaller than "
+                    + "about one SD are not evidence of a real difference.%n%n", best.name(), 100 * bestF1));
+        for (Cell c : plan.cells())
+            if (c.description() != null) b.append("- **").append(c.name()).append("**: ").append(c.description().trim()).append('\n');
+        if (plan.cells().stream().anyMatch(c -> c.description() != null)) b.append('\n');
+        b.append("![accuracy](plots/accuracy.png)\n![macro-F1](plots/macro_f1.png)\n");
+        return b.toString();
+    }
+
+    // ------------------------------------------------------------------ learning curves
+
+    /** Per-epoch mean over the cell's finished folds (epochs some folds did not reach use the others). */
+    static List<EpochRecord> meanCurve(Path out, Cell cell, List<UnitResult> rs) throws IOException {
+        Map<Integer, List<EpochRecord>> byEpoch = new java.util.TreeMap<>();
+        for (UnitResult r : rs) {
+            Path mj = new RunFolder(ExperimentPlan.unitDir(out, cell.name(), r.fold() - 1)).metricsJson();
+            if (!Files.isRegularFile(mj)) continue;
+            JsonNode root = RunFolder.JSON.readTree(mj.toFile());
+            for (JsonNode e : root.path("epochs")) {
+                double[] rec = new double[Label.COUNT];
+                for (Label l : Label.values()) rec[l.index()] = d(e.path("val_recall").path(l.id()));
+                EpochRecord er = new EpochRecord(e.path("epoch").asInt(), d(e.path("train_loss")), d(e.path("train_acc")),
+                        d(e.path("val_loss")), d(e.path("val_acc")), d(e.path("lr")), d(e.path("img_per_s")), rec);
+                byEpoch.computeIfAbsent(er.epoch(), k -> new ArrayList<>()).add(er);
+            }
+        }
+        List<EpochRecord> mean = new ArrayList<>();
+        for (Map.Entry<Integer, List<EpochRecord>> e : byEpoch.entrySet()) {
+            List<EpochRecord> l = e.getValue();
+            double[] rec = new double[Label.COUNT];
+            for (int k = 0; k < rec.length; k++) {
+                final int kk = k;
+                rec[k] = avg(l, x -> x.valRecall()[kk]);
+            }
+            mean.add(new EpochRecord(e.getKey(), avg(l, EpochRecord::trainLoss), avg(l, EpochRecord::trainAcc),
+                    avg(l, EpochRecord::valLoss), avg(l, EpochRecord::valAcc), avg(l, EpochRecord::lr),
+                    avg(l, EpochRecord::imgPerSec), rec));
+        }
+        return mean;
+    }
+
+    private static double avg(List<EpochRecord> l, ToDoubleFunction<EpochRecord> f) {
+        List<Double> v = new ArrayList<>();
+        for (EpochRecord r : l) v.add(f.applyAsDouble(r));
+        return meanStd(v)[0];
+    }
+
+    private static double d(JsonNode n) { return n.isNumber() ? n.asDouble() : Double.NaN; }
+
+    // ------------------------------------------------------------------ index.html
+
+    static String indexHtml(ExperimentPlan plan, Path out, Map<Cell, List<UnitResult>> all, List<String> keys) {
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Experiment ")
+                .append(esc(plan.spec().name())).append("</title>\n<style>")
+                .append("body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1F2933;max-width:1100px;margin:2em auto;padding:0 1em}")
+                .append("table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #E3E8EE;text-align:right}")
+                .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}")
+                .append("</style></head><body>\n");
+        b.append("<h1>Experiment: ").append(esc(plan.spec().name())).append("</h1>\n");
+        if (plan.spec().description() != null) b.append("<p>").append(esc(plan.spec().description().trim())).append("</p>\n");
+        b.append(String.format(Locale.ROOT, "<p class=\"muted\">Test split: %s, the same for every cell. %d-fold patient-grouped "
+                        + "cross-validation (seed %d). Mean ± SD over finished folds. Research use only.</p>%n",
+                esc(FoldPlan.countsText(plan.folds().testCounts())), plan.folds().folds(), plan.spec().seed()));
+        b.append("<table><tr><th>cell</th><th>folds</th>");
+        for (String k : keys) b.append("<th>").append(esc(k)).append("</th>");
+        for (Metric m : METRICS) b.append("<th>").append(esc(m.title())).append("</th>");
+        b.append("<th>reports</th></tr>\n");
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            List<UnitResult> rs = e.getValue();
+            b.append("<tr><td>").append(esc(e.getKey().name())).append("</td><td>").append(rs.size()).append("</td>");
+            for (String k : keys) b.append("<td>").append(esc(e.getKey().value(k))).append("</td>");
+            for (Metric m : METRICS) b.append("<td>").append(esc(rs.isEmpty() ? "—" : cellText(m, rs))).append("</td>");
+            b.append("<td>");
+            for (UnitResult r : rs) {
+                String rel = "cells/" + e.getKey().name() + "/fold-" + r.fold() + "/test/report.html";
+                if (Files.exists(out.resolve(rel))) b.append("<a href=\"").append(esc(rel)).append("\">fold ").append(r.fold()).append("</a> ");
+            }
+            b.append("</td></tr>\n");
+        }
+        b.append("</table>\n");
+        b.append("<p><a href=\"results.csv\">results.csv</a> · <a href=\"summary.csv\">summary.csv</a> · "
+                + "<a href=\"summary.md\">summary.md</a> · <a href=\"plan.json\">plan.json</a> · <a href=\"split.csv\">split.csv</a></p>\n");
+        if (Files.exists(out.resolve("plots/accuracy.png")))
+            b.append("<h2>Test accuracy and macro-F1</h2>\n<img src=\"plots/accuracy.png\" alt=\"accuracy per cell\" width=\"760\">\n"
+                    + "<img src=\"plots/macro_f1.png\" alt=\"macro-F1 per cell\" width=\"760\">\n");
+        b.append("<h2>Learning curves (mean over folds)</h2>\n");
+        for (Cell c : all.keySet()) {
+            String rel = "plots/curves-" + c.name() + ".png";
+            if (!Files.exists(out.resolve(rel))) continue;
+            b.append("<h3>").append(esc(c.name())).append(" <span class=\"muted\">").append(esc(c.settingsText())).append("</span></h3>\n")
+                    .append("<img src=\"").append(esc(rel)).append("\" alt=\"learning curves of ").append(esc(c.name()))
+                    .append("\" width=\"600\">\n");
+        }
+        b.append("</body></html>\n");
+        return b.toString();
+    }
+
+    static String esc(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

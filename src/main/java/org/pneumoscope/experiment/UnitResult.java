@@ -1,0 +1,62 @@
+package org.pneumoscope.experiment;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The outcome of one cell × fold, as stored in its {@code result.json} (written last, once: its presence marks
+ * the run finished). Metrics are on the experiment's shared test split, after temperature scaling.
+ *
+ * @param fold       1-based
+ * @param recall     per class in label order (bacteria, virus, normal)
+ * @param wallSeconds training (summed over resumed sessions) plus evaluation
+ */
+public record UnitResult(String cell, int fold, Map<String, String> config, double accuracy, double macroF1,
+                         double[] recall, double macroAuc, double ece, int bestEpoch, int epochsRun,
+                         double wallSeconds, int testImages, String stopReason) {
+
+    public void write(Path file) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cell", cell);
+        m.put("fold", fold);
+        m.put("config", config);
+        m.put("accuracy", finite(accuracy));
+        m.put("macro_f1", finite(macroF1));
+        Map<String, Object> r = new LinkedHashMap<>();
+        for (Label l : Label.values()) r.put(l.id(), finite(recall[l.index()]));
+        m.put("recall", r);
+        m.put("macro_auc", finite(macroAuc));
+        m.put("ece", finite(ece));
+        m.put("best_epoch", bestEpoch);
+        m.put("epochs_run", epochsRun);
+        m.put("wall_seconds", wallSeconds);
+        m.put("test_images", testImages);
+        if (stopReason != null) m.put("stop_reason", stopReason);
+        AtomicFiles.writeString(file, RunFolder.JSON.writeValueAsString(m));
+    }
+
+    @SuppressWarnings("unchecked")
+    public static UnitResult read(Path file) throws IOException {
+        Map<String, Object> m = RunFolder.JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        Map<String, Object> r = (Map<String, Object>) m.getOrDefault("recall", Map.of());
+        double[] recall = new double[Label.COUNT];
+        for (Label l : Label.values()) recall[l.index()] = num(r.get(l.id()));
+        Map<String, String> cfg = new LinkedHashMap<>();
+        ((Map<String, Object>) m.getOrDefault("config", Map.of())).forEach((k, v) -> cfg.put(k, String.valueOf(v)));
+        return new UnitResult((String) m.get("cell"), ((Number) m.get("fold")).intValue(), cfg, num(m.get("accuracy")),
+                num(m.get("macro_f1")), recall, num(m.get("macro_auc")), num(m.get("ece")),
+                ((Number) m.getOrDefault("best_epoch", -1)).intValue(), ((Number) m.getOrDefault("epochs_run", 0)).intValue(),
+                num(m.get("wall_seconds")), ((Number) m.getOrDefault("test_images", 0)).intValue(), (String) m.get("stop_reason"));
+    }
+
+    private static Double finite(double d) { return Double.isFinite(d) ? d : null; }
+
+    private static double num(Object o) { return o instanceof Number ? ((Number) o).doubleValue() : Double.NaN; }
+}
