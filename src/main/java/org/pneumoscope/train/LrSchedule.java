@@ -7,8 +7,11 @@ package org.pneumoscope.train;
  */
 public final class LrSchedule {
     private final TrainConfig cfg;
-    private final long totalSteps;
+    private final int stepsPerEpoch;
+    private long totalSteps;
     private final long warmupSteps;
+    /** Epochs the schedule anneals over: cfg.epochs(), or fewer when a time budget cannot hold them all. */
+    int plannedEpochs;
     // plateau state (kept in checkpoints)
     double plateauLr;
     double plateauBest = Double.NEGATIVE_INFINITY;
@@ -16,6 +19,8 @@ public final class LrSchedule {
 
     public LrSchedule(TrainConfig cfg, int stepsPerEpoch) {
         this.cfg = cfg;
+        this.stepsPerEpoch = stepsPerEpoch;
+        this.plannedEpochs = cfg.epochs();
         this.totalSteps = (long) cfg.epochs() * stepsPerEpoch;
         this.warmupSteps = Math.round(cfg.warmupEpochs() * stepsPerEpoch);
         this.plateauLr = cfg.lr();
@@ -30,6 +35,17 @@ public final class LrSchedule {
             return floor + (base - floor) * 0.5 * (1 + Math.cos(Math.PI * t));
         }
         return base;
+    }
+
+    public int plannedEpochs() { return plannedEpochs; }
+
+    /**
+     * Re-plans the run to {@code epochs} epochs so a cosine schedule still anneals fully inside a time budget
+     * (a slower machine gets fewer, complete epochs rather than a run cut off at a high learning rate).
+     */
+    public void replan(int epochs) {
+        plannedEpochs = Math.max(1, Math.min(epochs, cfg.epochs()));
+        totalSteps = (long) plannedEpochs * stepsPerEpoch;
     }
 
     /** Called after each epoch with the validation accuracy; returns true when the rate was cut. */

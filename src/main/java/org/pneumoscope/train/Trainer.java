@@ -91,7 +91,7 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 String stopReason = null;
                 try {
-                    for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
+                    for (int epoch = startEpoch; epoch < schedule.plannedEpochs(); epoch++) {
                         // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
                         Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
                         long e0 = System.nanoTime();
@@ -101,7 +101,7 @@ public final class Trainer {
                         int seen = 0, correct = 0;
                         double lr = schedule.lr(opt.step());
                         Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
-                                String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, cfg.epochs()), order.length);
+                                String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, schedule.plannedEpochs()), order.length);
                         try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), req.images(), req.augment(), S, C,
                                 cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                             Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
@@ -154,9 +154,20 @@ public final class Trainer {
                             sinceBest++;
                         }
                         log.printf(Locale.ROOT, "epoch %d/%d train loss %.4f acc %.4f | val loss %.4f acc %.4f recall %s | lr %.3g | %.1f img/s | %s%s%s%n",
-                                epoch + 1, cfg.epochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
+                                epoch + 1, schedule.plannedEpochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
                                 fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
                                 improved ? " *best" : "", cut ? " (lr cut)" : "");
+                        if (cfg.maxMinutes() > 0 && epoch == 0 && startEpoch == 0) {
+                            // plan the whole run from the first epoch's cost, keeping a minute for calibration and the test report
+                            double perEpoch = elapsed - prevSeconds;
+                            int fit = (int) Math.floor((cfg.maxMinutes() * 60 - 60) / perEpoch);
+                            if (fit < schedule.plannedEpochs()) {
+                                schedule.replan(fit);
+                                log.printf(Locale.ROOT, "time budget: an epoch takes %.0f s here, so %d of %d epochs fit in max_minutes %.0f; "
+                                        + "the learning-rate schedule is re-planned to %d epochs%n", perEpoch, schedule.plannedEpochs(),
+                                        cfg.epochs(), cfg.maxMinutes(), schedule.plannedEpochs());
+                            }
+                        }
                         run.writeHistory(history);
                         Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
                                 new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
@@ -164,7 +175,7 @@ public final class Trainer {
                             stopReason = "early stopping: no val improvement for " + sinceBest + " epochs";
                             break;
                         }
-                        if (cfg.maxMinutes() > 0 && epoch + 1 < cfg.epochs()) {
+                        if (cfg.maxMinutes() > 0 && epoch + 1 < schedule.plannedEpochs()) {
                             double perEpoch = (elapsed - prevSeconds) / (epoch + 1 - startEpoch);
                             if (elapsed + perEpoch > cfg.maxMinutes() * 60) {
                                 stopReason = String.format(Locale.ROOT, "time budget: another epoch would pass max_minutes %.0f", cfg.maxMinutes());
