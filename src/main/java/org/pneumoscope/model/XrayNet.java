@@ -113,8 +113,8 @@ public final class XrayNet implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         try {
             XrayNet x = new XrayNet(spec, numClasses, manager);
-            int featureChannels = x.addResNet();
-            x.addHead(featureChannels);
+            x.addResNet();
+            x.addHead();
             x.net.initialize(manager, DataType.FLOAT32, new Shape(1, spec.channels(), spec.size(), spec.size()));
             return x;
         } catch (RuntimeException e) {
@@ -157,7 +157,7 @@ public final class XrayNet implements AutoCloseable {
             x.addUnit("backbone", backbone);
             x.layerNames.add("backbone");
             x.lastUnit.put("backbone", 0);
-            x.addHead((int) out.get(1));
+            x.addHead(); // its input width (out.get(1)) is inferred at initialisation
             x.net.initialize(manager, DataType.FLOAT32, in);
             return x;
         } catch (RuntimeException e) {
@@ -166,8 +166,8 @@ public final class XrayNet implements AutoCloseable {
         }
     }
 
-    /** Adds stem and stages; returns the channel count of the last feature map. */
-    private int addResNet() {
+    /** Adds the stem and the four stages. */
+    private void addResNet() {
         boolean bottleneck = spec.arch().equals("resnet50");
         int[] depth = spec.arch().equals("resnet18") ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
         int expansion = bottleneck ? 4 : 1;
@@ -212,10 +212,9 @@ public final class XrayNet implements AutoCloseable {
             }
             lastUnit.put(stage, net.unitCount() - 1);
         }
-        return in;
     }
 
-    private void addHead(int featureChannels) {
+    private void addHead() {
         SequentialBlock head = new SequentialBlock();
         // global average pooling: (N,C,h,w) -> (N,C); reshaped so that one mean over one axis suffices
         head.addSingleton(x -> x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}), "gap");
@@ -241,8 +240,6 @@ public final class XrayNet implements AutoCloseable {
         addUnit("head", head);
         layerNames.add("head");
         lastUnit.put("head", net.unitCount() - 1);
-        // featureChannels documents the head's input; DJL infers the shapes at initialisation
-        if (featureChannels <= 0) throw new IllegalStateException("backbone has no output channels");
     }
 
     private void addUnit(String name, Block b) { net.addUnit(name, b); }
@@ -523,7 +520,7 @@ public final class XrayNet implements AutoCloseable {
             x.net.addPendingTorchScript("backbone", manager);
             x.layerNames.add("backbone");
             x.lastUnit.put("backbone", 0);
-            x.addHead(1);
+            x.addHead();
             x.net.loadParameters(manager, in);
             x.freezeThrough(NONE);
             return x;

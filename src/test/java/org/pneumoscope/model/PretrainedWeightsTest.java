@@ -44,7 +44,12 @@ class PretrainedWeightsTest {
         UserException e = assertThrows(UserException.class, () -> PretrainedWeights.resolve("imagenet", false));
         assertTrue(e.getMessage().contains("--allow-download") && e.getMessage().contains("--weights FILE"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
-        assertEquals(PretrainedWeights.Kind.IMAGENET, PretrainedWeights.resolve("ImageNet", true).kind());
+        PretrainedWeights imagenet = PretrainedWeights.resolve("ImageNet", true);
+        assertEquals(PretrainedWeights.Kind.IMAGENET, imagenet.kind());
+        // refused before anything is fetched: the zoo has ResNet-18 and -50 only
+        UserException r34 = assertThrows(UserException.class, () -> imagenet.createNet(ModelSpec.of("resnet34", 3, 224, "seed")));
+        assertTrue(r34.getMessage().contains("resnet18 and resnet50"), r34.getMessage());
+        assertEquals("true", System.getProperty("ai.djl.offline"), "still offline");
         assertEquals(PretrainedWeights.Kind.NONE, PretrainedWeights.resolve("none", false).kind());
         assertEquals(PretrainedWeights.Kind.NONE, PretrainedWeights.resolve(null, false).kind());
     }
