@@ -204,6 +204,10 @@ class XrayNetTest {
             try (var files = Files.list(dir)) {
                 assertEquals(List.of(file), files.toList(), "no temporary file left behind");
             }
+            Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the model file gets the usual permissions, not a temp file's owner-only ones");
+            Files.delete(plain);
             b.freezeThrough("layer2");
             b.load(file);
             assertArrayEquals(before, b.predict(x).toFloatArray());
