@@ -19,8 +19,9 @@ import java.util.List;
  * the rest of the network runs on that leaf inside a gradient collector and the target class's logit is
  * back-propagated to it. Each channel k is weighted by the spatial mean of ∂logit/∂A_k, the weighted channels are
  * summed, negative evidence is dropped (ReLU), and the map is upsampled bilinearly to the input size and scaled to
- * [0,1]. The network's own parameters are switched out of gradient tracking meanwhile, so a Grad-CAM during
- * training does not add to the gradients the optimiser will apply.
+ * [0,1]. The network's own parameters are switched out of gradient tracking meanwhile, so a Grad-CAM between
+ * training steps does not add to the gradients the optimiser will apply — but do not run it on another thread
+ * while a training step of the same network is in flight.
  */
 public final class GradCam {
     private GradCam() {}

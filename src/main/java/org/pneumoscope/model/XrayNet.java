@@ -25,19 +25,16 @@ import ai.djl.training.initializer.XavierInitializer.FactorType;
 import ai.djl.training.initializer.XavierInitializer.RandomType;
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.Label;
+import org.pneumoscope.util.AtomicWrite;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -113,8 +110,8 @@ public final class XrayNet implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         try {
             XrayNet x = new XrayNet(spec, numClasses, manager);
-            int featureChannels = x.addResNet();
-            x.addHead(featureChannels);
+            x.addResNet();
+            x.addHead();
             x.net.initialize(manager, DataType.FLOAT32, new Shape(1, spec.channels(), spec.size(), spec.size()));
             return x;
         } catch (RuntimeException e) {
@@ -157,7 +154,7 @@ public final class XrayNet implements AutoCloseable {
             x.addUnit("backbone", backbone);
             x.layerNames.add("backbone");
             x.lastUnit.put("backbone", 0);
-            x.addHead((int) out.get(1));
+            x.addHead(); // its input width (out.get(1)) is inferred at initialisation
             x.net.initialize(manager, DataType.FLOAT32, in);
             return x;
         } catch (RuntimeException e) {
@@ -166,8 +163,8 @@ public final class XrayNet implements AutoCloseable {
         }
     }
 
-    /** Adds stem and stages; returns the channel count of the last feature map. */
-    private int addResNet() {
+    /** Adds the stem and the four stages. */
+    private void addResNet() {
         boolean bottleneck = spec.arch().equals("resnet50");
         int[] depth = spec.arch().equals("resnet18") ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
         int expansion = bottleneck ? 4 : 1;
@@ -212,10 +209,9 @@ public final class XrayNet implements AutoCloseable {
             }
             lastUnit.put(stage, net.unitCount() - 1);
         }
-        return in;
     }
 
-    private void addHead(int featureChannels) {
+    private void addHead() {
         SequentialBlock head = new SequentialBlock();
         // global average pooling: (N,C,h,w) -> (N,C); reshaped so that one mean over one axis suffices
         head.addSingleton(x -> x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}), "gap");
@@ -241,8 +237,6 @@ public final class XrayNet implements AutoCloseable {
         addUnit("head", head);
         layerNames.add("head");
         lastUnit.put("head", net.unitCount() - 1);
-        // featureChannels documents the head's input; DJL infers the shapes at initialisation
-        if (featureChannels <= 0) throw new IllegalStateException("backbone has no output channels");
     }
 
     private void addUnit(String name, Block b) { net.addUnit(name, b); }
@@ -454,27 +448,15 @@ public final class XrayNet implements AutoCloseable {
      * temporary file in the same folder and an atomic rename, so a crash never leaves a half-written file.
      */
     public void save(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp);
-                 DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
-                dos.writeUTF(MAGIC);
-                dos.writeInt(FORMAT);
-                dos.writeUTF(spec.encode());
-                dos.writeInt(numClasses);
-                net.saveParameters(dos);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicWrite.write(file, os -> {
+            DataOutputStream dos = new DataOutputStream(os);
+            dos.writeUTF(MAGIC);
+            dos.writeInt(FORMAT);
+            dos.writeUTF(spec.encode());
+            dos.writeInt(numClasses);
+            net.saveParameters(dos);
+            dos.flush();
+        });
     }
 
     /**
@@ -531,7 +513,7 @@ public final class XrayNet implements AutoCloseable {
             x.net.addPendingTorchScript("backbone", manager);
             x.layerNames.add("backbone");
             x.lastUnit.put("backbone", 0);
-            x.addHead(1);
+            x.addHead();
             x.net.loadParameters(manager, in);
             x.freezeThrough(NONE);
             return x;

@@ -44,7 +44,12 @@ class PretrainedWeightsTest {
         UserException e = assertThrows(UserException.class, () -> PretrainedWeights.resolve("imagenet", false));
         assertTrue(e.getMessage().contains("--allow-download") && e.getMessage().contains("--weights FILE"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
-        assertEquals(PretrainedWeights.Kind.IMAGENET, PretrainedWeights.resolve("ImageNet", true).kind());
+        PretrainedWeights imagenet = PretrainedWeights.resolve("ImageNet", true);
+        assertEquals(PretrainedWeights.Kind.IMAGENET, imagenet.kind());
+        // refused before anything is fetched: the zoo has ResNet-18 and -50 only
+        UserException r34 = assertThrows(UserException.class, () -> imagenet.createNet(ModelSpec.of("resnet34", 3, 224, "seed")));
+        assertTrue(r34.getMessage().contains("resnet18 and resnet50"), r34.getMessage());
+        assertEquals("true", System.getProperty("ai.djl.offline"), "still offline");
         assertEquals(PretrainedWeights.Kind.NONE, PretrainedWeights.resolve("none", false).kind());
         assertEquals(PretrainedWeights.Kind.NONE, PretrainedWeights.resolve(null, false).kind());
     }
@@ -180,16 +185,6 @@ class PretrainedWeightsTest {
 
     // ------------------------------------------------------------------ torchvision equivalence
 
-    static boolean torchvisionAvailable() {
-        try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
     static float[] readFloats(Path f) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
         float[] v = new float[b.remaining() / 4];
@@ -199,15 +194,23 @@ class PretrainedWeightsTest {
 
     @Test
     void ourResNetsComputeWhatTorchvisionComputes(@TempDir Path dir) throws Exception {
-        assumeTrue(torchvisionAvailable(), "skipped: /usr/bin/python3 with torch and torchvision is not installed "
-                + "(apt-get install -y python3-torch python3-torchvision)");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "skipped: /usr/bin/python3 is not installed");
         Path script = Path.of("scripts", "export_torchvision_resnet.py").toAbsolutePath();
-        for (String arch : List.of("resnet18", "resnet50")) {
-            Path pt = dir.resolve(arch + ".pt"), ref = dir.resolve(arch);
-            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--arch", arch, "--out", pt.toString(),
-                    "--reference", ref.toString(), "--size", "64").redirectErrorStream(true).start();
+        List<String> archs = List.of("resnet18", "resnet50");
+        List<Process> exports = new ArrayList<>();
+        for (String arch : archs) // both exports at once: each is mostly one core of tracing and writing
+            exports.add(new ProcessBuilder("/usr/bin/python3", script.toString(), "--arch", arch,
+                    "--out", dir.resolve(arch + ".pt").toString(), "--reference", dir.resolve(arch).toString(), "--size", "64")
+                    .redirectErrorStream(true).start());
+        for (Process p : exports) {
             String log = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), log);
+            int rc = p.waitFor();
+            assumeTrue(rc == 0 || !log.contains("No module named"), "skipped: /usr/bin/python3 lacks torch or torchvision "
+                    + "(apt-get install -y python3-torch python3-torchvision)");
+            assertEquals(0, rc, log);
+        }
+        for (String arch : archs) {
+            Path pt = dir.resolve(arch + ".pt"), ref = dir.resolve(arch);
             try (NDManager m = NDManager.newBaseManager();
                  XrayNet net = XrayNet.build(ModelSpec.of(arch, 3, 64, "linear").withZeroInitResidual(false), 1000)) {
                 Map<String, NDArray> params = PretrainedWeights.torchScriptParameters(m, pt);
@@ -224,6 +227,7 @@ class PretrainedWeightsTest {
                 }
                 assertTrue(worst <= 1e-4 * Math.max(1, scale), arch + ": max |ours - torchvision| = " + worst + " (logit scale " + scale + ")");
             }
+            if (!arch.equals("resnet18")) continue;
             // the normal route: 3-class model, grey input, imported backbone
             PretrainedWeights.Result r = PretrainedWeights.resolve(pt.toString(), false).createNet(ModelSpec.of(arch, 1, 64, "seed"));
             try (XrayNet net = r.net()) {

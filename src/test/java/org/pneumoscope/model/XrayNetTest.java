@@ -31,6 +31,22 @@ class XrayNetTest {
     }
 
     @Test
+    void countsForOurHeadsAndWidths() {
+        // torchvision minus its 1000-class fc (and, for grey input, two thirds of conv1) plus our head
+        long r18Backbone = 11_689_512L - (512 * 1000 + 1000), r50Backbone = 25_557_032L - (2048 * 1000 + 1000);
+        long seedHead2048 = 2 * 2048 + (2048 * 128 + 128) + 2 * 128 + (128 * 64 + 64) + 2 * 64 + (64 * 64 + 64) + (64 * 3 + 3);
+        try (XrayNet a = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
+             XrayNet b = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.5));
+             XrayNet c = XrayNet.build(ModelSpec.of("resnet50", 3, 64, "seed"))) {
+            assertEquals(r18Backbone - 64 * 2 * 49 + 512 * 3 + 3, a.parameterCount());
+            assertEquals(11_171_779L, a.parameterCount());
+            assertEquals(2_796_515L, b.parameterCount());
+            assertEquals(r50Backbone + seedHead2048, c.parameterCount());
+            assertEquals(23_787_395L, c.parameterCount());
+        }
+    }
+
+    @Test
     void forwardGivesThreeLogitsForAnySizeAndChannels() {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int channels : new int[] {1, 3}) {
@@ -188,6 +204,10 @@ class XrayNetTest {
             try (var files = Files.list(dir)) {
                 assertEquals(List.of(file), files.toList(), "no temporary file left behind");
             }
+            Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the model file gets the usual permissions, not a temp file's owner-only ones");
+            Files.delete(plain);
             b.freezeThrough("layer2");
             b.load(file);
             assertArrayEquals(before, b.predict(x).toFloatArray());
