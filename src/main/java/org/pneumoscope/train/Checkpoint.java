@@ -73,7 +73,7 @@ public final class Checkpoint {
             opt.load(in);
             boolean hasEma = in.readBoolean();
             if (hasEma && ema != null) ema.load(in);
-            else if (hasEma) { byte[] skip = new byte[in.readInt()]; in.readFully(skip); }
+            else if (hasEma) { in.readLong(); byte[] skip = new byte[in.readInt()]; in.readFully(skip); }
             if (in.readInt() != MAGIC) throw new IOException(file + ": checkpoint is truncated");
             return new State(done, hist, best, bestEpoch, since, secs);
         } catch (java.io.EOFException e) {

@@ -29,8 +29,15 @@ public final class Ema implements AutoCloseable {
         }
     }
 
+    private long updates;
+
+    /**
+     * Early on the average would be dominated by the random initial weights, so the decay ramps up as
+     * (1+t)/(10+t) towards its configured value (as TensorFlow's ExponentialMovingAverage with num_updates).
+     */
     public void update(PairList<String, Parameter> params) {
-        float d = (float) decay;
+        updates++;
+        float d = (float) Math.min(decay, (1.0 + updates) / (10.0 + updates));
         for (int i = 0; i < shadow.size(); i++) {
             NDArray w = params.get(i).getValue().getArray();
             try (NDArray scaled = w.mul(1 - d)) {
@@ -51,12 +58,14 @@ public final class Ema implements AutoCloseable {
     }
 
     void save(DataOutputStream out) throws IOException {
+        out.writeLong(updates);
         byte[] b = new NDList(shadow.toArray(new NDArray[0])).encode();
         out.writeInt(b.length);
         out.write(b);
     }
 
     void load(DataInputStream in) throws IOException {
+        updates = in.readLong();
         byte[] b = new byte[in.readInt()];
         in.readFully(b);
         try (NDManager tmp = manager.newSubManager()) {
