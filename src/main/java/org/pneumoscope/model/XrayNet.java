@@ -27,17 +27,13 @@ import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.Label;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -454,27 +450,15 @@ public final class XrayNet implements AutoCloseable {
      * temporary file in the same folder and an atomic rename, so a crash never leaves a half-written file.
      */
     public void save(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp);
-                 DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
-                dos.writeUTF(MAGIC);
-                dos.writeInt(FORMAT);
-                dos.writeUTF(spec.encode());
-                dos.writeInt(numClasses);
-                net.saveParameters(dos);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.pneumoscope.util.AtomicFiles.write(file, os -> {
+            DataOutputStream dos = new DataOutputStream(os);
+            dos.writeUTF(MAGIC);
+            dos.writeInt(FORMAT);
+            dos.writeUTF(spec.encode());
+            dos.writeInt(numClasses);
+            net.saveParameters(dos);
+            dos.flush();
+        });
     }
 
     /**
