@@ -65,7 +65,8 @@ public class BenchFuzzCommand implements Callable<Integer> {
         seeds.addAll(FuzzSeeds.phantoms(128, seed));
         System.out.printf(Locale.ROOT, "fuzzing the decoder: %d seed file(s), up to %,d cases%s, seed %d%n", seeds.size(), cases,
                 seconds > 0 ? String.format(Locale.ROOT, " or %.0f s", seconds) : "", seed);
-        FuzzRunner.Options o = new FuzzRunner.Options(seed, cases, seconds, caseTimeout, caseMb << 20, failures);
+        FuzzRunner.Options o = new FuzzRunner.Options(seed, cases, seconds, caseTimeout, caseMb << 20, failures,
+                List.of(FuzzRunner.CANARY));
         long[] last = {System.nanoTime()};
         FuzzRunner.Report r = new FuzzRunner().run(seeds, o, n -> {
             if (System.nanoTime() - last[0] > 10_000_000_000L) {
@@ -87,8 +88,10 @@ public class BenchFuzzCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "  slowest case: %.0f ms, %s%n", r.slowestMillis(), r.slowestCase());
         if (r.maxAllocatedBytes() >= 0)
             System.out.printf(Locale.ROOT, "  most heap allocated by one case: %.1f MB%n", r.maxAllocatedBytes() / 1048576.0);
-        if (!r.javaErrorsInReasons().isEmpty())
-            System.out.println("  refusals caused by a caught Java exception: " + r.javaErrorsInReasons());
+        if (!r.javaErrorsInReasons().isEmpty()) {
+            System.out.println("  refusals decided by a caught Java exception (worth a look): " + r.javaErrorsInReasons());
+            r.masked().stream().limit(10).forEach(f -> System.out.println("    " + f));
+        }
         if (r.failures().isEmpty()) {
             System.out.println("failures: none");
             return 0;

@@ -229,7 +229,7 @@ public final class DicomReader {
         } catch (RuntimeException e) {
             // Hostile or damaged files must never crash a long run; report the class only (no file contents).
             throw new DecodeException(name, DecodeException.Kind.CORRUPT,
-                    "corrupt DICOM file (" + e.getClass().getSimpleName() + " while parsing)");
+                    "corrupt DICOM file (" + e.getClass().getSimpleName() + " while parsing)", e);
         }
     }
 

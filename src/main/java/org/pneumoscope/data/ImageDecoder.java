@@ -308,6 +308,11 @@ public final class ImageDecoder {
         if (eof || !looksComplete(bytes, fmt))
             return new DecodeException(name, DecodeException.Kind.TRUNCATED,
                     "truncated " + fmtName + ": the data ends before the image is complete", e);
+        if (e instanceof RuntimeException)
+            // A decoder library tripped over damaged data (e.g. an index out of a Huffman table's bounds). Its own
+            // message means nothing to a user; the exception stays attached as the cause for the log.
+            return new DecodeException(name, DecodeException.Kind.CORRUPT, "corrupt " + fmtName
+                    + " data (damaged tables or segments: the decoder could not make sense of them)", e);
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
         msg = msg.lines().findFirst().orElse("").trim();
