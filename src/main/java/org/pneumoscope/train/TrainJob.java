@@ -153,9 +153,7 @@ public final class TrainJob {
         v.put("loss", RunFolder.finite(valScores.loss()));
         card.put("validation", v);
         if (calib != null) card.put("calibration", RunFolder.JSON.convertValue(calib.toJsonNode(), Map.class));
-        Files.copy(run.bestParams(), run.dir().resolve(".model.params.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(run.dir().resolve(".model.params.tmp"), run.modelParams(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(run.modelParams(), os -> Files.copy(run.bestParams(), os));
         // model.json last: its presence marks the run complete
         AtomicFiles.writeString(run.modelJson(), RunFolder.JSON.writeValueAsString(card));
         out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s%n",
