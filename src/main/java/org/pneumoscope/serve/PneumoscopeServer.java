@@ -315,6 +315,12 @@ public final class PneumoscopeServer implements AutoCloseable {
             part = ctx.req().getPart("image");
         } catch (IllegalStateException e) {
             if (String.valueOf(e.getMessage()).contains("exceeds")) throw refuseTooLarge(ctx, -1);
+            for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause())
+                if (c.getClass().getName().contains("NotUtf8"))
+                    // Jetty's RFC 7578 parser insists on UTF-8 part headers; a client in a Latin-1 locale may send its
+                    // file name as raw bytes. Say exactly that, since the body itself may be fine.
+                    throw ApiError.badRequest("bad_multipart", "the form's part headers are not valid UTF-8 (a file name "
+                            + "in another encoding?); send the file name in UTF-8, or leave it out");
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be parsed");
         } catch (IOException | ServletException e) {
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be read");

@@ -53,6 +53,7 @@ public final class TrainJob {
         PrintStream out = o.out() == null ? System.out : o.out();
         TrainConfig cfg;
         List<Sample> samples;
+        List<Problem> skipped = new ArrayList<>();
         if (o.resume()) {
             if (!Files.isRegularFile(run.config()) || !Files.isRegularFile(run.split()))
                 throw new UserException(o.runDir() + " is not a run folder that can be resumed (no config.yaml / split.csv)");
@@ -63,6 +64,7 @@ public final class TrainJob {
             cfg = TrainConfig.fromMap(TrainConfig.readYaml(run.config()));
             DatasetScan scan = DatasetReader.read(run.split());
             report(scan.problems(), out);
+            skipped.addAll(scan.problems());
             samples = scan.samples();
         } else {
             if (Files.exists(run.lastCheckpoint()) || run.complete())
@@ -71,6 +73,7 @@ public final class TrainJob {
             checkWritable(o.runDir());
             DatasetScan scan = DatasetReader.read(o.data());
             report(scan.problems(), out);
+            skipped.addAll(scan.problems());
             scan.requireImages().requireAllClasses();
             samples = scan.samples();
             boolean hasTest = samples.stream().anyMatch(s -> "test".equals(s.split()));
@@ -101,6 +104,14 @@ public final class TrainJob {
             java.util.Set<Path> badFiles = new java.util.HashSet<>();
             for (Problem p : bad) badFiles.add(p.file());
             samples = samples.stream().filter(s -> !badFiles.contains(s.file())).toList();
+            skipped.addAll(bad);
+        }
+        Path skippedCsv = run.dir().resolve(Problem.SKIPPED_CSV);
+        if (!skipped.isEmpty()) {
+            Problem.writeCsv(skippedCsv, skipped);
+            out.printf(Locale.ROOT, "%d input(s) skipped in all; the full list with reasons is in %s%n", skipped.size(), skippedCsv);
+        } else {
+            Files.deleteIfExists(skippedCsv); // a resumed run whose inputs were repaired
         }
         List<Sample> train = inSplit(samples, "train"), val = inSplit(samples, "val"), test = inSplit(samples, "test");
         out.printf(Locale.ROOT, "images: train %s | val %s | test %s%n", counts(train), counts(val), counts(test));
