@@ -24,16 +24,17 @@ import static org.junit.jupiter.api.Assertions.*;
 class FuzzTest {
     /** -Dpneumoscope.fuzz.cases=N runs a longer campaign (the default keeps the test well under a minute). */
     static final int CASES = Integer.getInteger("pneumoscope.fuzz.cases", 3000);
-    static final long SEED = 20261127L;
+    static final long SEED = Long.getLong("pneumoscope.fuzz.seed", 20261127L);
 
     @Test
     void threeThousandMutatedImagesDecodeOrAreRefusedCleanly() throws Exception {
         List<FuzzRunner.Seed> seeds = Fuzzer.seeds();
         FuzzRunner.Options o = FuzzRunner.Options.of(SEED, CASES).withFailureDir(Fuzzer.failureDir()).withSecrets(Fuzzer.secrets());
         FuzzRunner.Report r = new FuzzRunner().run(seeds, o, null);
-        System.out.printf("fuzz: %d cases over %d seeds in %.1f s: %d decoded, %d refused %s; slowest %.0f ms; max alloc %.1f MB; failures %d%n",
+        System.out.printf("fuzz: %d cases over %d seeds in %.1f s: %d decoded, %d refused %s; slowest %.0f ms; max alloc %.1f MB; "
+                        + "failures %d; library exceptions turned into refusals %s%n",
                 r.cases(), seeds.size(), r.seconds(), r.decoded(), r.refusedTotal(), r.refused(), r.slowestMillis(),
-                r.maxAllocatedBytes() / 1048576.0, r.failures().size());
+                r.maxAllocatedBytes() / 1048576.0, r.failures().size(), r.javaErrorsInReasons());
         assertEquals(CASES, r.cases());
         assertTrue(r.failures().isEmpty(), "decoder contract broken (inputs saved under " + Fuzzer.failureDir() + "):\n"
                 + String.join("\n", r.failures().stream().limit(10).map(Object::toString).toList()));

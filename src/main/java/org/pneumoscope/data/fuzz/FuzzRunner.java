@@ -145,11 +145,13 @@ public final class FuzzRunner {
             else {
                 refused.merge(v.refusal().kind(), 1, Integer::sum);
                 java.util.regex.Matcher jm = JAVA_ERROR.matcher(v.refusal().reason());
+                boolean named = jm.find();
                 Throwable bug = programmingError(v.refusal());
-                String key = bug != null ? bug.getClass().getSimpleName() + " in " + where(bug) : jm.find() ? jm.group() + " (named in the reason)" : null;
+                String key = bug != null ? bug.getClass().getSimpleName() + " in " + where(bug) : named ? jm.group() + " (named in the reason)" : null;
                 if (key != null) {
-                    // Pneumoscope's own bugs caught by a safety net are failures; a library's are counted for a look
-                    boolean ours = bug == null || where(bug).startsWith("org.pneumoscope");
+                    // Pneumoscope's own bugs caught by a safety net are failures (so is a Java exception's name shown
+                    // to the user); a library's exception on damaged data, reported plainly, is counted for a look
+                    boolean ours = named || where(bug).startsWith("org.pneumoscope");
                     if (javaErrors.merge(key, 1, Integer::sum) <= 3 && ours)
                         masked.add(save(o, i, s, m.description(), "refused, but a caught " + key + " decided it: "
                                 + v.refusal().reason(), m.bytes()));
@@ -229,13 +231,20 @@ public final class FuzzRunner {
         return null;
     }
 
-    /** The package whose code threw {@code t} (first stack frame), e.g. com.twelvemonkeys.imageio.plugins.jpeg. */
+    /**
+     * The package whose code threw {@code t}: the first stack frame outside the JDK (an index error surfaces in
+     * System.arraycopy, but the caller passed the index), e.g. com.twelvemonkeys.imageio.plugins.jpeg. "unknown code"
+     * when the JIT dropped the stack trace of a frequently thrown exception.
+     */
     static String where(Throwable t) {
-        StackTraceElement[] st = t.getStackTrace();
-        if (st.length == 0) return "unknown code";
-        String c = st[0].getClassName();
-        int dot = c.lastIndexOf('.');
-        return dot < 0 ? c : c.substring(0, dot);
+        for (StackTraceElement e : t.getStackTrace()) {
+            String c = e.getClassName();
+            if (c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.") || c.startsWith("com.sun."))
+                continue;
+            int dot = c.lastIndexOf('.');
+            return dot < 0 ? c : c.substring(0, dot);
+        }
+        return "unknown code";
     }
 
     /** Plain text only: a control character or a replacement character means raw file bytes were quoted. */
