@@ -35,11 +35,13 @@ public class EvaluateCommand implements Callable<Integer> {
             if (!scan.problems().isEmpty()) {
                 System.out.printf(Locale.ROOT, "%d file(s) skipped while reading %s:%n", scan.problems().size(), src);
                 scan.problems().stream().limit(20).forEach(p -> System.out.println("  " + p));
+                if (scan.problems().size() > 20) System.out.printf(Locale.ROOT, "  ... and %d more%n", scan.problems().size() - 20);
             }
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
             EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
-                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed), System.out);
+                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed), System.out,
+                    scan.problems());
             System.out.println("metrics: " + o.metrics());
             System.out.println("report: " + o.report());
         }

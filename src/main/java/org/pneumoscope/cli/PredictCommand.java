@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.Label;
@@ -14,7 +15,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify X-ray files or folders (recursively). Unreadable files are listed with reasons; the rest are scored.")
@@ -40,8 +45,11 @@ public class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Path> files = expand(paths);
-        if (files.isEmpty()) throw new UserException("no files found under " + paths);
+        Listing listing = list(paths);
+        List<Path> files = listing.files();
+        if (files.isEmpty())
+            throw new UserException("no files found under " + paths + (listing.problems().isEmpty() ? ""
+                    : "; skipped: " + String.join("; ", listing.problems())));
         try (TrainedModel m = TrainedModel.load(run)) {
             boolean useTta = tta != null ? tta : m.config().tta();
             int threads = Runtime.getRuntime().availableProcessors();
@@ -49,7 +57,7 @@ public class PredictCommand implements Callable<Integer> {
             List<Future<GreyImage>> decoded = new ArrayList<>();
             for (Path f : files) decoded.add(pool.submit(() -> EvaluateJob.load(f, m)));
             StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
-            List<String> problems = new ArrayList<>();
+            List<String> problems = new ArrayList<>(listing.problems());
             Progress bar = new Progress("predict", files.size());
             int done = 0, scored = 0;
             try {
@@ -89,7 +97,7 @@ public class PredictCommand implements Callable<Integer> {
                 System.out.print(csv);
             }
             if (!problems.isEmpty()) {
-                System.err.printf(Locale.ROOT, "%d file(s) could not be read:%n", problems.size());
+                System.err.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
                 problems.forEach(p -> System.err.println("  " + p));
             }
             return scored == 0 ? 1 : 0;
@@ -107,20 +115,54 @@ public class PredictCommand implements Callable<Integer> {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
-    /** Files as given, and every regular non-hidden file under folders (sorted, symlink loops safe). */
-    static List<Path> expand(List<Path> paths) throws IOException {
+    /** The files to score, and the inputs skipped while listing them (with reasons). */
+    record Listing(List<Path> files, List<String> problems) {}
+
+    /**
+     * Files as given, and every regular non-hidden file under folders, following symbolic links (a linked folder of
+     * images is scored) but reporting loops, unreadable folders and names that are not valid text instead of
+     * silently dropping them. Sorted within each folder.
+     */
+    static Listing list(List<Path> paths) throws IOException {
         List<Path> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         for (Path p : paths) {
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p, 64)) {
-                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-                            .filter(f -> !f.getFileName().toString().endsWith(".csv") && !f.getFileName().toString().endsWith(".json"))
-                            .sorted().forEach(out::add);
-                }
-            } else {
-                out.add(p);
+            if (!Files.isDirectory(p)) {
+                if (!DatasetReader.representableName(p)) problems.add(p + ": " + DatasetReader.nameNotTextReason());
+                else out.add(p); // the decoder says what is wrong with it, if anything
+                continue;
             }
+            List<Path> found = new ArrayList<>();
+            Files.walkFileTree(p, EnumSet.of(FileVisitOption.FOLLOW_LINKS), 64, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return !dir.equals(p) && dir.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE
+                            : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                    String n = f.getFileName().toString();
+                    if (n.startsWith(".") || n.endsWith(".csv") || n.endsWith(".json")) return FileVisitResult.CONTINUE;
+                    if (attrs.isSymbolicLink()) problems.add(f + ": broken symbolic link (its target does not exist)");
+                    else if (!attrs.isRegularFile()) problems.add(f + ": not a regular file (device, pipe or socket); skipped");
+                    else if (!DatasetReader.representableName(f)) problems.add(f + ": " + DatasetReader.nameNotTextReason());
+                    else found.add(f);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                    if (e instanceof FileSystemLoopException)
+                        problems.add(f + ": symbolic link loop (the link points back to a folder above it); skipped");
+                    else if (e instanceof AccessDeniedException) problems.add(f + ": cannot read: permission denied");
+                    else problems.add(f + ": cannot read: " + e.getMessage());
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            found.sort(null);
+            out.addAll(found);
         }
-        return out;
+        return new Listing(out, problems);
     }
 }

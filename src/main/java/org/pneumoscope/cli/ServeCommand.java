@@ -40,6 +40,14 @@ public class ServeCommand implements Callable<Integer> {
             + "(default: nothing is written to disk).")
     Path keepUploads;
 
+    @Option(names = "--idle-timeout", paramLabel = "S", description = "Close a connection on which nothing moves for this "
+            + "many seconds (default ${DEFAULT-VALUE}).")
+    double idleTimeoutSeconds = ServerConfig.DEFAULT_IDLE_TIMEOUT_MS / 1000.0;
+
+    @Option(names = "--min-upload-rate", paramLabel = "B/S", description = "Cut off uploads arriving slower than this many "
+            + "bytes per second on average, with 408 (default ${DEFAULT-VALUE}; 0 = no limit).")
+    long minUploadRate = ServerConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
+
     @Option(names = "--quiet", description = "Do not print a line per request.")
     boolean quiet;
 
@@ -83,8 +91,11 @@ public class ServeCommand implements Callable<Integer> {
         if (w < 1) throw new UserException("--workers must be at least 1", 2);
         if (queue != null && queue < 0) throw new UserException("--queue must be 0 or more", 2);
         if (port < 0 || port > 65535) throw new UserException("--port must be within 0..65535", 2);
+        if (!(idleTimeoutSeconds >= 0.1) || idleTimeoutSeconds > 86_400) throw new UserException("--idle-timeout must be between 0.1 and 86400 seconds", 2);
+        if (minUploadRate < 0) throw new UserException("--min-upload-rate must be 0 or more", 2);
         ServerConfig.Builder b = ServerConfig.builder(run).host(host).port(port).workers(w).maxUploadMb(maxUploadMb)
-                .keepUploads(keepUploads).log(quiet ? null : System.out);
+                .keepUploads(keepUploads).log(quiet ? null : System.out)
+                .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate);
         if (queue != null) b.queue(queue);
         return b.build();
     }

@@ -223,8 +223,11 @@ public final class DatasetReader {
                 + " to include it";
     }
 
+    /** Why a file whose name is not valid text is skipped (for every command that lists files). */
+    public static String nameNotTextReason() { return NAME_NOT_TEXT; }
+
     /** True when the name survives a round trip through text (i.e. it was valid in the file-name encoding). */
-    static boolean representableName(Path p) {
+    public static boolean representableName(Path p) {
         try {
             return p.getFileSystem().getPath(p.toString()).equals(p) && !p.toString().contains("\uFFFD");
         } catch (InvalidPathException e) {

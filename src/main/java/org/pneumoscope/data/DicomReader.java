@@ -70,7 +70,12 @@ public final class DicomReader {
 
     private static final int UNDEFINED = -1;
     private static final int MAX_DEPTH = 12;
-    private static final long MAX_INFLATED = 1L << 30;
+    /**
+     * Largest inflated data set: 32 megapixels of 16-bit data, beyond any radiograph detector (43x43 cm at 100 um is
+     * about 18 megapixels). Inflating keeps 1 MiB blocks and copies them once, so a deflate bomb costs at most twice
+     * this much heap before it is refused.
+     */
+    private static final long MAX_INFLATED = 64L << 20;
 
     /** Names of transfer syntaxes we refuse, so the message says what the file is. */
     private static final Map<String, String> TRANSFER_SYNTAX_NAMES = Map.ofEntries(
@@ -224,7 +229,7 @@ public final class DicomReader {
         } catch (RuntimeException e) {
             // Hostile or damaged files must never crash a long run; report the class only (no file contents).
             throw new DecodeException(name, DecodeException.Kind.CORRUPT,
-                    "corrupt DICOM file (" + e.getClass().getSimpleName() + " while parsing)");
+                    "corrupt DICOM file (" + e.getClass().getSimpleName() + " while parsing)", e);
         }
     }
 
@@ -267,7 +272,7 @@ public final class DicomReader {
             default: {
                 String label = TRANSFER_SYNTAX_NAMES.get(ts);
                 throw new UnsupportedFormatException(name, "unsupported transfer syntax "
-                        + (label == null ? ts : label + " (" + ts + ")")
+                        + (label == null ? quotable(ts, UID_TEXT) : label + " (" + ts + ")")
                         + "; convert to uncompressed or JPEG baseline DICOM, or export as PNG");
             }
         }
@@ -415,19 +420,35 @@ public final class DicomReader {
         Inflater inf = new Inflater(true);
         try {
             inf.setInput(data, off, len);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, len * 3));
-            byte[] buf = new byte[65536];
+            List<byte[]> blocks = new ArrayList<>();
+            long total = 0;
+            byte[] block = new byte[1 << 20];
+            int filled = 0;
             while (!inf.finished()) {
-                int k = inf.inflate(buf);
+                if (filled == block.length) {
+                    blocks.add(block);
+                    block = new byte[1 << 20];
+                    filled = 0;
+                }
+                int k = inf.inflate(block, filled, block.length - filled);
                 if (k == 0) {
                     if (inf.needsInput()) throw truncated(name, "the deflated DICOM data ends early");
                     if (inf.needsDictionary()) throw corrupt(name, "deflated DICOM data needs a preset dictionary");
                 }
-                out.write(buf, 0, k);
-                if (out.size() > MAX_INFLATED)
-                    throw new DecodeException(name, DecodeException.Kind.TOO_LARGE, "deflated DICOM data expands beyond 1 GiB");
+                filled += k;
+                total += k;
+                if (total > MAX_INFLATED)
+                    throw new DecodeException(name, DecodeException.Kind.TOO_LARGE, "deflated DICOM data expands beyond "
+                            + (MAX_INFLATED >> 20) + " MiB (a compression bomb?); refused");
             }
-            return out.toByteArray();
+            byte[] out = new byte[(int) total];
+            int at = 0;
+            for (byte[] b : blocks) {
+                System.arraycopy(b, 0, out, at, b.length);
+                at += b.length;
+            }
+            System.arraycopy(block, 0, out, at, filled);
+            return out;
         } catch (DataFormatException e) {
             throw corrupt(name, "deflated DICOM data is corrupt");
         } finally {
@@ -534,8 +555,8 @@ public final class DicomReader {
 
         void checkMonochrome(String photometric) throws DecodeException {
             if (!photometric.equals("MONOCHROME1") && !photometric.equals("MONOCHROME2"))
-                throw new UnsupportedFormatException(name, "unsupported DICOM photometric interpretation " + photometric
-                        + " for single-sample pixels");
+                throw new UnsupportedFormatException(name, "unsupported DICOM photometric interpretation "
+                        + quotable(photometric, CODE_TEXT) + " for single-sample pixels");
         }
 
         GreyImage fromNativeColour(int rows, int cols, int off, int bitsAllocated, String photometric) throws DecodeException {
@@ -547,7 +568,8 @@ public final class DicomReader {
             byte[] b = p.b;
             boolean ybr = photometric.startsWith("YBR_FULL");
             if (!ybr && !photometric.equals("RGB"))
-                throw new UnsupportedFormatException(name, "unsupported DICOM photometric interpretation " + photometric);
+                throw new UnsupportedFormatException(name, "unsupported DICOM photometric interpretation "
+                        + quotable(photometric, CODE_TEXT));
             for (int i = 0; i < count; i++) {
                 int r, g, bl;
                 if (planar) {
@@ -727,6 +749,19 @@ public final class DicomReader {
                 return (table[i] - tLo) / (double) span;
             };
         }
+    }
+
+    /** A UID as the standard allows it: digits and dots, at most 64 characters. */
+    static final java.util.regex.Pattern UID_TEXT = java.util.regex.Pattern.compile("[0-9][0-9.]{0,63}");
+    /** A code string (CS) value: capitals, digits, space and underscore, at most 16 characters. */
+    static final java.util.regex.Pattern CODE_TEXT = java.util.regex.Pattern.compile("[A-Z0-9_ ]{1,16}");
+
+    /**
+     * A value read from the file, fit to quote in a message only when it has the shape its attribute allows: a
+     * damaged length field makes a "value" run on into the next elements, which may be the patient's name.
+     */
+    static String quotable(String value, java.util.regex.Pattern shape) {
+        return value != null && shape.matcher(value).matches() ? value : "(damaged value, not shown)";
     }
 
     private static String tagText(int tag) {

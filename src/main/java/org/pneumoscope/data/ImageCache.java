@@ -1,5 +1,6 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.util.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,7 +191,7 @@ public final class ImageCache {
         ByteBuffer bb = ByteBuffer.allocate(12 + img.pixels().length);
         bb.putInt(MAGIC).putInt(img.width()).putInt(img.height()).put(img.pixels());
         try {
-            AtomicFiles.write(p, bb.array());
+            AtomicFiles.write(p, out -> out.write(bb.array()), false); // rebuildable: no fsync per entry
         } catch (IOException e) {
             if (diskWarned.compareAndSet(false, true))
                 LOG.warn("image cache: cannot write to {} ({}); continuing with the memory cache only", diskDir, e.getMessage());

@@ -129,6 +129,43 @@ public final class ImageDecoder {
                             + " per side and " + MAX_PIXELS / 1_000_000 + " megapixels); refused before decoding");
     }
 
+    /** Largest working memory one decode may take, whatever the heap (a 100-megapixel grey image needs about 200 MB). */
+    public static final long MAX_DECODE_BYTES = 1L << 30;
+
+    /**
+     * Refuses an image whose decoding would take more memory than this process can spare, before any pixel is
+     * read: a small file can legally claim 100 megapixels of 16-bit RGBA, which decodes to gigabytes. The estimate
+     * counts the decoded raster, the grey conversion's work arrays and the result; the budget is half the heap
+     * (capped at {@link #MAX_DECODE_BYTES}), so one upload can never starve the other requests of a server.
+     */
+    static void checkMemory(int w, int h, ImageReader reader, String name) throws DecodeException {
+        int bands = 4, bits = 32;
+        try {
+            javax.imageio.ImageTypeSpecifier t = reader.getRawImageType(0);
+            if (t == null) {
+                Iterator<javax.imageio.ImageTypeSpecifier> it = reader.getImageTypes(0);
+                if (it != null && it.hasNext()) t = it.next();
+            }
+            if (t != null) {
+                bands = t.getSampleModel().getNumBands();
+                bits = 0;
+                for (int b : t.getSampleModel().getSampleSize()) bits += b;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the header is damaged: decoding will say so; estimate as RGBA
+        }
+        long pixels = (long) w * h;
+        long raster = pixels * ((bits + 7) / 8);
+        long work = bands == 1 && bits <= 8 ? 0 : pixels * 4L * (Math.min(bands, 4) + 1); // int[] per channel + luma
+        long need = raster + work + pixels;
+        long budget = Math.min(MAX_DECODE_BYTES, Runtime.getRuntime().maxMemory() / 2);
+        if (need > budget)
+            throw new DecodeException(name, DecodeException.Kind.TOO_LARGE, String.format(Locale.ROOT,
+                    "image too large to decode safely: %dx%d pixels with %d bits per pixel need about %d MB; the limit "
+                            + "for one image in this process is %d MB; refused before decoding", w, h, bits,
+                    need >> 20, budget >> 20));
+    }
+
     /**
      * Decodes the first image with ImageIO after checking the header's dimensions. Readers are tried in order
      * (for JPEG the JDK's, which is several times faster on plain grey JPEGs, then TwelveMonkeys', which handles
@@ -160,6 +197,7 @@ public final class ImageDecoder {
                 reader.addIIOReadWarningListener((src, msg) -> warnings.add(msg == null ? "" : msg));
                 int w = reader.getWidth(0), h = reader.getHeight(0);
                 checkDimensions(w, h, name);
+                checkMemory(w, h, reader, name);
                 BufferedImage img = reader.read(0, null);
                 clean = true;
                 if (fmt == ImageFormat.JPEG) {
@@ -270,6 +308,11 @@ public final class ImageDecoder {
         if (eof || !looksComplete(bytes, fmt))
             return new DecodeException(name, DecodeException.Kind.TRUNCATED,
                     "truncated " + fmtName + ": the data ends before the image is complete", e);
+        if (e instanceof RuntimeException)
+            // A decoder library tripped over damaged data (e.g. an index out of a Huffman table's bounds). Its own
+            // message means nothing to a user; the exception stays attached as the cause for the log.
+            return new DecodeException(name, DecodeException.Kind.CORRUPT, "corrupt " + fmtName
+                    + " data (damaged tables or segments: the decoder could not make sense of them)", e);
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
         msg = msg.lines().findFirst().orElse("").trim();

@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.pneumoscope.cli.UserException;
+import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

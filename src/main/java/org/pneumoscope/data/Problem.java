@@ -1,11 +1,29 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.util.AtomicFiles;
+
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Something wrong with one input (a file, a manifest line): reported, skipped, and the run continues. */
 public record Problem(Path file, String reason) {
+    /** Name of the full list of skipped inputs that train and evaluate leave beside their results. */
+    public static final String SKIPPED_CSV = "skipped.csv";
+
     public static Problem of(DecodeException e, Path file) { return new Problem(file, e.reason()); }
 
     @Override
     public String toString() { return (file == null ? "?" : file.toString()) + ": " + reason; }
+
+    /**
+     * Writes every problem as {@code file,reason} (atomically): consoles show the first twenty, a hospital export
+     * may have thousands, and whoever fixes them needs the whole list.
+     */
+    public static void writeCsv(Path csv, List<Problem> problems) throws IOException {
+        StringBuilder b = new StringBuilder("file,reason\n");
+        for (Problem p : problems)
+            b.append(Csv.quote(p.file() == null ? "" : p.file().toString())).append(',').append(Csv.quote(p.reason())).append('\n');
+        AtomicFiles.writeString(csv, b.toString());
+    }
 }

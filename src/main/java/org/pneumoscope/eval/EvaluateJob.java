@@ -48,6 +48,15 @@ public final class EvaluateJob {
                           double pointingGame, int pointingN) {}
 
     public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out) throws IOException {
+        return run(model, samples, outDir, o, out, List.of());
+    }
+
+    /**
+     * As {@link #run(TrainedModel, List, Path, Options, PrintStream)}; {@code skippedBefore} are the inputs the dataset
+     * scan already skipped, listed with the unreadable images in {@code skipped.csv}.
+     */
+    public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out,
+                              List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
         int size = model.config().size();
         ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 4);
@@ -57,9 +66,19 @@ public final class EvaluateJob {
         if (!bad.isEmpty()) {
             out.printf(Locale.ROOT, "%d unreadable file(s) skipped:%n", bad.size());
             bad.stream().limit(20).forEach(p -> out.println("  " + p));
+            if (bad.size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", bad.size() - 20);
         }
         java.util.Set<Path> badSet = new java.util.HashSet<>();
         bad.forEach(p -> badSet.add(p.file()));
+        List<Problem> skipped = new ArrayList<>(skippedBefore);
+        skipped.addAll(bad);
+        Path skippedCsv = outDir.resolve(Problem.SKIPPED_CSV);
+        if (!skipped.isEmpty()) {
+            Problem.writeCsv(skippedCsv, skipped);
+            out.printf(Locale.ROOT, "%d input(s) skipped in all; the full list with reasons is in %s%n", skipped.size(), skippedCsv);
+        } else {
+            Files.deleteIfExists(skippedCsv); // left by an earlier evaluation into the same folder
+        }
         List<Sample> ok = samples.stream().filter(s -> !badSet.contains(s.file())).toList();
         if (ok.isEmpty()) throw new org.pneumoscope.cli.UserException("no readable images to evaluate");
 
@@ -97,6 +116,7 @@ public final class EvaluateJob {
         json.put("ece_calibrated", r.ece());
         json.put("tta", o.tta());
         json.put("unreadable_files", bad.size());
+        json.put("skipped_inputs", skipped.size());
         json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
 
         // Grad-CAM gallery: for each class the most confident correct and most confident wrong image

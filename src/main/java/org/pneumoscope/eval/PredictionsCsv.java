@@ -53,7 +53,7 @@ public final class PredictionsCsv {
             for (float v : p) sb.append(',').append(String.format(Locale.ROOT, "%.6f", v));
             sb.append(',').append(quote(patientIds == null || patientIds[i] == null ? "" : patientIds[i])).append('\n');
         }
-        AtomicWrite.text(csv, sb.toString());
+        org.pneumoscope.util.AtomicFiles.writeString(csv, sb.toString());
     }
 
     /**

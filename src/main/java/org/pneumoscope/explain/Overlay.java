@@ -1,7 +1,6 @@
 package org.pneumoscope.explain;
 
 import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.util.AtomicWrite;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -85,6 +84,6 @@ public final class Overlay {
     }
 
     public static void write(byte[] bytes, Path file) throws IOException {
-        AtomicWrite.write(file, bytes);
+        org.pneumoscope.util.AtomicFiles.write(file, bytes);
     }
 }

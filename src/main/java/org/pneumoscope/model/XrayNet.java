@@ -25,7 +25,6 @@ import ai.djl.training.initializer.XavierInitializer.FactorType;
 import ai.djl.training.initializer.XavierInitializer.RandomType;
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.Label;
-import org.pneumoscope.util.AtomicWrite;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -448,7 +447,7 @@ public final class XrayNet implements AutoCloseable {
      * temporary file in the same folder and an atomic rename, so a crash never leaves a half-written file.
      */
     public void save(Path file) throws IOException {
-        AtomicWrite.write(file, os -> {
+        org.pneumoscope.util.AtomicFiles.write(file, os -> {
             DataOutputStream dos = new DataOutputStream(os);
             dos.writeUTF(MAGIC);
             dos.writeInt(FORMAT);

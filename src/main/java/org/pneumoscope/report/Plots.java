@@ -1,6 +1,6 @@
 package org.pneumoscope.report;
 
-import org.pneumoscope.eval.AtomicWrite;
+import org.pneumoscope.util.AtomicFiles;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
@@ -143,7 +143,7 @@ public final class Plots {
 
     /** Writes a PNG atomically. */
     public static void writePng(BufferedImage image, Path file) throws IOException {
-        AtomicWrite.bytes(file, png(image));
+        AtomicFiles.write(file, png(image));
     }
 
     /** An image with a centred grey message, for a figure that cannot be drawn. */

@@ -1,7 +1,7 @@
 package org.pneumoscope.report;
 
 import org.pneumoscope.data.Label;
-import org.pneumoscope.eval.AtomicWrite;
+import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.eval.BinaryMetrics;
 import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.EvaluationResult;
@@ -119,7 +119,7 @@ public final class ReportBuilder {
 
     /** Writes the report atomically. */
     public Path write(Path file) throws IOException {
-        AtomicWrite.text(file, toHtml());
+        AtomicFiles.writeString(file, toHtml());
         return file;
     }
 

@@ -128,6 +128,9 @@ public final class PneumoscopeServer implements AutoCloseable {
         PneumoscopeServer s = new PneumoscopeServer(cfg, model, owns);
         try {
             s.app = s.createApp().start(cfg.host(), cfg.port());
+            // the connection-level timeout (headers, keep-alive); reads of a request body use the HTTP configuration's
+            for (org.eclipse.jetty.server.Connector c : s.app.jettyServer().server().getConnectors())
+                if (c instanceof org.eclipse.jetty.server.AbstractConnector ac) ac.setIdleTimeout(cfg.idleTimeoutMs());
         } catch (RuntimeException e) {
             s.close();
             throw e;
@@ -173,6 +176,10 @@ public final class PneumoscopeServer implements AutoCloseable {
             c.jetty.multipartConfig.maxFileSize(max, SizeUnit.BYTES);
             c.jetty.multipartConfig.maxTotalRequestSize(max + MULTIPART_SLACK, SizeUnit.BYTES);
             c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1), SizeUnit.BYTES);
+            c.jetty.modifyHttpConfiguration(http -> {
+                http.setIdleTimeout(cfg.idleTimeoutMs());
+                http.setMinRequestDataRate(cfg.minUploadBytesPerSecond());
+            });
             QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4, 60_000);
             threads.setName("pneumoscope-http");
             c.jetty.threadPool = threads;
@@ -315,8 +322,18 @@ public final class PneumoscopeServer implements AutoCloseable {
             part = ctx.req().getPart("image");
         } catch (IllegalStateException e) {
             if (String.valueOf(e.getMessage()).contains("exceeds")) throw refuseTooLarge(ctx, -1);
+            ApiError slow = uploadTimeout(e);
+            if (slow != null) throw slow;
+            for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause())
+                if (c.getClass().getName().contains("NotUtf8"))
+                    // Jetty's RFC 7578 parser insists on UTF-8 part headers; a client in a Latin-1 locale may send its
+                    // file name as raw bytes. Say exactly that, since the body itself may be fine.
+                    throw ApiError.badRequest("bad_multipart", "the form's part headers are not valid UTF-8 (a file name "
+                            + "in another encoding?); send the file name in UTF-8, or leave it out");
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be parsed");
         } catch (IOException | ServletException e) {
+            ApiError slow = uploadTimeout(e);
+            if (slow != null) throw slow;
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be read");
         }
         if (part == null) throw ApiError.badRequest("missing_field", "the form has no field named 'image'");
@@ -327,6 +344,23 @@ public final class PneumoscopeServer implements AutoCloseable {
         } catch (IOException e) {
             throw ApiError.badRequest("bad_multipart", "the uploaded file could not be read");
         }
+    }
+
+    /**
+     * 408 when reading the upload ended because the client was too slow: it trickled below the minimum rate
+     * (slow-loris) or went silent for the idle timeout. Null for any other failure.
+     */
+    private ApiError uploadTimeout(Throwable e) {
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("data rate"))
+                return new ApiError(408, "upload_too_slow", String.format(Locale.ROOT, "the upload arrived slower than %d bytes "
+                        + "per second and was cut off; send it again over a faster connection", cfg.minUploadBytesPerSecond()));
+            if (c instanceof java.util.concurrent.TimeoutException || m.contains("idle timeout"))
+                return new ApiError(408, "upload_timeout", String.format(Locale.ROOT, "no data arrived for %.0f s during the "
+                        + "upload, so it was cut off", cfg.idleTimeoutMs() / 1000.0));
+        }
+        return null;
     }
 
     /**

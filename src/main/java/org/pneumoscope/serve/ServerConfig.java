@@ -16,9 +16,15 @@ import java.nio.file.Path;
  * @param log             one line per request (no file names, no DICOM contents), or null for silence
  * @param beforeInference runs on the worker thread before each prediction; null normally (tests use it to hold a
  *                        worker busy deterministically)
+ * @param idleTimeoutMs   a connection on which nothing arrives or leaves for this long is closed (a client that went
+ *                        silent mid-upload, an idle keep-alive connection)
+ * @param minUploadBytesPerSecond an upload arriving slower than this on average is cut off with 408 (slow-loris:
+ *                        a client trickling a few bytes at a time is never idle, but would hold a slot and a thread
+ *                        for hours); 0 disables the check
  */
 public record ServerConfig(Path run, String host, int port, int workers, int queue, long maxUploadBytes,
-                           Path keepUploads, PrintStream log, Runnable beforeInference) {
+                           Path keepUploads, PrintStream log, Runnable beforeInference, long idleTimeoutMs,
+                           long minUploadBytesPerSecond) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -26,6 +32,10 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
     /** Waiting requests per worker by default: enough for a reading room, small enough to answer 503 quickly. */
     public static final int DEFAULT_QUEUE_PER_WORKER = 16;
     public static final int MAX_UPLOAD_MB_LIMIT = 1024;
+    /** Jetty's own default, kept: long enough for a slow network's pauses, short enough to free a silent client's slot. */
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+    /** Far below any real network (a 20 MB upload at this rate takes 5 hours), far above a slow-loris trickle. */
+    public static final long DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND = 1024;
 
     public ServerConfig {
         if (run == null) throw new IllegalArgumentException("a run folder is required");
@@ -35,6 +45,8 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         if (queue < 0) throw new IllegalArgumentException("queue must be 0 or more, got " + queue);
         if (maxUploadBytes < 1024 || maxUploadBytes > (long) MAX_UPLOAD_MB_LIMIT << 20)
             throw new IllegalArgumentException("the upload limit must be between 1 KB and " + MAX_UPLOAD_MB_LIMIT + " MB");
+        if (idleTimeoutMs < 100) throw new IllegalArgumentException("the idle timeout must be at least 100 ms, got " + idleTimeoutMs);
+        if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("the minimum upload rate must be 0 or more");
     }
 
     public static int defaultWorkers() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }
@@ -54,6 +66,8 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         private Path keepUploads;
         private PrintStream log;
         private Runnable beforeInference;
+        private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        private long minUploadBytesPerSecond = DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
 
         private Builder(Path run) { this.run = run; }
 
@@ -66,10 +80,13 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         public Builder keepUploads(Path dir) { keepUploads = dir; return this; }
         public Builder log(PrintStream out) { log = out; return this; }
         public Builder beforeInference(Runnable r) { beforeInference = r; return this; }
+        public Builder idleTimeout(java.time.Duration d) { idleTimeoutMs = d.toMillis(); return this; }
+        public Builder minUploadBytesPerSecond(long r) { minUploadBytesPerSecond = r; return this; }
 
         public ServerConfig build() {
             int q = queue != null ? queue : DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
-            return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference);
+            return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference,
+                    idleTimeoutMs, minUploadBytesPerSecond);
         }
     }
 }

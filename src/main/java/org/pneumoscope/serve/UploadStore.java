@@ -39,7 +39,7 @@ final class UploadStore {
         random.nextBytes(id);
         String base = STAMP.format(ZonedDateTime.now(ZoneOffset.UTC)) + "-" + HexFormat.of().formatHex(id);
         Path file = dir.resolve(base + "." + extension(ImageFormat.sniff(bytes)));
-        AtomicFiles.writeBytes(file, bytes);
+        AtomicFiles.write(file, bytes);
         AtomicFiles.writeString(dir.resolve(base + ".json"), RunFolder.JSON.writeValueAsString(outcome) + "\n");
         return file;
     }

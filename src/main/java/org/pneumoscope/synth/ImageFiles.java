@@ -6,10 +6,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Minimal PNG writing and image reading through {@code javax.imageio} for the phantom generator and the
@@ -54,37 +51,14 @@ public final class ImageFiles {
     }
 
     public static void writePng(BufferedImage img, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // A fixed temp name next to the target: cheaper than createTempFile, and unique per target file.
-        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-            moveAtomically(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.pneumoscope.util.AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
+        });
     }
 
     /** Writes text atomically (temp file in the same folder, then rename). */
     public static void writeString(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text);
-            moveAtomically(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void moveAtomically(Path tmp, Path file) throws IOException {
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        org.pneumoscope.util.AtomicFiles.writeString(file, text);
     }
 
     /** Resizes (squashing, as the seed study did) with bilinear sampling; box-averages first when shrinking a lot. */

@@ -53,6 +53,7 @@ public final class TrainJob {
         PrintStream out = o.out() == null ? System.out : o.out();
         TrainConfig cfg;
         List<Sample> samples;
+        List<Problem> skipped = new ArrayList<>();
         if (o.resume()) {
             if (!Files.isRegularFile(run.config()) || !Files.isRegularFile(run.split()))
                 throw new UserException(o.runDir() + " is not a run folder that can be resumed (no config.yaml / split.csv)");
@@ -63,6 +64,7 @@ public final class TrainJob {
             cfg = TrainConfig.fromMap(TrainConfig.readYaml(run.config()));
             DatasetScan scan = DatasetReader.read(run.split());
             report(scan.problems(), out);
+            skipped.addAll(scan.problems());
             samples = scan.samples();
         } else {
             if (Files.exists(run.lastCheckpoint()) || run.complete())
@@ -71,6 +73,7 @@ public final class TrainJob {
             checkWritable(o.runDir());
             DatasetScan scan = DatasetReader.read(o.data());
             report(scan.problems(), out);
+            skipped.addAll(scan.problems());
             scan.requireImages().requireAllClasses();
             samples = scan.samples();
             boolean hasTest = samples.stream().anyMatch(s -> "test".equals(s.split()));
@@ -89,7 +92,7 @@ public final class TrainJob {
         }
 
         ImageCache cache = new ImageCache(o.cacheDir(), Runtime.getRuntime().maxMemory() / 3);
-        return trainPrepared(run, cfg, samples, o.resume(), o.allowDownload(), cache, out);
+        return trainPrepared(run, cfg, samples, o.resume(), o.allowDownload(), cache, out, skipped);
     }
 
     /**
@@ -116,11 +119,12 @@ public final class TrainJob {
             AtomicFiles.writeString(run.config(), cfg.toYaml());
             Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
         }
-        return trainPrepared(run, cfg, samples, resume, allowDownload, cache, out);
+        return trainPrepared(run, cfg, samples, resume, allowDownload, cache, out, new ArrayList<>());
     }
 
     private static Outcome trainPrepared(RunFolder run, TrainConfig cfg, List<Sample> samples, boolean resume,
-                                         boolean allowDownload, ImageCache cache, PrintStream out) throws IOException {
+                                         boolean allowDownload, ImageCache cache, PrintStream out,
+                                         List<Problem> skipped) throws IOException {
         ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
@@ -133,6 +137,14 @@ public final class TrainJob {
             java.util.Set<Path> badFiles = new java.util.HashSet<>();
             for (Problem p : bad) badFiles.add(p.file());
             samples = samples.stream().filter(s -> !badFiles.contains(s.file())).toList();
+            skipped.addAll(bad);
+        }
+        Path skippedCsv = run.dir().resolve(Problem.SKIPPED_CSV);
+        if (!skipped.isEmpty()) {
+            Problem.writeCsv(skippedCsv, skipped);
+            out.printf(Locale.ROOT, "%d input(s) skipped in all; the full list with reasons is in %s%n", skipped.size(), skippedCsv);
+        } else {
+            Files.deleteIfExists(skippedCsv); // a resumed run whose inputs were repaired
         }
         List<Sample> train = inSplit(samples, "train"), val = inSplit(samples, "val"), test = inSplit(samples, "test");
         out.printf(Locale.ROOT, "images: train %s | val %s | test %s%n", counts(train), counts(val), counts(test));
@@ -185,9 +197,7 @@ public final class TrainJob {
         v.put("loss", RunFolder.finite(valScores.loss()));
         card.put("validation", v);
         if (calib != null) card.put("calibration", RunFolder.JSON.convertValue(calib.toJsonNode(), Map.class));
-        Files.copy(run.bestParams(), run.dir().resolve(".model.params.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(run.dir().resolve(".model.params.tmp"), run.modelParams(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(run.modelParams(), os -> Files.copy(run.bestParams(), os));
         // model.json last: its presence marks the run complete
         AtomicFiles.writeString(run.modelJson(), RunFolder.JSON.writeValueAsString(card));
         out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s%n",

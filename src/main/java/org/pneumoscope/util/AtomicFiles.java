@@ -13,44 +13,68 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes files so a reader (or a resumed run after kill -9) sees either the old file or the whole new
- * one, never a torn one: write a temp file beside the target, fsync it, rename over the target.
+ * one, never a torn one: write a temp file beside the target, fsync it, rename over the target. The temp file is
+ * hidden ({@code .name.XXXX.tmp}) and removed when anything fails, so no half-written file is ever left behind
+ * under the target's name or a visible one.
+ *
+ * <p>This is the one atomic-write helper of the code base: run folders, checkpoints, predictions, metrics,
+ * reports, manifests, overlays, kept uploads and the decode cache all go through it.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
+
+    /** Prefix and suffix of the temporary files, so tests and clean-up can recognise leftovers. */
+    public static final String TEMP_PREFIX = ".", TEMP_SUFFIX = ".tmp";
 
     @FunctionalInterface
     public interface Writer {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Writes durably: the data is on disk before the rename makes it visible. */
     public static void write(Path target, Writer writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
+        write(target, writer, true);
+    }
+
+    /**
+     * Writes atomically; with {@code durable == false} the fsync is skipped, for files that can be rebuilt
+     * (the decode cache: thousands of small files, where an fsync each would cost more than the decoding; a
+     * file lost or left empty by a power cut is detected by its header and decoded again).
+     */
+    public static void write(Path target, Writer writer, boolean durable) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // not Files.createTempFile: it makes the file owner-only and the rename would keep that for the result
+        Path tmp = dir.resolve(TEMP_PREFIX + abs.getFileName() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + TEMP_SUFFIX);
         try {
-            try (OutputStream raw = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
+            try (OutputStream raw = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                  OutputStream out = new BufferedOutputStream(raw, 1 << 16)) {
                 writer.write(out);
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            if (durable) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
             }
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                // Some network file systems cannot rename atomically; a plain replace is the best left.
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    public static void writeString(Path target, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        write(target, out -> out.write(b));
+    /** Writes {@code bytes} durably. */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes), true);
     }
 
-    public static void writeBytes(Path target, byte[] bytes) throws IOException {
-        write(target, out -> out.write(bytes));
+    /** Writes {@code text} as UTF-8, durably. */
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, text.getBytes(StandardCharsets.UTF_8));
     }
 }

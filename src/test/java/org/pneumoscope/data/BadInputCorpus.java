@@ -14,7 +14,7 @@ import java.util.Random;
  * must decode (CMYK JPEG, 16-bit and palette PNG, animated GIF, broken ICC profile, DICOM variants) and broken
  * ones that must be reported with a specific reason (empty, truncated, text renamed .jpg, absurd dimensions,
  * unsupported DICOM compression, DICOM without pixels, a folder named x.jpg, a symlink loop, a file name that is
- * not valid UTF-8).
+ * not valid UTF-8), decompression bombs (PNG, deflated DICOM), and CSV manifests with every kind of bad line.
  */
 public final class BadInputCorpus {
     private BadInputCorpus() {}
@@ -110,6 +110,12 @@ public final class BadInputCorpus {
         e.add(bad(TestImages.write(dir.resolve("dicom-truncated.dcm"), TestImages.cut(full, full.length - 1000)),
                 DecodeException.Kind.TRUNCATED, "truncated"));
 
+        // Bombs: a few KB that would decode to gigabytes; refused before the memory is taken.
+        e.add(bad(TestImages.write(dir.resolve("bomb-10000x10000-rgba16.png"), pngBomb(10000, 10000)),
+                DecodeException.Kind.TOO_LARGE, "too large to decode safely"));
+        e.add(bad(TestImages.write(dir.resolve("dicom-deflate-bomb.dcm"), deflateBombDicom(80)),
+                DecodeException.Kind.TOO_LARGE, "compression bomb"));
+
         // Scan-level oddities.
         Path folder = Files.createDirectories(dir.resolve("x.jpg"));
         TestImages.write(folder.resolve("inside.jpg"), jpeg);
@@ -124,6 +130,109 @@ public final class BadInputCorpus {
         Path odd = nonUtf8Name(dir, jpeg);
         if (odd != null) e.add(new Entry(odd, null, "not valid text", true));
         return e;
+    }
+
+    /** One bad manifest line: what is wrong, its line number, and a fragment the reported reason must contain. */
+    public record ManifestCase(String what, int line, String reason) {}
+
+    /**
+     * {@code csv}: a manifest with {@code goodRows} correct lines and one line per kind of mistake ({@code cases});
+     * {@code missingColumns}: a manifest without a label column, which no command can use at all
+     * ({@code missingColumnsReason} is a fragment of the one-line error).
+     */
+    public record ManifestCorpus(Path csv, List<ManifestCase> cases, int goodRows, Path missingColumns,
+                                 String missingColumnsReason) {}
+
+    /**
+     * Writes {@code bad-manifest.csv} and {@code no-label-column.csv} into {@code dataDir}. {@code good} are image
+     * paths relative to {@code dataDir} with their labels (at least four; the last is used for the unknown-split
+     * line, so it is not among the good rows).
+     */
+    public static ManifestCorpus writeManifests(Path dataDir, List<java.util.Map.Entry<String, Label>> good) throws IOException {
+        if (good.size() < 4) throw new IllegalArgumentException("need at least 4 good images");
+        List<String> lines = new ArrayList<>();
+        lines.add("file,label,patient_id,split");
+        List<java.util.Map.Entry<String, Label>> rows = good.subList(0, good.size() - 1);
+        for (int i = 0; i < rows.size(); i++) lines.add(rows.get(i).getKey() + "," + rows.get(i).getValue().id() + ",mp" + i + ",");
+        List<ManifestCase> cases = new ArrayList<>();
+        String first = rows.get(0).getKey(), second = rows.get(1).getKey();
+        Label firstLabel = rows.get(0).getValue(), secondLabel = rows.get(1).getValue();
+        Label other = secondLabel == Label.NORMAL ? Label.VIRUS : Label.NORMAL;
+        java.util.function.BiConsumer<String, String[]> add = (line, c) -> {
+            lines.add(line);
+            cases.add(new ManifestCase(c[0], lines.size(), c[1]));
+        };
+        add.accept(first + ",covid-19,mp90,", new String[]{"unknown label", "unknown label 'covid-19'"});
+        add.accept(first + "," + firstLabel.id() + ",mp0,", new String[]{"duplicate row", "duplicate of line 2"});
+        add.accept(second + "," + other.id() + ",mp1,", new String[]{"duplicate row, other label", "duplicate of line 3 with a different label"});
+        add.accept(dataDir.resolve(first).toAbsolutePath().normalize() + "," + firstLabel.id() + ",mp91,",
+                new String[]{"absolute path", "absolute path not allowed"});
+        add.accept("../outside.png,normal,mp92,", new String[]{"../ path", "path leaves the manifest's folder"});
+        add.accept("normal/../../outside.png,normal,mp93,", new String[]{"../ inside a path", "path leaves the manifest's folder"});
+        add.accept("normal/not-there.png,normal,mp94,", new String[]{"missing file", "file not found"});
+        add.accept("normal/only-a-path.png", new String[]{"missing columns on a line", "only 1 field(s)"});
+        add.accept(",normal,mp95,", new String[]{"empty path", "empty file path"});
+        String folder = Path.of(first).getParent() == null ? "." : Path.of(first).getParent().toString().replace('\\', '/');
+        add.accept(folder + ",normal,mp96,", new String[]{"a folder as file", "is a folder, not an image file"});
+        java.util.Map.Entry<String, Label> last = good.get(good.size() - 1);
+        add.accept(last.getKey() + "," + last.getValue().id() + ",mp97,holdout", new String[]{"unknown split", "unknown split 'holdout'"});
+        Path csv = dataDir.resolve("bad-manifest.csv");
+        Files.writeString(csv, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        Path noLabel = dataDir.resolve("no-label-column.csv");
+        Files.writeString(noLabel, "file,patient_id\n" + first + ",mp0\n", StandardCharsets.UTF_8);
+        return new ManifestCorpus(csv, cases, rows.size(), noLabel, "has no 'label' column");
+    }
+
+    /** A PNG claiming {@code w}x{@code h} 16-bit RGBA (8 bytes a pixel) with one row of real data. */
+    static byte[] pngBomb(int w, int h) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 16).put((byte) 6)
+                .put((byte) 0).put((byte) 0).put((byte) 0);
+        pngChunk(out, "IHDR", ihdr.array());
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(new byte[1 + 8 * w]); // one filtered row of zeros
+        d.finish();
+        byte[] buf = new byte[1 << 16];
+        int n = d.deflate(buf);
+        d.end();
+        pngChunk(out, "IDAT", java.util.Arrays.copyOf(buf, n));
+        pngChunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void pngChunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(t);
+        out.writeBytes(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** A deflated-transfer-syntax DICOM file whose data set inflates to {@code mib} MiB of zeros. */
+    static byte[] deflateBombDicom(int mib) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[128]);
+        out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
+        byte[] ts = "1.2.840.10008.1.2.1.99".getBytes(StandardCharsets.US_ASCII); // 22 characters: even
+        java.nio.ByteBuffer tsElement = java.nio.ByteBuffer.allocate(8 + ts.length).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x0002).putShort((short) 0x0010).put((byte) 'U').put((byte) 'I').putShort((short) ts.length).put(ts);
+        out.writeBytes(java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort((short) 0x0002)
+                .putShort((short) 0).put((byte) 'U').put((byte) 'L').putShort((short) 4).putInt(tsElement.capacity()).array());
+        out.writeBytes(tsElement.array());
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+        byte[] zeros = new byte[1 << 20], buf = new byte[1 << 16];
+        for (int i = 0; i < mib; i++) {
+            d.setInput(zeros);
+            while (!d.needsInput()) out.write(buf, 0, d.deflate(buf));
+        }
+        d.finish();
+        while (!d.finished()) out.write(buf, 0, d.deflate(buf));
+        d.end();
+        return out.toByteArray();
     }
 
     /**
