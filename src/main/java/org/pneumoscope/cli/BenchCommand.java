@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code pneumoscope bench ...}: speed measurements of the pipeline's stages on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the speed of a pipeline stage on this machine.",
-        subcommands = {BenchDecodeCommand.class, BenchTrainCommand.class, BenchServeCommand.class, BenchFuzzCommand.class})
+        subcommands = {BenchDecodeCommand.class, BenchTrainCommand.class, BenchServeCommand.class, BenchFuzzCommand.class, BenchExplainCommand.class})
 public class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -38,7 +38,7 @@ public final class Checkpoint {
             out.writeDouble(sch.plateauLr);
             out.writeDouble(sch.plateauBest);
             out.writeInt(sch.plateauWait);
-            out.writeInt(sch.plannedEpochs);
+            out.writeInt(sch.replanned ? sch.plannedEpochs : -1); // -1: follow the config's epochs
             out.writeInt(st.history().size());
             for (Trainer.EpochStats e : st.history()) writeEpoch(out, e);
             net.block().saveParameters(out);
@@ -61,7 +61,8 @@ public final class Checkpoint {
             sch.plateauLr = in.readDouble();
             sch.plateauBest = in.readDouble();
             sch.plateauWait = in.readInt();
-            sch.replan(in.readInt());
+            int planned = in.readInt();
+            if (planned > 0) sch.replan(planned);
             int n = in.readInt();
             List<Trainer.EpochStats> hist = new ArrayList<>();
             for (int i = 0; i < n; i++) hist.add(readEpoch(in));

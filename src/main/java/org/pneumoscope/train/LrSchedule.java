@@ -12,6 +12,8 @@ public final class LrSchedule {
     private final long warmupSteps;
     /** Epochs the schedule anneals over: cfg.epochs(), or fewer when a time budget cannot hold them all. */
     int plannedEpochs;
+    /** True once a time budget shortened the plan (then a resume keeps the shortened plan). */
+    boolean replanned;
     // plateau state (kept in checkpoints)
     double plateauLr;
     double plateauBest = Double.NEGATIVE_INFINITY;
@@ -45,6 +47,7 @@ public final class LrSchedule {
      */
     public void replan(int epochs) {
         plannedEpochs = Math.max(1, Math.min(epochs, cfg.epochs()));
+        replanned = true;
         totalSteps = (long) plannedEpochs * stepsPerEpoch;
     }
 

@@ -130,6 +130,13 @@ class PipelineTest {
     }
 
     @Test
+    void benchExplainReportsLatencies() {
+        Run r = cli("bench", "explain", "--run", run.toString(), "--images", "3");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*predict\\s+p50 [0-9.]+ ms.*grad-cam p50 [0-9.]+ ms.*"), r.out());
+    }
+
+    @Test
     void badUsageExitsTwoWithOneLine() {
         Run r = cli("train", "--data", "x");
         assertEquals(2, r.code());
