@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
         description = "Generate phantom chest X-rays, train a small model, evaluate it and write an HTML report (a few minutes on 2 cores).")
 public class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-out", description = "Output folder (default ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--count", defaultValue = "600", description = "Phantoms to generate (default ${DEFAULT-VALUE}).") int count;
+    @Option(names = "--count", defaultValue = "1500", description = "Phantoms to generate (default ${DEFAULT-VALUE}).") int count;
     @Option(names = "--epochs", description = "Override the demo preset's epochs.") Integer epochs;
     @Option(names = "--seed", defaultValue = "42") long seed;
 
