@@ -55,9 +55,9 @@ public class BenchTrainCommand implements Callable<Integer> {
                 cfg.model(), cfg.width(), cfg.size(), cfg.batch(), cfg.channels(), cfg.augment(), threads);
         TrainBenchmark.Figures f = TrainBenchmark.run(cfg, images, steps);
         System.out.printf(Locale.ROOT, "pneumoscope loader_img_s=%.1f step_img_s=%.2f end_to_end_img_s=%.2f loader/step=%.1fx "
-                        + "rss_after_warmup_mb=%d rss_end_mb=%d peak_rss_mb=%d%n",
+                        + "rss_after_warmup_mb=%d rss_end_mb=%d peak_rss_mb=%d native_after_warmup_mb=%d native_end_mb=%d (after %d + %d steps)%n",
                 f.loaderImgPerSec(), f.stepImgPerSec(), f.endToEndImgPerSec(), f.loaderImgPerSec() / f.stepImgPerSec(),
-                f.rssAfterWarmupMb(), f.rssEndMb(), f.peakRssMb());
+                f.rssAfterWarmupMb(), f.rssEndMb(), f.peakRssMb(), f.nativeAfterWarmupMb(), f.nativeEndMb(), f.steps(), f.steps());
         if (noReference) return 0;
         Path ref = reference != null ? reference : Path.of(System.getProperty("pneumoscope.home", "."), "..", "shared", "bench", "torch_reference.py");
         if (!Files.isRegularFile(ref)) {

@@ -139,10 +139,22 @@ public final class EvaluateJob {
             pointingN = (int) pg[1];
             if (pointingN > 0) {
                 ObjectNode pgj = json.putObject("gradcam_pointing_game");
+                pgj.put("layer", model.net().lastFeatureLayer());
                 pgj.put("n", pointingN);
                 pgj.put("hit_rate", pg[0]);
                 pgj.put("energy_in_mask", pg[2]);
                 pgj.put("mask_area_fraction", pg[3]);
+                // the last stage's map is 4×4 at 128 px: also score the finer layer3 map (8×8)
+                if (model.net().camLayers().contains("layer3")) {
+                    double[] p3 = org.pneumoscope.explain.PointingGame.score(model, ok, o.masksRoot(), cache, 60, "layer3");
+                    ObjectNode l3 = json.putObject("gradcam_pointing_game_layer3");
+                    l3.put("n", (int) p3[1]);
+                    l3.put("hit_rate", p3[0]);
+                    l3.put("energy_in_mask", p3[2]);
+                    l3.put("mask_area_fraction", p3[3]);
+                    out.printf(Locale.ROOT, "Grad-CAM on layer3: %.1f %% hits, %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
+                            100 * p3[0], 100 * p3[2], 100 * p3[3]);
+                }
             }
         }
         Path metrics = outDir.resolve("metrics.json");
@@ -168,7 +180,11 @@ public final class EvaluateJob {
         Path report = rb.write(outDir.resolve("report.html"));
         out.println(EvaluationTables.text(r));
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
-        if (pointingN > 0) out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms: %.1f %% hits%n", pointingN, 100 * pointing);
+        if (pointingN > 0) {
+            JsonNode pgj = json.get("gradcam_pointing_game");
+            out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits, %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
+                    pointingN, 100 * pointing, 100 * pgj.path("energy_in_mask").asDouble(), 100 * pgj.path("mask_area_fraction").asDouble());
+        }
         return new Outcome(r, calib, metrics, report, pointing, pointingN);
     }
 

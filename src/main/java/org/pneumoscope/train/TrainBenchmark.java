@@ -26,7 +26,13 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public record Figures(double loaderImgPerSec, double stepImgPerSec, double endToEndImgPerSec, long peakRssMb,
-                          long rssAfterWarmupMb, long rssEndMb, int steps) {}
+                          long rssAfterWarmupMb, long rssEndMb, int steps, long nativeAfterWarmupMb, long nativeEndMb) {}
+
+    /** RSS minus the committed Java heap: roughly the native (PyTorch) share of the process's memory. */
+    static long nativeMb() {
+        long rss = rssMb();
+        return rss < 0 ? -1 : rss - Runtime.getRuntime().totalMemory() / (1024 * 1024);
+    }
 
     /** @param images images already at cfg.size (from real data or phantoms), reused round-robin */
     public static Figures run(TrainConfig cfg, List<GreyImage> images, int steps) throws IOException {
@@ -59,7 +65,7 @@ public final class TrainBenchmark {
             float[] w = new float[first.n()];
             java.util.Arrays.fill(w, 1f);
             for (int i = 0; i < 2; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
-            long rssWarm = rssMb();
+            long rssWarm = rssMb(), nativeWarm = nativeMb();
             t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
             double model = steps * first.n() / ((System.nanoTime() - t0) / 1e9);
@@ -75,7 +81,7 @@ public final class TrainBenchmark {
                 }
             }
             double e2e = seen / ((System.nanoTime() - t0) / 1e9);
-            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps);
+            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps, nativeWarm, nativeMb());
         } finally {
             pool.shutdownNow();
         }

@@ -137,6 +137,13 @@ class PipelineTest {
     }
 
     @Test
+    void benchTrainReportsLoaderStepAndEndToEndRates() {
+        Run r = cli("bench", "train", "--preset", "demo", "--size", "64", "--width", "0.25", "--batch", "8", "--steps", "3", "--no-reference");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*loader_img_s=[0-9.]+ step_img_s=[0-9.]+ end_to_end_img_s=[0-9.]+ .*native_end_mb=-?[0-9]+.*"), r.out());
+    }
+
+    @Test
     void badUsageExitsTwoWithOneLine() {
         Run r = cli("train", "--data", "x");
         assertEquals(2, r.code());
