@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * kill -9 a training child process at random moments (also mid-checkpoint), resume, and check the run
  * completes with the same per-epoch figures as an uninterrupted run and no torn file.
  */
-class CrashSafetyTest {
+public class CrashSafetyTest {
 
     static Map<String, Object> cfg() {
         Map<String, Object> m = new HashMap<>();
@@ -31,7 +31,7 @@ class CrashSafetyTest {
         return m;
     }
 
-    static Process child(Path log, String... args) throws Exception {
+    public static Process child(Path log, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
