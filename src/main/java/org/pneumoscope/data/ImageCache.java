@@ -20,11 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -213,44 +209,16 @@ public final class ImageCache {
     public List<Problem> warm(List<Path> files, int size, ResizeMode mode, int threads, Progress progress) {
         int n = files.size();
         Problem[] problems = new Problem[n];
-        AtomicInteger done = new AtomicInteger();
-        Progress p = progress == null ? Progress.NONE : progress;
-        Object progressLock = new Object();
-        int t = Math.max(1, Math.min(threads, Math.max(1, n)));
-        ExecutorService pool = Executors.newFixedThreadPool(t, r -> {
-            Thread th = new Thread(r, "image-cache-warm");
-            th.setDaemon(true);
-            return th;
-        });
-        try {
-            AtomicInteger next = new AtomicInteger();
-            List<Future<?>> workers = new ArrayList<>();
-            for (int w = 0; w < t; w++) {
-                workers.add(pool.submit(() -> {
-                    for (int i; (i = next.getAndIncrement()) < n; ) {
-                        Path f = files.get(i);
-                        try {
-                            get(f, size, mode);
-                        } catch (DecodeException e) {
-                            problems[i] = new Problem(f, e.reason());
-                        } catch (RuntimeException e) {
-                            problems[i] = new Problem(f, "internal error while decoding: " + e);
-                        }
-                        int d = done.incrementAndGet();
-                        synchronized (progressLock) {
-                            p.update(d, n);
-                        }
-                    }
-                }));
+        DatasetStats.runParallel(n, threads, progress, i -> {
+            Path f = files.get(i);
+            try {
+                get(f, size, mode);
+            } catch (DecodeException e) {
+                problems[i] = new Problem(f, e.reason());
+            } catch (RuntimeException e) {
+                problems[i] = new Problem(f, "internal error while decoding: " + e);
             }
-            for (Future<?> f : workers) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        });
         List<Problem> out = new ArrayList<>();
         for (Problem pr : problems) if (pr != null) out.add(pr);
         return out;
