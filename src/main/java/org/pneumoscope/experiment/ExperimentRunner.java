@@ -69,6 +69,7 @@ public final class ExperimentRunner {
         Files.createDirectories(out);
         try (FileChannel ch = FileChannel.open(out.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = tryLock(ch, out)) {
+            AtomicFiles.removeStale(out); // left by a run killed mid-write; we hold the lock, so nobody is writing
             prepare(plan, out);
             List<ExperimentPlan.Unit> pending = pending(plan, out);
             int total = plan.units().size(), before = total - pending.size();

@@ -62,6 +62,7 @@ public final class TrainJob {
                 return null;
             }
             cfg = TrainConfig.fromMap(TrainConfig.readYaml(run.config()));
+            AtomicFiles.removeStale(run.dir()); // temporaries of a writer killed mid-write
             DatasetScan scan = DatasetReader.read(run.split());
             report(scan.problems(), out);
             skipped.addAll(scan.problems());

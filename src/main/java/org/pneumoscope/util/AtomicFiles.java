@@ -77,4 +77,20 @@ public final class AtomicFiles {
     public static void writeString(Path target, String text) throws IOException {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
+
+    /**
+     * Deletes the temporary files a writer killed mid-write (kill -9, power cut) left under {@code dir}. Call it
+     * only where no writer can be at work, e.g. under a run's lock before resuming.
+     */
+    public static int removeStale(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        int n = 0;
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && Files.isRegularFile(f) && Files.deleteIfExists(f)) n++;
+            }
+        }
+        return n;
+    }
 }
