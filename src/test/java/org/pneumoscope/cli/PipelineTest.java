@@ -8,9 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.eval.PredictionsCsv;
 import org.pneumoscope.synth.PhantomGenerator;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,28 +21,14 @@ class PipelineTest {
     static Path data, run;
     static String trainOut;
 
-    record Run(int code, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.commandLine().execute(args);
-            return new Run(code, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-    }
+    static CliRun cli(String... args) { return CliRun.of(args); }
 
     @BeforeAll
     static void trainTinyRun() throws Exception {
         data = dir.resolve("phantoms");
         new PhantomGenerator().generate(data, 90, 64, 5, 2);
         run = dir.resolve("run");
-        Run r = cli("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
+        CliRun r = cli("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
                 "--size", "64", "--epochs", "2", "--set", "max_minutes=0");
         trainOut = r.out() + r.err();
         assertEquals(0, r.code(), trainOut);
@@ -73,7 +56,7 @@ class PipelineTest {
     @Test
     void evaluateMatchesTheRunsOwnTestEvaluation() throws Exception {
         Path out = dir.resolve("eval");
-        Run r = cli("evaluate", "--run", run.toString(), "--out", out.toString());
+        CliRun r = cli("evaluate", "--run", run.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("Macro average"), r.out());
         JsonNode a = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
@@ -96,7 +79,7 @@ class PipelineTest {
         Files.writeString(mixed.resolve("notes.jpg"), "this is not an image");
         Files.write(mixed.resolve("empty.png"), new byte[0]);
         Path csv = dir.resolve("preds.csv");
-        Run r = cli("predict", "--run", run.toString(), mixed.toString(), "--out", csv.toString(), "--cam", dir.resolve("cams").toString());
+        CliRun r = cli("predict", "--run", run.toString(), mixed.toString(), "--out", csv.toString(), "--cam", dir.resolve("cams").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(4, lines.size(), "header + 3 scored images: " + lines);
@@ -113,7 +96,7 @@ class PipelineTest {
             img = s.findFirst().orElseThrow();
         }
         Path out = dir.resolve("explain");
-        Run r = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--class", "bacteria");
+        CliRun r = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--class", "bacteria");
         assertEquals(0, r.code(), r.out() + r.err());
         String base = img.getFileName().toString().replace(".png", "");
         assertTrue(Files.size(out.resolve(base + "_cam.png")) > 100);
@@ -124,38 +107,38 @@ class PipelineTest {
         for (String c : List.of("bacteria", "virus", "normal")) s += j.path("probabilities").path(c).asDouble();
         assertEquals(1.0, s, 1e-4);
 
-        Run bad = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--layer", "layer9");
+        CliRun bad = cli("explain", "--run", run.toString(), img.toString(), "--out", out.toString(), "--layer", "layer9");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("layer4"), "lists valid layers: " + bad.err());
     }
 
     @Test
     void benchExplainReportsLatencies() {
-        Run r = cli("bench", "explain", "--run", run.toString(), "--images", "3");
+        CliRun r = cli("bench", "explain", "--run", run.toString(), "--images", "3");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().matches("(?s).*predict\\s+p50 [0-9.]+ ms.*grad-cam p50 [0-9.]+ ms.*"), r.out());
     }
 
     @Test
     void benchTrainReportsLoaderStepAndEndToEndRates() {
-        Run r = cli("bench", "train", "--preset", "demo", "--size", "64", "--width", "0.25", "--batch", "8", "--steps", "3", "--no-reference");
+        CliRun r = cli("bench", "train", "--preset", "demo", "--size", "64", "--width", "0.25", "--batch", "8", "--steps", "3", "--no-reference");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().matches("(?s).*loader_img_s=[0-9.]+ step_img_s=[0-9.]+ end_to_end_img_s=[0-9.]+ .*native_end_mb=-?[0-9]+.*"), r.out());
     }
 
     @Test
     void badUsageExitsTwoWithOneLine() {
-        Run r = cli("train", "--data", "x");
+        CliRun r = cli("train", "--data", "x");
         assertEquals(2, r.code());
         assertEquals(1, r.err().strip().lines().count(), r.err());
-        Run u = cli("evaluate", "--bogus");
+        CliRun u = cli("evaluate", "--bogus");
         assertEquals(2, u.code());
     }
 
     @Test
     void resumeOfACompleteRunChangesNothing() throws Exception {
         byte[] before = Files.readAllBytes(run.resolve("model.params"));
-        Run r = cli("train", "--resume", run.toString());
+        CliRun r = cli("train", "--resume", run.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("already complete"), r.out());
         assertArrayEquals(before, Files.readAllBytes(run.resolve("model.params")));

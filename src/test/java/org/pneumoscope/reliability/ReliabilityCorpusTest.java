@@ -20,7 +20,7 @@ import org.pneumoscope.serve.ServerConfig;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import org.pneumoscope.cli.CliRun;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,23 +63,7 @@ class ReliabilityCorpusTest {
     static final List<String> COLUMNS = List.of("expected", "decoder (512 MB JVM)", "dataset stats", "train", "predict",
             "evaluate", "POST /api/predict");
 
-    record Run(int code, String out, String err) {
-        String all() { return out + err; }
-    }
-
-    static Run cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.commandLine().execute(args);
-            return new Run(code, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-    }
+    static CliRun cli(String... args) { return CliRun.of(args); }
 
     /** The table's name for an entry (the name that is not valid UTF-8 is spelled with its byte). */
     static String row(BadInputCorpus.Entry e) {
@@ -126,7 +110,7 @@ class ReliabilityCorpusTest {
 
         run = dir.resolve("run");
         long t0 = System.nanoTime();
-        Run r = cli("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo", "--model", "resnet18",
+        CliRun r = cli("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo", "--model", "resnet18",
                 "--width", "0.25", "--size", "64", "--epochs", "1", "--batch", "16", "--no-eval", "--set", "max_minutes=0");
         trainOutput = r.all();
         System.out.printf(Locale.ROOT, "tiny training run on the mixed folder: %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -212,7 +196,7 @@ class ReliabilityCorpusTest {
     @Test
     @Order(2)
     void datasetStatsNamesEveryBadInputAndCountsTheGoodOnes() throws Exception {
-        Run r = cli("dataset", "stats", "--data", data.toString(), "--json");
+        CliRun r = cli("dataset", "stats", "--data", data.toString(), "--json");
         assertEquals(0, r.code(), r.all());
         JsonNode j = JSON.readTree(r.out());
         Map<String, List<String>> byFile = new TreeMap<>();
@@ -222,13 +206,13 @@ class ReliabilityCorpusTest {
         long goodInCorpus = corpus.stream().filter(e -> e.good() && !e.scanLevel()).count();
         assertTrue(j.path("images").asInt() >= 60 + goodInCorpus, "phantoms and good corpus files are counted: " + j.path("images"));
 
-        Run m = cli("dataset", "stats", "--data", manifests.csv().toString(), "--json");
+        CliRun m = cli("dataset", "stats", "--data", manifests.csv().toString(), "--json");
         assertEquals(0, m.code(), m.all());
         JsonNode mj = JSON.readTree(m.out());
         checkManifestCases("dataset stats", mj.path("skipped"));
         assertEquals(manifests.goodRows(), mj.path("images").asInt(), "the good lines are read");
 
-        Run none = cli("dataset", "stats", "--data", manifests.missingColumns().toString());
+        CliRun none = cli("dataset", "stats", "--data", manifests.missingColumns().toString());
         checkMissingColumns("dataset stats", none);
     }
 
@@ -248,7 +232,7 @@ class ReliabilityCorpusTest {
         }
     }
 
-    static void checkMissingColumns(String column, Run r) {
+    static void checkMissingColumns(String column, CliRun r) {
         assertEquals(1, r.code(), r.all());
         String line = r.err().strip();
         assertEquals(1, line.lines().count(), "one line: " + line);
@@ -272,7 +256,7 @@ class ReliabilityCorpusTest {
             if (e.good() && !e.scanLevel()) assertTrue(split.contains("normal/" + e.name() + ","), e.name() + " used for training");
         // the broken manifest: every bad line skipped with its line number, a (tiny) run on the good lines
         Path run2 = dir.resolve("run-manifest");
-        Run rm = cli("train", "--data", manifests.csv().toString(), "--out", run2.toString(), "--preset", "demo", "--model", "resnet18",
+        CliRun rm = cli("train", "--data", manifests.csv().toString(), "--out", run2.toString(), "--preset", "demo", "--model", "resnet18",
                 "--width", "0.25", "--size", "64", "--epochs", "1", "--batch", "8", "--no-eval", "--set", "max_minutes=0");
         assertEquals(0, rm.code(), rm.all());
         List<String> reasons = new ArrayList<>();
@@ -281,7 +265,7 @@ class ReliabilityCorpusTest {
         List<String> split2 = Files.readAllLines(run2.resolve("split.csv"));
         assertEquals(manifests.goodRows() + 2, split2.size(), "#root line, header and the good lines only: " + split2);
 
-        Run none = cli("train", "--data", manifests.missingColumns().toString(), "--out", dir.resolve("run-none").toString(),
+        CliRun none = cli("train", "--data", manifests.missingColumns().toString(), "--out", dir.resolve("run-none").toString(),
                 "--preset", "demo", "--epochs", "1");
         checkMissingColumns("train", none);
         assertFalse(Files.exists(dir.resolve("run-none/model.json")));
@@ -291,7 +275,7 @@ class ReliabilityCorpusTest {
     @Order(4)
     void predictScoresTheGoodFilesAndNamesEveryBadOne() throws Exception {
         Path csv = dir.resolve("predictions.csv");
-        Run r = cli("predict", "--run", run.toString(), "--out", csv.toString(), normal.toString());
+        CliRun r = cli("predict", "--run", run.toString(), "--out", csv.toString(), normal.toString());
         assertEquals(0, r.code(), r.all());
         String preds = Files.readString(csv);
         Map<String, List<String>> byFile = new TreeMap<>();
@@ -325,7 +309,7 @@ class ReliabilityCorpusTest {
     @Order(5)
     void evaluateListsEveryBadInputAndReportsOnTheGoodOnes() throws Exception {
         Path out = dir.resolve("eval");
-        Run r = cli("evaluate", "--run", run.toString(), "--data", data.toString(), "--out", out.toString(), "--no-gallery");
+        CliRun r = cli("evaluate", "--run", run.toString(), "--data", data.toString(), "--out", out.toString(), "--no-gallery");
         assertEquals(0, r.code(), r.all());
         checkReasons("evaluate", skippedCsv(out.resolve("skipped.csv")), e -> true);
         JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
@@ -335,7 +319,7 @@ class ReliabilityCorpusTest {
         assertNoTemporaries(out);
 
         Path out2 = dir.resolve("eval-manifest");
-        Run m = cli("evaluate", "--run", run.toString(), "--data", manifests.csv().toString(), "--out", out2.toString(), "--no-gallery");
+        CliRun m = cli("evaluate", "--run", run.toString(), "--data", manifests.csv().toString(), "--out", out2.toString(), "--no-gallery");
         assertEquals(0, m.code(), m.all());
         List<String> reasons = new ArrayList<>();
         skippedCsv(out2.resolve("skipped.csv")).forEach((f, rs) -> rs.forEach(x -> reasons.add(f + ": " + x)));
@@ -343,7 +327,7 @@ class ReliabilityCorpusTest {
         assertEquals(manifests.goodRows(), JSON.readTree(out2.resolve("metrics.json").toFile()).path("n").asInt());
         assertNoTemporaries(out2);
 
-        Run none = cli("evaluate", "--run", run.toString(), "--data", manifests.missingColumns().toString(), "--out", dir.resolve("eval-none").toString());
+        CliRun none = cli("evaluate", "--run", run.toString(), "--data", manifests.missingColumns().toString(), "--out", dir.resolve("eval-none").toString());
         checkMissingColumns("evaluate", none);
     }
 

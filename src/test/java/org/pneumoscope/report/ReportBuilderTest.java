@@ -9,8 +9,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
+import org.pneumoscope.testing.HeadlessChromium;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,16 +23,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class ReportBuilderTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
-    /** Selenium warns that it has no CDP bindings for this Chromium; WebDriver does not need them. */
-    static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
-
-    static {
-        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
-    }
-
     static Path buildDir() {
         return Path.of(System.getProperty("pneumoscope.build", "target"));
     }
@@ -98,25 +87,13 @@ class ReportBuilderTest {
 
     @Test
     void reportRendersInHeadlessChromium() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "SKIPPED browser check: /usr/bin/chromium or /usr/bin/chromedriver missing "
-                        + "(apt-get install -y chromium chromium-driver)");
+        assumeTrue(HeadlessChromium.available(), "SKIPPED browser check: " + HeadlessChromium.MISSING);
         Path dir = buildDir().resolve("report-test");
         Files.createDirectories(dir);
         Path report = new SyntheticRun(5).fullReport().write(dir.resolve("report.html"));
         Path empty = new ReportBuilder().write(dir.resolve("report-empty.html"));
-        // a fresh profile per run, removed afterwards (best effort: Chromium may still be flushing it)
-        Path profile = Files.createTempDirectory("pneumoscope-chromium-");
-
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toString());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900", "--hide-scrollbars");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        ChromeDriver driver = new ChromeDriver(service, options);
-        try {
+        try (HeadlessChromium chromium = new HeadlessChromium(1280, 900)) {
+            ChromeDriver driver = chromium.driver();
             driver.get(report.toUri().toString());
             assertEquals("Pneumoscope evaluation report", driver.getTitle());
             for (String id : ReportBuilder.SECTION_IDS)
@@ -143,12 +120,6 @@ class ReportBuilderTest {
             assertEquals(ReportBuilder.SECTION_IDS.size() - 1, driver.findElements(By.cssSelector("p.na")).size());
             Files.write(buildDir().resolve("report-empty-screenshot.png"),
                     ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-        } finally {
-            driver.quit();
-            service.stop();
-            try (var walk = Files.walk(profile)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 }

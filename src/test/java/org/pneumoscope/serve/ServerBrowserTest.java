@@ -7,8 +7,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
+import org.pneumoscope.testing.HeadlessChromium;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.pneumoscope.data.DicomWriter;
@@ -19,27 +18,16 @@ import org.pneumoscope.data.Label;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The page in headless Chromium: upload a real chest X-ray through the file input and read the answer off the page. */
 class ServerBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
-    static {
-        // Selenium warns that it has no CDP bindings for this Chromium version; WebDriver does not need them
-        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
-    }
-
     @Test
     void uploadShowsClassProbabilitiesAndHeatmap() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "SKIPPED browser test: /usr/bin/chromium or /usr/bin/chromedriver missing (apt-get install -y chromium chromium-driver)");
+        assumeTrue(HeadlessChromium.available(), "SKIPPED browser test: " + HeadlessChromium.MISSING);
         Path run = ServeFixture.run();
         Path dir = Files.createDirectories(ServeFixture.buildDir().resolve("serve-browser"));
         Path upload;
@@ -50,17 +38,9 @@ class ServerBrowserTest {
             upload = dir.resolve("phantom-xray.png");
             Files.write(upload, ServeFixture.xrays(1).get(0));
         }
-        Path profile = Files.createTempDirectory("pneumoscope-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toString());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,1000", "--hide-scrollbars");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         try (PneumoscopeServer s = PneumoscopeServer.start(ServerConfig.builder(run).host("127.0.0.1").port(0).build())) {
-            ChromeDriver driver = new ChromeDriver(service, options);
-            try {
+            try (HeadlessChromium chromium = new HeadlessChromium(1280, 1000)) {
+                ChromeDriver driver = chromium.driver();
                 driver.get(s.url());
                 assertTrue(driver.getTitle().startsWith("Pneumoscope"));
                 WebElement notice = driver.findElement(By.id("notice"));
@@ -117,13 +97,6 @@ class ServerBrowserTest {
                         + " return i.complete ? i.naturalWidth : 0;")).intValue() == g.width());
                 String page = driver.findElement(By.tagName("body")).getText();
                 assertFalse(page.contains("Doe") || page.contains(DicomWriter.SECRET_ID), "DICOM identifiers never reach the page");
-            } finally {
-                driver.quit();
-                service.stop();
-            }
-        } finally {
-            try (Stream<Path> walk = Files.walk(profile)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
