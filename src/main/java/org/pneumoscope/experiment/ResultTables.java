@@ -177,9 +177,10 @@ public final class ResultTables {
         b.append("| cell | folds");
         for (String k : keys) b.append(" | ").append(k);
         for (Metric m : METRICS) b.append(" | ").append(m.title());
-        b.append(" |\n|---|---:");
+        // what a cell costs matters as much as what it scores when the budget is fixed
+        b.append(" | min/run |\n|---|---:");
         for (int i = 0; i < keys.size(); i++) b.append("|---");
-        for (int i = 0; i < METRICS.size(); i++) b.append("|---:");
+        for (int i = 0; i <= METRICS.size(); i++) b.append("|---:");
         b.append("|\n");
         Cell best = null;
         double bestF1 = Double.NEGATIVE_INFINITY;
@@ -188,6 +189,8 @@ public final class ResultTables {
             b.append("| ").append(e.getKey().name()).append(" | ").append(rs.size());
             for (String k : keys) b.append(" | ").append(e.getKey().value(k));
             for (Metric m : METRICS) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
+            double wall = meanStd(values(rs, UnitResult::wallSeconds))[0];
+            b.append(" | ").append(Double.isFinite(wall) ? String.format(Locale.ROOT, "%.1f", wall / 60) : "—");
             b.append(" |\n");
             double f1 = meanStd(values(rs, UnitResult::macroF1))[0];
             if (Double.isFinite(f1) && f1 > bestF1) { bestF1 = f1; best = e.getKey(); }

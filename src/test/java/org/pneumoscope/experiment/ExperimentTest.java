@@ -190,7 +190,17 @@ class ExperimentTest {
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(3, summary.size(), "header + one row per cell");
         assertTrue(summary.get(1).startsWith("augment_copies=0,2,0,"), summary.get(1));
-        assertTrue(Files.readString(out.resolve("summary.md")).contains("| augment_copies=1 | 2 | 1 |"));
+        String md = Files.readString(out.resolve("summary.md"));
+        assertTrue(md.contains("| augment_copies=1 | 2 | 1 |"));
+        // last column: mean wall minutes per run, from results.csv's wall_seconds
+        for (String cell : List.of("augment_copies=0", "augment_copies=1")) {
+            String line = md.lines().filter(l -> l.startsWith("| " + cell + " |")).findFirst().orElseThrow();
+            String[] cols = line.split("\\|");
+            double minutes = Double.parseDouble(cols[cols.length - 1].trim());
+            double expect = rows.subList(1, 5).stream().map(row -> row.split(",", -1)).filter(c -> c[0].equals(cell))
+                    .mapToDouble(c -> Double.parseDouble(c[12])).average().orElseThrow() / 60;
+            assertEquals(expect, minutes, 0.051, line);
+        }
         for (String png : List.of("accuracy.png", "macro_f1.png", "curves-augment_copies=0.png", "curves-augment_copies=1.png"))
             assertTrue(Files.size(out.resolve("plots").resolve(png)) > 2000, png);
         String index = Files.readString(out.resolve("index.html"));
