@@ -65,6 +65,11 @@ class TrainerTest {
         assertTrue(last < first * 0.7, "train loss should fall: " + first + " -> " + last);
         assertTrue(Files.size(new RunFolder(dir).bestParams()) > 1000);
         assertTrue(Files.readString(new RunFolder(dir).metricsCsv()).lines().count() == 7);
+        // the process's peak RSS at the end of training, where /proc tells it
+        if (Files.isReadable(Path.of("/proc/self/status"))) {
+            com.fasterxml.jackson.databind.JsonNode m = RunFolder.JSON.readTree(new RunFolder(dir).metricsJson().toFile());
+            assertTrue(m.path("peak_rss_mb").asLong() > 0, m.toString());
+        }
     }
 
     @Test
