@@ -163,7 +163,8 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         for (Map.Entry<String, Object> e : recall.entrySet()) sb.append(' ').append(e.getKey()).append(' ').append(f4(e.getValue()));
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "ECE (15 bins): %s before calibration, %s after (T = %s)%n",
-                f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")), f4(t.get("temperature"))));
+                f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")),
+                t.get("temperature") == null ? "n/a" : String.format(Locale.ROOT, "%.3f", (Double) t.get("temperature"))));
         sb.append("targets of issue #8:\n");
         for (Object o : (List<?>) h.get("targets")) {
             Map<String, Object> g = (Map<String, Object>) o;
