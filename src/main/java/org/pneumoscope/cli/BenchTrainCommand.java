@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,9 @@ public class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--reference", description = "Path of torch_reference.py (default: ../shared/bench/torch_reference.py from the project).") Path reference;
     @Option(names = "--no-reference", description = "Skip the PyTorch reference.") boolean noReference;
+    @Option(names = "--memory-every", defaultValue = "250", description = "Sample RSS, heap and native memory every N steps "
+            + "of each phase (default ${DEFAULT-VALUE}; 0: phase ends only). Run with --steps 2000 for the native-memory check.")
+    int memoryEvery;
 
     @Override
     public Integer call() throws Exception {
@@ -53,11 +57,15 @@ public class BenchTrainCommand implements Callable<Integer> {
         int threads = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "pneumoscope model=%s width=%.2f size=%d batch=%d channels=%d augment=%s threads=%d%n",
                 cfg.model(), cfg.width(), cfg.size(), cfg.batch(), cfg.channels(), cfg.augment(), threads);
-        TrainBenchmark.Figures f = TrainBenchmark.run(cfg, images, steps);
+        TrainBenchmark.Figures f = TrainBenchmark.run(cfg, images, steps, memoryEvery);
         System.out.printf(Locale.ROOT, "pneumoscope loader_img_s=%.1f step_img_s=%.2f end_to_end_img_s=%.2f loader/step=%.1fx "
                         + "rss_after_warmup_mb=%d rss_end_mb=%d peak_rss_mb=%d native_after_warmup_mb=%d native_end_mb=%d (after %d + %d steps)%n",
                 f.loaderImgPerSec(), f.stepImgPerSec(), f.endToEndImgPerSec(), f.loaderImgPerSec() / f.stepImgPerSec(),
                 f.rssAfterWarmupMb(), f.rssEndMb(), f.peakRssMb(), f.nativeAfterWarmupMb(), f.nativeEndMb(), f.steps(), f.steps());
+        printMemory(f.memory());
+        if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"))
+            System.out.println("note: committed heap becomes resident only as the heap first uses it, so native (rss - heap_committed) "
+                    + "also rises while the heap warms up; for a clean native series run with PNEUMOSCOPE_JAVA_OPTS=\"-Xmx768m -Xms768m -XX:+AlwaysPreTouch\"");
         if (noReference) return 0;
         Path ref = reference != null ? reference : Path.of(System.getProperty("pneumoscope.home", "."), "..", "shared", "bench", "torch_reference.py");
         if (!Files.isRegularFile(ref)) {
@@ -72,6 +80,27 @@ public class BenchTrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "ratio end_to_end/reference=%.2fx step/reference=%.2fx%n",
                 f.endToEndImgPerSec() / refTrain, f.stepImgPerSec() / refTrain);
         return 0;
+    }
+
+    /** The memory series, then the native growth over the second half of each phase (a leak keeps growing there). */
+    static void printMemory(List<TrainBenchmark.MemoryPoint> series) {
+        System.out.println("memory series (MB; native = rss - heap_committed; direct = NIO buffers, part of native; "
+                + "ndarrays = arrays alive under the root manager):");
+        System.out.println("  phase  step    rss heap_used heap_committed native direct ndarrays");
+        for (TrainBenchmark.MemoryPoint p : series) {
+            var m = p.memory();
+            System.out.printf(Locale.ROOT, "  %-5s %5d %6d %9d %14d %6d %6d %8d%n", p.phase(), p.step(), m.rssMb(), m.heapUsedMb(),
+                    m.heapCommittedMb(), m.nativeMb(), m.directMb(), p.ndarrays());
+        }
+        for (String phase : List.of("step", "e2e")) {
+            List<TrainBenchmark.MemoryPoint> ph = series.stream().filter(p -> p.phase().equals(phase)).toList();
+            if (ph.size() < 3 || ph.get(0).memory().rssMb() < 0) continue;
+            TrainBenchmark.MemoryPoint mid = ph.get(ph.size() / 2), end = ph.get(ph.size() - 1);
+            int span = end.step() - mid.step();
+            if (span <= 0) continue;
+            System.out.printf(Locale.ROOT, "native growth, %s steps %d-%d: %+.1f MB per 1000 steps (ndarrays %+d)%n", phase,
+                    mid.step(), end.step(), 1000.0 * (end.memory().nativeMb() - mid.memory().nativeMb()) / span, end.ndarrays() - mid.ndarrays());
+        }
     }
 
     static Double reference(Path ref, TrainConfig cfg, int threads) throws Exception {

@@ -1,16 +1,17 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.model.TrainedModel;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 import org.pneumoscope.train.TrainJob;
+import org.pneumoscope.util.ProcessMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,22 +36,52 @@ public class TrainCommand implements Callable<Integer> {
         if (allowDownload) org.pneumoscope.util.DjlSetup.allowDownload();
         Path runDir = resume != null ? resume : out;
         TrainConfig cfg = resume != null ? null : config.resolve();
-        TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume != null, allowDownload, cache, System.out));
-        if (o == null) return 0;
-        System.out.println("model: " + o.run().modelParams());
-        if (!noEval) {
+        Result r = run(data, runDir, cfg, resume != null, allowDownload, cache, !noEval, System.out);
+        if (r == null) return 0;
+        if (r.eval() != null) System.out.println("report: " + r.eval().report());
+        System.out.println(peakLine(r));
+        return 0;
+    }
+
+    /**
+     * What one {@code train} did: the training job, its test evaluation (null with --no-eval or without a test
+     * split) and the wall time of each (seconds; evaluation 0 when skipped).
+     */
+    public record Result(TrainJob.Outcome train, EvaluateJob.Outcome eval, double trainSeconds, double evalSeconds) {}
+
+    /**
+     * The whole of {@code train}: train (or resume) the run, then evaluate it on its test split into RUN/test.
+     * {@code bench headline} runs exactly this. Returns null when a resumed run was already complete.
+     */
+    static Result run(Path data, Path runDir, TrainConfig cfg, boolean resume, boolean allowDownload, Path cache,
+                      boolean evaluate, PrintStream out) throws Exception {
+        long t0 = System.nanoTime();
+        TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out));
+        if (o == null) return null;
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        out.println("model: " + o.run().modelParams());
+        EvaluateJob.Outcome e = null;
+        long t1 = System.nanoTime();
+        if (evaluate) {
             List<Sample> test = TrainJob.inSplit(o.samples(), "test");
             if (test.isEmpty()) {
-                System.out.println("no test split: evaluate later with pneumoscope evaluate --run " + runDir + " --data DATA --out DIR");
+                out.println("no test split: evaluate later with pneumoscope evaluate --run " + runDir + " --data DATA --out DIR");
             } else {
                 try (TrainedModel m = TrainedModel.load(runDir)) {
-                    EvaluateJob.Outcome e = EvaluateJob.run(m, test, o.run().testDir(),
-                            EvaluateCommand.options("test", m.config().tta(), true, test, data).withSeed(42), System.out);
-                    System.out.println("test metrics: " + e.metrics());
-                    System.out.println("report: " + e.report());
+                    e = EvaluateJob.run(m, test, o.run().testDir(),
+                            EvaluateCommand.options("test", m.config().tta(), true, test, data).withSeed(42), out);
+                    out.println("test metrics: " + e.metrics());
                 }
             }
         }
-        return 0;
+        double evalSeconds = e == null ? 0 : (System.nanoTime() - t1) / 1e9;
+        return new Result(o, e, trainSeconds, evalSeconds);
+    }
+
+    /** The summary line of peak memory: the process's RSS high-water mark after training and after evaluation. */
+    static String peakLine(Result r) {
+        return "peak RSS: " + ProcessMemory.mb(r.train().peakRssMb()) + " after training"
+                + (r.eval() == null ? "" : ", " + ProcessMemory.mb(r.eval().peakRssMb()) + " after evaluation")
+                + " (Java heap + native PyTorch memory)";
     }
 }

@@ -20,6 +20,7 @@ import org.pneumoscope.report.ReportBuilder;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.ProcessMemory;
 import org.pneumoscope.util.Progress;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,8 +45,9 @@ public final class EvaluateJob {
     public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
                          Path masksRoot, long bootstrapSeed) {}
 
+    /** {@code peakRssMb}: the process's peak RSS when metrics.json was written (-1 where /proc is absent). */
     public record Outcome(EvaluationResult result, CalibrationResult calibration, Path metrics, Path report,
-                          double pointingGame, int pointingN) {}
+                          double pointingGame, int pointingN, long peakRssMb) {}
 
     public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out) throws IOException {
         return run(model, samples, outDir, o, out, List.of());
@@ -157,6 +159,9 @@ public final class EvaluateJob {
                 }
             }
         }
+        // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
+        long peak = ProcessMemory.peakRssMb();
+        if (peak >= 0) json.put("peak_rss_mb", peak); else json.putNull("peak_rss_mb");
         Path metrics = outDir.resolve("metrics.json");
         AtomicFiles.writeString(metrics, RunFolder.JSON.writeValueAsString(json));
         PredictionsCsv.write(outDir.resolve("predictions.csv"), names, labels, probs, pids);
@@ -185,7 +190,8 @@ public final class EvaluateJob {
             out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits, %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
                     pointingN, 100 * pointing, 100 * pgj.path("energy_in_mask").asDouble(), 100 * pgj.path("mask_area_fraction").asDouble());
         }
-        return new Outcome(r, calib, metrics, report, pointing, pointingN);
+        out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
+        return new Outcome(r, calib, metrics, report, pointing, pointingN, peak);
     }
 
     static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.util.ProcessMemory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,7 +57,11 @@ public record RunFolder(Path dir) {
             json.add(m);
         }
         AtomicFiles.writeString(metricsCsv(), csv.toString());
-        AtomicFiles.writeString(metricsJson(), JSON.writeValueAsString(Map.of("epochs", json)));
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("epochs", json);
+        // the process's high-water mark so far (Java heap + native PyTorch memory); the last write is the end of training
+        root.put("peak_rss_mb", ProcessMemory.orNull(ProcessMemory.peakRssMb()));
+        AtomicFiles.writeString(metricsJson(), JSON.writeValueAsString(root));
     }
 
     static Double finite(double d) { return Double.isFinite(d) ? d : null; }

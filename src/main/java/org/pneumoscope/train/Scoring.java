@@ -23,9 +23,15 @@ public final class Scoring {
 
     /** Logits of normalised NCHW batches; with {@code tta} the logits of the image and its mirror are averaged. */
     public static float[][] logits(Block block, ParameterStore ps, NDManager root, float[] data, int n, int channels, int size, boolean tta) {
+        return logits(block, ps, root, null, data, n, channels, size, tta);
+    }
+
+    /** As above; {@code in} (may be null) is a buffer reused over many batches of one caller thread. */
+    static float[][] logits(Block block, ParameterStore ps, NDManager root, DirectInput in, float[] data, int n, int channels, int size, boolean tta) {
         float[][] out = new float[n][];
         try (NDManager sub = root.newSubManager()) {
-            NDArray x = sub.create(data, new Shape(n, channels, size, size));
+            Shape shape = new Shape(n, channels, size, size);
+            NDArray x = in != null ? in.create(sub, data, shape) : sub.create(data, shape);
             NDArray z = block.forward(ps, new NDList(x), false).singletonOrThrow();
             if (tta) {
                 NDArray zf = block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow();
@@ -49,11 +55,12 @@ public final class Scoring {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "scoring"); t.setDaemon(true); return t; });
         int batch = Math.max(cfg.batch(), 32);
+        DirectInput in = new DirectInput(); // one buffer for all batches, not one per batch left to the GC
         try (BatchLoader loader = new BatchLoader(samples, order, images, null, cfg.size(), cfg.channels(), batch, cfg.seed(), 0, pool, 2)) {
             int at = 0;
             while (loader.hasNext()) {
                 BatchLoader.Batch b = loader.next();
-                float[][] z = logits(block, ps, root, b.data(), b.n(), cfg.channels(), cfg.size(), tta);
+                float[][] z = logits(block, ps, root, in, b.data(), b.n(), cfg.channels(), cfg.size(), tta);
                 for (int i = 0; i < b.n(); i++) { logits[at + i] = z[i]; labels[at + i] = b.labels()[i]; }
                 at += b.n();
             }

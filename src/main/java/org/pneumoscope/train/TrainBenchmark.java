@@ -9,6 +9,7 @@ import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.util.ProcessMemory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,16 +27,29 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public record Figures(double loaderImgPerSec, double stepImgPerSec, double endToEndImgPerSec, long peakRssMb,
-                          long rssAfterWarmupMb, long rssEndMb, int steps, long nativeAfterWarmupMb, long nativeEndMb) {}
+                          long rssAfterWarmupMb, long rssEndMb, int steps, long nativeAfterWarmupMb, long nativeEndMb,
+                          List<MemoryPoint> memory) {}
+
+    /**
+     * Memory after {@code step} steps of a phase ("step": the model alone on one fixed batch; "e2e": loader and
+     * model). {@code ndarrays} counts the arrays alive under the benchmark's root manager (optimiser state plus
+     * whatever a step failed to free): constant when our code leaks nothing.
+     */
+    public record MemoryPoint(String phase, int step, ProcessMemory.Sample memory, int ndarrays) {}
 
     /** RSS minus the committed Java heap: roughly the native (PyTorch) share of the process's memory. */
-    static long nativeMb() {
-        long rss = rssMb();
-        return rss < 0 ? -1 : rss - Runtime.getRuntime().totalMemory() / (1024 * 1024);
-    }
+    static long nativeMb() { return ProcessMemory.sample().nativeMb(); }
 
     /** @param images images already at cfg.size (from real data or phantoms), reused round-robin */
     public static Figures run(TrainConfig cfg, List<GreyImage> images, int steps) throws IOException {
+        return run(cfg, images, steps, 0);
+    }
+
+    /**
+     * As {@link #run(TrainConfig, List, int)}, also sampling memory every {@code sampleEvery} steps of each timed
+     * phase (0: only at the phase ends). The time spent sampling is left out of the rates.
+     */
+    public static Figures run(TrainConfig cfg, List<GreyImage> images, int steps, int sampleEvery) throws IOException {
         DjlSetup.configure();
         int n = images.size();
         List<Sample> samples = new ArrayList<>();
@@ -66,44 +80,47 @@ public final class TrainBenchmark {
             java.util.Arrays.fill(w, 1f);
             for (int i = 0; i < 2; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
             long rssWarm = rssMb(), nativeWarm = nativeMb();
+            List<MemoryPoint> memory = new ArrayList<>();
+            memory.add(point("step", 0, root));
+            long paused = 0;
             t0 = System.nanoTime();
-            for (int i = 0; i < steps; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
-            double model = steps * first.n() / ((System.nanoTime() - t0) / 1e9);
+            for (int i = 1; i <= steps; i++) {
+                step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
+                if (due(i, steps, sampleEvery)) { long p0 = System.nanoTime(); memory.add(point("step", i, root)); paused += System.nanoTime() - p0; }
+            }
+            double model = steps * first.n() / ((System.nanoTime() - t0 - paused) / 1e9);
 
             // 3. end to end
+            paused = 0;
             t0 = System.nanoTime();
-            int seen = 0;
+            int seen = 0, done = 0;
             try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.size(), cfg.channels(), cfg.batch(), cfg.seed(), 1, pool, threads + 2)) {
                 while (l.hasNext()) {
                     BatchLoader.Batch b = l.next();
                     step.run(root, b.data(), Losses.targets(b.labels(), cfg.labelSmoothing()), w.length == b.n() ? w : ones(b.n()), b.labels(), b.n(), cfg.lr());
                     seen += b.n();
+                    if (due(++done, steps, sampleEvery)) { long p0 = System.nanoTime(); memory.add(point("e2e", done, root)); paused += System.nanoTime() - p0; }
                 }
             }
-            double e2e = seen / ((System.nanoTime() - t0) / 1e9);
-            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps, nativeWarm, nativeMb());
+            double e2e = seen / ((System.nanoTime() - t0 - paused) / 1e9);
+            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps, nativeWarm, nativeMb(), memory);
         } finally {
             pool.shutdownNow();
         }
     }
 
+    private static boolean due(int step, int steps, int every) { return step == steps || (every > 0 && step % every == 0); }
+
+    private static MemoryPoint point(String phase, int step, NDManager root) {
+        return new MemoryPoint(phase, step, ProcessMemory.sample(), root.getManagedArrays().size());
+    }
+
     static float[] ones(int n) { float[] a = new float[n]; java.util.Arrays.fill(a, 1f); return a; }
 
     /** Current resident set size (MB) from /proc; -1 where unavailable. */
-    public static long rssMb() { return procStatus("VmRSS:"); }
+    public static long rssMb() { return ProcessMemory.rssMb(); }
 
-    public static long peakRssMb() { return procStatus("VmHWM:"); }
-
-    private static long procStatus(String key) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
+    public static long peakRssMb() { return ProcessMemory.peakRssMb(); }
 
     /** Phantoms rendered in memory when no data is given. */
     public static List<GreyImage> phantoms(int count, int size, long seed) {

@@ -17,6 +17,7 @@ import org.pneumoscope.eval.TemperatureScaling;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.util.ProcessMemory;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
@@ -44,8 +45,9 @@ public final class TrainJob {
     public record Options(Path data, Path runDir, TrainConfig config, boolean resume, boolean allowDownload,
                           Path cacheDir, PrintStream out) {}
 
+    /** {@code peakRssMb}: the process's peak RSS at the end of the job (-1 where /proc is absent). */
     public record Outcome(RunFolder run, TrainConfig config, List<Sample> samples, Trainer.Result result,
-                          double temperature, Scoring.Scores valScores) {}
+                          double temperature, Scoring.Scores valScores, long peakRssMb) {}
 
     public static Outcome run(Options o) throws IOException {
         DjlSetup.configure();
@@ -183,6 +185,9 @@ public final class TrainJob {
         card.put("best_epoch", result.bestEpoch());
         card.put("epochs_run", result.history().size());
         card.put("train_seconds", result.seconds());
+        // after calibration: covers the whole training job of this process (a resumed run: since the resume)
+        long peak = ProcessMemory.peakRssMb();
+        card.put("peak_rss_mb", ProcessMemory.orNull(peak));
         if (result.stopReason() != null) card.put("stop_reason", result.stopReason());
         Map<String, Object> data = new LinkedHashMap<>();
         for (String split : List.of("train", "val", "test")) {
@@ -201,10 +206,10 @@ public final class TrainJob {
         AtomicFiles.write(run.modelParams(), os -> Files.copy(run.bestParams(), os));
         // model.json last: its presence marks the run complete
         AtomicFiles.writeString(run.modelJson(), RunFolder.JSON.writeValueAsString(card));
-        out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s%n",
+        out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s; peak RSS %s%n",
                 result.bestEpoch(), result.history().size(), valScores.accuracy(), valScores.loss(), temperature,
-                org.pneumoscope.util.Progress.clock(result.seconds()));
-        return new Outcome(run, cfg, samples, result, temperature, valScores);
+                org.pneumoscope.util.Progress.clock(result.seconds()), ProcessMemory.mb(peak));
+        return new Outcome(run, cfg, samples, result, temperature, valScores, peak);
     }
 
     public static List<Sample> inSplit(List<Sample> s, String split) {

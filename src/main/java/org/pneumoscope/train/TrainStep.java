@@ -24,6 +24,8 @@ final class TrainStep {
     private final AdamOptimizer opt;
     private final Ema ema;
     private final int channels, size;
+    // reused every step: no direct buffer per batch left for the GC (their arrays die with the step's sub-manager)
+    private final DirectInput xIn = new DirectInput(), tIn = new DirectInput(), wIn = new DirectInput();
 
     record Out(float loss, int correct) {}
 
@@ -42,9 +44,9 @@ final class TrainStep {
     /** All native temporaries live in a sub-manager closed before returning, so memory stays flat. */
     Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr) {
         try (NDManager sub = root.newSubManager()) {
-            NDArray x = sub.create(data, new Shape(n, channels, size, size));
-            NDArray t = sub.create(target, new Shape(n, Label.COUNT));
-            NDArray w = sub.create(weights);
+            NDArray x = xIn.create(sub, data, new Shape(n, channels, size, size));
+            NDArray t = tIn.create(sub, target, new Shape(n, Label.COUNT));
+            NDArray w = wIn.create(sub, weights, new Shape(n));
             float lossValue;
             int ok;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -11,6 +11,7 @@ import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.util.ProcessMemory;
 import org.pneumoscope.util.Progress;
 
 import java.io.IOException;
@@ -187,6 +188,8 @@ public final class Trainer {
                     pool.shutdownNow();
                 }
                 if (stopReason != null) log.println(stopReason);
+                log.println("peak RSS after training: " + ProcessMemory.mb(ProcessMemory.peakRssMb())
+                        + " (this process's high-water mark, Java heap + native)");
                 double seconds = history.isEmpty() ? 0 : history.get(history.size() - 1).seconds();
                 return new Result(history, bestEpoch, seconds, stopReason != null, stopReason);
             }

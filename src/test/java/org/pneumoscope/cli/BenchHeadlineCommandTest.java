@@ -1,0 +1,109 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.synth.PhantomGenerator;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** bench headline on tiny phantoms: the cpu preset shrunk to seconds; figures must be the run's own. */
+class BenchHeadlineCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void reportsTheRunsOwnFiguresAndRefusesToTrainOverIt(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("phantoms"), run = dir.resolve("run");
+        new PhantomGenerator().generate(data, 90, 64, 5, 2);
+        String[] args = {"bench", "headline", "--data", data.toString(), "--out", run.toString(), "--preset", "cpu",
+                "--size", "64", "--width", "0.25", "--batch", "16", "--epochs", "1", "--set", "max_minutes=0"};
+        PipelineTest.Run r = PipelineTest.cli(args);
+        String out = r.out();
+        assertEquals(0, r.code(), out + r.err());
+
+        JsonNode test = JSON.readTree(run.resolve("test/metrics.json").toFile());
+        JsonNode card = JSON.readTree(run.resolve("model.json").toFile());
+        JsonNode h = JSON.readTree(run.resolve("headline.json").toFile());
+        assertTrue(Files.list(run).noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporaries left");
+
+        // headline.json holds the run's own figures
+        assertEquals(test.path("accuracy").asDouble(), h.path("test").path("accuracy").asDouble(), 0);
+        assertEquals(test.path("ci95").path("accuracy").toString(), h.path("test").path("accuracy_ci95").toString());
+        assertEquals(test.path("macro_f1").asDouble(), h.path("test").path("macro_f1").asDouble(), 0);
+        for (String c : List.of("bacteria", "virus", "normal"))
+            assertEquals(test.path("per_class").path(c).path("recall").asDouble(), h.path("test").path("recall").path(c).asDouble(), 0, c);
+        assertEquals(test.path("ece_uncalibrated").asDouble(), h.path("test").path("ece_uncalibrated").asDouble(), 0);
+        assertEquals(test.path("ece_calibrated").asDouble(), h.path("test").path("ece_calibrated").asDouble(), 0);
+        assertEquals(card.path("epochs_run").asInt(), h.path("epochs_run").asInt());
+        assertEquals(1, h.path("epochs_run").asInt());
+        assertEquals("cpu", h.path("preset").asText());
+        // peak RSS: the evaluation's figure, and a real one where /proc exists
+        assertEquals(test.path("peak_rss_mb").toString(), h.path("peak_rss_mb").toString());
+        if (Files.isReadable(Path.of("/proc/self/status"))) {
+            assertTrue(test.path("peak_rss_mb").asLong() > 0, test.toString());
+            assertTrue(card.path("peak_rss_mb").asLong() > 0, card.toString());
+            assertTrue(JSON.readTree(run.resolve("metrics.json").toFile()).path("peak_rss_mb").asLong() > 0);
+            assertTrue(Files.readString(run.resolve("train.log")).contains("peak RSS after training: "));
+        }
+        double wallTrain = h.path("wall_minutes").path("train").asDouble(), wallEval = h.path("wall_minutes").path("evaluate").asDouble();
+        assertTrue(wallTrain > 0 && wallEval > 0 && h.path("wall_minutes").path("total").asDouble() >= wallTrain + wallEval - 1e-9, h.toString());
+
+        // the printed block shows the same figures
+        assertTrue(out.contains("accuracy:     " + f4(test.path("accuracy")) + " (95% CI " + f4(test.path("ci95").path("accuracy").get(0))
+                + "-" + f4(test.path("ci95").path("accuracy").get(1)) + ")"), out);
+        assertTrue(out.contains("macro-F1:     " + f4(test.path("macro_f1"))), out);
+        assertTrue(out.contains("recall:       bacteria " + f4(test.path("per_class").path("bacteria").path("recall"))
+                + " virus " + f4(test.path("per_class").path("virus").path("recall"))
+                + " normal " + f4(test.path("per_class").path("normal").path("recall"))), out);
+        assertTrue(out.contains("ECE (15 bins): " + f4(test.path("ece_uncalibrated")) + " before calibration, "
+                + f4(test.path("ece_calibrated")) + " after"), out);
+        assertTrue(out.contains("epochs:       1 run of 1 planned"), out);
+        assertTrue(out.contains("peak RSS:     " + (test.path("peak_rss_mb").isNumber() ? test.path("peak_rss_mb").asLong() + " MB" : "n/a")), out);
+        assertTrue(out.matches("(?s).*wall:         train [0-9.]+ min \\| evaluate [0-9.]+ min \\| total [0-9.]+ min.*"), out);
+
+        // one PASS/FAIL line per target, agreeing with the figures
+        Matcher m = Pattern.compile("(?m)^  (PASS|FAIL)  (.+?) {2,}").matcher(out);
+        int lines = 0;
+        for (JsonNode g : h.path("targets")) {
+            assertTrue(m.find(), "target line " + g + "\n" + out);
+            assertEquals(g.path("pass").asBoolean() ? "PASS" : "FAIL", m.group(1), g.toString());
+            lines++;
+        }
+        assertEquals(4, lines);
+        assertFalse(m.find(), "exactly four target lines\n" + out);
+        boolean accPass = test.path("accuracy").asDouble() >= 0.90;
+        assertEquals(accPass, h.path("targets").get(0).path("pass").asBoolean());
+        double minRecall = 1;
+        for (String c : List.of("bacteria", "virus", "normal")) minRecall = Math.min(minRecall, test.path("per_class").path(c).path("recall").asDouble());
+        assertEquals(minRecall >= 0.85, h.path("targets").get(1).path("pass").asBoolean());
+        assertEquals(test.path("ece_calibrated").asDouble() <= 0.05, h.path("targets").get(2).path("pass").asBoolean());
+
+        // a second headline into the same folder refuses and leaves the finished run alone
+        FileTime before = Files.getLastModifiedTime(run.resolve("model.params"));
+        String headline = Files.readString(run.resolve("headline.json"));
+        PipelineTest.Run again = PipelineTest.cli(args);
+        assertEquals(2, again.code(), again.out() + again.err());
+        assertTrue(again.err().contains("already holds a finished run") && again.err().contains("choose another --out"), again.err());
+        assertEquals(before, Files.getLastModifiedTime(run.resolve("model.params")));
+        assertEquals(headline, Files.readString(run.resolve("headline.json")));
+    }
+
+    @Test
+    void processMemoryReadsProcWhereItExists() {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/status")));
+        long rss = org.pneumoscope.util.ProcessMemory.rssMb(), peak = org.pneumoscope.util.ProcessMemory.peakRssMb();
+        assertTrue(rss > 0 && peak >= rss, rss + " / " + peak);
+    }
+
+    static String f4(JsonNode n) { return String.format(Locale.ROOT, "%.4f", n.asDouble()); }
+}
