@@ -27,7 +27,7 @@ class BenchHeadlineCommandTest {
         new PhantomGenerator().generate(data, 90, 64, 5, 2);
         String[] args = {"bench", "headline", "--data", data.toString(), "--out", run.toString(), "--preset", "cpu",
                 "--size", "64", "--width", "0.25", "--batch", "16", "--epochs", "1", "--set", "max_minutes=0"};
-        PipelineTest.Run r = PipelineTest.cli(args);
+        CliRun r = CliRun.of(args);
         String out = r.out();
         assertEquals(0, r.code(), out + r.err());
 
@@ -91,7 +91,7 @@ class BenchHeadlineCommandTest {
         // a second headline into the same folder refuses and leaves the finished run alone
         FileTime before = Files.getLastModifiedTime(run.resolve("model.params"));
         String headline = Files.readString(run.resolve("headline.json"));
-        PipelineTest.Run again = PipelineTest.cli(args);
+        CliRun again = CliRun.of(args);
         assertEquals(2, again.code(), again.out() + again.err());
         assertTrue(again.err().contains("already holds a finished run") && again.err().contains("choose another --out"), again.err());
         assertEquals(before, Files.getLastModifiedTime(run.resolve("model.params")));
