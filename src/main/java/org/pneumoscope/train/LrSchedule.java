@@ -41,6 +41,22 @@ public final class LrSchedule {
 
     public int plannedEpochs() { return plannedEpochs; }
 
+    /** Under a time budget the plan is revised after each of the first epochs, while the rate is still high. */
+    public static final int PLANNING_EPOCHS = 3;
+
+    /** Seconds kept free at the end of a time budget for calibration and the test report. */
+    static final double RESERVE_SECONDS = 60;
+
+    /**
+     * How many epochs a run can complete inside {@code budgetSeconds}: the {@code done} epochs so far (taking
+     * {@code elapsed} seconds) plus as many more as fit, each costing {@code lastEpochSeconds}. At least {@code done}.
+     */
+    public static int epochsThatFit(double budgetSeconds, double elapsed, double lastEpochSeconds, int done) {
+        double left = budgetSeconds - RESERVE_SECONDS - elapsed;
+        if (!(lastEpochSeconds > 0) || left <= 0) return Math.max(1, done);
+        return Math.max(1, done + (int) Math.floor(left / lastEpochSeconds));
+    }
+
     /**
      * Re-plans the run to {@code epochs} epochs so a cosine schedule still anneals fully inside a time budget
      * (a slower machine gets fewer, complete epochs rather than a run cut off at a high learning rate).

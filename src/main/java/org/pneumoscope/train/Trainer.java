@@ -158,16 +158,17 @@ public final class Trainer {
                                 epoch + 1, schedule.plannedEpochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
                                 fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
                                 improved ? " *best" : "", cut ? " (lr cut)" : "");
-                        if (cfg.maxMinutes() > 0 && epoch == 0 && startEpoch == 0) {
-                            // plan the whole run from the first epoch's cost, keeping a minute for calibration and the test report
-                            double perEpoch = elapsed - prevSeconds;
-                            int fit = (int) Math.floor((cfg.maxMinutes() * 60 - 60) / perEpoch);
-                            if (fit < schedule.plannedEpochs()) {
-                                schedule.replan(fit);
-                                log.printf(Locale.ROOT, "time budget: an epoch takes %.0f s here, so %d of %d epochs fit in max_minutes %.0f; "
-                                        + "the learning-rate schedule is re-planned to %d epochs%n", perEpoch, schedule.plannedEpochs(),
-                                        cfg.epochs(), cfg.maxMinutes(), schedule.plannedEpochs());
-                            }
+                        if (cfg.maxMinutes() > 0 && startEpoch == 0 && epoch < LrSchedule.PLANNING_EPOCHS) {
+                            // plan the run from the latest epoch's cost; the first epoch alone runs slow (JIT, allocator
+                            // and caches warming up) and planned only half of a 29-minute budget on a quiet machine
+                            double lastEpoch = elapsed - (epoch == 0 ? prevSeconds : history.get(history.size() - 2).seconds());
+                            int fit = LrSchedule.epochsThatFit(cfg.maxMinutes() * 60, elapsed, lastEpoch, epoch + 1);
+                            int before = schedule.plannedEpochs();
+                            schedule.replan(fit);
+                            if (schedule.plannedEpochs() != before)
+                                log.printf(Locale.ROOT, "time budget: epoch %d took %.0f s, so %d epochs fit in max_minutes %.0f (at most %d); "
+                                        + "the learning-rate schedule is re-planned to %d epochs%n", epoch + 1, lastEpoch, fit,
+                                        cfg.maxMinutes(), cfg.epochs(), schedule.plannedEpochs());
                         }
                         run.writeHistory(history);
                         Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
@@ -177,7 +178,9 @@ public final class Trainer {
                             break;
                         }
                         if (cfg.maxMinutes() > 0 && epoch + 1 < schedule.plannedEpochs()) {
-                            double perEpoch = (elapsed - prevSeconds) / (epoch + 1 - startEpoch);
+                            // the latest epoch, not the mean: the slow first epoch would stop a well-planned run early
+                            double perEpoch = elapsed - (history.size() >= 2 && epoch > startEpoch
+                                    ? history.get(history.size() - 2).seconds() : prevSeconds);
                             if (elapsed + perEpoch > cfg.maxMinutes() * 60) {
                                 stopReason = String.format(Locale.ROOT, "time budget: another epoch would pass max_minutes %.0f", cfg.maxMinutes());
                                 break;
