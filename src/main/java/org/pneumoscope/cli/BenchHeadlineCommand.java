@@ -89,7 +89,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         h.put("wall_minutes", wall);
         h.put("train_loop_minutes", card.path("train_seconds").asDouble() / 60);
         h.put("epochs_run", card.path("epochs_run").asInt());
-        h.put("epochs_planned", cfg.epochs());
+        h.put("epochs_max", cfg.epochs()); // the time budget plans how many of these run
         h.put("best_epoch", card.path("best_epoch").asInt());
         if (card.has("stop_reason")) h.put("stop_reason", card.path("stop_reason").asText());
         h.put("peak_rss_mb", ProcessMemory.orNull(r.eval().peakRssMb()));
@@ -152,7 +152,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         sb.append("config:       preset ").append(h.get("preset")).append(": ").append(h.get("config")).append('\n');
         sb.append(String.format(Locale.ROOT, "wall:         train %.1f min | evaluate %.1f min | total %.1f min%n",
                 wall.get("train"), wall.get("evaluate"), wall.get("total")));
-        sb.append(String.format(Locale.ROOT, "epochs:       %d run of %d planned, best %d%s%n", h.get("epochs_run"), h.get("epochs_planned"),
+        sb.append(String.format(Locale.ROOT, "epochs:       %d run (at most %d), best %d%s%n", h.get("epochs_run"), h.get("epochs_max"),
                 h.get("best_epoch"), h.containsKey("stop_reason") ? " (" + h.get("stop_reason") + ")" : ""));
         sb.append("peak RSS:     ").append(h.get("peak_rss_mb") == null ? "n/a" : h.get("peak_rss_mb") + " MB").append('\n');
         List<?> ci = (List<?>) t.get("accuracy_ci95");

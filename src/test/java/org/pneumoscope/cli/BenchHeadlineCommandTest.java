@@ -67,7 +67,7 @@ class BenchHeadlineCommandTest {
                 + " normal " + f4(test.path("per_class").path("normal").path("recall"))), out);
         assertTrue(out.contains("ECE (15 bins): " + f4(test.path("ece_uncalibrated")) + " before calibration, "
                 + f4(test.path("ece_calibrated")) + " after"), out);
-        assertTrue(out.contains("epochs:       1 run of 1 planned"), out);
+        assertTrue(out.contains("epochs:       1 run (at most 1)"), out);
         assertTrue(out.contains("peak RSS:     " + (test.path("peak_rss_mb").isNumber() ? test.path("peak_rss_mb").asLong() + " MB" : "n/a")), out);
         assertTrue(out.matches("(?s).*wall:         train [0-9.]+ min \\| evaluate [0-9.]+ min \\| total [0-9.]+ min.*"), out);
 
