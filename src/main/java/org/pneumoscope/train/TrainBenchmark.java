@@ -37,9 +37,6 @@ public final class TrainBenchmark {
      */
     public record MemoryPoint(String phase, int step, ProcessMemory.Sample memory, int ndarrays) {}
 
-    /** RSS minus the committed Java heap: roughly the native (PyTorch) share of the process's memory. */
-    static long nativeMb() { return ProcessMemory.sample().nativeMb(); }
-
     /** @param images images already at cfg.size (from real data or phantoms), reused round-robin */
     public static Figures run(TrainConfig cfg, List<GreyImage> images, int steps) throws IOException {
         return run(cfg, images, steps, 0);
@@ -79,7 +76,7 @@ public final class TrainBenchmark {
             float[] w = new float[first.n()];
             java.util.Arrays.fill(w, 1f);
             for (int i = 0; i < 2; i++) step.run(root, first.data(), target, w, first.labels(), first.n(), cfg.lr());
-            long rssWarm = rssMb(), nativeWarm = nativeMb();
+            long rssWarm = ProcessMemory.rssMb(), nativeWarm = ProcessMemory.sample().nativeMb();
             List<MemoryPoint> memory = new ArrayList<>();
             memory.add(point("step", 0, root));
             long paused = 0;
@@ -103,7 +100,8 @@ public final class TrainBenchmark {
                 }
             }
             double e2e = seen / ((System.nanoTime() - t0 - paused) / 1e9);
-            return new Figures(loader, model, e2e, peakRssMb(), rssWarm, rssMb(), steps, nativeWarm, nativeMb(), memory);
+            return new Figures(loader, model, e2e, ProcessMemory.peakRssMb(), rssWarm, ProcessMemory.rssMb(), steps, nativeWarm,
+                    ProcessMemory.sample().nativeMb(), memory);
         } finally {
             pool.shutdownNow();
         }
@@ -116,11 +114,6 @@ public final class TrainBenchmark {
     }
 
     static float[] ones(int n) { float[] a = new float[n]; java.util.Arrays.fill(a, 1f); return a; }
-
-    /** Current resident set size (MB) from /proc; -1 where unavailable. */
-    public static long rssMb() { return ProcessMemory.rssMb(); }
-
-    public static long peakRssMb() { return ProcessMemory.peakRssMb(); }
 
     /** Phantoms rendered in memory when no data is given. */
     public static List<GreyImage> phantoms(int count, int size, long seed) {
