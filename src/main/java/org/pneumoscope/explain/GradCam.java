@@ -81,9 +81,11 @@ public final class GradCam {
                 NDArray grad = leaf.getGradient();
                 long k = leaf.getShape().get(1);
                 NDArray weights = grad.mean(new int[] {3}).mean(new int[] {2}).reshape(1, k, 1, 1);
-                NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}).maximum(0f); // (1,h,w)
+                NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (1,h,w)
                 int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
                 float[] small = cam.toFloatArray();
+                // ReLU here: NDArray.maximum(0f) would wrap the 0 in a tensor of its own, i.e. a direct buffer per map
+                for (int i = 0; i < small.length; i++) small[i] = Math.max(0f, small[i]);
                 float[] big = normalise(upsample(small, w, h, width, height));
                 return new CamResult(big, width, height, probs, target);
             } finally {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.train.BatchLoader;
+import org.pneumoscope.train.DirectInput;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 import org.pneumoscope.train.TrainConfig;
@@ -17,11 +18,18 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Function;
 
 /**
  * A finished run loaded for inference: the network with its best weights, the input geometry and the
  * calibration temperature. Forward passes are thread-safe (no gradients); Grad-CAM needs the single
  * gradient collector, so callers serialise it (see {@link #camLock()}).
+ *
+ * <p>Every forward pass reads its input from a reused {@link DirectInput} rather than a fresh direct buffer that only
+ * the GC would free (issue #3). The server's workers score at once, so the buffers are lent out one per caller at a
+ * time: there are never more than the number of concurrent callers, none outlives the model in a thread that outlives
+ * it (as a ThreadLocal would in the CLI's main thread or the HTTP threads), and {@link #close()} lets them go.
  */
 public final class TrainedModel implements AutoCloseable {
     private static final Object CAM_LOCK = new Object();
@@ -33,6 +41,8 @@ public final class TrainedModel implements AutoCloseable {
     private final NDManager manager;
     private final XrayNet net;
     private final ParameterStore ps;
+    /** Input buffers not lent out; last in, first out, so the most recently grown one is reused first. */
+    private final ConcurrentLinkedDeque<DirectInput> inputs = new ConcurrentLinkedDeque<>();
 
     private TrainedModel(RunFolder run, TrainConfig config, Map<String, Object> card, double temperature,
                          NDManager manager, XrayNet net) {
@@ -85,7 +95,18 @@ public final class TrainedModel implements AutoCloseable {
         int n = images.size(), per = config.channels() * config.size() * config.size();
         float[] data = new float[n * per];
         for (int i = 0; i < n; i++) System.arraycopy(input(images.get(i)), 0, data, i * per, per);
-        return Scoring.logits(net.block(), ps, manager, data, n, config.channels(), config.size(), tta);
+        return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, config.channels(), config.size(), tta));
+    }
+
+    /** Runs {@code f} with an input buffer no other caller is using; the arrays made from it are closed by then. */
+    private <T> T withInput(Function<DirectInput, T> f) {
+        DirectInput in = inputs.pollFirst();
+        if (in == null) in = new DirectInput();
+        try {
+            return f.apply(in);
+        } finally {
+            inputs.offerFirst(in);
+        }
     }
 
     /** Calibrated probabilities (temperature-scaled softmax). */
@@ -96,13 +117,15 @@ public final class TrainedModel implements AutoCloseable {
     /** Grad-CAM for one image already at the model's size; layer null = last feature map, cls null = predicted. */
     public org.pneumoscope.explain.CamResult explain(GreyImage g, String layer, Integer cls) {
         int s = config.size(), c = config.channels();
-        try (NDManager sub = manager.newSubManager()) {
-            ai.djl.ndarray.NDArray x = sub.create(input(g), new ai.djl.ndarray.types.Shape(1, c, s, s));
-            org.pneumoscope.explain.CamResult r = org.pneumoscope.explain.GradCam.compute(net, sub, x, layer, cls);
-            // report calibrated probabilities, consistent with predict
-            float[][] p = Scoring.softmax(new float[][] {logitsOf(r.probabilities())}, temperature);
-            return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p[0], r.targetClass());
-        }
+        org.pneumoscope.explain.CamResult r = withInput(in -> {
+            try (NDManager sub = manager.newSubManager()) {
+                ai.djl.ndarray.NDArray x = in.create(sub, input(g), new ai.djl.ndarray.types.Shape(1, c, s, s));
+                return org.pneumoscope.explain.GradCam.compute(net, sub, x, layer, cls);
+            }
+        });
+        // report calibrated probabilities, consistent with predict
+        float[][] p = Scoring.softmax(new float[][] {logitsOf(r.probabilities())}, temperature);
+        return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p[0], r.targetClass());
     }
 
     /** Inverse of softmax up to a constant: log p. */
@@ -118,6 +141,7 @@ public final class TrainedModel implements AutoCloseable {
 
     @Override
     public void close() {
+        inputs.clear(); // a closed model still referenced (e.g. by a stopped server) no longer holds them
         manager.close();
         net.close();
     }

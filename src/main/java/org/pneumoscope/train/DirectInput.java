@@ -13,11 +13,14 @@ import java.nio.ByteOrder;
  * into a fresh direct buffer that the tensor uses in place and that only the GC frees: one batch's worth of native
  * memory per step waits for a collection, so RSS rose and fell with GC timing (issue #3). Created from this
  * buffer the tensor uses it without a copy; the caller must close the array before the next {@link #create}.
+ *
+ * <p>Not thread-safe: the tensor reads the buffer during the forward pass, so concurrent callers each need their own
+ * (see {@code TrainedModel}, which lends one to each caller at a time).
  */
-final class DirectInput {
+public final class DirectInput {
     private ByteBuffer buf;
 
-    NDArray create(NDManager m, float[] data, Shape shape) {
+    public NDArray create(NDManager m, float[] data, Shape shape) {
         int n = Math.toIntExact(shape.size()), bytes = n * Float.BYTES;
         if (data.length < n) throw new IllegalArgumentException(data.length + " values for shape " + shape);
         if (buf == null || buf.capacity() < bytes) buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());

@@ -21,23 +21,20 @@ public final class Scoring {
 
     public record Scores(float[][] logits, int[] labels, double loss, double accuracy, double[] recall) {}
 
-    /** Logits of normalised NCHW batches; with {@code tta} the logits of the image and its mirror are averaged. */
-    public static float[][] logits(Block block, ParameterStore ps, NDManager root, float[] data, int n, int channels, int size, boolean tta) {
-        return logits(block, ps, root, null, data, n, channels, size, tta);
-    }
-
-    /** As above; {@code in} (may be null) is a buffer reused over many batches of one caller thread. */
-    static float[][] logits(Block block, ParameterStore ps, NDManager root, DirectInput in, float[] data, int n, int channels, int size, boolean tta) {
+    /**
+     * Logits of normalised NCHW batches; with {@code tta} the logits of the image and its mirror are averaged.
+     * {@code in} holds the batch in native memory and is reused over many calls of one caller (never two at once).
+     */
+    public static float[][] logits(Block block, ParameterStore ps, NDManager root, DirectInput in, float[] data, int n, int channels, int size, boolean tta) {
         float[][] out = new float[n][];
         try (NDManager sub = root.newSubManager()) {
-            Shape shape = new Shape(n, channels, size, size);
-            NDArray x = in != null ? in.create(sub, data, shape) : sub.create(data, shape);
-            NDArray z = block.forward(ps, new NDList(x), false).singletonOrThrow();
+            NDArray x = in.create(sub, data, new Shape(n, channels, size, size));
+            float[] flat = block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
             if (tta) {
-                NDArray zf = block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow();
-                z = z.add(zf).div(2f);
+                float[] mirrored = block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow().toFloatArray();
+                // averaged here: NDArray.div(2f) would wrap the 2 in a tensor of its own, i.e. one more direct buffer per call
+                for (int i = 0; i < flat.length; i++) flat[i] = (flat[i] + mirrored[i]) / 2f;
             }
-            float[] flat = z.toFloatArray();
             int k = Label.COUNT;
             for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, i * k + k);
         }

@@ -1,0 +1,125 @@
+package org.pneumoscope.model;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.train.Models;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.TrainConfig;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue #3 for inference: evaluate, predict and serve score through {@link TrainedModel}. DJL's create(float[])
+ * leaves one direct buffer per batch for the GC to free, so native memory followed GC timing; the model now reuses
+ * one input buffer per concurrent caller.
+ */
+class TrainedModelTest {
+    static final int SIZE = 64;
+    @TempDir static Path dir;
+    static TrainedModel model;
+    static List<GreyImage> images;
+
+    /** An untrained but initialised tiny network saved as a finished run: enough to exercise the scoring paths. */
+    @BeforeAll
+    static void load() throws Exception {
+        Map<String, Object> o = new HashMap<>();
+        o.put("model", "resnet18"); o.put("width", 0.25); o.put("size", SIZE); o.put("head", "linear");
+        TrainConfig cfg = TrainConfig.fromMap(o);
+        RunFolder run = new RunFolder(dir);
+        try (XrayNet net = Models.build(cfg, false, null)) {
+            net.save(run.modelParams());
+        }
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("config", cfg.toMap());
+        card.put("temperature", 1.5);
+        RunFolder.JSON.writeValue(run.modelJson().toFile(), card);
+        model = TrainedModel.load(dir);
+        Random r = new Random(3);
+        images = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            byte[] px = new byte[SIZE * SIZE];
+            r.nextBytes(px);
+            images.add(new GreyImage(SIZE, SIZE, px));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) model.close();
+    }
+
+    static long directBuffers() {
+        for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+            if (b.getName().equals("direct")) return b.getCount();
+        return 0;
+    }
+
+    @Test
+    void scoringManyBatchesAddsNoDirectBufferPerBatch() {
+        model.logits(images.subList(0, 8), false); // the first call may size the buffer
+        model.explain(images.get(0), null, null);
+        long before = directBuffers();
+        for (int i = 0; i < 30; i++) {
+            int from = i % 3 * 8;
+            // evaluate's batches (logits), predict's (probabilities), both with and without the mirrored pass
+            model.logits(images.subList(from, from + 8), i % 2 == 0);
+            model.probabilities(images.subList(from, from + 1 + i % 8), i % 3 == 0);
+        }
+        for (int i = 0; i < 10; i++) model.explain(images.get(i), null, null); // Grad-CAM: predict --cam, the gallery
+        long after = directBuffers();
+        // a GC meanwhile could only lower the count; before the fix it rose by 105 here: one per batch, per mirrored
+        // average (div(2f) made a scalar tensor) and per Grad-CAM ReLU (maximum(0f) likewise)
+        assertTrue(after - before < 5, "direct buffers: " + before + " -> " + after);
+    }
+
+    /** The server's workers score at once: each must read its own images, never another caller's. */
+    @Test
+    void concurrentCallersEachScoreTheirOwnImages() throws Exception {
+        int callers = 3;
+        List<List<GreyImage>> batches = new ArrayList<>();
+        List<float[][]> want = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            List<GreyImage> b = images.subList(t * 6, t * 6 + 2 + t * 2); // 2, 4 and 6 images: buffers of different sizes
+            batches.add(b);
+            want.add(model.logits(b, false));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            long before = directBuffers();
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < callers; t++) {
+                int k = t;
+                jobs.add(pool.submit(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        float[][] z = model.logits(batches.get(k), false);
+                        for (int j = 0; j < z.length; j++)
+                            assertArrayEquals(want.get(k)[j], z[j], 1e-4f, "caller " + k + ", round " + i + ", image " + j);
+                        if (i % 5 == 0) model.explain(batches.get(k).get(0), null, null);
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) f.get();
+            long after = directBuffers();
+            // at most one new buffer per concurrent caller; before the fix 63 (one per call, two per Grad-CAM)
+            assertTrue(after - before < callers + 5, "direct buffers: " + before + " -> " + after);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
