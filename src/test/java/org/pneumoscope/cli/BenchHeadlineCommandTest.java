@@ -47,6 +47,9 @@ class BenchHeadlineCommandTest {
         assertEquals(card.path("epochs_run").asInt(), h.path("epochs_run").asInt());
         assertEquals(1, h.path("epochs_run").asInt());
         assertEquals("cpu", h.path("preset").asText());
+        // the config line says how classes were balanced (oversampling changes what an epoch is)
+        String balance = org.pneumoscope.train.TrainConfig.fromMap(org.pneumoscope.train.TrainConfig.readYaml(run.resolve("config.yaml"))).balance();
+        assertTrue(h.path("config").asText().contains("balance " + balance + ","), h.path("config").asText());
         // peak RSS: the evaluation's figure, and a real one where /proc exists
         assertEquals(test.path("peak_rss_mb").toString(), h.path("peak_rss_mb").toString());
         if (Files.isReadable(Path.of("/proc/self/status"))) {
