@@ -29,7 +29,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class GradCamTest {
-    static final int SIZE = 64, SQUARE = 20;
+    static final int SIZE = 96, SQUARE = 24;
 
     @BeforeAll
     static void seed() {
@@ -37,15 +37,17 @@ class GradCamTest {
     }
 
     /**
-     * Noise background; class 0 = bright square top-left, class 1 = bright square top-right, class 2 = none.
-     * Class 1's square is off the diagonal, so a map with x and y swapped would put it bottom-left.
+     * Noise background; class 0 = bright square top-right, class 1 = bright square bottom-left, class 2 = none.
+     * The squares sit on the anti-diagonal, so a map with x and y swapped would show each class's evidence where
+     * the other class's square is.
      */
     static float[] picture(int label, Random r) {
         float[] p = new float[SIZE * SIZE];
         for (int i = 0; i < p.length; i++) p[i] = 0.3f + 0.1f * (float) r.nextGaussian();
         if (label < 2) {
             int jitter = r.nextInt(5);
-            int ox = label == 0 ? 2 + jitter : SIZE - SQUARE - 2 - jitter, oy = 2 + jitter;
+            int far = SIZE - SQUARE - 2 - jitter, near = 2 + jitter;
+            int ox = label == 0 ? far : near, oy = label == 0 ? near : far;
             for (int y = oy; y < oy + SQUARE; y++) for (int x = ox; x < ox + SQUARE; x++) p[y * SIZE + x] = 0.9f;
         }
         return p;
@@ -91,23 +93,25 @@ class GradCamTest {
             assertTrue(correct >= 27, "the tiny net learnt the toy task: " + correct + "/30");
 
             NDArray img0 = m.create(picture(0, r), new Shape(1, 1, SIZE, SIZE));
-            CamResult cam = GradCam.compute(net, m, img0, "layer4", null);
-            assertEquals(0, cam.targetClass(), "explains the predicted class");
-            assertEquals(SIZE, cam.width());
-            double topLeft = cam.massFraction(0, 0, SIZE / 2, SIZE / 2);
-            double bottomRightOf0 = cam.massFraction(SIZE / 2, SIZE / 2, SIZE, SIZE);
-            // layer4 is 2×2 at this size, so the map is coarse: ask for the peak and a clear majority, not a sharp box
-            assertInQuadrant(cam, 0, 0);
-            assertTrue(topLeft > 0.4 && topLeft > 2 * bottomRightOf0,
-                    "class-0 evidence is in the top-left quadrant: " + topLeft + " vs " + bottomRightOf0);
+            CamResult last = GradCam.compute(net, m, img0, null, null);
+            assertEquals(0, last.targetClass(), "explains the predicted class");
+            assertEquals(SIZE, last.width());
+            // layer4 is 3×3 at this size, its cells centred on pixels 0, 32 and 64 (see mapCellsLandOnTheirReceptiveFields):
+            // too coarse for quadrants. layer3 is 6×6 (cells at 0, 16, …, 80): ask for the peak and a clear majority
+            CamResult cam = GradCam.compute(net, m, img0, "layer3", null);
+            double topRight = cam.massFraction(SIZE / 2, 0, SIZE, SIZE / 2);
+            double bottomLeftOf0 = cam.massFraction(0, SIZE / 2, SIZE / 2, SIZE);
+            assertInQuadrant(cam, SIZE / 2, 0);
+            assertTrue(topRight > 0.4 && topRight > 2 * bottomLeftOf0,
+                    "class-0 evidence is in the top-right quadrant, not transposed: " + topRight + " vs " + bottomLeftOf0);
 
             NDArray img1 = m.create(picture(1, r), new Shape(1, 1, SIZE, SIZE));
             CamResult cam1 = GradCam.compute(net, m, img1, "layer3", 1);
-            double topRight = cam1.massFraction(SIZE / 2, 0, SIZE, SIZE / 2);
-            double bottomLeftOf1 = cam1.massFraction(0, SIZE / 2, SIZE / 2, SIZE);
-            assertInQuadrant(cam1, SIZE / 2, 0);
-            assertTrue(topRight > 0.4 && topRight > 2 * bottomLeftOf1,
-                    "class-1 evidence is in the top-right quadrant, not transposed: " + topRight + " vs " + bottomLeftOf1);
+            double bottomLeft = cam1.massFraction(0, SIZE / 2, SIZE / 2, SIZE);
+            double topRightOf1 = cam1.massFraction(SIZE / 2, 0, SIZE, SIZE / 2);
+            assertInQuadrant(cam1, 0, SIZE / 2);
+            assertTrue(bottomLeft > 0.4 && bottomLeft > 2 * topRightOf1,
+                    "class-1 evidence is in the bottom-left quadrant, not transposed: " + bottomLeft + " vs " + topRightOf1);
 
             // Grad-CAM leaves the trained weights' gradient flags as they were
             for (Parameter p : net.block().getParameters().values())
