@@ -146,6 +146,8 @@ public final class EvaluateJob {
                 pgj.put("hit_rate", pg[0]);
                 pgj.put("energy_in_mask", pg[2]);
                 pgj.put("mask_area_fraction", pg[3]);
+                pgj.put("chance_hit_rate", pg[4]);
+                pgj.put("tolerance_px", org.pneumoscope.explain.PointingGame.tolerance(model.config().size()));
                 // the last stage's map is 4×4 at 128 px: also score the finer layer3 map (8×8)
                 if (model.net().camLayers().contains("layer3")) {
                     double[] p3 = org.pneumoscope.explain.PointingGame.score(model, ok, o.masksRoot(), cache, 60, "layer3");
@@ -154,8 +156,9 @@ public final class EvaluateJob {
                     l3.put("hit_rate", p3[0]);
                     l3.put("energy_in_mask", p3[2]);
                     l3.put("mask_area_fraction", p3[3]);
-                    out.printf(Locale.ROOT, "Grad-CAM on layer3: %.1f %% hits, %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                            100 * p3[0], 100 * p3[2], 100 * p3[3]);
+                    l3.put("chance_hit_rate", p3[4]);
+                    out.printf(Locale.ROOT, "Grad-CAM on layer3: %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
+                            100 * p3[0], 100 * p3[4], 100 * p3[2], 100 * p3[3]);
                 }
             }
         }
@@ -187,8 +190,9 @@ public final class EvaluateJob {
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
         if (pointingN > 0) {
             JsonNode pgj = json.get("gradcam_pointing_game");
-            out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits, %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                    pointingN, 100 * pointing, 100 * pgj.path("energy_in_mask").asDouble(), 100 * pgj.path("mask_area_fraction").asDouble());
+            out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
+                    pointingN, 100 * pointing, 100 * pgj.path("chance_hit_rate").asDouble(),
+                    100 * pgj.path("energy_in_mask").asDouble(), 100 * pgj.path("mask_area_fraction").asDouble());
         }
         out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
         return new Outcome(r, calib, metrics, report, pointing, pointingN, peak);

@@ -18,10 +18,11 @@ import java.util.List;
  * <p>The activations A of the chosen layer are computed in inference mode and cut from the graph as a new leaf;
  * the rest of the network runs on that leaf inside a gradient collector and the target class's logit is
  * back-propagated to it. Each channel k is weighted by the spatial mean of ∂logit/∂A_k, the weighted channels are
- * summed, negative evidence is dropped (ReLU), and the map is upsampled bilinearly to the input size and scaled to
- * [0,1]. The network's own parameters are switched out of gradient tracking meanwhile, so a Grad-CAM between
- * training steps does not add to the gradients the optimiser will apply — but do not run it on another thread
- * while a training step of the same network is in flight.
+ * summed, negative evidence is dropped (ReLU), and the map is upsampled bilinearly to the input size — each cell
+ * placed where its receptive field is centred ({@link #toInputGrid}) — and scaled to [0,1]. The network's own
+ * parameters are switched out of gradient tracking meanwhile, so a Grad-CAM between training steps does not add
+ * to the gradients the optimiser will apply — but do not run it on another thread while a training step of the
+ * same network is in flight.
  */
 public final class GradCam {
     private GradCam() {}
@@ -86,7 +87,7 @@ public final class GradCam {
                 float[] small = cam.toFloatArray();
                 // ReLU here: NDArray.maximum(0f) would wrap the 0 in a tensor of its own, i.e. a direct buffer per map
                 for (int i = 0; i < small.length; i++) small[i] = Math.max(0f, small[i]);
-                float[] big = normalise(upsample(small, w, h, width, height));
+                float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
                 return new CamResult(big, width, height, probs, target);
             } finally {
                 for (NDArray a : tracked) a.setRequiresGradient(true);
@@ -100,7 +101,32 @@ public final class GradCam {
         return best;
     }
 
-    /** Bilinear resampling with pixel centres aligned (align_corners=false), edges clamped. */
+    /**
+     * A feature map laid on the input grid: bilinear, with cell j centred on input pixel {@code j·stride} (where a
+     * ResNet cell's receptive field is centred, see {@link XrayNet#cellStride}); beyond the last cell the map keeps
+     * its edge value. Treating cell j as the middle of the j-th tile instead would shift a layer4 map by 15.5 px
+     * right and down. With {@code stride} 0 (geometry unknown) the cells are spread as tiles ({@link #upsample}).
+     */
+    static float[] toInputGrid(float[] src, int sw, int sh, int stride, int dw, int dh) {
+        if (stride <= 0) return upsample(src, sw, sh, dw, dh);
+        float[] out = new float[dw * dh];
+        for (int y = 0; y < dh; y++) {
+            double sy = Math.min((double) y / stride, sh - 1);
+            int y0 = (int) sy, y1 = Math.min(y0 + 1, sh - 1);
+            double ty = sy - y0;
+            for (int x = 0; x < dw; x++) {
+                double sx = Math.min((double) x / stride, sw - 1);
+                int x0 = (int) sx, x1 = Math.min(x0 + 1, sw - 1);
+                double tx = sx - x0;
+                double top = src[y0 * sw + x0] * (1 - tx) + src[y0 * sw + x1] * tx;
+                double bottom = src[y1 * sw + x0] * (1 - tx) + src[y1 * sw + x1] * tx;
+                out[y * dw + x] = (float) (top * (1 - ty) + bottom * ty);
+            }
+        }
+        return out;
+    }
+
+    /** Bilinear resampling of one image grid to another, pixel centres aligned (align_corners=false), edges clamped. */
     static float[] upsample(float[] src, int sw, int sh, int dw, int dh) {
         float[] out = new float[dw * dh];
         double fx = (double) sw / dw, fy = (double) sh / dh;

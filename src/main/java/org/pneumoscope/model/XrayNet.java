@@ -297,6 +297,19 @@ public final class XrayNet implements AutoCloseable {
     public String lastFeatureLayer() { return layerNames.contains("layer4") ? "layer4" : layerNames.get(0); }
 
     /**
+     * The input-pixel step between neighbouring cells of a layer's feature map, for our own ResNets (stem and
+     * layer1 4, layer2 8, layer3 16, layer4 32, blocks as their stage), or 0 when unknown (a TorchScript backbone).
+     * Every stride-2 step of a ResNet is an odd kernel with padding k/2 (conv 7/2 pad 3, max-pool 3/2 pad 1, conv 3/2
+     * pad 1, 1×1/2 shortcut), so cell j of such a map is centred on input pixel {@code j·stride}, not on the middle
+     * of the j-th stride-wide tile: Grad-CAM must be laid on the image accordingly.
+     */
+    public int cellStride(String layer) {
+        if (ModelSpec.TORCHSCRIPT.equals(spec.arch()) || !camLayers().contains(layer)) return 0;
+        if (layer.equals("stem") || layer.startsWith("layer1")) return 4;
+        return 4 << (layer.charAt(5) - '1');
+    }
+
+    /**
      * Every parameter under a torchvision-style name ({@code conv1.weight}, {@code layer3.2.bn1.running_mean},
      * {@code fc.bias}, {@code head.fc1.weight}; a TorchScript backbone's as {@code backbone.<its name>}), BN running
      * statistics included.

@@ -5,10 +5,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
@@ -27,21 +29,26 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class GradCamTest {
-    static final int SIZE = 64, SQUARE = 20;
+    static final int SIZE = 96, SQUARE = 24;
 
     @BeforeAll
     static void seed() {
         Engine.getInstance().setRandomSeed(7);
     }
 
-    /** Noise background; class 0 = bright square top-left, class 1 = bright square bottom-right, class 2 = none. */
+    /**
+     * Noise background; class 0 = bright square top-right, class 1 = bright square bottom-left, class 2 = none.
+     * The squares sit on the anti-diagonal, so a map with x and y swapped would show each class's evidence where
+     * the other class's square is.
+     */
     static float[] picture(int label, Random r) {
         float[] p = new float[SIZE * SIZE];
         for (int i = 0; i < p.length; i++) p[i] = 0.3f + 0.1f * (float) r.nextGaussian();
         if (label < 2) {
             int jitter = r.nextInt(5);
-            int o = label == 0 ? 2 + jitter : SIZE - SQUARE - 2 - jitter;
-            for (int y = o; y < o + SQUARE; y++) for (int x = o; x < o + SQUARE; x++) p[y * SIZE + x] = 0.9f;
+            int far = SIZE - SQUARE - 2 - jitter, near = 2 + jitter;
+            int ox = label == 0 ? far : near, oy = label == 0 ? near : far;
+            for (int y = oy; y < oy + SQUARE; y++) for (int x = ox; x < ox + SQUARE; x++) p[y * SIZE + x] = 0.9f;
         }
         return p;
     }
@@ -86,28 +93,96 @@ class GradCamTest {
             assertTrue(correct >= 27, "the tiny net learnt the toy task: " + correct + "/30");
 
             NDArray img0 = m.create(picture(0, r), new Shape(1, 1, SIZE, SIZE));
-            CamResult cam = GradCam.compute(net, m, img0, "layer4", null);
-            assertEquals(0, cam.targetClass(), "explains the predicted class");
-            assertEquals(SIZE, cam.width());
-            double topLeft = cam.massFraction(0, 0, SIZE / 2, SIZE / 2);
-            double bottomRightOf0 = cam.massFraction(SIZE / 2, SIZE / 2, SIZE, SIZE);
-            // layer4 is 2×2 at this size, so the map is coarse: ask for the peak and a clear majority, not a sharp box
-            assertInQuadrant(cam, 0, 0);
-            assertTrue(topLeft > 0.4 && topLeft > 2 * bottomRightOf0,
-                    "class-0 evidence is in the top-left quadrant: " + topLeft + " vs " + bottomRightOf0);
+            CamResult last = GradCam.compute(net, m, img0, null, null);
+            assertEquals(0, last.targetClass(), "explains the predicted class");
+            assertEquals(SIZE, last.width());
+            // layer4 is 3×3 at this size, its cells centred on pixels 0, 32 and 64 (see mapCellsLandOnTheirReceptiveFields):
+            // too coarse for quadrants. layer3 is 6×6 (cells at 0, 16, …, 80): ask for the peak and a clear majority
+            CamResult cam = GradCam.compute(net, m, img0, "layer3", null);
+            double topRight = cam.massFraction(SIZE / 2, 0, SIZE, SIZE / 2);
+            double bottomLeftOf0 = cam.massFraction(0, SIZE / 2, SIZE / 2, SIZE);
+            assertInQuadrant(cam, SIZE / 2, 0);
+            assertTrue(topRight > 0.4 && topRight > 2 * bottomLeftOf0,
+                    "class-0 evidence is in the top-right quadrant, not transposed: " + topRight + " vs " + bottomLeftOf0);
 
             NDArray img1 = m.create(picture(1, r), new Shape(1, 1, SIZE, SIZE));
             CamResult cam1 = GradCam.compute(net, m, img1, "layer3", 1);
-            double bottomRight = cam1.massFraction(SIZE / 2, SIZE / 2, SIZE, SIZE);
-            double topLeftOf1 = cam1.massFraction(0, 0, SIZE / 2, SIZE / 2);
-            assertInQuadrant(cam1, SIZE / 2, SIZE / 2);
-            assertTrue(bottomRight > 0.4 && bottomRight > 2 * topLeftOf1,
-                    "class-1 evidence is in the bottom-right quadrant: " + bottomRight + " vs " + topLeftOf1);
+            double bottomLeft = cam1.massFraction(0, SIZE / 2, SIZE / 2, SIZE);
+            double topRightOf1 = cam1.massFraction(SIZE / 2, 0, SIZE, SIZE / 2);
+            assertInQuadrant(cam1, 0, SIZE / 2);
+            assertTrue(bottomLeft > 0.4 && bottomLeft > 2 * topRightOf1,
+                    "class-1 evidence is in the bottom-left quadrant, not transposed: " + bottomLeft + " vs " + topRightOf1);
 
             // Grad-CAM leaves the trained weights' gradient flags as they were
             for (Parameter p : net.block().getParameters().values())
                 assertEquals(p.requiresGradient(), p.getArray().hasGradient(), p.getName());
         }
+    }
+
+    /**
+     * Each cell of the map must land on the input pixels that cell actually looks at: for a cell off the diagonal of
+     * layer2/3/4, the peak of a map holding only that cell sits on the centroid of |∂cell/∂input| (its effective
+     * receptive field). Laying cells out as tiles (cell j at (j+½)·stride) puts a layer4 peak 15.5 px off, and a
+     * transposed map puts it at (y, x).
+     */
+    @Test
+    void mapCellsLandOnTheirReceptiveFields() {
+        int size = 128;
+        Random r = new Random(5);
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, size, "linear").withWidth(0.25));
+             NDManager m = NDManager.newBaseManager()) {
+            for (String layer : new String[] {"layer2", "layer3.1", "layer4"}) {
+                int cells = -1, row = -1, col = -1;
+                double sx = 0, sy = 0, sw = 0;
+                for (int rep = 0; rep < 2; rep++) {
+                    try (NDManager sub = m.newSubManager()) {
+                        float[] noise = new float[size * size];
+                        for (int i = 0; i < noise.length; i++) noise[i] = (float) r.nextGaussian();
+                        NDArray x = sub.create(noise, new Shape(1, 1, size, size));
+                        x.setRequiresGradient(true);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray act = net.forwardTo(new ParameterStore(sub, false), x, layer, false).singletonOrThrow();
+                            cells = (int) act.getShape().get(3);
+                            row = cells / 4;
+                            col = cells / 2; // (1,2) on layer4's 4×4
+                            gc.backward(act.get(new NDIndex("0, :, " + row + ", " + col)).sum());
+                        }
+                        float[] g = x.getGradient().toFloatArray();
+                        for (int i = 0; i < g.length; i++) {
+                            double v = Math.abs(g[i]);
+                            sx += v * (i % size);
+                            sy += v * (i / size);
+                            sw += v;
+                        }
+                    }
+                }
+                float[] oneHot = new float[cells * cells];
+                oneHot[row * cells + col] = 1;
+                float[] map = GradCam.toInputGrid(oneHot, cells, cells, net.cellStride(layer), size, size);
+                int peak = 0;
+                for (int i = 1; i < map.length; i++) if (map[i] > map[peak]) peak = i;
+                double ex = sx / sw, ey = sy / sw;
+                int px = peak % size, py = peak / size;
+                assertTrue(Math.abs(px - ex) <= 2.5 && Math.abs(py - ey) <= 2.5, String.format(java.util.Locale.ROOT,
+                        "%s cell (row %d, col %d): map peak at (%d,%d), receptive field centred at (%.1f,%.1f)",
+                        layer, row, col, px, py, ex, ey));
+            }
+        }
+    }
+
+    @Test
+    void cellStrideOfTheResNetStages() {
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25))) {
+            assertEquals(4, net.cellStride("stem"));
+            assertEquals(4, net.cellStride("layer1.1"));
+            assertEquals(8, net.cellStride("layer2"));
+            assertEquals(16, net.cellStride("layer3.0"));
+            assertEquals(32, net.cellStride("layer4"));
+            assertEquals(0, net.cellStride("head"));
+        }
+        // unknown geometry (TorchScript): cells spread as tiles, as any image resize
+        assertArrayEquals(GradCam.upsample(new float[] {0, 1, 2, 3}, 2, 2, 8, 8),
+                GradCam.toInputGrid(new float[] {0, 1, 2, 3}, 2, 2, 0, 8, 8));
     }
 
     static void assertInQuadrant(CamResult c, int x0, int y0) {
