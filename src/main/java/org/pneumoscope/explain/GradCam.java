@@ -109,33 +109,24 @@ public final class GradCam {
      */
     static float[] toInputGrid(float[] src, int sw, int sh, int stride, int dw, int dh) {
         if (stride <= 0) return upsample(src, sw, sh, dw, dh);
-        float[] out = new float[dw * dh];
-        for (int y = 0; y < dh; y++) {
-            double sy = Math.min((double) y / stride, sh - 1);
-            int y0 = (int) sy, y1 = Math.min(y0 + 1, sh - 1);
-            double ty = sy - y0;
-            for (int x = 0; x < dw; x++) {
-                double sx = Math.min((double) x / stride, sw - 1);
-                int x0 = (int) sx, x1 = Math.min(x0 + 1, sw - 1);
-                double tx = sx - x0;
-                double top = src[y0 * sw + x0] * (1 - tx) + src[y0 * sw + x1] * tx;
-                double bottom = src[y1 * sw + x0] * (1 - tx) + src[y1 * sw + x1] * tx;
-                out[y * dw + x] = (float) (top * (1 - ty) + bottom * ty);
-            }
-        }
-        return out;
+        return bilinear(src, sw, sh, dw, dh, 1.0 / stride, 0, 1.0 / stride, 0);
     }
 
     /** Bilinear resampling of one image grid to another, pixel centres aligned (align_corners=false), edges clamped. */
     static float[] upsample(float[] src, int sw, int sh, int dw, int dh) {
-        float[] out = new float[dw * dh];
         double fx = (double) sw / dw, fy = (double) sh / dh;
+        return bilinear(src, sw, sh, dw, dh, fx, 0.5 * fx - 0.5, fy, 0.5 * fy - 0.5);
+    }
+
+    /** Output pixel (x, y) reads the source at (ax·x + bx, ay·y + by), clamped to the source, bilinearly. */
+    private static float[] bilinear(float[] src, int sw, int sh, int dw, int dh, double ax, double bx, double ay, double by) {
+        float[] out = new float[dw * dh];
         for (int y = 0; y < dh; y++) {
-            double sy = Math.min(Math.max((y + 0.5) * fy - 0.5, 0), sh - 1);
+            double sy = Math.min(Math.max(ay * y + by, 0), sh - 1);
             int y0 = (int) sy, y1 = Math.min(y0 + 1, sh - 1);
             double ty = sy - y0;
             for (int x = 0; x < dw; x++) {
-                double sx = Math.min(Math.max((x + 0.5) * fx - 0.5, 0), sw - 1);
+                double sx = Math.min(Math.max(ax * x + bx, 0), sw - 1);
                 int x0 = (int) sx, x1 = Math.min(x0 + 1, sw - 1);
                 double tx = sx - x0;
                 double top = src[y0 * sw + x0] * (1 - tx) + src[y0 * sw + x1] * tx;
