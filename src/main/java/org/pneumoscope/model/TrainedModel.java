@@ -81,8 +81,14 @@ public final class TrainedModel implements AutoCloseable {
 
     /** Normalised CHW input for one image that is already at the model's size. */
     public float[] input(GreyImage g) {
-        int s = config.size(), c = config.channels(), plane = s * s;
+        int s = config.size();
         if (g.width() != s || g.height() != s) throw new IllegalArgumentException("image must be " + s + "x" + s);
+        return input(g, config.channels());
+    }
+
+    /** Normalised CHW input of {@code channels} copies of a grey image, as every network here is fed. */
+    public static float[] input(GreyImage g, int c) {
+        int plane = g.width() * g.height();
         float[] x = new float[c * plane];
         byte[] p = g.pixels();
         for (int i = 0; i < plane; i++) x[i] = ((p[i] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;

@@ -10,9 +10,9 @@ import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.TrainedModel;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.synth.PhantomGenerator;
-import org.pneumoscope.train.BatchLoader;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
@@ -124,7 +124,7 @@ class PhantomCamTest {
                 PhantomGenerator.Phantom p = gen.render(Label.BACTERIA, SIZE, new Random(900_000L + i));
                 if (p.lesionPixels() == 0) continue;
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray x = sub.create(input(p.image()), new Shape(1, 1, SIZE, SIZE));
+                    NDArray x = sub.create(TrainedModel.input(p.image(), 1), new Shape(1, 1, SIZE, SIZE));
                     CamResult c = GradCam.compute(net, sub, x, null, Label.BACTERIA.index());
                     CamResult r = GradCam.compute(random, sub, x, null, Label.BACTERIA.index());
                     double[] mc = PointingGame.measure(c, p.lesionMask(), tol), mr = PointingGame.measure(r, p.lesionMask(), tol);
@@ -158,15 +158,6 @@ class PhantomCamTest {
                 (System.nanoTime() - t0) / 1e9);
     }
 
-    /** The network's input for an image already at SIZE, as TrainedModel.input makes it (one channel). */
-    static float[] input(GreyImage g) {
-        byte[] p = g.pixels();
-        float[] x = new float[p.length];
-        for (int i = 0; i < p.length; i++) x[i] = ((p[i] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;
-        return x;
-    }
-
-    /** Spearman's rank correlation of two maps (ties get the mean rank), as Adebayo et al. compare saliency maps. */
     static double rankCorrelation(float[] a, float[] b) {
         double[] ra = ranks(a), rb = ranks(b);
         double ma = 0, mb = 0;
