@@ -21,7 +21,8 @@ import java.util.List;
 public final class Checkpoint {
     private Checkpoint() {}
 
-    private static final int MAGIC = 0x50534B31; // "PSK1"
+    private static final int MAGIC = 0x50534B32; // "PSK2": PSK1 + where the cosine schedule was last re-planned
+    private static final int MAGIC_V1 = 0x50534B31; // "PSK1", still read: runs made before keep resuming
 
     public record State(int epochsDone, List<Trainer.EpochStats> history, double best, int bestEpoch,
                         int sinceBest, double seconds) {}
@@ -39,6 +40,8 @@ public final class Checkpoint {
             out.writeDouble(sch.plateauBest);
             out.writeInt(sch.plateauWait);
             out.writeInt(sch.replanned ? sch.plannedEpochs : -1); // -1: follow the config's epochs
+            out.writeLong(sch.anchorStep);
+            out.writeDouble(sch.anchorT);
             out.writeInt(st.history().size());
             for (Trainer.EpochStats e : st.history()) writeEpoch(out, e);
             net.block().saveParameters(out);
@@ -52,7 +55,8 @@ public final class Checkpoint {
 
     public static State load(Path file, XrayNet net, AdamOptimizer opt, Ema ema, LrSchedule sch) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            if (in.readInt() != MAGIC) throw new IOException(file + ": not a Pneumoscope checkpoint");
+            int magic = in.readInt();
+            if (magic != MAGIC && magic != MAGIC_V1) throw new IOException(file + ": not a Pneumoscope checkpoint");
             int done = in.readInt();
             double best = in.readDouble();
             int bestEpoch = in.readInt();
@@ -63,6 +67,7 @@ public final class Checkpoint {
             sch.plateauWait = in.readInt();
             int planned = in.readInt();
             if (planned > 0) sch.replan(planned);
+            if (magic == MAGIC) sch.restoreAnchor(in.readLong(), in.readDouble());
             int n = in.readInt();
             List<Trainer.EpochStats> hist = new ArrayList<>();
             for (int i = 0; i < n; i++) hist.add(readEpoch(in));
@@ -75,7 +80,7 @@ public final class Checkpoint {
             boolean hasEma = in.readBoolean();
             if (hasEma && ema != null) ema.load(in);
             else if (hasEma) { in.readLong(); byte[] skip = new byte[in.readInt()]; in.readFully(skip); }
-            if (in.readInt() != MAGIC) throw new IOException(file + ": checkpoint is truncated");
+            if (in.readInt() != magic) throw new IOException(file + ": checkpoint is truncated");
             return new State(done, hist, best, bestEpoch, since, secs);
         } catch (java.io.EOFException e) {
             throw new IOException(file + ": checkpoint is truncated", e);

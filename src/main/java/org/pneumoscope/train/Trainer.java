@@ -158,17 +158,17 @@ public final class Trainer {
                                 epoch + 1, schedule.plannedEpochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
                                 fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
                                 improved ? " *best" : "", cut ? " (lr cut)" : "");
-                        if (cfg.maxMinutes() > 0 && startEpoch == 0 && epoch < LrSchedule.PLANNING_EPOCHS) {
-                            // plan the run from the latest epoch's cost; the first epoch alone runs slow (JIT, allocator
-                            // and caches warming up) and planned only half of a 29-minute budget on a quiet machine
-                            double lastEpoch = elapsed - (epoch == 0 ? prevSeconds : history.get(history.size() - 2).seconds());
-                            int fit = LrSchedule.epochsThatFit(cfg.maxMinutes() * 60, elapsed, lastEpoch, epoch + 1);
+                        if (cfg.maxMinutes() > 0) {
+                            // re-plan after every epoch from what epochs cost now, so minutes lost or freed by other
+                            // work on the machine are followed through the run (a plan fixed after epoch 3, made while
+                            // a test job shared the cores, once used only 18 of 29 minutes)
+                            double[] secs = history.stream().mapToDouble(EpochStats::seconds).toArray();
                             int before = schedule.plannedEpochs();
-                            schedule.replan(fit);
+                            double cost = schedule.replanToBudget(cfg.maxMinutes() * 60, secs, startEpoch, opt.step());
                             if (schedule.plannedEpochs() != before)
-                                log.printf(Locale.ROOT, "time budget: epoch %d took %.0f s, so %d epochs fit in max_minutes %.0f (at most %d); "
-                                        + "the learning-rate schedule is re-planned to %d epochs%n", epoch + 1, lastEpoch, fit,
-                                        cfg.maxMinutes(), cfg.epochs(), schedule.plannedEpochs());
+                                log.printf(Locale.ROOT, "time budget: epochs now take %.0f s, so %d of at most %d epochs fit in "
+                                        + "max_minutes %.0f; the learning-rate schedule is re-planned from here%n", cost,
+                                        schedule.plannedEpochs(), cfg.epochs(), cfg.maxMinutes());
                         }
                         run.writeHistory(history);
                         Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,

@@ -124,7 +124,7 @@ public class CrashSafetyTest {
         assertTrue(b.length > 8);
         // magic at both ends: a torn file would miss the trailer
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
-        assertEquals(0x50534B31, bb.getInt(0));
-        assertEquals(0x50534B31, bb.getInt(b.length - 4));
+        assertEquals(0x50534B32, bb.getInt(0));
+        assertEquals(0x50534B32, bb.getInt(b.length - 4));
     }
 }

@@ -51,4 +51,57 @@ class LrScheduleTest {
         double after = s.lr(300);
         assertTrue(after >= before && after < before * 1.05, before + " -> " + after);
     }
+
+    @Test
+    void replanningMidRunContinuesFromTheCurrentRateAndStillAnneals() {
+        LrSchedule s = cosine(60, 100);
+        s.replan(21, 300); // planned after epoch 3
+        double at5 = s.lr(500);
+        s.replan(28, 500); // the machine got faster: 7 more epochs
+        assertEquals(at5, s.lr(500), 1e-12, "no jump where the plan changes");
+        assertEquals(0.01e-3, s.lr(2800), 1e-9, "anneals to 1 % at the new end");
+        for (long k = 501; k <= 2800; k++) assertTrue(s.lr(k) <= s.lr(k - 1) + 1e-15, "decays monotonically at step " + k);
+        assertTrue(s.lr(2100) > 0.02e-3, "the old end is no longer the floor: " + s.lr(2100));
+        double at15 = s.lr(1500);
+        s.replan(18, 1500); // slower again, late in the run
+        assertEquals(at15, s.lr(1500), 1e-12);
+        assertEquals(0.01e-3, s.lr(1800), 1e-9, "anneals at the shortened end");
+        assertEquals(18, s.plannedEpochs());
+    }
+
+    @Test
+    void epochCostIsTheMedianOfTheLatestEpochsWithoutTheWarmUpEpoch() {
+        // first epoch 60 s (warm-up), two epochs 75 s (another job on the cores), then 35 s
+        double[] secs = {60, 135, 210, 245, 280};
+        assertEquals(60, LrSchedule.epochCost(new double[]{60}, 0), 1e-9, "only the warm-up epoch so far");
+        assertEquals(75, LrSchedule.epochCost(java.util.Arrays.copyOf(secs, 3), 0), 1e-9);
+        assertEquals(75, LrSchedule.epochCost(java.util.Arrays.copyOf(secs, 4), 0), 1e-9, "one fast epoch does not move it yet");
+        assertEquals(35, LrSchedule.epochCost(secs, 0), 1e-9, "two fast epochs do");
+        assertEquals(35, LrSchedule.epochCost(new double[]{60, 95, 130, 200, 235}, 0), 1e-9, "one slow epoch is ignored");
+        assertEquals(30, LrSchedule.epochCost(new double[]{30, 60, 90, 150, 180}, 3), 1e-9,
+                "after a resume the new process's first epoch is the warm-up one");
+    }
+
+    @Test
+    void aRunSlowedEarlyStillUsesItsBudgetAndEndsAnnealed() {
+        // epoch 1 warms up (60 s), epochs 2-3 share the cores with another job (75 s), the rest run at 35 s:
+        // the planner fixed after epoch 3 planned 3 + (1740 - 60 - 210) / 75 = 22 epochs, 14.6 of 29 minutes
+        double budget = 29 * 60;
+        LrSchedule s = cosine(60, 100);
+        java.util.List<Double> secs = new java.util.ArrayList<>();
+        double elapsed = 0;
+        String end = "plan";
+        for (int epoch = 0; epoch < s.plannedEpochs(); epoch++) {
+            double cost = epoch == 0 ? 60 : epoch < 3 ? 75 : 35;
+            elapsed += cost;
+            secs.add(elapsed);
+            s.replanToBudget(budget, secs.stream().mapToDouble(Double::doubleValue).toArray(), 0, (epoch + 1) * 100L);
+            if (epoch + 1 < s.plannedEpochs() && elapsed + cost > budget) { end = "guard"; break; }
+        }
+        assertEquals("plan", end, "the plan, not the budget guard, ends the run");
+        assertTrue(elapsed >= budget - LrSchedule.RESERVE_SECONDS - 35 && elapsed <= budget - LrSchedule.RESERVE_SECONDS,
+                "used " + elapsed + " s of " + budget);
+        assertEquals(45, s.plannedEpochs(), "3 slow epochs + (1740 - 60 - 210) / 35 = 42 fast ones");
+        assertTrue(s.lr(secs.size() * 100L - 1) < 0.011e-3, "annealed at the end: " + s.lr(secs.size() * 100L - 1));
+    }
 }

@@ -115,6 +115,25 @@ class TrainerTest {
     }
 
     @Test
+    void aBudgetedRunCheckpointsWhereItsScheduleWasLastReplanned(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 36, 64, 2);
+        TrainConfig cfg = tiny(2).with("schedule", "cosine").with("max_minutes", 600);
+        Trainer.Result r = run(dir, cfg, false, all, imgs);
+        assertEquals(2, r.history().size());
+        try (java.io.DataInputStream in = new java.io.DataInputStream(java.nio.file.Files.newInputStream(new RunFolder(dir).lastCheckpoint()))) {
+            assertEquals(0x50534B32, in.readInt());
+            in.readInt(); in.readDouble(); in.readInt(); in.readInt(); in.readDouble(); // epochs, best, best epoch, since, seconds
+            in.readDouble(); in.readDouble(); in.readInt();                            // plateau state
+            assertEquals(2, in.readInt(), "planned epochs: the budget holds both");
+            long anchorStep = in.readLong();
+            double anchorT = in.readDouble();
+            assertTrue(anchorStep > 0, "re-planned at the end of epoch 2: step " + anchorStep);
+            assertEquals(1.0, anchorT, 1e-9, "at the end of the plan the cosine is done");
+        }
+    }
+
+    @Test
     void sameSeedGivesSameFirstEpochLoss(@TempDir Path dir) throws Exception {
         List<Sample> all = new ArrayList<>();
         Map<Path, GreyImage> imgs = images(all, 24, 64, 3);
