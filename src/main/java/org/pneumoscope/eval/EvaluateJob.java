@@ -1,6 +1,7 @@
 package org.pneumoscope.eval;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.pneumoscope.explain.PointingGame;
 import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageCache;
@@ -136,29 +137,20 @@ public final class EvaluateJob {
             }
         }
         if (o.masksRoot() != null) {
-            double[] pg = org.pneumoscope.explain.PointingGame.score(model, ok, o.masksRoot(), cache, 60);
-            pointing = pg[0];
-            pointingN = (int) pg[1];
+            PointingGame.Score pg = PointingGame.score(model, ok, o.masksRoot(), cache, 60);
+            pointing = pg.hitRate();
+            pointingN = pg.n();
             if (pointingN > 0) {
                 ObjectNode pgj = json.putObject("gradcam_pointing_game");
                 pgj.put("layer", model.net().lastFeatureLayer());
-                pgj.put("n", pointingN);
-                pgj.put("hit_rate", pg[0]);
-                pgj.put("energy_in_mask", pg[2]);
-                pgj.put("mask_area_fraction", pg[3]);
-                pgj.put("chance_hit_rate", pg[4]);
-                pgj.put("tolerance_px", org.pneumoscope.explain.PointingGame.tolerance(model.config().size()));
+                pg.writeTo(pgj);
+                pgj.put("tolerance_px", PointingGame.tolerance(model.config().size()));
                 // the last stage's map is 4×4 at 128 px: also score the finer layer3 map (8×8)
                 if (model.net().camLayers().contains("layer3")) {
-                    double[] p3 = org.pneumoscope.explain.PointingGame.score(model, ok, o.masksRoot(), cache, 60, "layer3");
-                    ObjectNode l3 = json.putObject("gradcam_pointing_game_layer3");
-                    l3.put("n", (int) p3[1]);
-                    l3.put("hit_rate", p3[0]);
-                    l3.put("energy_in_mask", p3[2]);
-                    l3.put("mask_area_fraction", p3[3]);
-                    l3.put("chance_hit_rate", p3[4]);
+                    PointingGame.Score p3 = PointingGame.score(model, ok, o.masksRoot(), cache, 60, "layer3");
+                    p3.writeTo(json.putObject("gradcam_pointing_game_layer3"));
                     out.printf(Locale.ROOT, "Grad-CAM on layer3: %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                            100 * p3[0], 100 * p3[4], 100 * p3[2], 100 * p3[3]);
+                            100 * p3.hitRate(), 100 * p3.chanceHitRate(), 100 * p3.energyInMask(), 100 * p3.maskAreaFraction());
                 }
             }
         }

@@ -61,16 +61,28 @@ public final class PointingGame {
     }
 
     /**
-     * @param dataRoot folder holding {@code masks/} with the same relative names as the images
-     * @return {hit rate, n, mean energy inside mask, mean mask area fraction, mean chance hit rate}; n = 0 when no
-     *         masks were found
+     * The pointing game over {@code n} images: the share of maps whose peak fell within the tolerance of the lesion,
+     * the mean share of the map's energy inside the lesion mask, the mean area the masks cover, and the hit rate a
+     * randomly placed peak would reach on the same masks. NaN rates when {@code n} is 0 (no masks found).
      */
-    public static double[] score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages) {
+    public record Score(int n, double hitRate, double energyInMask, double maskAreaFraction, double chanceHitRate) {
+        /** Writes the figures under evaluate's metrics.json names. */
+        public void writeTo(com.fasterxml.jackson.databind.node.ObjectNode o) {
+            o.put("n", n);
+            o.put("hit_rate", hitRate);
+            o.put("energy_in_mask", energyInMask);
+            o.put("mask_area_fraction", maskAreaFraction);
+            o.put("chance_hit_rate", chanceHitRate);
+        }
+    }
+
+    /** @param dataRoot folder holding {@code masks/} with the same relative names as the images */
+    public static Score score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages) {
         return score(model, samples, dataRoot, cache, maxImages, null);
     }
 
     /** As above for a named feature layer (null = the last); earlier layers give finer maps (8×8 vs 4×4 at 128 px). */
-    public static double[] score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages, String layer) {
+    public static Score score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages, String layer) {
         int size = model.config().size();
         int tol = tolerance(size);
         int n = 0, hits = 0;
@@ -98,8 +110,8 @@ public final class PointingGame {
                 // an unreadable mask or image only shrinks the sample
             }
         }
-        return n == 0 ? new double[] {Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN}
-                : new double[] {hits / (double) n, n, energy / n, area / n, chance / n};
+        return n == 0 ? new Score(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+                : new Score(n, hits / (double) n, energy / n, area / n, chance / n);
     }
 
     /** {hit (1/0), energy fraction inside mask, mask area fraction}; null for an empty mask. */
