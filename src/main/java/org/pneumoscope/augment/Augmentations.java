@@ -28,7 +28,7 @@ import java.util.Set;
 public final class Augmentations {
     private Augmentations() {}
 
-    public static final List<String> NAMES = List.of("none", "seed", "light", "strong");
+    public static final List<String> NAMES = List.of("none", "seed", "light", "medium", "strong");
 
     /** Exactly the seed study's albumentations pipeline (see shared/seed-study.md). */
     public static Transform seedRecipe() {
@@ -48,6 +48,21 @@ public final class Augmentations {
                 Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)));
     }
 
+    /**
+     * Light plus the cheap photometric transforms: exposure (gamma), sharpness (blur) and detector noise, which
+     * differ between machines and acquisition batches, without light's geometry getting any wider and without the
+     * elastic and grid warps whose loader cost left {@code strong} too few epochs in a 30-minute budget.
+     */
+    public static Transform mediumRecipe() {
+        return Compose.of(
+                Maybe.of(0.5, new HorizontalFlip()),
+                Maybe.of(0.5, new ShiftScaleRotate(0.06, 0.05, 7)),
+                Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)),
+                OneOf.of(0.5, RandomGamma.of(80, 125)),
+                OneOf.of(0.3, Blur.of(3), MotionBlur.of(3)),
+                Maybe.of(0.2, new GaussianNoise(0.005, 0.02)));
+    }
+
     /** The seed recipe's transforms, more often and wider, plus exposure changes and detector noise. */
     public static Transform strongRecipe() {
         return Compose.of(
@@ -60,13 +75,14 @@ public final class Augmentations {
                 Maybe.of(0.3, new GaussianNoise(0.005, 0.03)));
     }
 
-    /** "none", "seed", "light" or "strong" (case-insensitive). */
+    /** "none", "seed", "light", "medium" or "strong" (case-insensitive). */
     public static Transform named(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         switch (n) {
             case "none": case "off": return Compose.of();
             case "seed": return seedRecipe();
             case "light": return lightRecipe();
+            case "medium": return mediumRecipe();
             case "strong": return strongRecipe();
             default:
                 throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (known: " + String.join(", ", NAMES) + ")");
