@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 AugmentCommand.class,
                 ExperimentCommand.class,
+                EnsembleCommand.class,
         })
 public class Main implements Runnable {
 

@@ -1,0 +1,56 @@
+package org.pneumoscope.eval;
+
+import org.pneumoscope.data.Label;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Averages the class probabilities several models gave the same images (cross-validation folds, seeds, or
+ * recipes), the simplest ensemble: it needs only each model's predictions.csv on one test set, no inference.
+ * The members' probabilities are already calibrated by their own temperature; their mean is what is scored.
+ */
+public final class Ensemble {
+    private Ensemble() {}
+
+    /**
+     * The mean of {@code members}' probabilities, image by image, in the first member's order. Every member must
+     * hold exactly the same images (matched by file name) with the same true labels.
+     *
+     * @param names one per member, used in error messages (the run folder or CSV path)
+     * @throws IllegalArgumentException naming the member and the first image that does not match
+     */
+    public static PredictionsCsv.Predictions average(List<PredictionsCsv.Predictions> members, List<String> names) {
+        if (members.size() < 2) throw new IllegalArgumentException("an ensemble needs at least 2 members, got " + members.size());
+        if (names.size() != members.size()) throw new IllegalArgumentException("one name per member");
+        PredictionsCsv.Predictions first = members.get(0);
+        int n = first.size();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < n; i++)
+            if (index.put(first.files()[i], i) != null)
+                throw new IllegalArgumentException(names.get(0) + ": image " + first.files()[i] + " appears twice");
+        float[][] sum = new float[n][3];
+        for (int m = 0; m < members.size(); m++) {
+            PredictionsCsv.Predictions p = members.get(m);
+            if (p.size() != n)
+                throw new IllegalArgumentException(names.get(m) + " holds " + p.size() + " images, " + names.get(0) + " holds " + n
+                        + ": an ensemble averages predictions on one test set");
+            boolean[] seen = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                Integer j = index.get(p.files()[i]);
+                if (j == null)
+                    throw new IllegalArgumentException(names.get(m) + ": image " + p.files()[i] + " is not in " + names.get(0));
+                if (seen[j]) throw new IllegalArgumentException(names.get(m) + ": image " + p.files()[i] + " appears twice");
+                seen[j] = true;
+                if (p.labels()[i] != first.labels()[j])
+                    throw new IllegalArgumentException(names.get(m) + ": image " + p.files()[i] + " is labelled "
+                            + Label.of(p.labels()[i]).id() + ", but " + Label.of(first.labels()[j]).id() + " in " + names.get(0));
+                for (int k = 0; k < 3; k++) sum[j][k] += p.probabilities()[i][k];
+            }
+        }
+        for (float[] row : sum)
+            for (int k = 0; k < 3; k++) row[k] /= members.size();
+        return new PredictionsCsv.Predictions(first.files().clone(), first.labels().clone(), sum, first.patientIds().clone());
+    }
+}
