@@ -16,7 +16,9 @@ public final class Ensemble {
 
     /**
      * The mean of {@code members}' probabilities, image by image, in the first member's order. Every member must
-     * hold exactly the same images (matched by file name) with the same true labels.
+     * hold exactly the same images with the same true labels. Images are matched by the end of their paths (the file
+     * name, with as many parent folders as make the first member's names unique), because each run writes the paths
+     * as it was given them: {@code ../data/NORMAL/a.jpeg} in one, {@code /srv/data/NORMAL/a.jpeg} in another.
      *
      * @param names one per member, used in error messages (the run folder or CSV path)
      * @throws IllegalArgumentException naming the member and the first image that does not match
@@ -26,10 +28,14 @@ public final class Ensemble {
         if (names.size() != members.size()) throw new IllegalArgumentException("one name per member");
         PredictionsCsv.Predictions first = members.get(0);
         int n = first.size();
+        int depth = uniqueDepth(first.files());
+        if (depth < 0) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String f : first.files())
+                if (!seen.add(f.replace('\\', '/'))) throw new IllegalArgumentException(names.get(0) + ": image " + f + " appears twice");
+        }
         Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < n; i++)
-            if (index.put(first.files()[i], i) != null)
-                throw new IllegalArgumentException(names.get(0) + ": image " + first.files()[i] + " appears twice");
+        for (int i = 0; i < n; i++) index.put(tail(first.files()[i], depth), i);
         float[][] sum = new float[n][3];
         for (int m = 0; m < members.size(); m++) {
             PredictionsCsv.Predictions p = members.get(m);
@@ -38,7 +44,7 @@ public final class Ensemble {
                         + ": an ensemble averages predictions on one test set");
             boolean[] seen = new boolean[n];
             for (int i = 0; i < n; i++) {
-                Integer j = index.get(p.files()[i]);
+                Integer j = index.get(tail(p.files()[i], depth));
                 if (j == null)
                     throw new IllegalArgumentException(names.get(m) + ": image " + p.files()[i] + " is not in " + names.get(0));
                 if (seen[j]) throw new IllegalArgumentException(names.get(m) + ": image " + p.files()[i] + " appears twice");
@@ -52,5 +58,25 @@ public final class Ensemble {
         for (float[] row : sum)
             for (int k = 0; k < 3; k++) row[k] /= members.size();
         return new PredictionsCsv.Predictions(first.files().clone(), first.labels().clone(), sum, first.patientIds().clone());
+    }
+
+    /** The last {@code depth} components of a path, '/' or '\\' separated. */
+    public static String tail(String file, int depth) {
+        String[] parts = file.replace('\\', '/').split("/+");
+        int from = Math.max(0, parts.length - depth);
+        return String.join("/", java.util.Arrays.asList(parts).subList(from, parts.length));
+    }
+
+    /** The fewest trailing path components that tell {@code files} apart; -1 when two are the same path. */
+    public static int uniqueDepth(String[] files) {
+        int most = 1;
+        for (String f : files) most = Math.max(most, f.replace('\\', '/').split("/+").length);
+        for (int d = 1; d <= most; d++) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            boolean unique = true;
+            for (String f : files) if (!seen.add(tail(f, d))) { unique = false; break; }
+            if (unique) return d;
+        }
+        return -1;
     }
 }

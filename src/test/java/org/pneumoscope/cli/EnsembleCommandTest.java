@@ -21,6 +21,10 @@ class EnsembleCommandTest {
     static final float[][] B = {{.2f, .7f, .1f}, {.8f, .1f, .1f}, {.3f, .6f, .1f}, {.45f, .5f, .05f}, {.1f, .2f, .7f}, {.5f, .1f, .4f}};
 
     static Path run(Path dir, String name, float[][] p, boolean reversed) throws Exception {
+        return run(dir, name, p, reversed, "");
+    }
+
+    static Path run(Path dir, String name, float[][] p, boolean reversed, String prefix) throws Exception {
         Path run = dir.resolve(name);
         Files.createDirectories(run.resolve("test"));
         int n = FILES.length;
@@ -29,7 +33,7 @@ class EnsembleCommandTest {
         float[][] q = new float[n][];
         for (int i = 0; i < n; i++) {
             int j = reversed ? n - 1 - i : i; // row order must not matter
-            f[i] = FILES[j]; l[i] = LABELS[j]; q[i] = p[j]; pid[i] = PIDS[j];
+            f[i] = prefix + FILES[j]; l[i] = LABELS[j]; q[i] = p[j]; pid[i] = PIDS[j];
         }
         PredictionsCsv.write(run.resolve("test").resolve("predictions.csv"), f, l, q, pid);
         return run;
@@ -37,7 +41,8 @@ class EnsembleCommandTest {
 
     @Test
     void theMeanOfTwoMembersIsScoredBesideEachMember(@TempDir Path dir) throws Exception {
-        Path a = run(dir, "a", A, false), b = run(dir, "b", B, true), out = dir.resolve("ens");
+        // each run wrote the paths it was given: relative in one, absolute in the other
+        Path a = run(dir, "a", A, false, "../data/test/"), b = run(dir, "b", B, true, "/srv/data/test/"), out = dir.resolve("ens");
         CliRun r = CliRun.of("ensemble", a.toString(), b.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.all());
         JsonNode m = RunFolder.JSON.readTree(out.resolve("metrics.json").toFile());
@@ -46,7 +51,7 @@ class EnsembleCommandTest {
         assertEquals(4 / 6.0, m.get("members").get(1).get("accuracy").asDouble(), 1e-9);
         assertEquals(6, m.get("n").asInt());
         PredictionsCsv.Predictions p = PredictionsCsv.read(out.resolve("predictions.csv"));
-        assertEquals("b1.png", p.files()[0]);
+        assertEquals("../data/test/b1.png", p.files()[0]);
         assertArrayEquals(new float[] {.55f, .375f, .075f}, p.probabilities()[0], 1e-5f);
         assertArrayEquals(new float[] {.525f, .4f, .075f}, p.probabilities()[3], 1e-5f);
         assertTrue(r.out().contains("accuracy 0.667"), r.out());
@@ -77,5 +82,14 @@ class EnsembleCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("missing: no such file"), r.err());
         assertFalse(Files.exists(dir.resolve("x").resolve("metrics.json")));
+    }
+
+    @Test
+    void imagesAreMatchedByAsMuchOfTheirPathAsTellsThemApart() {
+        assertEquals(1, org.pneumoscope.eval.Ensemble.uniqueDepth(new String[] {"../d/NORMAL/a.png", "../d/PNEUMONIA/b.png"}));
+        String[] sameName = {"/d/NORMAL/a.png", "/d/PNEUMONIA/a.png"};
+        assertEquals(2, org.pneumoscope.eval.Ensemble.uniqueDepth(sameName), "same file name in two class folders");
+        assertEquals("PNEUMONIA/a.png", org.pneumoscope.eval.Ensemble.tail("C:\\d\\PNEUMONIA\\a.png", 2));
+        assertEquals(-1, org.pneumoscope.eval.Ensemble.uniqueDepth(new String[] {"/d/a.png", "/d/a.png"}));
     }
 }
