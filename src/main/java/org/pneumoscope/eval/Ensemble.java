@@ -29,11 +29,8 @@ public final class Ensemble {
         PredictionsCsv.Predictions first = members.get(0);
         int n = first.size();
         int depth = uniqueDepth(first.files());
-        if (depth < 0) {
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (String f : first.files())
-                if (!seen.add(f.replace('\\', '/'))) throw new IllegalArgumentException(names.get(0) + ": image " + f + " appears twice");
-        }
+        if (depth < 0)
+            throw new IllegalArgumentException(names.get(0) + ": image " + repeated(first.files(), Integer.MAX_VALUE) + " appears twice");
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < n; i++) index.put(tail(first.files()[i], depth), i);
         float[][] sum = new float[n][3];
@@ -60,23 +57,26 @@ public final class Ensemble {
         return new PredictionsCsv.Predictions(first.files().clone(), first.labels().clone(), sum, first.patientIds().clone());
     }
 
+    private static String[] parts(String file) { return file.replace('\\', '/').split("/+"); }
+
     /** The last {@code depth} components of a path, '/' or '\\' separated. */
     public static String tail(String file, int depth) {
-        String[] parts = file.replace('\\', '/').split("/+");
-        int from = Math.max(0, parts.length - depth);
-        return String.join("/", java.util.Arrays.asList(parts).subList(from, parts.length));
+        String[] parts = parts(file);
+        return String.join("/", java.util.Arrays.asList(parts).subList(Math.max(0, parts.length - depth), parts.length));
+    }
+
+    /** The first of {@code files} whose last {@code depth} components repeat an earlier one's, or null. */
+    static String repeated(String[] files, int depth) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String f : files) if (!seen.add(tail(f, depth))) return f;
+        return null;
     }
 
     /** The fewest trailing path components that tell {@code files} apart; -1 when two are the same path. */
     public static int uniqueDepth(String[] files) {
         int most = 1;
-        for (String f : files) most = Math.max(most, f.replace('\\', '/').split("/+").length);
-        for (int d = 1; d <= most; d++) {
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            boolean unique = true;
-            for (String f : files) if (!seen.add(tail(f, d))) { unique = false; break; }
-            if (unique) return d;
-        }
+        for (String f : files) most = Math.max(most, parts(f).length);
+        for (int d = 1; d <= most; d++) if (repeated(files, d) == null) return d;
         return -1;
     }
 }

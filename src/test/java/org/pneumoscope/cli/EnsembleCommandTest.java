@@ -82,6 +82,16 @@ class EnsembleCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("missing: no such file"), r.err());
         assertFalse(Files.exists(dir.resolve("x").resolve("metrics.json")));
+
+        Path e = dir.resolve("e");
+        Files.createDirectories(e.resolve("test"));
+        String[] twice = FILES.clone();
+        twice[1] = "data//b1.png"; // the same image as data/b1.png written another way
+        twice[0] = "data/b1.png";
+        PredictionsCsv.write(e.resolve("test").resolve("predictions.csv"), twice, LABELS, A, PIDS);
+        r = CliRun.of("ensemble", e.toString(), a.toString(), "--out", dir.resolve("w").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("data//b1.png appears twice"), r.err());
     }
 
     @Test
