@@ -124,8 +124,7 @@ public final class EvaluateJob {
 
         // Grad-CAM gallery: for each class the most confident correct and most confident wrong image
         ReportBuilder rb = new ReportBuilder();
-        double pointing = Double.NaN;
-        int pointingN = 0;
+        PointingGame.Score pg = PointingGame.Score.NONE;
         if (o.gallery()) {
             for (Label l : Label.values()) {
                 List<GalleryImage> g = new ArrayList<>();
@@ -137,10 +136,8 @@ public final class EvaluateJob {
             }
         }
         if (o.masksRoot() != null) {
-            PointingGame.Score pg = PointingGame.score(model, ok, o.masksRoot(), cache, 60);
-            pointing = pg.hitRate();
-            pointingN = pg.n();
-            if (pointingN > 0) {
+            pg = PointingGame.score(model, ok, o.masksRoot(), cache, 60);
+            if (pg.n() > 0) {
                 ObjectNode pgj = json.putObject("gradcam_pointing_game");
                 pgj.put("layer", model.net().lastFeatureLayer());
                 pg.writeTo(pgj);
@@ -180,14 +177,12 @@ public final class EvaluateJob {
         Path report = rb.write(outDir.resolve("report.html"));
         out.println(EvaluationTables.text(r));
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
-        if (pointingN > 0) {
-            JsonNode pgj = json.get("gradcam_pointing_game");
+        if (pg.n() > 0) {
             out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                    pointingN, 100 * pointing, 100 * pgj.path("chance_hit_rate").asDouble(),
-                    100 * pgj.path("energy_in_mask").asDouble(), 100 * pgj.path("mask_area_fraction").asDouble());
+                    pg.n(), 100 * pg.hitRate(), 100 * pg.chanceHitRate(), 100 * pg.energyInMask(), 100 * pg.maskAreaFraction());
         }
         out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
-        return new Outcome(r, calib, metrics, report, pointing, pointingN, peak);
+        return new Outcome(r, calib, metrics, report, pg.hitRate(), pg.n(), peak);
     }
 
     static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {

@@ -66,6 +66,9 @@ public final class PointingGame {
      * randomly placed peak would reach on the same masks. NaN rates when {@code n} is 0 (no masks found).
      */
     public record Score(int n, double hitRate, double energyInMask, double maskAreaFraction, double chanceHitRate) {
+        /** No images scored (no masks found, or not asked for). */
+        public static final Score NONE = new Score(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
         /** Writes the figures under evaluate's metrics.json names. */
         public void writeTo(com.fasterxml.jackson.databind.node.ObjectNode o) {
             o.put("n", n);
@@ -110,7 +113,7 @@ public final class PointingGame {
                 // an unreadable mask or image only shrinks the sample
             }
         }
-        return n == 0 ? new Score(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+        return n == 0 ? Score.NONE
                 : new Score(n, hits / (double) n, energy / n, area / n, chance / n);
     }
 

@@ -42,7 +42,7 @@ public final class LrSchedule {
 
     /** Progress through the cosine phase, 0 at its start (after warm-up) and 1 at the planned end. */
     double progress(long step) {
-        if (step <= anchorStep) return anchorStep == warmupSteps ? 0 : anchorT;
+        if (step <= anchorStep) return anchorT;
         return Math.min(1.0, anchorT + (1 - anchorT) * (step - anchorStep) / (double) Math.max(1, totalSteps - anchorStep));
     }
 
