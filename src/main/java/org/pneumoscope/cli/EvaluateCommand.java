@@ -3,6 +3,7 @@ package org.pneumoscope.cli;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.AcquisitionShift;
 import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.model.TrainedModel;
 import picocli.CommandLine.Command;
@@ -24,10 +25,14 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--tta", description = "Average with the horizontally flipped image.") Boolean tta;
     @Option(names = "--no-gallery", description = "Skip the Grad-CAM gallery in the report.") boolean noGallery;
+    @Option(names = "--shift", paramLabel = "gamma=G,contrast=C,brightness=B",
+            description = "Stress test: change every image's grey scale before the model, as another scanner might render it "
+                    + "(e.g. gamma=1.5 darker mid-tones, contrast=0.7 flatter). Default: none.") String shift;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 
     @Override
     public Integer call() throws Exception {
+        AcquisitionShift sh = AcquisitionShift.parse(shift); // a bad spelling fails before the model loads
         try (TrainedModel m = TrainedModel.load(run)) {
             Path src = data != null ? data : m.run().split();
             String sp = split != null ? split : (data == null ? "test" : null);
@@ -40,7 +45,8 @@ public class EvaluateCommand implements Callable<Integer> {
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
             EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
-                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed), System.out,
+                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed)
+                            .withShift(sh), System.out,
                     scan.problems());
             System.out.println("metrics: " + o.metrics());
             System.out.println("report: " + o.report());

@@ -43,8 +43,22 @@ import java.util.Map;
 public final class EvaluateJob {
     private EvaluateJob() {}
 
+    /** {@code shift}: a grey-scale change applied to every image before the model (a stress test; NONE normally). */
     public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
-                         Path masksRoot, long bootstrapSeed) {}
+                         Path masksRoot, long bootstrapSeed, AcquisitionShift shift) {
+        public Options {
+            if (shift == null) shift = AcquisitionShift.NONE;
+        }
+
+        public Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
+                       Path masksRoot, long bootstrapSeed) {
+            this(splitName, tta, gallery, phantom, attribution, masksRoot, bootstrapSeed, AcquisitionShift.NONE);
+        }
+
+        public Options withShift(AcquisitionShift s) {
+            return new Options(splitName, tta, gallery, phantom, attribution, masksRoot, bootstrapSeed, s);
+        }
+    }
 
     /** {@code peakRssMb}: the process's peak RSS when metrics.json was written (-1 where /proc is absent). */
     public record Outcome(EvaluationResult result, CalibrationResult calibration, Path metrics, Path report,
@@ -94,7 +108,7 @@ public final class EvaluateJob {
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             List<GreyImage> imgs = new ArrayList<>();
-            for (int i = from; i < to; i++) imgs.add(get(cache, ok.get(i), size, model));
+            for (int i = from; i < to; i++) imgs.add(o.shift().apply(get(cache, ok.get(i), size, model)));
             float[][] z = model.logits(imgs, o.tta());
             for (int i = from; i < to; i++) {
                 Sample s = ok.get(i);
@@ -118,6 +132,7 @@ public final class EvaluateJob {
         json.put("ece_uncalibrated", eceBefore);
         json.put("ece_calibrated", r.ece());
         json.put("tta", o.tta());
+        json.put("shift", o.shift().describe());
         json.put("unreadable_files", bad.size());
         json.put("skipped_inputs", skipped.size());
         json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
@@ -130,8 +145,8 @@ public final class EvaluateJob {
                 List<GalleryImage> g = new ArrayList<>();
                 int right = CaseSelection.mostConfidentCorrect(labels, probs, l.index());
                 int wrong = CaseSelection.mostConfidentWrong(labels, probs, l.index());
-                if (right >= 0) g.add(cam(model, cache, ok.get(right), probs[right], "most confident correct"));
-                if (wrong >= 0) g.add(cam(model, cache, ok.get(wrong), probs[wrong], "most confident wrong"));
+                if (right >= 0) g.add(cam(model, cache, ok.get(right), probs[right], "most confident correct", o.shift()));
+                if (wrong >= 0) g.add(cam(model, cache, ok.get(wrong), probs[wrong], "most confident wrong", o.shift()));
                 rb.gradCam(l.id(), g);
             }
         }
@@ -160,8 +175,9 @@ public final class EvaluateJob {
 
         Map<String, Object> card = model.card();
         rb.title("Pneumoscope evaluation")
-                .subtitle(String.format(Locale.ROOT, "%s@%d · %s split · %d images · %s",
-                        model.config().model(), model.config().size(), o.splitName(), n, model.run().dir().getFileName()))
+                .subtitle(String.format(Locale.ROOT, "%s@%d · %s split · %d images · %s%s",
+                        model.config().model(), model.config().size(), o.splitName(), n, model.run().dir().getFileName(),
+                        o.shift().isNone() ? "" : " · grey scale shifted: " + o.shift().describe()))
                 .runConfig(model.config().toMap())
                 .datasetCounts(datasetCounts(card))
                 .trainingHistory(history(model.run()))
@@ -175,6 +191,7 @@ public final class EvaluateJob {
                         o.phantom()));
         if (o.attribution() != null) rb.attribution(o.attribution());
         Path report = rb.write(outDir.resolve("report.html"));
+        if (!o.shift().isNone()) out.println("every image's grey scale shifted before the model: " + o.shift().describe());
         out.println(EvaluationTables.text(r));
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
         if (pg.n() > 0) {
@@ -193,8 +210,9 @@ public final class EvaluateJob {
         }
     }
 
-    static GalleryImage cam(TrainedModel model, ImageCache cache, Sample s, float[] p, String what) throws IOException {
-        GreyImage g = get(cache, s, model.config().size(), model);
+    static GalleryImage cam(TrainedModel model, ImageCache cache, Sample s, float[] p, String what,
+                            AcquisitionShift shift) throws IOException {
+        GreyImage g = shift.apply(get(cache, s, model.config().size(), model));
         CamResult c = model.explain(g, null, null);
         int pred = Metrics.argmax(p);
         String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),

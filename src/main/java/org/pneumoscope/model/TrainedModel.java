@@ -79,11 +79,11 @@ public final class TrainedModel implements AutoCloseable {
     public RunFolder run() { return run; }
     public static Object camLock() { return CAM_LOCK; }
 
-    /** Normalised CHW input for one image that is already at the model's size. */
+    /** Normalised CHW input for one image that is already at the model's size, with the run's contrast applied. */
     public float[] input(GreyImage g) {
         int s = config.size();
         if (g.width() != s || g.height() != s) throw new IllegalArgumentException("image must be " + s + "x" + s);
-        return input(g, config.channels());
+        return input(config.contrastMode().apply(g), config.channels());
     }
 
     /** Normalised CHW input of {@code channels} copies of a grey image, as every network here is fed. */

@@ -68,7 +68,7 @@ public final class ModelInfo {
         }
         c.put("classes", classes);
         c.put("architecture", Map.of("model", cfg.model(), "input_px", cfg.size(), "channels", cfg.channels(),
-                "head", cfg.head(), "width", cfg.width(), "resize", cfg.resize()));
+                "head", cfg.head(), "width", cfg.width(), "resize", cfg.resize(), "contrast", cfg.contrast()));
         c.put("config", cfg.toMap());
         c.put("trained_on", trainedOn);
         c.put("phantom_data", data.phantom());

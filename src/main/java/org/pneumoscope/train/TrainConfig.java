@@ -1,6 +1,7 @@
 package org.pneumoscope.train;
 
 import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.Contrast;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -49,6 +50,7 @@ public record TrainConfig(
         double ema,              // EMA decay of weights; 0 = off
         double l2,               // L2 on the head's dense weights (seed: 1e-3)
         String resize,           // squash | letterbox
+        String contrast,         // none | stretch | equalize : per-image grey-level normalisation (data.Contrast)
         String split,            // train:val:test ratios when the data has no split column
         int loaderThreads,       // 0 = auto
         double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
@@ -88,6 +90,7 @@ public record TrainConfig(
         m.put("ema", 0.0);
         m.put("l2", 1e-3);
         m.put("resize", "squash");
+        m.put("contrast", "none");
         m.put("split", "8:1:1");
         m.put("loader_threads", 0);
         m.put("max_minutes", 0.0);
@@ -110,6 +113,7 @@ public record TrainConfig(
         check(augmentCopies >= 0 && augmentCopies <= 50, "augment_copies must be 0..50, not " + augmentCopies);
         check(List.of("none", "oversample", "weights").contains(balance), "balance must be none, oversample or weights");
         check(List.of("squash", "letterbox").contains(resize), "resize must be squash or letterbox");
+        check(Contrast.parse(contrast) != null, "contrast must be none, stretch or equalize, not " + contrast);
         check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");
         check(ema >= 0 && ema < 1, "ema must be in [0, 1)");
         splitRatios(split);
@@ -250,6 +254,9 @@ public record TrainConfig(
         m.forEach((k, v) -> { if (!k.equals("description")) r.put(String.valueOf(k), v); });
         return r;
     }
+
+    /** The per-image grey-level normalisation every image gets before the network (and before augmentation). */
+    public Contrast contrastMode() { return Contrast.parse(contrast); }
 
     /** Names of all keys, for help texts. */
     public static List<String> keys() { return new ArrayList<>(DEFAULTS.keySet()); }

@@ -9,6 +9,7 @@ import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Problem;
+import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.Splitter;
@@ -153,7 +154,9 @@ public final class TrainJob {
         out.printf(Locale.ROOT, "images: train %s | val %s | test %s%n", counts(train), counts(val), counts(test));
         if (train.isEmpty()) throw new UserException("no training images after the split");
 
-        ImageSource images = s -> cache.get(s.file(), cfg.size(), mode);
+        // contrast before augmentation, as at inference (TrainedModel.input): augmentation then varies a normalised image
+        Contrast contrast = cfg.contrastMode();
+        ImageSource images = s -> contrast.apply(cache.get(s.file(), cfg.size(), mode));
         Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
