@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.DatasetStats;
+import org.pneumoscope.data.ExposureCheck;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -104,6 +106,17 @@ public class DatasetStatsCommand implements Callable<Integer> {
         m.put("decodeFailures", problems(st.decodeFailures()));
         m.put("skipped", problems(st.scanProblems()));
         m.put("sizes", st.sizes());
+        if (st.exposure() != null) {
+            ExposureCheck x = st.exposure();
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("images", x.images());
+            e.put("statistics", ExposureCheck.STATISTICS);
+            Map<String, Object> means = new LinkedHashMap<>();
+            x.classMeans().forEach((l, v) -> means.put(l.id(), v));
+            e.put("classMeans", means);
+            e.put("separabilityAuc", x.separability());
+            m.put("exposure", e);
+        }
         return m;
     }
 
@@ -216,9 +229,32 @@ public class DatasetStatsCommand implements Callable<Integer> {
                 out.println("  " + l.patientId() + ": " + String.join(", ", l.splits()) + " (" + n(l.images()) + " images)");
             }
         }
+        if (st.exposure() != null && st.exposure().images() > 0) printExposure(st.exposure(), out);
         long crossDup = st.duplicates().stream().filter(DatasetStats.DuplicateGroup::crossesSplits).count();
         if (crossDup > 0)
             out.println("WARNING: " + n(crossDup) + " duplicate group(s) span several splits: the same image is in training and evaluation");
+    }
+
+    static void printExposure(ExposureCheck x, PrintStream out) {
+        out.println();
+        out.println("Grey levels by class (whole image, 0-255; AUC: how well the figure alone tells the classes apart, 0.5 = not at all)");
+        StringBuilder head = new StringBuilder(String.format("%-22s", ""));
+        for (String s : ExposureCheck.STATISTICS) head.append(String.format("%8s", s));
+        out.println(head);
+        x.classMeans().forEach((l, v) -> {
+            StringBuilder row = new StringBuilder(String.format("%-22s", "mean of " + l.id()));
+            for (double d : v) row.append(String.format(Locale.ROOT, "%8.1f", d));
+            out.println(row);
+        });
+        x.separability().forEach((q, v) -> {
+            StringBuilder row = new StringBuilder(String.format("%-22s", "AUC " + q.replace('_', ' ')));
+            for (double d : v) row.append(Double.isNaN(d) ? String.format("%8s", "-") : String.format(Locale.ROOT, "%8.2f", d));
+            out.println(row);
+        });
+        if (x.strongestAuc() >= ExposureCheck.WARN_AUC)
+            out.printf(Locale.ROOT, "WARNING: exposure alone predicts the label (AUC %.2f: %s). A network can learn the film's "
+                    + "grey scale instead of the lungs and fail where sites differ: train with contrast: equalize "
+                    + "(the cpu preset does) and test with evaluate --shift%n", x.strongestAuc(), x.strongest());
     }
 
     private void printProblems(List<Problem> ps, PrintStream out) {

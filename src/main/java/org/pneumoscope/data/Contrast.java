@@ -34,10 +34,7 @@ public enum Contrast {
         byte[] p = img.pixels();
         int[] hist = new int[256];
         for (byte b : p) hist[b & 0xff]++;
-        byte[] lut = this == EQUALIZE ? equalizeLut(hist, p.length) : stretchLut(hist, p.length);
-        byte[] out = new byte[p.length];
-        for (int i = 0; i < p.length; i++) out[i] = lut[p[i] & 0xff];
-        return new GreyImage(img.width(), img.height(), out);
+        return img.mapLevels(this == EQUALIZE ? equalizeLut(hist, p.length) : stretchLut(hist, p.length));
     }
 
     /**

@@ -29,12 +29,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param duplicates       groups of files with identical content (only when files were read)
  * @param decodeFailures   files that could not be decoded, each with its reason (only when decoded)
  * @param sizes            "WxH" to image count (only when decoded), most common first
+ * @param exposure         grey-level statistics by class and how well they alone predict the label (only when decoded)
  */
 public record DatasetStats(String source, String layout, int images, Map<Label, Integer> byClass,
                            Map<String, Map<Label, Integer>> bySplit, int patients, Map<String, Integer> patientsBySplit,
                            List<Leak> leaks, int mixedLabelPatients, List<DuplicateGroup> duplicates,
                            List<Problem> decodeFailures, List<Problem> scanProblems, Map<String, Integer> sizes,
-                           boolean decoded) {
+                           boolean decoded, ExposureCheck exposure) {
 
     public static final String NO_SPLIT = "(none)";
 
@@ -82,10 +83,12 @@ public record DatasetStats(String source, String layout, int images, Map<Label, 
         List<DuplicateGroup> duplicates = new ArrayList<>();
         List<Problem> failures = new ArrayList<>();
         Map<String, Integer> sizes = new LinkedHashMap<>();
+        ExposureCheck exposure = null;
         if (readFiles && !samples.isEmpty()) {
             String[] hashes = new String[samples.size()];
             String[] dims = new String[samples.size()];
             Problem[] failed = new Problem[samples.size()];
+            double[][] grey = new double[samples.size()][];
             runParallel(samples.size(), threads, progress, i -> {
                 Path f = samples.get(i).file();
                 try {
@@ -93,6 +96,7 @@ public record DatasetStats(String source, String layout, int images, Map<Label, 
                     hashes[i] = HexFormat.of().formatHex(ImageCache.sha256(bytes));
                     GreyImage g = ImageDecoder.decode(bytes, f.toString());
                     dims[i] = g.width() + "x" + g.height();
+                    grey[i] = ExposureCheck.statistics(g);
                 } catch (DecodeException e) {
                     failed[i] = new Problem(f, e.reason());
                 }
@@ -106,13 +110,15 @@ public record DatasetStats(String source, String layout, int images, Map<Label, 
             }
             for (Map.Entry<String, List<Sample>> e : byHash.entrySet())
                 if (e.getValue().size() > 1) duplicates.add(new DuplicateGroup(e.getKey(), List.copyOf(e.getValue())));
+            Label[] labels = samples.stream().map(Sample::label).toArray(Label[]::new);
+            exposure = ExposureCheck.of(grey, labels);
             sizeCounts.entrySet().stream()
                     .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .forEach(e -> sizes.put(e.getKey(), e.getValue()));
         }
         return new DatasetStats(scan.source() == null ? "" : scan.source().toString(), scan.layout(), samples.size(),
                 byClass, bySplit, patientSplits.size(), patientsBySplit, leaks, mixed, duplicates, failures,
-                scan.problems(), sizes, readFiles);
+                scan.problems(), sizes, readFiles, exposure);
     }
 
     /** Missing classes (those with no image at all). */

@@ -8,4 +8,12 @@ public record GreyImage(int width, int height, byte[] pixels) {
     }
 
     public int get(int x, int y) { return pixels[y * width + x] & 0xff; }
+
+    /** A new image with every grey level v replaced by {@code lut[v]} (a look-up table of 256 levels). */
+    public GreyImage mapLevels(byte[] lut) {
+        if (lut.length != 256) throw new IllegalArgumentException("a grey-level table needs 256 entries, not " + lut.length);
+        byte[] out = new byte[pixels.length];
+        for (int i = 0; i < pixels.length; i++) out[i] = lut[pixels[i] & 0xff];
+        return new GreyImage(width, height, out);
+    }
 }

@@ -66,8 +66,6 @@ public record AcquisitionShift(double gamma, double contrast, double brightness)
             x = 128 + contrast * (x - 128) + 255 * brightness;
             lut[v] = (byte) (int) Math.round(Math.max(0, Math.min(255, x)));
         }
-        byte[] p = img.pixels(), out = new byte[p.length];
-        for (int i = 0; i < p.length; i++) out[i] = lut[p[i] & 0xff];
-        return new GreyImage(img.width(), img.height(), out);
+        return img.mapLevels(lut);
     }
 }

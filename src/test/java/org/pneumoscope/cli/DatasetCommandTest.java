@@ -86,6 +86,48 @@ class DatasetCommandTest {
         assertEquals(20, j.at("/sizes/40x40").asInt());
     }
 
+    /** Kermany folders where normal films are contrasty and pneumonia films flat: exposure gives the label away. */
+    @Test
+    void statsWarnsWhenExposureAlonePredictsTheLabel(@TempDir Path tmp) throws Exception {
+        Path d = tmp.resolve("data");
+        org.pneumoscope.eval.AcquisitionShift flat = new org.pneumoscope.eval.AcquisitionShift(1, 0.5, 0);
+        for (int i = 0; i < 8; i++) {
+            TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(48, 48, i))));
+            TestImages.write(d.resolve("PNEUMONIA/person" + (10 + i) + "_virus_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(48, 48, 10 + i))));
+            TestImages.write(d.resolve("NORMAL/IM-00" + (20 + i) + "-0001.png"), TestImages.png(TestImages.chest(48, 48, 20 + i)));
+        }
+        Run r = run("dataset", "stats", "--data", d.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Grey levels by class"), r.out());
+        assertTrue(r.out().matches("(?s).*AUC normal vs pneumonia\\s+[0-9.]+\\s+1\\.00.*"), "the SD alone separates them:\n" + r.out());
+        assertTrue(r.out().contains("WARNING: exposure alone predicts the label (AUC 1.00"), r.out());
+        JsonNode j = new ObjectMapper().readTree(run("dataset", "stats", "--data", d.toString(), "--json").out());
+        assertEquals(24, j.at("/exposure/images").asInt());
+        assertEquals(1.0, j.at("/exposure/separabilityAuc/normal_vs_pneumonia/1").asDouble(), 1e-9);
+        assertTrue(j.at("/exposure/classMeans/normal/1").asDouble() > 1.5 * j.at("/exposure/classMeans/bacteria/1").asDouble());
+    }
+
+    /** Mirror images have the same grey levels: nothing to warn about, every AUC exactly 0.5. */
+    @Test
+    void statsStaysQuietWhenExposureSaysNothing(@TempDir Path tmp) {
+        Path d = tmp.resolve("data");
+        org.pneumoscope.data.GreyImage g = TestImages.chest(48, 48, 1);
+        for (int i = 0; i < 4; i++) {
+            byte[] p = g.pixels().clone();
+            if (i % 2 == 1) for (int y = 0; y < 48; y++) for (int x = 0; x < 24; x++) {
+                byte t = p[y * 48 + x]; p[y * 48 + x] = p[y * 48 + 47 - x]; p[y * 48 + 47 - x] = t;
+            }
+            byte[] png = TestImages.png(new org.pneumoscope.data.GreyImage(48, 48, p));
+            TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), png);
+            TestImages.write(d.resolve("PNEUMONIA/person" + (10 + i) + "_virus_" + i + ".png"), png);
+            TestImages.write(d.resolve("NORMAL/IM-00" + (20 + i) + "-0001.png"), png);
+        }
+        Run r = run("dataset", "stats", "--data", d.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*AUC bacteria vs virus\\s+0\\.50\\s+0\\.50\\s+0\\.50\\s+0\\.50.*"), r.out());
+        assertFalse(r.out().contains("exposure alone predicts"), r.out());
+    }
+
     @Test
     void statsOnNothingStopsWithOneLine(@TempDir Path tmp) {
         Run r = run("dataset", "stats", "--data", tmp.toString());
