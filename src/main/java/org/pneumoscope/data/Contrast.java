@@ -31,17 +31,16 @@ public enum Contrast {
     /** {@code img} normalised; NONE returns it unchanged, the others a new image of the same size. */
     public GreyImage apply(GreyImage img) {
         if (this == NONE) return img;
-        byte[] p = img.pixels();
-        int[] hist = new int[256];
-        for (byte b : p) hist[b & 0xff]++;
-        return img.mapLevels(this == EQUALIZE ? equalizeLut(hist, p.length) : stretchLut(hist, p.length));
+        long[] hist = img.histogram();
+        int n = img.pixels().length;
+        return img.mapLevels(this == EQUALIZE ? equalizeLut(hist, n) : stretchLut(hist));
     }
 
     /**
      * Level v goes to the middle of the ranks it occupies, scaled to 0..255: (cdf(v-1) + cdf(v)) / 2n. Using the
      * mid-rank rather than cdf(v) keeps a flat image grey (not white) and treats both ends of the scale alike.
      */
-    private static byte[] equalizeLut(int[] hist, int n) {
+    private static byte[] equalizeLut(long[] hist, int n) {
         byte[] lut = new byte[256];
         long below = 0;
         for (int v = 0; v < 256; v++) {
@@ -52,23 +51,13 @@ public enum Contrast {
         return lut;
     }
 
-    private static byte[] stretchLut(int[] hist, int n) {
-        int lo = percentile(hist, n, 0.01), hi = percentile(hist, n, 0.99);
+    private static byte[] stretchLut(long[] hist) {
+        int lo = GreyImage.percentile(hist, 0.01), hi = GreyImage.percentile(hist, 0.99);
         byte[] lut = new byte[256];
         for (int v = 0; v < 256; v++) {
             int o = hi <= lo ? v : (int) Math.round(255.0 * (v - lo) / (hi - lo));
             lut[v] = (byte) Math.max(0, Math.min(255, o));
         }
         return lut;
-    }
-
-    /** The smallest level whose cumulative count reaches fraction q of the pixels. */
-    private static int percentile(int[] hist, int n, double q) {
-        long need = (long) Math.ceil(q * n), seen = 0;
-        for (int v = 0; v < 256; v++) {
-            seen += hist[v];
-            if (seen >= need && seen > 0) return v;
-        }
-        return 255;
     }
 }

@@ -25,26 +25,15 @@ public record ExposureCheck(int images, Map<Label, double[]> classMeans, Map<Str
 
     /** The four statistics of one image, on its 0..255 grey levels. */
     public static double[] statistics(GreyImage g) {
-        byte[] p = g.pixels();
-        long[] hist = new long[256];
-        double sum = 0, sq = 0;
-        for (byte b : p) {
-            int v = b & 0xff;
-            hist[v]++;
-            sum += v;
-            sq += (double) v * v;
-        }
-        double n = p.length, mean = sum / n;
-        return new double[] {mean, Math.sqrt(Math.max(0, sq / n - mean * mean)), percentile(hist, n, 0.05), percentile(hist, n, 0.95)};
-    }
-
-    private static int percentile(long[] hist, double n, double q) {
-        long need = (long) Math.ceil(q * n), seen = 0;
+        long[] hist = g.histogram();
+        double n = g.pixels().length, sum = 0, sq = 0;
         for (int v = 0; v < 256; v++) {
-            seen += hist[v];
-            if (seen >= need && seen > 0) return v;
+            sum += (double) v * hist[v];
+            sq += (double) v * v * hist[v];
         }
-        return 255;
+        double mean = sum / n;
+        return new double[] {mean, Math.sqrt(Math.max(0, sq / n - mean * mean)),
+                GreyImage.percentile(hist, 0.05), GreyImage.percentile(hist, 0.95)};
     }
 
     /** {@code stats[i]} the statistics of image i (null when it did not decode), {@code labels[i]} its label. */
