@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -114,7 +115,10 @@ public class DatasetStatsCommand implements Callable<Integer> {
             Map<String, Object> means = new LinkedHashMap<>();
             x.classMeans().forEach((l, v) -> means.put(l.id(), v));
             e.put("classMeans", means);
-            e.put("separabilityAuc", x.separability());
+            Map<String, Object> sep = new LinkedHashMap<>(); // NaN (a class missing) is not JSON: null
+            x.separability().forEach((q, v) -> sep.put(q, Arrays.stream(v).mapToObj(d -> Double.isNaN(d) ? null : d).toList()));
+            e.put("separabilityAuc", sep);
+            e.put("warning", x.warns());
             m.put("exposure", e);
         }
         return m;
@@ -251,7 +255,7 @@ public class DatasetStatsCommand implements Callable<Integer> {
             for (double d : v) row.append(Double.isNaN(d) ? String.format("%8s", "-") : String.format(Locale.ROOT, "%8.2f", d));
             out.println(row);
         });
-        if (x.strongestAuc() >= ExposureCheck.WARN_AUC)
+        if (x.warns())
             out.printf(Locale.ROOT, "WARNING: exposure alone predicts the label (AUC %.2f: %s). A network can learn the film's "
                     + "grey scale instead of the lungs and fail where sites differ: train with contrast: equalize "
                     + "(the cpu preset does) and test with evaluate --shift%n", x.strongestAuc(), x.strongest());

@@ -17,11 +17,14 @@ import java.util.Map;
  * shortcut (consolidation also flattens a film), but a high one says: train with {@code contrast: equalize}, or at
  * least test with {@code evaluate --shift}.
  */
-public record ExposureCheck(int images, Map<Label, double[]> classMeans, Map<String, double[]> separability) {
+public record ExposureCheck(int images, Map<Label, Integer> counts, Map<Label, double[]> classMeans,
+                            Map<String, double[]> separability) {
     /** The statistics, in the order of every array here. */
     public static final List<String> STATISTICS = List.of("mean", "sd", "p5", "p95");
     /** Above this AUC the text report warns. */
     public static final double WARN_AUC = 0.65;
+    /** ... if every class has at least this many images: with a handful, a high AUC is easily chance. */
+    public static final int WARN_MIN_PER_CLASS = 20;
 
     /** The four statistics of one image, on its 0..255 grey levels. */
     public static double[] statistics(GreyImage g) {
@@ -55,7 +58,7 @@ public record ExposureCheck(int images, Map<Label, double[]> classMeans, Map<Str
         Map<String, double[]> sep = new LinkedHashMap<>();
         sep.put("normal_vs_pneumonia", separation(rows, rowLabels, Label.NORMAL, null));
         sep.put("bacteria_vs_virus", separation(rows, rowLabels, Label.BACTERIA, Label.VIRUS));
-        return new ExposureCheck(rows.size(), means, sep);
+        return new ExposureCheck(rows.size(), counts, means, sep);
     }
 
     /** Per statistic: AUC of {@code pos} against {@code neg} (null = every other class); NaN when a side is empty. */
@@ -101,6 +104,12 @@ public record ExposureCheck(int images, Map<Label, double[]> classMeans, Map<Str
             for (int k = 0; k < STATISTICS.size(); k++)
                 if (e.getValue()[k] > top) { top = e.getValue()[k]; best = STATISTICS.get(k) + ", " + e.getKey(); }
         return best;
+    }
+
+    /** Whether the figures say enough to warn on: every class has {@link #WARN_MIN_PER_CLASS} images. */
+    public boolean warns() {
+        if (!(strongestAuc() >= WARN_AUC) || counts.size() < Label.COUNT) return false;
+        return counts.values().stream().allMatch(c -> c >= WARN_MIN_PER_CLASS);
     }
 
     public double strongestAuc() {

@@ -91,10 +91,10 @@ class DatasetCommandTest {
     void statsWarnsWhenExposureAlonePredictsTheLabel(@TempDir Path tmp) throws Exception {
         Path d = tmp.resolve("data");
         org.pneumoscope.eval.AcquisitionShift flat = new org.pneumoscope.eval.AcquisitionShift(1, 0.5, 0);
-        for (int i = 0; i < 8; i++) {
-            TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(48, 48, i))));
-            TestImages.write(d.resolve("PNEUMONIA/person" + (10 + i) + "_virus_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(48, 48, 10 + i))));
-            TestImages.write(d.resolve("NORMAL/IM-00" + (20 + i) + "-0001.png"), TestImages.png(TestImages.chest(48, 48, 20 + i)));
+        for (int i = 0; i < 20; i++) {
+            TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(32, 32, i))));
+            TestImages.write(d.resolve("PNEUMONIA/person" + (100 + i) + "_virus_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(32, 32, 100 + i))));
+            TestImages.write(d.resolve("NORMAL/IM-0" + (200 + i) + "-0001.png"), TestImages.png(TestImages.chest(32, 32, 200 + i)));
         }
         Run r = run("dataset", "stats", "--data", d.toString());
         assertEquals(0, r.code(), r.err());
@@ -102,7 +102,8 @@ class DatasetCommandTest {
         assertTrue(r.out().matches("(?s).*AUC normal vs pneumonia\\s+[0-9.]+\\s+1\\.00.*"), "the SD alone separates them:\n" + r.out());
         assertTrue(r.out().contains("WARNING: exposure alone predicts the label (AUC 1.00"), r.out());
         JsonNode j = new ObjectMapper().readTree(run("dataset", "stats", "--data", d.toString(), "--json").out());
-        assertEquals(24, j.at("/exposure/images").asInt());
+        assertEquals(60, j.at("/exposure/images").asInt());
+        assertTrue(j.at("/exposure/warning").asBoolean());
         assertEquals(1.0, j.at("/exposure/separabilityAuc/normal_vs_pneumonia/1").asDouble(), 1e-9);
         assertTrue(j.at("/exposure/classMeans/normal/1").asDouble() > 1.5 * j.at("/exposure/classMeans/bacteria/1").asDouble());
     }

@@ -49,5 +49,20 @@ class ExposureCheckTest {
         assertEquals(0.5, x.separability().get("bacteria_vs_virus")[0], 1e-12);
         assertEquals("mean, normal_vs_pneumonia", x.strongest());
         assertEquals(1.0, x.strongestAuc(), 1e-12);
+        assertFalse(x.warns(), "two images a class: a perfect AUC is easily chance");
+    }
+
+    @Test
+    void aMissingClassGivesNoFigureAndNoWarning() {
+        double[][] stats = new double[40][];
+        Label[] labels = new Label[40];
+        for (int i = 0; i < 40; i++) {
+            stats[i] = new double[] {i < 20 ? 10 : 90, 1, 1, 1};
+            labels[i] = i < 20 ? Label.NORMAL : Label.BACTERIA;
+        }
+        ExposureCheck x = ExposureCheck.of(stats, labels);
+        assertTrue(Double.isNaN(x.separability().get("bacteria_vs_virus")[0]), "no viral images");
+        assertEquals(1.0, x.separability().get("normal_vs_pneumonia")[0], 1e-12);
+        assertFalse(x.warns(), "the check needs all three classes");
     }
 }
