@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.eval.Metrics;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -76,24 +78,13 @@ public record ExposureCheck(int images, Map<Label, Integer> counts, Map<Label, d
         return out;
     }
 
-    /** Mann–Whitney: the chance that a random {@code a} exceeds a random {@code b}, ties counting half. */
+    /** Mann–Whitney: the chance that a random {@code a} exceeds a random {@code b}, ties counting half (Metrics.auc). */
     static double auc(List<Double> a, List<Double> b) {
-        if (a.isEmpty() || b.isEmpty()) return Double.NaN;
-        int n = a.size() + b.size();
-        double[][] all = new double[n][];
-        for (int i = 0; i < a.size(); i++) all[i] = new double[] {a.get(i), 1};
-        for (int i = 0; i < b.size(); i++) all[a.size() + i] = new double[] {b.get(i), 0};
-        Arrays.sort(all, (x, y) -> Double.compare(x[0], y[0]));
-        double rankSumA = 0;
-        for (int i = 0; i < n; ) {
-            int j = i;
-            while (j < n && all[j][0] == all[i][0]) j++;
-            double midRank = (i + 1 + j) / 2.0; // ranks i+1..j share their mean
-            for (int k = i; k < j; k++) if (all[k][1] == 1) rankSumA += midRank;
-            i = j;
-        }
-        double na = a.size(), nb = b.size();
-        return (rankSumA - na * (na + 1) / 2) / (na * nb);
+        boolean[] positive = new boolean[a.size() + b.size()];
+        double[] score = new double[positive.length];
+        for (int i = 0; i < a.size(); i++) { positive[i] = true; score[i] = a.get(i); }
+        for (int i = 0; i < b.size(); i++) score[a.size() + i] = b.get(i);
+        return Metrics.auc(positive, score);
     }
 
     /** The largest separability of any statistic for either question, and which it is ("sd, bacteria_vs_virus"). */
