@@ -90,7 +90,7 @@ public final class TimeEstimate {
     /** Seconds to augment one image with the cell's recipe (what the loader adds per augmented view). */
     private double timeAugment(TrainConfig c, List<Sample> train, ImageCache cache) throws IOException {
         Transform aug = Augmentations.named(c.augment());
-        ResizeMode mode = c.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
+        ResizeMode mode = c.resizeMode();
         int n = Math.min(train.size(), 16);
         List<org.pneumoscope.augment.FloatImage> imgs = new ArrayList<>();
         for (int i = 0; i < n; i++) imgs.add(org.pneumoscope.augment.FloatImage.of(cache.get(train.get(i * train.size() / n).file(), c.size(), mode)));
@@ -109,7 +109,7 @@ public final class TimeEstimate {
         int n = Math.min(train.size(), batch * PROBE_STEPS);
         List<Sample> subset = new ArrayList<>();
         for (int i = 0; i < n; i++) subset.add(train.get((int) ((long) i * train.size() / n)));
-        ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
+        ResizeMode mode = cfg.resizeMode();
         List<Path> files = new ArrayList<>();
         for (Sample s : subset) files.add(s.file());
         long d0 = System.nanoTime();

@@ -142,7 +142,7 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     public org.pneumoscope.data.ResizeMode resizeMode() {
-        return config.resize().equals("letterbox") ? org.pneumoscope.data.ResizeMode.LETTERBOX : org.pneumoscope.data.ResizeMode.SQUASH;
+        return config.resizeMode();
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.pneumoscope.train;
 
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.ResizeMode;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -254,6 +255,9 @@ public record TrainConfig(
         m.forEach((k, v) -> { if (!k.equals("description")) r.put(String.valueOf(k), v); });
         return r;
     }
+
+    /** How a non-square image becomes the square input. */
+    public ResizeMode resizeMode() { return ResizeMode.parse(resize); }
 
     /** The per-image grey-level normalisation every image gets before the network (and before augmentation). */
     public Contrast contrastMode() { return Contrast.parse(contrast); }

@@ -129,7 +129,7 @@ public final class TrainJob {
     private static Outcome trainPrepared(RunFolder run, TrainConfig cfg, List<Sample> samples, boolean resume,
                                          boolean allowDownload, ImageCache cache, PrintStream out,
                                          List<Problem> skipped) throws IOException {
-        ResizeMode mode = cfg.resize().equals("letterbox") ? ResizeMode.LETTERBOX : ResizeMode.SQUASH;
+        ResizeMode mode = cfg.resizeMode();
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
         int threads = Runtime.getRuntime().availableProcessors();
