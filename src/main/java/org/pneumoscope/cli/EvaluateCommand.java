@@ -25,9 +25,11 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--tta", description = "Average with the horizontally flipped image.") Boolean tta;
     @Option(names = "--no-gallery", description = "Skip the Grad-CAM gallery in the report.") boolean noGallery;
-    @Option(names = "--shift", paramLabel = "gamma=G,contrast=C,brightness=B",
-            description = "Stress test: change every image's grey scale before the model, as another scanner might render it "
-                    + "(e.g. gamma=1.5 darker mid-tones, contrast=0.7 flatter). Default: none.") String shift;
+    @Option(names = "--shift", paramLabel = "KEY=V[,KEY=V...]",
+            description = "Stress test: re-render every image before the model, as another scanner might "
+                    + "(gamma=1.5 darker mid-tones, contrast=0.7 flatter, brightness=0.1, blur=1 a Gaussian sigma in "
+                    + "model pixels, sharpen=1 an unsharp mask, noise=0.02 detector noise as a fraction of the grey range). "
+                    + "Default: none.") String shift;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 
     @Override

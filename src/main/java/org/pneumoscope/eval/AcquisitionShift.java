@@ -1,32 +1,49 @@
 package org.pneumoscope.eval;
 
+import org.pneumoscope.augment.FloatImage;
+import org.pneumoscope.augment.ImageOps;
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.GreyImage;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
- * A fixed change of the grey scale, applied to every image of an evaluation: what the same films would look like
- * from a scanner or look-up table that renders them darker, brighter or flatter. Evaluating under a few shifts
- * shows how much a model's figures depend on the exposure of the site it was trained at
- * ({@code evaluate --shift gamma=1.5}).
+ * A fixed change of acquisition, applied to every image of an evaluation: what the same films would look like
+ * from a scanner or look-up table that renders them darker, brighter or flatter, from a detector that is softer
+ * or noisier, or from post-processing that sharpens edges. Evaluating under a few shifts shows how much a model's
+ * figures depend on the site it was trained at ({@code evaluate --shift gamma=1.5}, {@code --shift sharpen=1}).
  *
- * <p>Order: gamma on v/255, then contrast about mid-grey, then brightness: v' = 128 + contrast·(255·(v/255)^gamma − 128)
- * + 255·brightness, clipped to 0..255.
+ * <p>Order, as along a detector's chain: the grey scale first — gamma on v/255, then contrast about mid-grey, then
+ * brightness: v' = 128 + contrast·(255·(v/255)^gamma − 128) + 255·brightness; then {@code blur}, a Gaussian of that
+ * σ in pixels of the image the model receives; then {@code sharpen}, an unsharp mask v + amount·(v − Gaussian_σ=1(v));
+ * then {@code noise}, additive Gaussian noise of that SD in units of the full grey range (0.02 ≈ 5 grey levels),
+ * drawn from a generator seeded by the image's own pixels so every evaluation of one film sees the same noise.
+ * Each step clips to 0..255.
  */
-public record AcquisitionShift(double gamma, double contrast, double brightness) {
-    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0);
+public record AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise) {
+    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0, 0, 0, 0);
+    static final String KNOWN = "gamma, contrast, brightness, blur, sharpen, noise";
 
     public AcquisitionShift {
         if (!(gamma > 0.05 && gamma < 20)) throw new UserException("shift: gamma must be in (0.05, 20), not " + gamma, 2);
         if (!(contrast > 0 && contrast < 20)) throw new UserException("shift: contrast must be in (0, 20), not " + contrast, 2);
         if (!(brightness > -1 && brightness < 1)) throw new UserException("shift: brightness must be in (-1, 1), not " + brightness, 2);
+        if (!(blur >= 0 && blur <= 20)) throw new UserException("shift: blur (a Gaussian σ in pixels) must be in [0, 20], not " + blur, 2);
+        if (!(sharpen >= 0 && sharpen <= 10)) throw new UserException("shift: sharpen must be in [0, 10], not " + sharpen, 2);
+        if (!(noise >= 0 && noise <= 1)) throw new UserException("shift: noise (an SD of the grey range) must be in [0, 1], not " + noise, 2);
     }
 
-    /** "gamma=1.5,contrast=0.7,brightness=-0.1" (any subset, any order); null or blank gives NONE. */
+    /** The grey-scale shift alone. */
+    public AcquisitionShift(double gamma, double contrast, double brightness) {
+        this(gamma, contrast, brightness, 0, 0, 0);
+    }
+
+    /** "gamma=1.5,contrast=0.7,blur=1" (any subset, any order); null or blank gives NONE. */
     public static AcquisitionShift parse(String spec) {
         if (spec == null || spec.isBlank()) return NONE;
-        double g = 1, c = 1, b = 0;
+        double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0;
         for (String part : spec.split(",")) {
             String[] kv = part.split("=", 2);
             String k = kv[0].trim().toLowerCase(Locale.ROOT);
@@ -41,31 +58,70 @@ public record AcquisitionShift(double gamma, double contrast, double brightness)
                 case "gamma" -> g = v;
                 case "contrast" -> c = v;
                 case "brightness" -> b = v;
-                default -> throw new UserException("shift: unknown key '" + k + "' (known: gamma, contrast, brightness)", 2);
+                case "blur" -> bl = v;
+                case "sharpen" -> sh = v;
+                case "noise" -> no = v;
+                default -> throw new UserException("shift: unknown key '" + k + "' (known: " + KNOWN + ")", 2);
             }
         }
-        return new AcquisitionShift(g, c, b);
+        return new AcquisitionShift(g, c, b, bl, sh, no);
     }
 
     public boolean isNone() { return equals(NONE); }
 
-    /** The spelling parse accepts, for reports: "gamma=1.5,contrast=1,brightness=0", or "none". */
+    /**
+     * The spelling parse accepts, for reports: the grey scale always ("gamma=1.5,contrast=1,brightness=0"), blur,
+     * sharpen and noise when set; "none" for no shift.
+     */
     public String describe() {
-        return isNone() ? "none" : String.format(Locale.ROOT, "gamma=%s,contrast=%s,brightness=%s", num(gamma), num(contrast), num(brightness));
+        if (isNone()) return "none";
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "gamma=%s,contrast=%s,brightness=%s",
+                num(gamma), num(contrast), num(brightness)));
+        if (blur > 0) s.append(",blur=").append(num(blur));
+        if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
+        if (noise > 0) s.append(",noise=").append(num(noise));
+        return s.toString();
     }
 
     private static String num(double v) {
         return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
+    private boolean greyScaleOnly() { return blur == 0 && sharpen == 0 && noise == 0; }
+
     public GreyImage apply(GreyImage img) {
         if (isNone()) return img;
-        byte[] lut = new byte[256];
-        for (int v = 0; v < 256; v++) {
-            double x = 255 * Math.pow(v / 255.0, gamma);
-            x = 128 + contrast * (x - 128) + 255 * brightness;
-            lut[v] = (byte) (int) Math.round(Math.max(0, Math.min(255, x)));
+        GreyImage out = img;
+        if (gamma != 1 || contrast != 1 || brightness != 0) {
+            byte[] lut = new byte[256];
+            for (int v = 0; v < 256; v++) {
+                double x = 255 * Math.pow(v / 255.0, gamma);
+                x = 128 + contrast * (x - 128) + 255 * brightness;
+                lut[v] = (byte) (int) Math.round(Math.max(0, Math.min(255, x)));
+            }
+            out = out.mapLevels(lut);
         }
-        return img.mapLevels(lut);
+        if (greyScaleOnly()) return out;
+        int w = out.width(), h = out.height();
+        float[] p = FloatImage.of(out).pixels();
+        if (blur > 0) p = ImageOps.clamp01(ImageOps.gaussianBlur(p, w, h, blur));
+        if (sharpen > 0) {
+            float[] soft = ImageOps.gaussianBlur(p, w, h, 1.0);
+            for (int i = 0; i < p.length; i++) p[i] = p[i] + (float) sharpen * (p[i] - soft[i]);
+            p = ImageOps.clamp01(p);
+        }
+        if (noise > 0) {
+            // seeded by the film itself (before noise): the same image gets the same noise in every run and order
+            SplittableRandom r = new SplittableRandom(Arrays.hashCode(img.pixels()) * 0x9E3779B97F4A7C15L + w * 31L + h);
+            for (int i = 0; i < p.length; i++) p[i] = (float) (p[i] + noise * gaussian(r));
+            p = ImageOps.clamp01(p);
+        }
+        return new FloatImage(w, h, p).toGrey();
+    }
+
+    /** Box–Muller: true Gaussian noise (a stress test, not a training step, so exactness is worth the cost). */
+    private static double gaussian(SplittableRandom r) {
+        double u = 1 - r.nextDouble(), v = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 }

@@ -43,4 +43,68 @@ class AcquisitionShiftTest {
         assertEquals(255, map(new AcquisitionShift(1, 1, 0.5), 200), "clipped at white");
         assertEquals(0, map(new AcquisitionShift(1, 1, -0.5), 100), "clipped at black");
     }
+
+    /** A 64x64 image of soft bars (period 8 px) on mid-grey: has edges to blur or sharpen, no clipping. */
+    static GreyImage bars() {
+        byte[] p = new byte[64 * 64];
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < 64; x++) p[y * 64 + x] = (byte) ((x / 4) % 2 == 0 ? 100 : 156);
+        return new GreyImage(64, 64, p);
+    }
+
+    static double sd(GreyImage g) {
+        double s = 0, ss = 0;
+        for (byte b : g.pixels()) { s += b & 0xff; ss += (b & 0xff) * (double) (b & 0xff); }
+        double n = g.pixels().length, m = s / n;
+        return Math.sqrt(ss / n - m * m);
+    }
+
+    static double mean(GreyImage g) {
+        double s = 0;
+        for (byte b : g.pixels()) s += b & 0xff;
+        return s / g.pixels().length;
+    }
+
+    @Test
+    void blurSharpenAndNoiseParseDescribeAndRefuse() {
+        AcquisitionShift s = AcquisitionShift.parse("noise=0.02, blur=1.5,sharpen=1");
+        assertEquals(new AcquisitionShift(1, 1, 0, 1.5, 1, 0.02), s);
+        assertEquals("gamma=1,contrast=1,brightness=0,blur=1.5,sharpen=1,noise=0.02", s.describe());
+        assertEquals(s, AcquisitionShift.parse(s.describe()));
+        assertEquals("gamma=1,contrast=1,brightness=0,blur=2", AcquisitionShift.parse("blur=2").describe());
+        assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("blur=-1")).getMessage().contains("blur"));
+        assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("noise=2")).getMessage().contains("noise"));
+        assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("sharp=1")).getMessage().contains("sharpen"),
+                "the refusal lists the known keys");
+    }
+
+    @Test
+    void blurSoftensSharpenHardensAndNeitherMovesTheMeanGrey() {
+        GreyImage img = bars();
+        GreyImage soft = AcquisitionShift.parse("blur=2").apply(img);
+        GreyImage hard = AcquisitionShift.parse("sharpen=1").apply(img);
+        assertEquals(28.0, sd(img), 1e-9);
+        assertTrue(sd(soft) < 0.8 * sd(img), "blur flattens the bars: SD " + sd(soft));
+        assertTrue(sd(hard) > 1.1 * sd(img), "sharpening overshoots at the edges: SD " + sd(hard));
+        assertEquals(mean(img), mean(soft), 1.0);
+        assertEquals(mean(img), mean(hard), 1.0);
+        assertEquals(img.width(), soft.width());
+        assertEquals(img.height(), hard.height());
+    }
+
+    @Test
+    void noiseHasTheAskedSpreadAndIsTheSameForTheSameFilm() {
+        byte[] flat = new byte[100 * 100];
+        java.util.Arrays.fill(flat, (byte) 128);
+        GreyImage img = new GreyImage(100, 100, flat);
+        AcquisitionShift noisy = AcquisitionShift.parse("noise=0.02");
+        GreyImage a = noisy.apply(img), b = noisy.apply(img);
+        assertArrayEquals(a.pixels(), b.pixels(), "seeded by the film: repeatable");
+        assertEquals(0.02 * 255, sd(a), 0.25, "SD in grey levels");   // 5.1; rounding adds ~0.3^2 in quadrature
+        assertEquals(128, mean(a), 0.3);
+        byte[] other = flat.clone();
+        other[0] = 0;
+        assertFalse(java.util.Arrays.equals(a.pixels(), noisy.apply(new GreyImage(100, 100, other)).pixels()),
+                "another film, other noise");
+    }
 }
