@@ -125,12 +125,19 @@ public final class EvaluateJob {
         float[][] raw = Scoring.softmax(logits, 1.0);
         double eceBefore = Metrics.expectedCalibrationError(raw, labels);
         CalibrationResult calib = CalibrationResult.of(t, logits, labels);
+        // ECE is biased upwards on finite data: what a perfectly calibrated model would score here
+        ReliabilityDiagram.Floor floor = ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 1000, o.bootstrapSeed());
 
         ObjectNode json = r.toJsonNode();
         json.put("split", o.splitName());
         json.put("temperature", t);
         json.put("ece_uncalibrated", eceBefore);
         json.put("ece_calibrated", r.ece());
+        ObjectNode fj = json.putObject("ece_if_calibrated");
+        fj.put("mean", floor.mean());
+        fj.put("p95", floor.p95());
+        fj.put("draws", floor.draws());
+        fj.put("seed", floor.seed());
         json.put("tta", o.tta());
         json.put("shift", o.shift().describe());
         json.put("unreadable_files", bad.size());
@@ -177,13 +184,14 @@ public final class EvaluateJob {
         rb.title("Pneumoscope evaluation")
                 .subtitle(String.format(Locale.ROOT, "%s@%d · %s split · %d images · %s%s",
                         model.config().model(), model.config().size(), o.splitName(), n, model.run().dir().getFileName(),
-                        o.shift().isNone() ? "" : " · grey scale shifted: " + o.shift().describe()))
+                        o.shift().isNone() ? "" : " · acquisition shifted: " + o.shift().describe()))
                 .runConfig(model.config().toMap())
                 .datasetCounts(datasetCounts(card))
                 .trainingHistory(history(model.run()))
                 .evaluation(r)
                 .evaluationSplit(o.splitName())
                 .calibration(calib)
+                .calibrationFloor(floor)
                 .readerReference(ReaderReference.KAIST_2020)
                 .phantomData(o.phantom())
                 .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
@@ -191,9 +199,12 @@ public final class EvaluateJob {
                         o.phantom()));
         if (o.attribution() != null) rb.attribution(o.attribution());
         Path report = rb.write(outDir.resolve("report.html"));
-        if (!o.shift().isNone()) out.println("every image's grey scale shifted before the model: " + o.shift().describe());
+        if (!o.shift().isNone()) out.println("every image re-rendered before the model: " + o.shift().describe());
         out.println(EvaluationTables.text(r));
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
+        out.printf(Locale.ROOT, "  a perfectly calibrated model with these confidences would score %.4f on %d images (95 %% of %d draws <= %.4f): %s%n",
+                floor.mean(), n, floor.draws(), floor.p95(),
+                r.ece() <= floor.p95() ? "no evidence of miscalibration" : "miscalibrated beyond chance");
         if (pg.n() > 0) {
             out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
                     pg.n(), 100 * pg.hitRate(), 100 * pg.chanceHitRate(), 100 * pg.energyInMask(), 100 * pg.maskAreaFraction());

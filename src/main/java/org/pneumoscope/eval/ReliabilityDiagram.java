@@ -58,6 +58,34 @@ public record ReliabilityDiagram(List<Bin> bins, int n, double ece) {
         return new ReliabilityDiagram(bins, n, n == 0 ? Double.NaN : ece);
     }
 
+    /**
+     * What ECE a perfectly calibrated model would score with these confidences on this many images (Bröcker and
+     * Smith's consistency resampling): in each draw every image is right with probability equal to its confidence.
+     * ECE is biased upwards on finite data: on ~500 images a calibrated model scores about 0.03–0.04, so an ECE
+     * below {@code p95} is no evidence of miscalibration.
+     *
+     * @param mean mean ECE over the draws; {@code p95}: its 95th percentile
+     */
+    public record Floor(double mean, double p95, int draws, long seed) {}
+
+    public static Floor calibratedFloor(float[][] probabilities, int nBins, int draws, long seed) {
+        if (draws < 1) throw new IllegalArgumentException("need at least one draw, got " + draws);
+        int n = probabilities.length;
+        double[] conf = new double[n];
+        for (int i = 0; i < n; i++) conf[i] = probabilities[i][Metrics.argmax(probabilities[i])];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        double[] eces = new double[draws];
+        boolean[] correct = new boolean[n];
+        for (int d = 0; d < draws; d++) {
+            for (int i = 0; i < n; i++) correct[i] = r.nextDouble() < conf[i];
+            eces[d] = of(conf, correct, nBins).ece();
+        }
+        double mean = java.util.Arrays.stream(eces).average().orElse(Double.NaN);
+        java.util.Arrays.sort(eces);
+        double p95 = eces[Math.min(draws - 1, (int) Math.ceil(0.95 * draws) - 1)];
+        return new Floor(mean, p95, draws, seed);
+    }
+
     /** Bin of a confidence: upper edges are inclusive, so 1/15 falls in the first bin and 1.0 in the last. */
     static int binOf(double confidence, int nBins) {
         int b = (int) Math.ceil(confidence * nBins) - 1;

@@ -7,6 +7,7 @@ import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.eval.Interval;
+import org.pneumoscope.eval.ReliabilityDiagram;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -49,6 +50,7 @@ public final class ReportBuilder {
     private EvaluationResult evaluation;
     private String evaluationSplit = "test";
     private CalibrationResult calibration;
+    private ReliabilityDiagram.Floor calibrationFloor;
     private final Map<String, List<GalleryImage>> gallery = new LinkedHashMap<>();
     private ReaderReference reader = ReaderReference.KAIST_2020;
     private String attribution;
@@ -85,6 +87,9 @@ public final class ReportBuilder {
 
     /** Temperature-scaling outcome: the reliability diagram before and after plus ECE/NLL. */
     public ReportBuilder calibration(CalibrationResult calibration) { this.calibration = calibration; return this; }
+
+    /** What ECE a perfectly calibrated model would score on these images, shown beside the measured ECE. */
+    public ReportBuilder calibrationFloor(ReliabilityDiagram.Floor floor) { this.calibrationFloor = floor; return this; }
 
     /** Grad-CAM pictures of one class (e.g. most confident correct, most confident wrong); call once per class. */
     public ReportBuilder gradCam(String className, List<GalleryImage> images) {
@@ -152,6 +157,19 @@ public final class ReportBuilder {
     }
 
     // ----------------------------------------------------------------------------------------------- sections
+
+    /** ECE is biased upwards on finite data: say what a calibrated model would score on the same images. */
+    private String floorNote() {
+        if (calibrationFloor == null || evaluation == null) return "";
+        ReliabilityDiagram.Floor f = calibrationFloor;
+        boolean within = evaluation.ece() <= f.p95();
+        return "<p class=\"note\">ECE is above zero on finite data even for a perfectly calibrated model: with these "
+                + "confidences on " + String.format(Locale.ROOT, "%,d", evaluation.n()) + " images one would score "
+                + f3(f.mean()) + " on average, and 95 % of " + String.format(Locale.ROOT, "%,d", f.draws())
+                + " simulated draws stay at or below " + f3(f.p95()) + ". The measured " + f3(evaluation.ece())
+                + (within ? " is within that: no evidence of miscalibration." : " is above it: miscalibrated beyond chance.")
+                + "</p>\n";
+    }
 
     private void header(StringBuilder h) {
         h.append("<header class=\"top\"><div class=\"wrap\"><div class=\"brand\">PNEUMOSCOPE</div><h1>")
@@ -321,12 +339,14 @@ public final class ReportBuilder {
                     + "<tr><th scope=\"row\">Negative log-likelihood</th>" + td(f3(c.nllBefore())) + td(f3(c.nllAfter())) + "</tr>"
                     + "<tr><th scope=\"row\">Temperature T</th>" + td("1") + td(String.format(Locale.ROOT, "%.3f", c.temperature())) + "</tr>"
                     + "</tbody></table>\n<p class=\"note\">Temperature scaling divides the logits by T, fitted to minimise the "
-                    + "negative log-likelihood; it changes confidence, never the predicted class. Measured on " + c.n() + " images.</p>\n";
+                    + "negative log-likelihood; it changes confidence, never the predicted class. Measured on " + c.n() + " images.</p>\n"
+                    + floorNote();
         } else if (evaluation != null) {
             body = figure(ReliabilityPlot.render(evaluation.reliability(), null), "Reliability diagram",
                     "Bars: accuracy per confidence bin (15 bins); dots: mean confidence; dashed: perfect calibration.")
                     + "<p class=\"note\">Expected calibration error " + f3(evaluation.ece())
-                    + ". No temperature scaling was fitted, so there is no \u201cafter\u201d diagram.</p>\n";
+                    + ". No temperature scaling was fitted, so there is no \u201cafter\u201d diagram.</p>\n"
+                    + floorNote();
         } else {
             body = notAvailable("no evaluation or calibration was run.");
         }

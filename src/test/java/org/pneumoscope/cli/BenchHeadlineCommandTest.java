@@ -90,6 +90,13 @@ class BenchHeadlineCommandTest {
         for (String c : List.of("bacteria", "virus", "normal")) minRecall = Math.min(minRecall, test.path("per_class").path(c).path("recall").asDouble());
         assertEquals(minRecall >= 0.85, h.path("targets").get(1).path("pass").asBoolean());
         assertEquals(test.path("ece_calibrated").asDouble() <= 0.05, h.path("targets").get(2).path("pass").asBoolean());
+        // what a calibrated model would score on the same test set, from the evaluation, beside the ECE target
+        JsonNode floor = test.path("ece_if_calibrated");
+        assertEquals(1000, floor.path("draws").asInt());
+        assertTrue(floor.path("mean").asDouble() > 0 && floor.path("p95").asDouble() >= floor.path("mean").asDouble(), floor.toString());
+        assertEquals(floor.path("p95").asDouble(), h.path("test").path("ece_if_calibrated_p95").asDouble(), 0);
+        assertTrue(out.contains("a perfectly calibrated model would score " + f4(floor.path("mean")) + " here, 95 % <= "
+                + f4(floor.path("p95"))), out);
 
         // a second headline into the same folder refuses and leaves the finished run alone
         FileTime before = Files.getLastModifiedTime(run.resolve("model.params"));

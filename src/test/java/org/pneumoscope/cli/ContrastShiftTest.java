@@ -58,7 +58,7 @@ class ContrastShiftTest {
                 "--shift", "gamma=1.6,contrast=0.8");
         assertEquals(0, a.code(), a.out() + a.err());
         assertEquals(0, b.code(), b.out() + b.err());
-        assertTrue(b.out().contains("grey scale shifted before the model: gamma=1.6,contrast=0.8,brightness=0"), b.out());
+        assertTrue(b.out().contains("re-rendered before the model: gamma=1.6,contrast=0.8,brightness=0"), b.out());
         JsonNode mb = new ObjectMapper().readTree(shifted.resolve("metrics.json").toFile());
         assertEquals("gamma=1.6,contrast=0.8,brightness=0", mb.path("shift").asText());
         assertEquals("none", new ObjectMapper().readTree(plain.resolve("metrics.json").toFile()).path("shift").asText());

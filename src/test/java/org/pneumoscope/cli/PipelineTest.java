@@ -67,6 +67,18 @@ class PipelineTest {
         assertEquals(a.path("n").asInt(), p.labels().length);
         for (float[] row : p.probabilities()) assertEquals(1.0, row[0] + row[1] + row[2], 1e-4);
         assertTrue(a.has("gradcam_pointing_game"), "phantom masks give a pointing-game figure");
+        // the calibrated-model ECE floor: from the scored probabilities, printed and in the report with the same figures
+        JsonNode floor = a.path("ece_if_calibrated");
+        org.pneumoscope.eval.ReliabilityDiagram.Floor again = org.pneumoscope.eval.ReliabilityDiagram.calibratedFloor(
+                p.probabilities(), 15, 1000, 42);
+        assertEquals(again.mean(), floor.path("mean").asDouble(), 2e-3);
+        assertEquals(again.p95(), floor.path("p95").asDouble(), 2e-3);
+        String p95 = String.format(java.util.Locale.ROOT, "%.4f", floor.path("p95").asDouble());
+        assertTrue(r.out().contains("95 % of 1000 draws <= " + p95 + "): "
+                + (a.path("ece_calibrated").asDouble() <= floor.path("p95").asDouble() ? "no evidence" : "miscalibrated")), r.out());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("simulated draws stay at or below "
+                + String.format(java.util.Locale.ROOT, "%.3f", floor.path("p95").asDouble())), "report states the floor");
     }
 
     @Test
