@@ -5,6 +5,7 @@ import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.AcquisitionShift;
 import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.eval.RobustnessSweep;
 import org.pneumoscope.model.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,11 +31,17 @@ public class EvaluateCommand implements Callable<Integer> {
                     + "(gamma=1.5 darker mid-tones, contrast=0.7 flatter, brightness=0.1, blur=1 a Gaussian sigma in "
                     + "model pixels, sharpen=1 an unsharp mask, noise=0.02 detector noise as a fraction of the grey range). "
                     + "Default: none.") String shift;
+    @Option(names = "--sweep", paramLabel = "standard|SHIFT;SHIFT...",
+            description = "Evaluate as is and under each shift (same keys as --shift, ';' between shifts; 'standard': "
+                    + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03), each into "
+                    + "its own folder under --out, with robustness.json/.csv and a table of what each shift costs.") String sweep;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 
     @Override
     public Integer call() throws Exception {
         AcquisitionShift sh = AcquisitionShift.parse(shift); // a bad spelling fails before the model loads
+        if (sweep != null && shift != null) throw new UserException("--sweep and --shift: choose one (the sweep lists its own shifts)", 2);
+        List<AcquisitionShift> shifts = sweep == null ? null : RobustnessSweep.parse(sweep);
         try (TrainedModel m = TrainedModel.load(run)) {
             Path src = data != null ? data : m.run().split();
             String sp = split != null ? split : (data == null ? "test" : null);
@@ -46,6 +53,14 @@ public class EvaluateCommand implements Callable<Integer> {
             }
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
+            if (shifts != null) {
+                EvaluateJob.Options eo = options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), false, s, src)
+                        .withSeed(bootstrapSeed);
+                System.out.printf(Locale.ROOT, "robustness sweep: %d images, as they are and under %d shift(s)%n", s.size(), shifts.size());
+                RobustnessSweep.Result r = RobustnessSweep.run(m, s, out, eo, shifts, System.out, scan.problems());
+                System.out.println("robustness: " + r.json());
+                return 0;
+            }
             EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
                     options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed)
                             .withShift(sh), System.out,

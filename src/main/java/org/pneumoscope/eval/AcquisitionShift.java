@@ -83,6 +83,19 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         return s.toString();
     }
 
+    /** Only the keys that differ from no shift, in parse's spelling ("blur=1", "gamma=0.5,noise=0.02"), or "none". */
+    public String label() {
+        if (isNone()) return "none";
+        StringBuilder s = new StringBuilder();
+        if (gamma != 1) s.append(",gamma=").append(num(gamma));
+        if (contrast != 1) s.append(",contrast=").append(num(contrast));
+        if (brightness != 0) s.append(",brightness=").append(num(brightness));
+        if (blur > 0) s.append(",blur=").append(num(blur));
+        if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
+        if (noise > 0) s.append(",noise=").append(num(noise));
+        return s.substring(1);
+    }
+
     private static String num(double v) {
         return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
