@@ -40,9 +40,9 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         this(gamma, contrast, brightness, 0, 0, 0);
     }
 
-    /** "gamma=1.5,contrast=0.7,blur=1" (any subset, any order); null or blank gives NONE. */
+    /** "gamma=1.5,contrast=0.7,blur=1" (any subset, any order); null, blank or "none" (describe's spelling) gives NONE. */
     public static AcquisitionShift parse(String spec) {
-        if (spec == null || spec.isBlank()) return NONE;
+        if (spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("none")) return NONE;
         double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0;
         for (String part : spec.split(",")) {
             String[] kv = part.split("=", 2);

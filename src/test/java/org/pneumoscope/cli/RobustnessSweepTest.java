@@ -61,6 +61,15 @@ class RobustnessSweepTest {
         // the shifts reached the pixels: a model that ignored them would give one set of predictions four times
         String p0 = Files.readString(out.resolve("none/predictions.csv"));
         assertNotEquals(p0, Files.readString(out.resolve("contrast=0.3/predictions.csv")));
+        // index.html: one row per shift, linking the evaluation's own report; the chart beside it
+        String html = Files.readString(out.resolve("index.html"));
+        for (String name : names) {
+            assertTrue(html.contains("<tr><td>" + name + "</td>"), name);
+            assertTrue(html.contains("href=\"" + name.replace(',', '+') + "/report.html\""), name);
+            assertTrue(Files.isRegularFile(out.resolve(name.replace(',', '+')).resolve("report.html")), name);
+        }
+        byte[] png = Files.readAllBytes(out.resolve("robustness.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
         // the summary line names the worst row
         double worst = 1;
         String worstName = "";

@@ -19,6 +19,9 @@ class AcquisitionShiftTest {
         assertEquals(s, AcquisitionShift.parse(s.describe()));
         assertTrue(AcquisitionShift.parse(null).isNone());
         assertEquals("none", AcquisitionShift.parse("").describe());
+        assertTrue(AcquisitionShift.parse(AcquisitionShift.NONE.describe()).isNone(), "describe's 'none' parses back");
+        assertEquals("none", AcquisitionShift.NONE.label());
+        assertEquals("gamma=1.5,contrast=0.7", s.label(), "label: only what differs from no shift");
     }
 
     @Test
