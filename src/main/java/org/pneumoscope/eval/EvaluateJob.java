@@ -43,7 +43,7 @@ import java.util.Map;
 public final class EvaluateJob {
     private EvaluateJob() {}
 
-    /** {@code shift}: a grey-scale change applied to every image before the model (a stress test; NONE normally). */
+    /** {@code shift}: an acquisition shift applied to every image before the model (a stress test; NONE normally). */
     public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
                          Path masksRoot, long bootstrapSeed, AcquisitionShift shift) {
         public Options {
@@ -204,7 +204,7 @@ public final class EvaluateJob {
         out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
         out.printf(Locale.ROOT, "  a perfectly calibrated model with these confidences would score %.4f on %d images (95 %% of %d draws <= %.4f): %s%n",
                 floor.mean(), n, floor.draws(), floor.p95(),
-                r.ece() <= floor.p95() ? "no evidence of miscalibration" : "miscalibrated beyond chance");
+                floor.consistent(r.ece()) ? "no evidence of miscalibration" : "miscalibrated beyond chance");
         if (pg.n() > 0) {
             out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
                     pg.n(), 100 * pg.hitRate(), 100 * pg.chanceHitRate(), 100 * pg.energyInMask(), 100 * pg.maskAreaFraction());

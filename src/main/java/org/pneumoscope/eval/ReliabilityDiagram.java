@@ -66,7 +66,10 @@ public record ReliabilityDiagram(List<Bin> bins, int n, double ece) {
      *
      * @param mean mean ECE over the draws; {@code p95}: its 95th percentile
      */
-    public record Floor(double mean, double p95, int draws, long seed) {}
+    public record Floor(double mean, double p95, int draws, long seed) {
+        /** True when a measured ECE is within what a calibrated model shows here (at or below the 95th percentile). */
+        public boolean consistent(double ece) { return ece <= p95; }
+    }
 
     public static Floor calibratedFloor(float[][] probabilities, int nBins, int draws, long seed) {
         if (draws < 1) throw new IllegalArgumentException("need at least one draw, got " + draws);

@@ -162,7 +162,7 @@ public final class ReportBuilder {
     private String floorNote() {
         if (calibrationFloor == null || evaluation == null) return "";
         ReliabilityDiagram.Floor f = calibrationFloor;
-        boolean within = evaluation.ece() <= f.p95();
+        boolean within = f.consistent(evaluation.ece());
         return "<p class=\"note\">ECE is above zero on finite data even for a perfectly calibrated model: with these "
                 + "confidences on " + String.format(Locale.ROOT, "%,d", evaluation.n()) + " images one would score "
                 + f3(f.mean()) + " on average, and 95 % of " + String.format(Locale.ROOT, "%,d", f.draws())

@@ -68,9 +68,9 @@ class CalibrationFloorTest {
                 for (int k = 0; k < 3; k++) z[k] = (float) (2 * Math.log(truth[i][k]));   // T = 0.5: overconfident
                 sharp[i] = Metrics.softmax(z, 1.0);
             }
-            if (Metrics.expectedCalibrationError(truth, labels) > ReliabilityDiagram.calibratedFloor(truth, 15, 300, s).p95())
+            if (!ReliabilityDiagram.calibratedFloor(truth, 15, 300, s).consistent(Metrics.expectedCalibrationError(truth, labels)))
                 calibratedAbove++;
-            if (Metrics.expectedCalibrationError(sharp, labels) > ReliabilityDiagram.calibratedFloor(sharp, 15, 300, s).p95())
+            if (!ReliabilityDiagram.calibratedFloor(sharp, 15, 300, s).consistent(Metrics.expectedCalibrationError(sharp, labels)))
                 overconfidentAbove++;
         }
         assertTrue(calibratedAbove <= 6, calibratedAbove + " of " + sims + " calibrated models above the 95th percentile");

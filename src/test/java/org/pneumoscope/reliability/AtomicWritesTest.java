@@ -170,7 +170,7 @@ class AtomicWritesTest {
     /**
      * Every file the program writes goes through {@link AtomicFiles} (one helper, no copies): no other main class
      * opens a file for writing. The exceptions are logs written as the work goes (train.log, an experiment's
-     * evaluate.log), so that an interrupted run keeps them, and an experiment's lock file.
+     * or a robustness sweep's evaluate.log), so that an interrupted run keeps them, and an experiment's lock file.
      */
     @Test
     void noMainCodeWritesAFileAroundTheAtomicHelper() throws IOException {
@@ -193,6 +193,7 @@ class AtomicWritesTest {
                     // an experiment's lock file is a lock, not content; an evaluation log is written as it goes, like train.log
                     if (rel.equals("org/pneumoscope/experiment/ExperimentRunner.java")
                             && (lines.get(i).contains("\".lock\"") || lines.get(i).contains("\"evaluate.log\""))) continue;
+                    if (rel.equals("org/pneumoscope/eval/RobustnessSweep.java") && lines.get(i).contains("\"evaluate.log\"")) continue;
                     offenders.add(rel + ":" + (i + 1) + ": " + lines.get(i).trim());
                 }
             }
