@@ -76,9 +76,9 @@ public final class RobustnessSweep {
         return out;
     }
 
-    /** A folder name for a shift: its label with ',' as '+'. */
-    static String folder(AcquisitionShift s) {
-        return s.label().replace(',', '+');
+    /** A folder name for a shift's label: ',' as '+'. */
+    static String folder(String label) {
+        return label.replace(',', '+');
     }
 
     public static Result run(TrainedModel model, List<Sample> samples, Path outDir, EvaluateJob.Options o,
@@ -89,7 +89,7 @@ public final class RobustnessSweep {
         all.addAll(shifts);
         List<Row> rows = new ArrayList<>();
         for (AcquisitionShift s : all) {
-            Path dir = outDir.resolve(folder(s));
+            Path dir = outDir.resolve(folder(s.label()));
             Files.createDirectories(dir);
             // each evaluation's own output goes to its folder's log; the sweep prints one line per shift
             EvaluateJob.Outcome e;
@@ -173,7 +173,7 @@ public final class RobustnessSweep {
                             + "<td>%.3f</td><td>%d of %d</td><td>%d</td><td>%.3f</td><td><a href=\"%s/report.html\">report</a></td></tr>%n",
                     esc(r.shift()), 100 * r.accuracy(), r == rows.get(0) ? "&mdash;" : String.format(Locale.ROOT, "%+.1f", 100 * (r.accuracy() - base)),
                     r.macroF1(), r.recall()[0], r.recall()[1], r.recall()[2], r.normalsCalledPneumonia(), r.normals(),
-                    r.normalsCalledViral(), r.ece(), esc(folder(AcquisitionShift.parse(r.shift())))));
+                    r.normalsCalledViral(), r.ece(), esc(folder(r.shift()))));
         }
         return b.append("</table>\n<p><a href=\"robustness.csv\">robustness.csv</a> · <a href=\"robustness.json\">robustness.json</a></p>\n")
                 .append("<img src=\"robustness.png\" alt=\"accuracy under each shift\" width=\"760\">\n</body></html>\n").toString();
