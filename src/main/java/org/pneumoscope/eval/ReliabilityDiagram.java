@@ -84,9 +84,7 @@ public record ReliabilityDiagram(List<Bin> bins, int n, double ece) {
             eces[d] = of(conf, correct, nBins).ece();
         }
         double mean = java.util.Arrays.stream(eces).average().orElse(Double.NaN);
-        java.util.Arrays.sort(eces);
-        double p95 = eces[Math.min(draws - 1, (int) Math.ceil(0.95 * draws) - 1)];
-        return new Floor(mean, p95, draws, seed);
+        return new Floor(mean, Metrics.quantile(eces, 0.95), draws, seed);
     }
 
     /** Bin of a confidence: upper edges are inclusive, so 1/15 falls in the first bin and 1.0 in the last. */
