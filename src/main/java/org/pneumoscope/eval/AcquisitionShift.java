@@ -75,12 +75,8 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
      */
     public String describe() {
         if (isNone()) return "none";
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "gamma=%s,contrast=%s,brightness=%s",
-                num(gamma), num(contrast), num(brightness)));
-        if (blur > 0) s.append(",blur=").append(num(blur));
-        if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
-        if (noise > 0) s.append(",noise=").append(num(noise));
-        return s.toString();
+        return String.format(Locale.ROOT, "gamma=%s,contrast=%s,brightness=%s", num(gamma), num(contrast), num(brightness))
+                + detectorKeys();
     }
 
     /** Only the keys that differ from no shift, in parse's spelling ("blur=1", "gamma=0.5,noise=0.02"), or "none". */
@@ -90,10 +86,16 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (gamma != 1) s.append(",gamma=").append(num(gamma));
         if (contrast != 1) s.append(",contrast=").append(num(contrast));
         if (brightness != 0) s.append(",brightness=").append(num(brightness));
+        return s.append(detectorKeys()).substring(1);
+    }
+
+    /** ",blur=…,sharpen=…,noise=…" for those set, "" for none: the tail both spellings share. */
+    private String detectorKeys() {
+        StringBuilder s = new StringBuilder();
         if (blur > 0) s.append(",blur=").append(num(blur));
         if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
         if (noise > 0) s.append(",noise=").append(num(noise));
-        return s.substring(1);
+        return s.toString();
     }
 
     private static String num(double v) {
