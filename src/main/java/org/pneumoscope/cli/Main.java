@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 TrainCommand.class,
                 EvaluateCommand.class,
+                CalibrateCommand.class,
                 PredictCommand.class,
                 ServeCommand.class,
                 ExplainCommand.class,

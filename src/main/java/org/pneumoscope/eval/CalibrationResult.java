@@ -5,26 +5,38 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Effect of a temperature on one set of logits: NLL, ECE and reliability diagram before (T = 1) and after.
- * Fit T on validation logits and build this from test logits to see whether the calibration generalises.
+ * Effect of a calibration on one set of logits: NLL, ECE and reliability diagram before (plain softmax) and after.
+ * Fit the calibration on validation logits and build this from test logits to see whether it generalises.
  */
-public record CalibrationResult(double temperature, int n,
+public record CalibrationResult(Calibration calibration, int n,
                                 double nllBefore, double nllAfter, double eceBefore, double eceAfter,
                                 ReliabilityDiagram before, ReliabilityDiagram after) {
 
-    /** Measures {@code temperature} on {@code logits}/{@code labels}. */
+    /** Measures {@code temperature} alone on {@code logits}/{@code labels}. */
     public static CalibrationResult of(double temperature, float[][] logits, int[] labels) {
+        return of(Calibration.ofTemperature(temperature), logits, labels);
+    }
+
+    /** Measures {@code calibration} on {@code logits}/{@code labels}. */
+    public static CalibrationResult of(Calibration calibration, float[][] logits, int[] labels) {
         TemperatureScaling.check(logits, labels);
-        ReliabilityDiagram before = ReliabilityDiagram.of(TemperatureScaling.apply(logits, 1.0), labels, Metrics.ECE_BINS);
-        ReliabilityDiagram after = ReliabilityDiagram.of(TemperatureScaling.apply(logits, temperature), labels, Metrics.ECE_BINS);
-        return new CalibrationResult(temperature, labels.length,
-                TemperatureScaling.nll(logits, labels, 1.0), TemperatureScaling.nll(logits, labels, temperature),
+        Calibration none = Calibration.identity();
+        ReliabilityDiagram before = ReliabilityDiagram.of(none.probabilities(logits), labels, Metrics.ECE_BINS);
+        ReliabilityDiagram after = ReliabilityDiagram.of(calibration.probabilities(logits), labels, Metrics.ECE_BINS);
+        return new CalibrationResult(calibration, labels.length, none.nll(logits, labels), calibration.nll(logits, labels),
                 before.ece(), after.ece(), before, after);
     }
 
+    public double temperature() { return calibration.temperature(); }
+
     public ObjectNode toJsonNode() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        EvaluationResult.num(o, "temperature", temperature);
+        o.put("method", calibration.method());
+        EvaluationResult.num(o, "temperature", calibration.temperature());
+        if (calibration.shiftsClasses()) {
+            ArrayNode b = o.putArray("class_bias");
+            for (double v : calibration.bias()) b.add(v);
+        }
         o.put("n", n);
         EvaluationResult.num(o, "nll_before", nllBefore);
         EvaluationResult.num(o, "nll_after", nllAfter);

@@ -76,17 +76,8 @@ public final class EvaluateJob {
                               List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
         int size = model.config().size();
-        ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 4);
-        List<Path> files = new ArrayList<>();
-        for (Sample s : samples) files.add(s.file());
-        List<Problem> bad = cache.warm(files, size, model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
-        if (!bad.isEmpty()) {
-            out.printf(Locale.ROOT, "%d unreadable file(s) skipped:%n", bad.size());
-            bad.stream().limit(20).forEach(p -> out.println("  " + p));
-            if (bad.size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", bad.size() - 20);
-        }
-        java.util.Set<Path> badSet = new java.util.HashSet<>();
-        bad.forEach(p -> badSet.add(p.file()));
+        Readable rd = readable(model, samples, out);
+        List<Problem> bad = rd.unreadable();
         List<Problem> skipped = new ArrayList<>(skippedBefore);
         skipped.addAll(bad);
         Path skippedCsv = outDir.resolve(Problem.SKIPPED_CSV);
@@ -96,41 +87,36 @@ public final class EvaluateJob {
         } else {
             Files.deleteIfExists(skippedCsv); // left by an earlier evaluation into the same folder
         }
-        List<Sample> ok = samples.stream().filter(s -> !badSet.contains(s.file())).toList();
+        List<Sample> ok = rd.ok();
         if (ok.isEmpty()) throw new org.pneumoscope.cli.UserException("no readable images to evaluate");
-
+        ImageCache cache = rd.cache();
+        Scored sc = score(model, rd, o.shift(), o.tta(), out);
         int n = ok.size();
-        float[][] logits = new float[n][];
-        int[] labels = new int[n];
+        float[][] logits = sc.logits();
+        int[] labels = sc.labels();
         String[] pids = new String[n], names = new String[n];
-        Progress bar = new Progress(System.console() != null ? System.err : out, System.console() != null, "scoring", n);
-        int batch = 64;
-        for (int from = 0; from < n; from += batch) {
-            int to = Math.min(n, from + batch);
-            List<GreyImage> imgs = new ArrayList<>();
-            for (int i = from; i < to; i++) imgs.add(o.shift().apply(get(cache, ok.get(i), size, model)));
-            float[][] z = model.logits(imgs, o.tta());
-            for (int i = from; i < to; i++) {
-                Sample s = ok.get(i);
-                logits[i] = z[i - from];
-                labels[i] = s.label().index();
-                pids[i] = s.patientId();
-                names[i] = s.file().toString();
-            }
-            bar.update(to, to, "");
+        for (int i = 0; i < n; i++) {
+            pids[i] = ok.get(i).patientId();
+            names[i] = ok.get(i).file().toString();
         }
-        double t = model.temperature();
-        float[][] probs = Scoring.softmax(logits, t);
+        Calibration cal = model.calibration();
+        double t = cal.temperature();
+        float[][] probs = cal.probabilities(logits);
         EvaluationResult r = Evaluation.of(labels, probs, pids, names, new BootstrapConfig(1000, o.bootstrapSeed()));
         float[][] raw = Scoring.softmax(logits, 1.0);
         double eceBefore = Metrics.expectedCalibrationError(raw, labels);
-        CalibrationResult calib = CalibrationResult.of(t, logits, labels);
+        CalibrationResult calib = CalibrationResult.of(cal, logits, labels);
         // ECE is biased upwards on finite data: what a perfectly calibrated model would score here
         ReliabilityDiagram.Floor floor = ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 1000, o.bootstrapSeed());
 
         ObjectNode json = r.toJsonNode();
         json.put("split", o.splitName());
         json.put("temperature", t);
+        json.put("calibration_method", cal.method());
+        if (cal.shiftsClasses()) {
+            com.fasterxml.jackson.databind.node.ArrayNode cb = json.putArray("class_bias");
+            for (double v : cal.bias()) cb.add(v);
+        }
         json.put("ece_uncalibrated", eceBefore);
         json.put("ece_calibrated", r.ece());
         ObjectNode fj = json.putObject("ece_if_calibrated");
@@ -201,7 +187,8 @@ public final class EvaluateJob {
         Path report = rb.write(outDir.resolve("report.html"));
         if (!o.shift().isNone()) out.println("every image re-rendered before the model: " + o.shift().describe());
         out.println(EvaluationTables.text(r));
-        out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (T = %.3f)%n", eceBefore, r.ece(), t);
+        out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (%s)%n", eceBefore, r.ece(),
+                cal.describe(List.of(Label.ids())));
         out.printf(Locale.ROOT, "  a perfectly calibrated model with these confidences would score %.4f on %d images (95 %% of %d draws <= %.4f): %s%n",
                 floor.mean(), n, floor.draws(), floor.p95(),
                 floor.consistent(r.ece()) ? "no evidence of miscalibration" : "miscalibrated beyond chance");
@@ -211,6 +198,50 @@ public final class EvaluateJob {
         }
         out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
         return new Outcome(r, calib, metrics, report, pg.hitRate(), pg.n(), peak);
+    }
+
+    /** The images that decoded, in their cache, and the ones that did not (already listed on {@code out}). */
+    public record Readable(ImageCache cache, List<Sample> ok, List<Problem> unreadable) {}
+
+    /** Decodes every sample once at the model's size; unreadable files are listed on {@code out} and left out. */
+    public static Readable readable(TrainedModel model, List<Sample> samples, PrintStream out) {
+        ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 4);
+        List<Path> files = new ArrayList<>();
+        for (Sample s : samples) files.add(s.file());
+        List<Problem> bad = cache.warm(files, model.config().size(), model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
+        if (!bad.isEmpty()) {
+            out.printf(Locale.ROOT, "%d unreadable file(s) skipped:%n", bad.size());
+            bad.stream().limit(20).forEach(p -> out.println("  " + p));
+            if (bad.size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", bad.size() - 20);
+        }
+        java.util.Set<Path> badSet = new java.util.HashSet<>();
+        bad.forEach(p -> badSet.add(p.file()));
+        return new Readable(cache, samples.stream().filter(s -> !badSet.contains(s.file())).toList(), bad);
+    }
+
+    /** Raw logits and labels of the readable images, in their order. */
+    public record Scored(float[][] logits, int[] labels) {}
+
+    /** The model's raw logits for every readable image (re-rendered by {@code shift} first), 64 at a time. */
+    public static Scored score(TrainedModel model, Readable rd, AcquisitionShift shift, boolean tta, PrintStream out) throws IOException {
+        List<Sample> ok = rd.ok();
+        int n = ok.size(), size = model.config().size();
+        float[][] logits = new float[n][];
+        int[] labels = new int[n];
+        Progress bar = new Progress(System.console() != null ? System.err : out, System.console() != null, "scoring", n);
+        int batch = 64;
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            List<GreyImage> imgs = new ArrayList<>();
+            for (int i = from; i < to; i++) imgs.add(shift.apply(get(rd.cache(), ok.get(i), size, model)));
+            float[][] z = model.logits(imgs, tta);
+            for (int i = from; i < to; i++) {
+                logits[i] = z[i - from];
+                labels[i] = ok.get(i).label().index();
+            }
+            bar.update(to, to, "");
+        }
+        return new Scored(logits, labels);
     }
 
     static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {

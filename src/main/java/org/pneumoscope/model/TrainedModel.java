@@ -7,6 +7,8 @@ import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.train.BatchLoader;
 import org.pneumoscope.train.DirectInput;
+import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.data.Label;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 import org.pneumoscope.train.TrainConfig;
@@ -37,19 +39,19 @@ public final class TrainedModel implements AutoCloseable {
     private final RunFolder run;
     private final TrainConfig config;
     private final Map<String, Object> card;
-    private final double temperature;
+    private final Calibration calibration;
     private final NDManager manager;
     private final XrayNet net;
     private final ParameterStore ps;
     /** Input buffers not lent out; last in, first out, so the most recently grown one is reused first. */
     private final ConcurrentLinkedDeque<DirectInput> inputs = new ConcurrentLinkedDeque<>();
 
-    private TrainedModel(RunFolder run, TrainConfig config, Map<String, Object> card, double temperature,
+    private TrainedModel(RunFolder run, TrainConfig config, Map<String, Object> card, Calibration calibration,
                          NDManager manager, XrayNet net) {
         this.run = run;
         this.config = config;
         this.card = card;
-        this.temperature = temperature;
+        this.calibration = calibration;
         this.manager = manager;
         this.net = net;
         this.ps = new ParameterStore(manager, false);
@@ -64,17 +66,40 @@ public final class TrainedModel implements AutoCloseable {
         Map<String, Object> card = RunFolder.JSON.readValue(run.modelJson().toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
         @SuppressWarnings("unchecked") Map<String, Object> cfgMap = (Map<String, Object>) card.get("config");
         TrainConfig cfg = TrainConfig.fromMap(cfgMap);
+        Calibration calibration = calibrationOf(card, run.modelJson());
+        XrayNet net = XrayNet.open(run.modelParams());
+        return new TrainedModel(run, cfg, card, calibration, NDManager.newBaseManager(), net);
+    }
+
+    /**
+     * The calibration a model card holds: "temperature" and, when fitted, "class_bias" (one offset per class, in the
+     * card's class order). Cards from before class offsets existed have a temperature only.
+     */
+    static Calibration calibrationOf(Map<String, Object> card, Path file) {
         Object t = card.get("temperature");
         double temperature = t instanceof Number ? ((Number) t).doubleValue() : 1.0;
-        XrayNet net = XrayNet.open(run.modelParams());
-        return new TrainedModel(run, cfg, card, temperature, NDManager.newBaseManager(), net);
+        Object b = card.get("class_bias");
+        Object m = card.get("calibration_method");
+        try {
+            if (b == null) return t == null ? Calibration.identity() : Calibration.ofTemperature(temperature);
+            if (!(b instanceof List<?> l) || l.size() != Label.COUNT || !l.stream().allMatch(x -> x instanceof Number))
+                throw new IllegalArgumentException("class_bias must be a list of " + Label.COUNT + " numbers, got " + b);
+            double[] bias = l.stream().mapToDouble(x -> ((Number) x).doubleValue()).toArray();
+            String method = m == null ? Calibration.BIAS_CORRECTED : Calibration.parse(String.valueOf(m));
+            if (method == null) throw new IllegalArgumentException("unknown calibration_method " + m);
+            return new Calibration(method, temperature, bias);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(file + ": " + e.getMessage());
+        }
     }
 
     public TrainConfig config() { return config; }
     public XrayNet net() { return net; }
     public NDManager manager() { return manager; }
     public ParameterStore parameterStore() { return ps; }
-    public double temperature() { return temperature; }
+    public double temperature() { return calibration.temperature(); }
+    /** How logits become the probabilities shown: temperature and, when fitted, class offsets. */
+    public Calibration calibration() { return calibration; }
     public Map<String, Object> card() { return card; }
     public RunFolder run() { return run; }
     public static Object camLock() { return CAM_LOCK; }
@@ -115,23 +140,32 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
-    /** Calibrated probabilities (temperature-scaled softmax). */
+    /** Calibrated probabilities (softmax of the logits over T, plus the class offsets when fitted). */
     public float[][] probabilities(List<GreyImage> images, boolean tta) {
-        return Scoring.softmax(logits(images, tta), temperature);
+        return calibration.probabilities(logits(images, tta));
     }
 
-    /** Grad-CAM for one image already at the model's size; layer null = last feature map, cls null = predicted. */
+    /**
+     * Grad-CAM for one image already at the model's size; layer null = last feature map, cls null = the predicted
+     * class, i.e. the argmax of the calibrated probabilities (class offsets can move it off the raw logits' argmax).
+     */
     public org.pneumoscope.explain.CamResult explain(GreyImage g, String layer, Integer cls) {
+        org.pneumoscope.explain.CamResult r = cam(g, layer, cls);
+        // report calibrated probabilities, consistent with predict
+        float[] p = calibration.probabilities(logitsOf(r.probabilities()));
+        int predicted = org.pneumoscope.eval.Metrics.argmax(p);
+        if (cls == null && predicted != r.targetClass()) r = cam(g, layer, predicted);
+        return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p, r.targetClass());
+    }
+
+    private org.pneumoscope.explain.CamResult cam(GreyImage g, String layer, Integer cls) {
         int s = config.size(), c = config.channels();
-        org.pneumoscope.explain.CamResult r = withInput(in -> {
+        return withInput(in -> {
             try (NDManager sub = manager.newSubManager()) {
                 ai.djl.ndarray.NDArray x = in.create(sub, input(g), new ai.djl.ndarray.types.Shape(1, c, s, s));
                 return org.pneumoscope.explain.GradCam.compute(net, sub, x, layer, cls);
             }
         });
-        // report calibrated probabilities, consistent with predict
-        float[][] p = Scoring.softmax(new float[][] {logitsOf(r.probabilities())}, temperature);
-        return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p[0], r.targetClass());
     }
 
     /** Inverse of softmax up to a constant: log p. */

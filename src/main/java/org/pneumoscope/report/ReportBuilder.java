@@ -3,6 +3,7 @@ package org.pneumoscope.report;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.eval.BinaryMetrics;
+import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
@@ -338,8 +339,8 @@ public final class ReportBuilder {
                     + "<tr><th scope=\"row\">Expected calibration error</th>" + td(f3(c.eceBefore())) + td(f3(c.eceAfter())) + "</tr>"
                     + "<tr><th scope=\"row\">Negative log-likelihood</th>" + td(f3(c.nllBefore())) + td(f3(c.nllAfter())) + "</tr>"
                     + "<tr><th scope=\"row\">Temperature T</th>" + td("1") + td(String.format(Locale.ROOT, "%.3f", c.temperature())) + "</tr>"
-                    + "</tbody></table>\n<p class=\"note\">Temperature scaling divides the logits by T, fitted to minimise the "
-                    + "negative log-likelihood; it changes confidence, never the predicted class. Measured on " + c.n() + " images.</p>\n"
+                    + classOffsetRows(c.calibration())
+                    + "</tbody></table>\n<p class=\"note\">" + calibrationNote(c.calibration()) + " Measured on " + c.n() + " images.</p>\n"
                     + floorNote();
         } else if (evaluation != null) {
             body = figure(ReliabilityPlot.render(evaluation.reliability(), null), "Reliability diagram",
@@ -351,6 +352,26 @@ public final class ReportBuilder {
             body = notAvailable("no evaluation or calibration was run.");
         }
         section(h, "calibration", "Calibration", body);
+    }
+
+    private static String classOffsetRows(Calibration cal) {
+        if (!cal.shiftsClasses()) return "";
+        StringBuilder r = new StringBuilder();
+        double[] b = cal.bias();
+        for (Label l : Label.values())
+            r.append("<tr><th scope=\"row\">Offset added to the ").append(esc(l.id())).append(" logit</th>")
+                    .append(td("0")).append(td(String.format(Locale.ROOT, "%+.3f", b[l.index()]))).append("</tr>");
+        return r.toString();
+    }
+
+    private static String calibrationNote(Calibration cal) {
+        if (cal.shiftsClasses())
+            return "Bias-corrected temperature scaling: the logits are divided by T and each class's offset is added, all "
+                    + "fitted on the validation split to minimise the negative log-likelihood. Training balanced the classes, "
+                    + "so the network's raw probabilities overstate the rarer ones; the offsets restore the class frequencies "
+                    + "of the data, and unlike T alone they can change the predicted class.";
+        return "Temperature scaling divides the logits by T, fitted to minimise the "
+                + "negative log-likelihood; it changes confidence, never the predicted class.";
     }
 
     private void binary(StringBuilder h) {

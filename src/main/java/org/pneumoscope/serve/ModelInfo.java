@@ -76,6 +76,12 @@ public final class ModelInfo {
         c.put("best_epoch", src.get("best_epoch"));
         c.put("epochs_run", src.get("epochs_run"));
         c.put("temperature", m.temperature());
+        c.put("calibration_method", m.calibration().method());
+        if (m.calibration().shiftsClasses()) {
+            Map<String, Object> offsets = new LinkedHashMap<>();
+            for (Label l : Label.values()) offsets.put(l.id(), m.calibration().bias()[l.index()]);
+            c.put("class_bias", offsets);
+        }
         c.put("calibrated", true);
         c.put("validation", src.get("validation"));
         c.put("calibration", src.get("calibration"));

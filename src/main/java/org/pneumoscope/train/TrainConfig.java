@@ -55,7 +55,8 @@ public record TrainConfig(
         String split,            // train:val:test ratios when the data has no split column
         int loaderThreads,       // 0 = auto
         double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
-        boolean tta              // horizontal-flip test-time augmentation at evaluation
+        boolean tta,             // horizontal-flip test-time augmentation at evaluation
+        String calibration       // temperature | bias-corrected | none : fitted on the validation split (eval.Calibration)
 ) {
 
     /** The seed study's recipe (ResNet-50@224, Adam 1e-4, batch 32, 50 epochs, plateau on val acc). */
@@ -96,6 +97,7 @@ public record TrainConfig(
         m.put("loader_threads", 0);
         m.put("max_minutes", 0.0);
         m.put("tta", false);
+        m.put("calibration", "temperature");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -117,6 +119,8 @@ public record TrainConfig(
         check(Contrast.parse(contrast) != null, "contrast must be none, stretch or equalize, not " + contrast);
         check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");
         check(ema >= 0 && ema < 1, "ema must be in [0, 1)");
+        check(org.pneumoscope.eval.Calibration.parse(calibration) != null,
+                "calibration must be temperature, bias-corrected or none, not " + calibration);
         splitRatios(split);
     }
 

@@ -13,8 +13,8 @@ import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.Splitter;
+import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
-import org.pneumoscope.eval.TemperatureScaling;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.util.DjlSetup;
@@ -165,26 +165,52 @@ public final class TrainJob {
         return finish(run, cfg, samples, result, images, out);
     }
 
-    /** Best weights become the model; temperature is fitted on validation logits of those weights. */
+    /**
+     * The configured method, or {@code temperature} when some class has too few validation images for its offset to
+     * mean anything (said in one line).
+     */
+    public static String calibrationMethod(String configured, int[] labels, PrintStream out) {
+        String m = Calibration.parse(configured);
+        if (!Calibration.BIAS_CORRECTED.equals(m)) return m;
+        int[] c = new int[Label.COUNT];
+        for (int y : labels) c[y]++;
+        for (Label l : Label.values()) {
+            if (c[l.index()] < MIN_PER_CLASS_FOR_OFFSETS) {
+                out.printf(Locale.ROOT, "calibration: only %d %s image(s) to calibrate on (class offsets need %d of each class); "
+                        + "fitting the temperature alone%n", c[l.index()], l.id(), MIN_PER_CLASS_FOR_OFFSETS);
+                return Calibration.TEMPERATURE;
+            }
+        }
+        return m;
+    }
+
+    /** A class needs this many validation images before its offset is fitted (else temperature alone). */
+    static final int MIN_PER_CLASS_FOR_OFFSETS = 10;
+
+    /** Best weights become the model; its calibration is fitted on validation logits of those weights. */
     static Outcome finish(RunFolder run, TrainConfig cfg, List<Sample> samples, Trainer.Result result,
                           ImageSource images, PrintStream out) throws IOException {
         List<Sample> val = inSplit(samples, "val");
-        double temperature = 1.0;
+        Calibration cal = Calibration.identity();
         Scoring.Scores valScores;
         CalibrationResult calib = null;
         try (XrayNet net = XrayNet.open(run.bestParams()); NDManager m = NDManager.newBaseManager()) {
             valScores = Scoring.score(net.block(), new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
             if (val.size() >= 10) {
-                temperature = TemperatureScaling.fit(valScores.logits(), valScores.labels());
-                calib = CalibrationResult.of(temperature, valScores.logits(), valScores.labels());
+                cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
+                        valScores.logits(), valScores.labels());
+                calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }
         }
+        double temperature = cal.temperature();
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("format", "pneumoscope-model/1");
         card.put("classes", List.of(Label.ids()));
         card.put("created", Instant.now().toString());
         card.put("config", cfg.toMap());
         card.put("temperature", temperature);
+        card.put("calibration_method", cal.method());
+        if (cal.shiftsClasses()) card.put("class_bias", cal.bias());
         card.put("best_epoch", result.bestEpoch());
         card.put("epochs_run", result.history().size());
         card.put("train_seconds", result.seconds());
@@ -209,8 +235,9 @@ public final class TrainJob {
         AtomicFiles.write(run.modelParams(), os -> Files.copy(run.bestParams(), os));
         // model.json last: its presence marks the run complete
         AtomicFiles.writeString(run.modelJson(), RunFolder.JSON.writeValueAsString(card));
-        out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; temperature %.3f; %s; peak RSS %s%n",
-                result.bestEpoch(), result.history().size(), valScores.accuracy(), valScores.loss(), temperature,
+        out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; calibration %s; %s; peak RSS %s%n",
+                result.bestEpoch(), result.history().size(), valScores.accuracy(), valScores.loss(),
+                cal.describe(List.of(Label.ids())),
                 org.pneumoscope.util.Progress.clock(result.seconds()), ProcessMemory.mb(peak));
         return new Outcome(run, cfg, samples, result, temperature, valScores, peak);
     }

@@ -122,4 +122,38 @@ class TrainedModelTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * Class offsets move the predicted class off the raw logits' argmax, so everything that names "the predicted class"
+     * must use the calibrated probabilities: predict's probabilities, and the class Grad-CAM explains by default.
+     */
+    @Test
+    void classOffsetsFromTheCardReachProbabilitiesAndGradCam() throws Exception {
+        Path biased = dir.resolve("biased");
+        java.nio.file.Files.createDirectories(biased);
+        java.nio.file.Files.copy(new RunFolder(dir).modelParams(), new RunFolder(biased).modelParams());
+        Map<String, Object> card = new LinkedHashMap<>(RunFolder.JSON.readValue(new RunFolder(dir).modelJson().toFile(), Map.class));
+        card.put("calibration_method", "bias-corrected");
+        card.put("class_bias", List.of(-30.0, 30.0, 0.0));   // everything becomes viral
+        RunFolder.JSON.writeValue(new RunFolder(biased).modelJson().toFile(), card);
+        try (TrainedModel m = TrainedModel.load(biased)) {
+            assertTrue(m.calibration().shiftsClasses());
+            assertEquals(1.5, m.temperature(), 0);
+            List<GreyImage> few = images.subList(0, 4);
+            float[][] z = m.logits(few, false), p = m.probabilities(few, false);
+            for (int i = 0; i < few.size(); i++) {
+                assertArrayEquals(m.calibration().probabilities(z[i]), p[i], 1e-7f);
+                assertEquals(1, org.pneumoscope.eval.Metrics.argmax(p[i]));
+                org.pneumoscope.explain.CamResult cam;
+                synchronized (TrainedModel.camLock()) { cam = m.explain(few.get(i), null, null); }
+                assertEquals(1, cam.targetClass(), "Grad-CAM explains the class predicted after calibration");
+                assertArrayEquals(p[i], cam.probabilities(), 1e-4f);
+            }
+        }
+        // a damaged card names itself
+        card.put("class_bias", List.of(1.0, 2.0));
+        RunFolder.JSON.writeValue(new RunFolder(biased).modelJson().toFile(), card);
+        org.pneumoscope.cli.UserException e = assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainedModel.load(biased));
+        assertTrue(e.getMessage().contains("model.json") && e.getMessage().contains("class_bias"), e.getMessage());
+    }
 }

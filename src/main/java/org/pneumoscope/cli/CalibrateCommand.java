@@ -1,0 +1,107 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.AcquisitionShift;
+import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.TrainJob;
+import org.pneumoscope.util.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Re-fits a finished model's calibration on labelled images (by default the run's own validation split) and writes it
+ * into model.json, keeping the one it replaces. For a site whose class mix differs from the training data's, a
+ * labelled local sample with {@code --method bias-corrected} adapts the probabilities to the local prevalence without
+ * retraining.
+ */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = "Re-fit a trained run's calibration (temperature, or temperature and class offsets) on labelled images "
+                + "and store it in the run's model.json; the calibration it replaces is kept there.")
+public class CalibrateCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
+    @Option(names = "--method", defaultValue = "bias-corrected",
+            description = "temperature, bias-corrected (temperature plus one offset per class) or none (default ${DEFAULT-VALUE}).") String method;
+    @Option(names = "--data", description = "Dataset folder or manifest (default: the run's own split.csv).") Path data;
+    @Option(names = "--split", description = "Only this split of the data; default val for the run's own split, all images otherwise.") String split;
+    @Option(names = "--dry-run", description = "Fit and print, but leave model.json as it is.") boolean dryRun;
+
+    /** What was fitted, and its effect on the calibration images (NLL/ECE before = the stored calibration). */
+    public record Result(Calibration previous, Calibration fitted, CalibrationResult before, CalibrationResult after,
+                         int images, boolean written) {}
+
+    @Override
+    public Integer call() throws Exception {
+        run(System.out);
+        return 0;
+    }
+
+    public Result run(PrintStream out) throws Exception {
+        String m = Calibration.parse(method);
+        if (m == null) throw new UserException("--method must be temperature, bias-corrected or none, not " + method, 2);
+        try (TrainedModel model = TrainedModel.load(run)) {
+            Path src = data != null ? data : model.run().split();
+            String sp = split != null ? split : (data == null ? "val" : null);
+            DatasetScan scan = DatasetReader.read(src).requireImages();
+            scan.problems().stream().limit(20).forEach(p -> out.println("skipped: " + p));
+            List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
+            if (s.size() < 10)
+                throw new UserException("calibration needs at least 10 labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")
+                        + src + " has " + s.size());
+            EvaluateJob.Readable rd = EvaluateJob.readable(model, s, out);
+            if (rd.ok().size() < 10) throw new UserException("calibration needs at least 10 readable images; " + rd.ok().size() + " decoded");
+            EvaluateJob.Scored sc = EvaluateJob.score(model, rd, AcquisitionShift.NONE, model.config().tta(), out);
+            Calibration previous = model.calibration();
+            Calibration fitted = Calibration.fit(TrainJob.calibrationMethod(m, sc.labels(), out), sc.logits(), sc.labels());
+            CalibrationResult before = CalibrationResult.of(previous, sc.logits(), sc.labels());
+            CalibrationResult after = CalibrationResult.of(fitted, sc.logits(), sc.labels());
+            List<String> names = List.of(Label.ids());
+            out.printf(Locale.ROOT, "%d images (%s%s)%n", rd.ok().size(), sp == null ? "" : sp + " split of ", src);
+            out.printf(Locale.ROOT, "stored:  %-15s %s: NLL %.4f, ECE %.4f%n", previous.method(), previous.describe(names), before.nllAfter(), before.eceAfter());
+            out.printf(Locale.ROOT, "fitted:  %-15s %s: NLL %.4f, ECE %.4f%n", fitted.method(), fitted.describe(names), after.nllAfter(), after.eceAfter());
+            boolean write = !dryRun;
+            if (write) {
+                Map<String, Object> card = RunFolder.JSON.readValue(model.run().modelJson().toFile(),
+                        new TypeReference<LinkedHashMap<String, Object>>() {});
+                Map<String, Object> old = new LinkedHashMap<>();
+                old.put("calibration_method", card.getOrDefault("calibration_method", Calibration.TEMPERATURE));
+                old.put("temperature", card.get("temperature"));
+                if (card.containsKey("class_bias")) old.put("class_bias", card.get("class_bias"));
+                if (card.containsKey("calibration")) old.put("calibration", card.get("calibration"));
+                old.put("replaced", Instant.now().toString());
+                old.put("replaced_with_images", rd.ok().size());
+                old.put("replaced_with_data", src.toString() + (sp == null ? "" : " (" + sp + ")"));
+                List<Object> history = new ArrayList<>();
+                if (card.get("previous_calibrations") instanceof List<?> l) history.addAll(l);
+                history.add(old);
+                card.put("temperature", fitted.temperature());
+                card.put("calibration_method", fitted.method());
+                if (fitted.shiftsClasses()) card.put("class_bias", fitted.bias()); else card.remove("class_bias");
+                card.put("calibration", RunFolder.JSON.convertValue(after.toJsonNode(), Map.class));
+                card.put("previous_calibrations", history);
+                AtomicFiles.writeString(model.run().modelJson(), RunFolder.JSON.writeValueAsString(card));
+                out.println("written to " + model.run().modelJson() + " (the calibration it replaces is under previous_calibrations)");
+                out.println("metrics computed before this (e.g. " + model.run().testDir().resolve("metrics.json")
+                        + ") used the old calibration; re-run: pneumoscope evaluate --run " + run + " --out DIR");
+            }
+            return new Result(previous, fitted, before, after, rd.ok().size(), write);
+        }
+    }
+}
