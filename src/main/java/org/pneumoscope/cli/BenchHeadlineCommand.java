@@ -106,6 +106,12 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         t.put("ece_uncalibrated", num(test.path("ece_uncalibrated")));
         t.put("ece_calibrated", num(test.path("ece_calibrated")));
         t.put("temperature", num(test.path("temperature")));
+        t.put("calibration_method", test.path("calibration_method").isTextual() ? test.path("calibration_method").asText() : null);
+        if (test.path("class_bias").isArray()) {
+            List<Double> b = new ArrayList<>();
+            test.path("class_bias").forEach(x -> b.add(x.asDouble()));
+            t.put("class_bias", b);
+        }
         t.put("ece_if_calibrated_mean", num(test.path("ece_if_calibrated").path("mean")));
         t.put("ece_if_calibrated_p95", num(test.path("ece_if_calibrated").path("p95")));
         h.put("test", t);
@@ -168,9 +174,8 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         sb.append("recall:      ");
         for (Map.Entry<String, Object> e : recall.entrySet()) sb.append(' ').append(e.getKey()).append(' ').append(f4(e.getValue()));
         sb.append('\n');
-        sb.append(String.format(Locale.ROOT, "ECE (15 bins): %s before calibration, %s after (T = %s)%n",
-                f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")),
-                t.get("temperature") == null ? "n/a" : String.format(Locale.ROOT, "%.3f", (Double) t.get("temperature"))));
+        sb.append(String.format(Locale.ROOT, "ECE (15 bins): %s before calibration, %s after (%s)%n",
+                f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")), calibration(t)));
         sb.append("targets of issue #8:\n");
         for (Object o : (List<?>) h.get("targets")) {
             Map<String, Object> g = (Map<String, Object>) o;
@@ -184,8 +189,21 @@ public class BenchHeadlineCommand implements Callable<Integer> {
     }
 
     static String config(TrainConfig c) {
-        return String.format(Locale.ROOT, "%s width %.2f @%d px, batch %d, epochs %d, max_minutes %.0f, augment %s, balance %s, mixup %s, contrast %s, tta %s",
-                c.model(), c.width(), c.size(), c.batch(), c.epochs(), c.maxMinutes(), c.augment(), c.balance(), c.mixup(), c.contrast(), c.tta());
+        return String.format(Locale.ROOT, "%s width %.2f @%d px, batch %d, epochs %d, max_minutes %.0f, augment %s, balance %s, mixup %s, contrast %s, tta %s, calibration %s",
+                c.model(), c.width(), c.size(), c.batch(), c.epochs(), c.maxMinutes(), c.augment(), c.balance(), c.mixup(), c.contrast(), c.tta(),
+                c.calibration());
+    }
+
+    /** "T = 0.925" or "T = 0.925, class offsets bacteria +0.310 ...", as evaluate prints it. */
+    @SuppressWarnings("unchecked")
+    static String calibration(Map<String, Object> test) {
+        if (!(test.get("temperature") instanceof Double temp)) return "T = n/a";
+        List<Double> b = (List<Double>) test.get("class_bias");
+        Object method = test.get("calibration_method");
+        org.pneumoscope.eval.Calibration c = b == null || method == null
+                ? org.pneumoscope.eval.Calibration.ofTemperature(temp)
+                : new org.pneumoscope.eval.Calibration(String.valueOf(method), temp, b.stream().mapToDouble(Double::doubleValue).toArray());
+        return c.describe(List.of(Label.ids()));
     }
 
     private static Double num(JsonNode n) { return n.isNumber() ? n.asDouble() : null; }

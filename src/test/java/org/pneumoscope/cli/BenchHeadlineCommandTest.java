@@ -69,7 +69,11 @@ class BenchHeadlineCommandTest {
                 + " virus " + f4(test.path("per_class").path("virus").path("recall"))
                 + " normal " + f4(test.path("per_class").path("normal").path("recall"))), out);
         assertTrue(out.contains("ECE (15 bins): " + f4(test.path("ece_uncalibrated")) + " before calibration, "
-                + f4(test.path("ece_calibrated")) + " after"), out);
+                + f4(test.path("ece_calibrated")) + " after (T = " + String.format(java.util.Locale.ROOT, "%.3f", test.path("temperature").asDouble())), out);
+        // the preset asks for class offsets; a validation split this small gets the temperature alone, and says which
+        assertTrue(h.path("config").asText().endsWith("calibration bias-corrected"), h.path("config").asText());
+        assertEquals(test.path("calibration_method").asText(), h.path("test").path("calibration_method").asText());
+        assertEquals(test.path("class_bias").isMissingNode(), h.path("test").path("class_bias").isMissingNode());
         assertTrue(out.contains("epochs:       1 run (at most 1)"), out);
         assertTrue(out.contains("peak RSS:     " + (test.path("peak_rss_mb").isNumber() ? test.path("peak_rss_mb").asLong() + " MB" : "n/a")), out);
         assertTrue(out.matches("(?s).*wall:         train [0-9.]+ min \\| evaluate [0-9.]+ min \\| total [0-9.]+ min.*"), out);
