@@ -119,6 +119,32 @@ public final class LrSchedule {
         return cost;
     }
 
+    /**
+     * The planner's step while progressive resizing is still in its early phase: epochs keep costing the measured
+     * (early) cost until {@code switchAt} seconds, after which each costs {@code fullCostFactor} times as much (the
+     * pixel ratio, until full-size epochs are measured). An early epoch starts whenever the clock is short of
+     * {@code switchAt}, so the early phase holds ceil(time left in it / cost) more epochs.
+     */
+    public double replanProgressive(double budgetSeconds, double[] seconds, int firstOfProcess, long atStep,
+                                    double switchAt, double fullCostFactor) {
+        double cost = epochCost(seconds, firstOfProcess);
+        double elapsed = seconds.length == 0 ? 0 : seconds[seconds.length - 1];
+        replan(epochsThatFitProgressive(budgetSeconds, elapsed, cost, seconds.length, switchAt, fullCostFactor), atStep);
+        return cost;
+    }
+
+    /** See {@link #replanProgressive}: done + early epochs still to start + full-size epochs that fit after them. */
+    public static int epochsThatFitProgressive(double budgetSeconds, double elapsed, double earlyCost, int done,
+                                               double switchAt, double fullCostFactor) {
+        double end = budgetSeconds - RESERVE_SECONDS;
+        if (!(earlyCost > 0) || elapsed >= end) return Math.max(1, done);
+        int early = (int) Math.ceil((Math.min(switchAt, end) - elapsed) / earlyCost);
+        early = Math.max(0, Math.min(early, (int) Math.floor((end - elapsed) / earlyCost)));
+        double left = end - elapsed - early * earlyCost;
+        int full = (int) Math.floor(left / (earlyCost * fullCostFactor));
+        return Math.max(1, done + early + Math.max(0, full));
+    }
+
     void restoreAnchor(long step, double t) {
         anchorStep = step;
         anchorT = t;

@@ -56,7 +56,9 @@ public record TrainConfig(
         int loaderThreads,       // 0 = auto
         double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
         boolean tta,             // horizontal-flip test-time augmentation at evaluation
-        String calibration       // temperature | bias-corrected | none : fitted on the validation split (eval.Calibration)
+        String calibration,      // temperature | bias-corrected | none : fitted on the validation split (eval.Calibration)
+        int earlySize,           // progressive resizing: 0 = off; else the first epochs train at this smaller size
+        double earlyFraction     // ... for this fraction of the time budget (of the epochs without max_minutes)
 ) {
 
     /** The seed study's recipe (ResNet-50@224, Adam 1e-4, batch 32, 50 epochs, plateau on val acc). */
@@ -98,6 +100,8 @@ public record TrainConfig(
         m.put("max_minutes", 0.0);
         m.put("tta", false);
         m.put("calibration", "temperature");
+        m.put("early_size", 0);
+        m.put("early_fraction", 0.5);
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -119,6 +123,9 @@ public record TrainConfig(
         check(Contrast.parse(contrast) != null, "contrast must be none, stretch or equalize, not " + contrast);
         check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");
         check(ema >= 0 && ema < 1, "ema must be in [0, 1)");
+        check(earlySize == 0 || (earlySize >= 32 && earlySize < size),
+                "early_size must be 0 (off) or from 32 up to below size (" + size + "), not " + earlySize);
+        check(earlyFraction > 0 && earlyFraction < 1, "early_fraction must be in (0, 1), not " + earlyFraction);
         check(org.pneumoscope.eval.Calibration.parse(calibration) != null,
                 "calibration must be temperature, bias-corrected or none, not " + calibration);
         splitRatios(split);
@@ -265,6 +272,17 @@ public record TrainConfig(
 
     /** The per-image grey-level normalisation every image gets before the network (and before augmentation). */
     public Contrast contrastMode() { return Contrast.parse(contrast); }
+
+    /**
+     * Progressive resizing: whether the epoch starting now trains at {@link #earlySize}. With a time budget the early
+     * phase is the first {@code early_fraction} of max_minutes (so it ends at the same point however fast the machine
+     * is, and never comes back once passed); without one, the first {@code early_fraction} of the epochs.
+     */
+    public boolean earlyEpoch(int epoch, double elapsedSeconds) {
+        if (earlySize <= 0) return false;
+        if (maxMinutes > 0) return elapsedSeconds < earlyFraction * maxMinutes * 60;
+        return epoch < Math.round(earlyFraction * epochs);
+    }
 
     /** Names of all keys, for help texts. */
     public static List<String> keys() { return new ArrayList<>(DEFAULTS.keySet()); }

@@ -160,7 +160,8 @@ public final class TrainJob {
         Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
-            result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, resume, allowDownload, log));
+            ImageSource early = cfg.earlySize() > 0 ? s -> contrast.apply(cache.get(s.file(), cfg.earlySize(), mode)) : null;
+            result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, resume, allowDownload, log, early));
         }
         return finish(run, cfg, samples, result, images, out);
     }

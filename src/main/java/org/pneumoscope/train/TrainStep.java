@@ -43,8 +43,13 @@ final class TrainStep {
 
     /** All native temporaries live in a sub-manager closed before returning, so memory stays flat. */
     Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr) {
+        return run(root, data, target, weights, hard, n, lr, size);
+    }
+
+    /** As above for a batch of {@code side}-pixel images (progressive resizing trains early epochs smaller). */
+    Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr, int side) {
         try (NDManager sub = root.newSubManager()) {
-            NDArray x = xIn.create(sub, data, new Shape(n, channels, size, size));
+            NDArray x = xIn.create(sub, data, new Shape(n, channels, side, side));
             NDArray t = tIn.create(sub, target, new Shape(n, Label.COUNT));
             NDArray w = wIn.create(sub, weights, new Shape(n));
             float lossValue;

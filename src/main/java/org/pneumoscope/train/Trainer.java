@@ -33,9 +33,23 @@ import java.util.concurrent.Executors;
 public final class Trainer {
     private Trainer() {}
 
-    /** What to train on and where. {@code augment} may be null (no augmentation). */
+    /**
+     * What to train on and where. {@code augment} may be null (no augmentation). {@code earlyImages} gives the images at
+     * the config's {@code early_size} (progressive resizing; null when it is off).
+     */
     public record Request(TrainConfig config, RunFolder run, List<Sample> train, List<Sample> val,
-                         ImageSource images, Transform augment, boolean resume, boolean allowDownload, PrintStream log) {}
+                         ImageSource images, Transform augment, boolean resume, boolean allowDownload, PrintStream log,
+                         ImageSource earlyImages) {
+        public Request {
+            if (config.earlySize() > 0 && earlyImages == null)
+                throw new IllegalArgumentException("early_size " + config.earlySize() + " needs images at that size");
+        }
+
+        public Request(TrainConfig config, RunFolder run, List<Sample> train, List<Sample> val, ImageSource images,
+                       Transform augment, boolean resume, boolean allowDownload, PrintStream log) {
+            this(config, run, train, val, images, augment, resume, allowDownload, log, null);
+        }
+    }
 
     public record Result(List<EpochStats> history, int bestEpoch, double seconds, boolean stoppedEarly,
                          String stopReason) {}
@@ -91,19 +105,27 @@ public final class Trainer {
                 TrainStep step = new TrainStep(block, ps, l2, cfg.l2(), opt, ema, C, S);
                 long t0 = System.nanoTime();
                 String stopReason = null;
+                Boolean lastEarly = null; // progressive resizing: the previous epoch's phase (null: none yet in this process)
                 try {
                     for (int epoch = startEpoch; epoch < schedule.plannedEpochs(); epoch++) {
                         // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
                         Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
                         long e0 = System.nanoTime();
                         EpochPlan plan = epochOrder(cfg, train, classCounts, epoch);
+                        // progressive resizing: early epochs see smaller images (cheaper), the rest the model's size
+                        boolean early = cfg.earlyEpoch(epoch, prevSeconds + (e0 - t0) / 1e9);
+                        int side = early ? cfg.earlySize() : S;
+                        ImageSource source = early ? req.earlyImages() : req.images();
+                        if (cfg.earlySize() > 0 && !early && (lastEarly == null || lastEarly))
+                            log.printf(Locale.ROOT, "progressive resizing: epoch %d on trains at %d px (before: %d px)%n", epoch + 1, S, cfg.earlySize());
+                        lastEarly = early;
                         int[] order = plan.order();
                         double lossSum = 0;
                         int seen = 0, correct = 0;
                         double lr = schedule.lr(opt.step());
                         Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
                                 String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, schedule.plannedEpochs()), order.length);
-                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), req.images(), req.augment(), S, C,
+                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), side, C,
                                 cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                             Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
                             while (loader.hasNext()) {
@@ -119,7 +141,7 @@ public final class Trainer {
                                     target = m.targets();
                                     hard = m.dominant();
                                 }
-                                TrainStep.Out so = step.run(root, data, target, sampleWeights(hard, classWeights), hard, b.n(), lr);
+                                TrainStep.Out so = step.run(root, data, target, sampleWeights(hard, classWeights), hard, b.n(), lr, side);
                                 lossSum += so.loss() * b.n();
                                 correct += so.correct();
                                 seen += b.n();
@@ -164,7 +186,11 @@ public final class Trainer {
                             // a test job shared the cores, once used only 18 of 29 minutes)
                             double[] secs = history.stream().mapToDouble(EpochStats::seconds).toArray();
                             int before = schedule.plannedEpochs();
-                            double cost = schedule.replanToBudget(cfg.maxMinutes() * 60, secs, startEpoch, opt.step());
+                            boolean nextEarly = cfg.earlyEpoch(epoch + 1, elapsed);
+                            double cost = nextEarly
+                                    ? schedule.replanProgressive(cfg.maxMinutes() * 60, secs, startEpoch, opt.step(),
+                                            cfg.earlyFraction() * cfg.maxMinutes() * 60, Math.pow(S / (double) cfg.earlySize(), 2))
+                                    : schedule.replanToBudget(cfg.maxMinutes() * 60, secs, startEpoch, opt.step());
                             if (schedule.plannedEpochs() != before)
                                 log.printf(Locale.ROOT, "time budget: epochs now take %.0f s, so %d of at most %d epochs fit in "
                                         + "max_minutes %.0f; the learning-rate schedule is re-planned from here%n", cost,

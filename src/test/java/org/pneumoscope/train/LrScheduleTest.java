@@ -104,4 +104,40 @@ class LrScheduleTest {
         assertEquals(45, s.plannedEpochs(), "3 slow epochs + (1740 - 60 - 210) / 35 = 42 fast ones");
         assertTrue(s.lr(secs.size() * 100L - 1) < 0.011e-3, "annealed at the end: " + s.lr(secs.size() * 100L - 1));
     }
+
+    /** Progressive resizing: early epochs at their measured cost until the switch, full-size ones at the pixel ratio. */
+    @Test
+    void progressivePlanCountsEarlyEpochsToTheSwitchThenFullSizeOnesAtThePixelRatio() {
+        double ratio = Math.pow(128 / 96.0, 2);   // 1.778: a 40 s early epoch becomes a 71.1 s one
+        // 30 min budget, switch at 900 s, 100 s elapsed after 2 epochs of 40 s:
+        // early epochs start at 100, 140, ..., 860: ceil(800 / 40) = 20; then (1740 - 100 - 800) / 71.1 = 11.8 -> 11
+        assertEquals(2 + 20 + 11, LrSchedule.epochsThatFitProgressive(1800, 100, 40, 2, 900, ratio));
+        // 880 s elapsed: one more early epoch (starts before 900), then (1740 - 880 - 40) / 71.1 = 11.5 -> 11
+        assertEquals(20 + 1 + 11, LrSchedule.epochsThatFitProgressive(1800, 880, 40, 20, 900, ratio));
+        // a switch beyond the budget's end: only early epochs, as many as fit
+        assertEquals(2 + 41, LrSchedule.epochsThatFitProgressive(1800, 100, 40, 2, 5000, ratio));
+        // nothing left: the epochs done
+        assertEquals(7, LrSchedule.epochsThatFitProgressive(1800, 1750, 40, 7, 900, ratio));
+        // without progressive resizing (factor 1, switch anywhere) it is the plain count
+        assertEquals(LrSchedule.epochsThatFit(1800, 100, 40, 2), LrSchedule.epochsThatFitProgressive(1800, 100, 40, 2, 900, 1.0));
+    }
+
+    @Test
+    void theEarlyPhaseIsAFractionOfTheBudgetOrOfTheEpochs() {
+        java.util.Map<String, Object> m = new java.util.HashMap<>();
+        m.put("size", 128); m.put("early_size", 96); m.put("early_fraction", 0.3); m.put("epochs", 10);
+        TrainConfig byEpochs = TrainConfig.fromMap(m);
+        for (int e = 0; e < 10; e++) assertEquals(e < 3, byEpochs.earlyEpoch(e, 1e9), "epoch " + e);
+        m.put("max_minutes", 10.0);
+        TrainConfig byTime = TrainConfig.fromMap(m);
+        assertTrue(byTime.earlyEpoch(50, 179.9));
+        assertFalse(byTime.earlyEpoch(1, 180.0));
+        m.put("early_size", 0);
+        assertFalse(TrainConfig.fromMap(m).earlyEpoch(0, 0), "off");
+        m.put("early_size", 128);
+        org.pneumoscope.cli.UserException e = assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainConfig.fromMap(m));
+        assertTrue(e.getMessage().contains("early_size must be 0 (off) or from 32 up to below size (128), not 128"), e.getMessage());
+        m.put("early_size", 96); m.put("early_fraction", 1.0);
+        assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainConfig.fromMap(m));
+    }
 }

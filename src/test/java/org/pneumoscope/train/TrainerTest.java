@@ -197,4 +197,40 @@ class TrainerTest {
             pool.shutdownNow();
         }
     }
+
+    /** Progressive resizing: the first half of the epochs trains on half-size images, the rest at the model's size. */
+    @Test
+    void progressiveResizingTrainsEarlyEpochsSmallThenAtTheModelsSize(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 48, 64, 1);
+        Map<Path, GreyImage> small = new HashMap<>();
+        imgs.forEach((p, g) -> {   // 2 x 2 means
+            byte[] px = new byte[32 * 32];
+            for (int y = 0; y < 32; y++)
+                for (int x = 0; x < 32; x++) {
+                    int v = 0;
+                    for (int dy = 0; dy < 2; dy++) for (int dx = 0; dx < 2; dx++) v += g.pixels()[(2 * y + dy) * 64 + 2 * x + dx] & 0xff;
+                    px[y * 32 + x] = (byte) (v / 4);
+                }
+            small.put(p, new GreyImage(32, 32, px));
+        });
+        java.util.concurrent.atomic.AtomicInteger smallCalls = new java.util.concurrent.atomic.AtomicInteger(), fullCalls = new java.util.concurrent.atomic.AtomicInteger();
+        TrainConfig cfg = tiny(4).with(Map.of("early_size", 32, "early_fraction", 0.5));
+        List<Sample> tr = new ArrayList<>(), va = new ArrayList<>();
+        for (Sample s : all) (s.split().equals("val") ? va : tr).add(s);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Trainer.Result r = Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), tr, va,
+                s -> { fullCalls.incrementAndGet(); return imgs.get(s.file()); }, null, false, false,
+                new PrintStream(log, true), s -> { smallCalls.incrementAndGet(); return small.get(s.file()); }));
+        assertEquals(4, r.history().size());
+        for (Trainer.EpochStats e : r.history()) assertTrue(Double.isFinite(e.trainLoss()), e.toString());
+        int perEpoch = Trainer.epochLength(cfg, Trainer.counts(tr));   // oversampled to the largest class
+        assertEquals(2 * perEpoch, smallCalls.get(), "epochs 1-2 read their images at 32 px");
+        // epochs 3-4 at 64 px, and validation after every epoch at the model's size
+        assertEquals(2 * perEpoch + 4 * va.size(), fullCalls.get());
+        assertTrue(log.toString().contains("progressive resizing: epoch 3 on trains at 64 px (before: 32 px)"), log.toString());
+        // a request without the small images is refused before anything trains
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Request(cfg, new RunFolder(dir), tr, va, s -> imgs.get(s.file()),
+                null, false, false, new PrintStream(log, true)));
+    }
 }
