@@ -67,7 +67,7 @@
           .map((k) => NAMES[k].replace(" pneumonia", "") + " " + pct(t.per_class[k].recall, 0)).join(" · ");
         fact(dl, "Recall (sensitivity) per class", rec, null, true);
       }
-      if (typeof t.ece === "number") fact(dl, "Calibration error (ECE)", t.ece.toFixed(3), "after temperature scaling, T = " + Number(m.temperature).toFixed(2));
+      if (typeof t.ece === "number") fact(dl, "Calibration error (ECE)", t.ece.toFixed(3), "after " + calibrationText(m));
     } else {
       const v = m.validation || {};
       fact(dl, "Test metrics", "not evaluated yet", m.test_metrics_note || "");
@@ -166,7 +166,7 @@
       row.querySelector(".prob-bar").style.width = (100 * p[k]).toFixed(2) + "%";
       row.querySelector(".prob-value").textContent = pct(p[k]);
     });
-    $("calibration-note").textContent = "Calibrated probabilities (temperature scaling, T = " + Number(r.temperature).toFixed(2) + ")"
+    $("calibration-note").textContent = "Calibrated probabilities (" + calibrationText(r) + ")"
       + (r.tta ? ", averaged with the mirrored image" : "") + " · " + r.image.format + " " + r.image.width + "×" + r.image.height
       + " px · " + Math.round(r.ms) + " ms";
     if (r.image_png) {
@@ -207,5 +207,13 @@
   window.addEventListener("dragover", (e) => e.preventDefault());
   window.addEventListener("drop", (e) => e.preventDefault());
   $("opacity").addEventListener("input", applyOpacity);
+  // "temperature scaling, T = 0.93", or with class offsets: the offsets follow the training data's class mix
+  function calibrationText(o) {
+    const t = "T = " + Number(o.temperature).toFixed(2);
+    return o.calibration_method === "bias-corrected"
+      ? "temperature and class offsets fitted on validation films, " + t
+      : "temperature scaling, " + t;
+  }
+
   loadModel();
 })();
