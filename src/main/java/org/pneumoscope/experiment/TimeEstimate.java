@@ -105,7 +105,8 @@ public final class TimeEstimate {
         int batch = Math.max(2, Math.min(cellCfg.batch(), train.size() / PROBE_STEPS));
         // augmentation is timed separately (timeAugment): cells that differ only in it share one probe
         TrainConfig cfg = cellCfg.with(Map.of("epochs", 2, "max_minutes", 0, "early_stop_patience", 0, "augment_copies", 0,
-                "balance", "none", "schedule", "constant", "warmup_epochs", 0, "batch", batch, "ema", 0, "augment", "none"));
+                "balance", "none", "schedule", "constant", "warmup_epochs", 0, "batch", batch, "ema", 0, "augment", "none"))
+                .with("early_size", 0); // progressive resizing's early epochs are cheaper: timed at full size, an upper bound
         int n = Math.min(train.size(), batch * PROBE_STEPS);
         List<Sample> subset = new ArrayList<>();
         for (int i = 0; i < n; i++) subset.add(train.get((int) ((long) i * train.size() / n)));
