@@ -9,8 +9,9 @@
  * r.writeJson(runDir.resolve("metrics.json"));       // NaN written as null
  * acc.writePredictions(runDir.resolve("predictions.csv"));
  *
- * double t = TemperatureScaling.fit(valLogits, valLabels);          // calibrate on validation
- * CalibrationResult cal = CalibrationResult.of(t, testLogits, testLabels);   // judge on test
+ * Calibration c = Calibration.fit("bias-corrected", valLogits, valLabels);  // T and class offsets, on validation
+ * CalibrationResult cal = CalibrationResult.of(c, testLogits, testLabels);    // judge on test
+ * float[][] p = c.probabilities(testLogits);                                   // what a user sees
  * }</pre>
  *
  * Conventions for undefined values (class never predicted, class absent, one-class AUC) are listed on

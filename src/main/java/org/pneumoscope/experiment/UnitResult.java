@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The outcome of one cell × fold, as stored in its {@code result.json} (written last, once: its presence marks
- * the run finished). Metrics are on the experiment's shared test split, after temperature scaling.
+ * the run finished). Metrics are on the experiment's shared test split, after the run's calibration.
  *
  * @param fold       1-based
  * @param recall     per class in label order (bacteria, virus, normal)
