@@ -68,19 +68,12 @@ public record Calibration(String method, double temperature, double[] bias) {
 
     /** Calibrated probabilities of one image. */
     public float[] probabilities(float[] logits) {
-        if (bias != null && bias.length != logits.length)
+        if (bias == null) return Metrics.softmax(logits, temperature);
+        if (bias.length != logits.length)
             throw new IllegalArgumentException(logits.length + " logits but " + bias.length + " class offsets");
-        double beta = 1 / temperature, max = Double.NEGATIVE_INFINITY;
-        double[] a = new double[logits.length];
-        for (int c = 0; c < a.length; c++) {
-            a[c] = beta * logits[c] + (bias == null ? 0 : bias[c]);
-            max = Math.max(max, a[c]);
-        }
-        double s = 0;
-        for (int c = 0; c < a.length; c++) s += (a[c] = Math.exp(a[c] - max));
-        float[] p = new float[a.length];
-        for (int c = 0; c < a.length; c++) p[c] = (float) (a[c] / s);
-        return p;
+        float[] a = new float[logits.length];
+        for (int c = 0; c < a.length; c++) a[c] = (float) (logits[c] / temperature + bias[c]);
+        return Metrics.softmax(a, 1.0);
     }
 
     /** Calibrated probabilities, one row per image. */

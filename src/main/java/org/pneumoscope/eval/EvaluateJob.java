@@ -19,7 +19,6 @@ import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.report.ReaderReference;
 import org.pneumoscope.report.ReportBuilder;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.train.Scoring;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.util.ProcessMemory;
 import org.pneumoscope.util.Progress;
@@ -75,7 +74,6 @@ public final class EvaluateJob {
     public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out,
                               List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
-        int size = model.config().size();
         Readable rd = readable(model, samples, out);
         List<Problem> bad = rd.unreadable();
         List<Problem> skipped = new ArrayList<>(skippedBefore);
@@ -103,9 +101,8 @@ public final class EvaluateJob {
         double t = cal.temperature();
         float[][] probs = cal.probabilities(logits);
         EvaluationResult r = Evaluation.of(labels, probs, pids, names, new BootstrapConfig(1000, o.bootstrapSeed()));
-        float[][] raw = Scoring.softmax(logits, 1.0);
-        double eceBefore = Metrics.expectedCalibrationError(raw, labels);
         CalibrationResult calib = CalibrationResult.of(cal, logits, labels);
+        double eceBefore = calib.eceBefore();
         // ECE is biased upwards on finite data: what a perfectly calibrated model would score here
         ReliabilityDiagram.Floor floor = ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 1000, o.bootstrapSeed());
 

@@ -30,26 +30,12 @@ public final class TemperatureScaling {
 
     /** softmax(logits / T) per row. */
     public static float[][] apply(float[][] logits, double temperature) {
-        if (!(temperature > 0) || Double.isInfinite(temperature))
-            throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
-        float[][] out = new float[logits.length][];
-        for (int i = 0; i < logits.length; i++) out[i] = Metrics.softmax(logits[i], temperature);
-        return out;
+        return Calibration.ofTemperature(temperature).probabilities(logits);
     }
 
     /** Mean NLL of the labels under softmax(logits / T), computed from the logits (no probability clipping). */
     public static double nll(float[][] logits, int[] labels, double temperature) {
-        check(logits, labels);
-        double beta = 1 / temperature, sum = 0;
-        for (int i = 0; i < logits.length; i++) {
-            float[] z = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : z) max = Math.max(max, beta * v);
-            double s = 0;
-            for (float v : z) s += Math.exp(beta * v - max);
-            sum += max + Math.log(s) - beta * z[labels[i]];
-        }
-        return sum / logits.length;
+        return Calibration.ofTemperature(temperature).nll(logits, labels);
     }
 
     /** Fits T on these logits and reports NLL, ECE and reliability before (T = 1) and after on the same data. */

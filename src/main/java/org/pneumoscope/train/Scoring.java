@@ -88,19 +88,4 @@ public final class Scoring {
         for (int c = 0; c < k; c++) rec[c] = support[c] == 0 ? Double.NaN : hit[c] / (double) support[c];
         return new Scores(logits, labels, loss / n, ok / (double) n, rec);
     }
-
-    public static float[][] softmax(float[][] logits, double temperature) {
-        float[][] p = new float[logits.length][];
-        for (int i = 0; i < logits.length; i++) {
-            float[] z = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : z) max = Math.max(max, v / temperature);
-            double s = 0;
-            double[] e = new double[z.length];
-            for (int c = 0; c < z.length; c++) { e[c] = Math.exp(z[c] / temperature - max); s += e[c]; }
-            p[i] = new float[z.length];
-            for (int c = 0; c < z.length; c++) p[i][c] = (float) (e[c] / s);
-        }
-        return p;
-    }
 }
