@@ -1,7 +1,6 @@
 package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
@@ -59,8 +58,7 @@ public class CalibrateCommand implements Callable<Integer> {
         try (TrainedModel model = TrainedModel.load(run)) {
             Path src = data != null ? data : model.run().split();
             String sp = split != null ? split : (data == null ? "val" : null);
-            DatasetScan scan = DatasetReader.read(src).requireImages();
-            scan.problems().stream().limit(20).forEach(p -> out.println("skipped: " + p));
+            DatasetScan scan = EvaluateCommand.read(src, out);
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.size() < 10)
                 throw new UserException("calibration needs at least 10 labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")

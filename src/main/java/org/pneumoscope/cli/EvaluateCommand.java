@@ -45,12 +45,7 @@ public class EvaluateCommand implements Callable<Integer> {
         try (TrainedModel m = TrainedModel.load(run)) {
             Path src = data != null ? data : m.run().split();
             String sp = split != null ? split : (data == null ? "test" : null);
-            DatasetScan scan = DatasetReader.read(src).requireImages();
-            if (!scan.problems().isEmpty()) {
-                System.out.printf(Locale.ROOT, "%d file(s) skipped while reading %s:%n", scan.problems().size(), src);
-                scan.problems().stream().limit(20).forEach(p -> System.out.println("  " + p));
-                if (scan.problems().size() > 20) System.out.printf(Locale.ROOT, "  ... and %d more%n", scan.problems().size() - 20);
-            }
+            DatasetScan scan = read(src, System.out);
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
             if (shifts != null) {
@@ -69,6 +64,17 @@ public class EvaluateCommand implements Callable<Integer> {
             System.out.println("report: " + o.report());
         }
         return 0;
+    }
+
+    /** Reads labelled images, listing the first twenty files it skipped (and how many more). */
+    static DatasetScan read(Path src, java.io.PrintStream out) {
+        DatasetScan scan = DatasetReader.read(src).requireImages();
+        if (!scan.problems().isEmpty()) {
+            out.printf(Locale.ROOT, "%d file(s) skipped while reading %s:%n", scan.problems().size(), src);
+            scan.problems().stream().limit(20).forEach(p -> out.println("  " + p));
+            if (scan.problems().size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", scan.problems().size() - 20);
+        }
+        return scan;
     }
 
     /** Phantom data is recognised by the generator's file names; its masks give the pointing game. */

@@ -157,11 +157,11 @@ public final class RobustnessSweep {
     /** index.html: the table, the chart and a link to each evaluation's own report. */
     static String html(List<Row> rows, String runName) {
         StringBuilder b = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Robustness of ")
-                .append(esc(runName)).append("</title>\n<style>")
+                .append(EvaluationTables.escape(runName)).append("</title>\n<style>")
                 .append("body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1F2933;max-width:1100px;margin:2em auto;padding:0 1em}")
                 .append("table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #E3E8EE;text-align:right}")
                 .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}")
-                .append("</style></head><body>\n<h1>Robustness of ").append(esc(runName)).append("</h1>\n")
+                .append("</style></head><body>\n<h1>Robustness of ").append(EvaluationTables.escape(runName)).append("</h1>\n")
                 .append("<p class=\"muted\">One model, the same ").append(rows.get(0).n()).append(" images, re-rendered before the model as ")
                 .append("another scanner or its processing might (grey scale, blur, sharpening, noise). Every difference from the ")
                 .append("first row is the shift's. Research use only.</p>\n<table><tr><th>shift</th><th>accuracy</th><th>change</th>")
@@ -171,16 +171,12 @@ public final class RobustnessSweep {
         for (Row r : rows) {
             b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.1f %%</td><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
                             + "<td>%.3f</td><td>%d of %d</td><td>%d</td><td>%.3f</td><td><a href=\"%s/report.html\">report</a></td></tr>%n",
-                    esc(r.shift()), 100 * r.accuracy(), r == rows.get(0) ? "&mdash;" : String.format(Locale.ROOT, "%+.1f", 100 * (r.accuracy() - base)),
+                    EvaluationTables.escape(r.shift()), 100 * r.accuracy(), r == rows.get(0) ? "&mdash;" : String.format(Locale.ROOT, "%+.1f", 100 * (r.accuracy() - base)),
                     r.macroF1(), r.recall()[0], r.recall()[1], r.recall()[2], r.normalsCalledPneumonia(), r.normals(),
-                    r.normalsCalledViral(), r.ece(), esc(folder(r.shift()))));
+                    r.normalsCalledViral(), r.ece(), EvaluationTables.escape(folder(r.shift()))));
         }
         return b.append("</table>\n<p><a href=\"robustness.csv\">robustness.csv</a> · <a href=\"robustness.json\">robustness.json</a></p>\n")
                 .append("<img src=\"robustness.png\" alt=\"accuracy under each shift\" width=\"760\">\n</body></html>\n").toString();
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     /** The table printed at the end. */

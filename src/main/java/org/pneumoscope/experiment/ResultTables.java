@@ -296,6 +296,6 @@ public final class ResultTables {
     }
 
     static String esc(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return org.pneumoscope.eval.EvaluationTables.escape(s);
     }
 }
