@@ -57,7 +57,11 @@ final class NetBlock extends AbstractBlock {
     /** Runs units {@code from} (inclusive) to {@code to} (exclusive). */
     NDList run(ParameterStore ps, NDList x, int from, int to, boolean training, PairList<String, Object> params) {
         NDList h = x;
-        for (int i = from; i < to; i++) h = units.get(i).forward(ps, h, training && i > frozenThrough, params);
+        for (int i = from; i < to; i++) {
+            NDList next = units.get(i).forward(ps, h, training && i > frozenThrough, params);
+            Intermediates.release(h, x, next);
+            h = next;
+        }
         return h;
     }
 

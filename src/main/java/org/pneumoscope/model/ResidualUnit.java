@@ -41,16 +41,30 @@ final class ResidualUnit extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDList h = inputs;
+        NDArray x = inputs.singletonOrThrow();
+        NDArray h = x;
         for (int i = 0; i < convs.size(); i++) {
-            h = convs.get(i).forward(ps, h, training);
-            h = norms.get(i).forward(ps, h, training);
-            if (i < convs.size() - 1) h = new NDList(Activation.relu(h.singletonOrThrow()));
+            NDArray c = convs.get(i).forward(ps, new NDList(h), training).singletonOrThrow();
+            Intermediates.release(h, x, c);
+            h = norms.get(i).forward(ps, new NDList(c), training).singletonOrThrow();
+            Intermediates.release(c, x, h);
+            if (i < convs.size() - 1) {
+                NDArray r = Activation.relu(h);
+                Intermediates.release(h, x, r);
+                h = r;
+            }
         }
-        NDArray shortcut = inputs.singletonOrThrow();
-        if (downConv != null) shortcut = downNorm.forward(ps, downConv.forward(ps, inputs, training), training).singletonOrThrow();
+        NDArray shortcut = x;
+        if (downConv != null) {
+            NDArray c = downConv.forward(ps, inputs, training).singletonOrThrow();
+            shortcut = downNorm.forward(ps, new NDList(c), training).singletonOrThrow();
+            Intermediates.release(c, x, shortcut);
+        }
         // in-place add on the BN output is safe for autograd (BN's backward does not need its own output)
-        return new NDList(Activation.relu(h.singletonOrThrow().addi(shortcut)));
+        NDArray out = Activation.relu(h.addi(shortcut));
+        Intermediates.release(h, x, out);
+        Intermediates.release(shortcut, x, out);
+        return new NDList(out);
     }
 
     @Override

@@ -171,7 +171,7 @@ public final class XrayNet implements AutoCloseable {
         int stemOut = spec.scaled(64);
         Block conv1 = conv(stemOut, 7, 2, 3);
         Block bn1 = bn();
-        SequentialBlock stem = new SequentialBlock()
+        SequentialBlock stem = new ChainBlock()
                 .add(conv1).add(bn1).add(Activation.reluBlock())
                 .add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
         register("conv1", conv1);
@@ -211,7 +211,7 @@ public final class XrayNet implements AutoCloseable {
     }
 
     private void addHead() {
-        SequentialBlock head = new SequentialBlock();
+        SequentialBlock head = new ChainBlock();
         // global average pooling: (N,C,h,w) -> (N,C); reshaped so that one mean over one axis suffices
         head.addSingleton(x -> x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}), "gap");
         if (spec.head().equals("linear")) {

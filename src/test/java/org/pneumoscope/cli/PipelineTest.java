@@ -139,6 +139,33 @@ class PipelineTest {
     }
 
     @Test
+    void benchTrainComparesWithTheReferenceUnderBothAllocators() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "no /usr/bin/python3: skipped");
+        // a stand-in for torch_reference.py whose rate shows which allocator environment it was given
+        Path fake = dir.resolve("fake_reference.py");
+        Files.writeString(fake, String.join("\n",
+                "import os, sys",
+                "tuned = os.environ.get('MALLOC_TRIM_THRESHOLD_') == '17179869184' and 'MALLOC_MMAP_THRESHOLD_' in os.environ",
+                "steps = sys.argv[sys.argv.index('--steps') + 1]",
+                "print('reference model=resnet18 steps=' + steps + ' train_img_s=' + ('1000.0' if tuned else '1.0') + ' infer_img_s=1.0')", ""));
+        CliRun r = cli("bench", "train", "--preset", "demo", "--size", "64", "--width", "0.25", "--batch", "8", "--steps", "3",
+                "--memory-every", "0", "--reference", fake.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        java.util.regex.Matcher ours = java.util.regex.Pattern.compile("end_to_end_img_s=([0-9.]+)").matcher(r.out());
+        assertTrue(ours.find(), r.out());
+        double e2e = Double.parseDouble(ours.group(1));
+        assertTrue(r.out().contains("steps=6 train_img_s=1.0 infer_img_s=1.0 (glibc's default allocator)"), r.out());
+        assertTrue(r.out().contains("train_img_s=1000.0 infer_img_s=1.0 (launcher's allocator settings)"), r.out());
+        java.util.regex.Matcher ratios = java.util.regex.Pattern.compile("end_to_end/reference=([0-9.]+)x .*\\((PyTorch with [^)]*)\\)").matcher(r.out());
+        assertTrue(ratios.find(), r.out());
+        assertEquals("PyTorch with glibc's default allocator", ratios.group(2));
+        assertEquals(e2e / 1.0, Double.parseDouble(ratios.group(1)), 0.01 * e2e + 0.01);
+        assertTrue(ratios.find(), r.out());
+        assertEquals("PyTorch with the launcher's allocator settings", ratios.group(2));
+        assertEquals(e2e / 1000.0, Double.parseDouble(ratios.group(1)), 0.01);
+    }
+
+    @Test
     void badUsageExitsTwoWithOneLine() {
         CliRun r = cli("train", "--data", "x");
         assertEquals(2, r.code());

@@ -110,6 +110,30 @@ class XrayNetTest {
     }
 
     @Test
+    void trainingForwardFreesItsIntermediatesAndBackwardStillReachesEveryLayer() {
+        // ~60 layers of activations would otherwise stay alive until the batch's manager closes (docs/models.md, "Speed")
+        // (zero-initialised last BNs would leave their branches without gradient at the start, whatever the freeing)
+        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 1, 64, "seed").withWidth(0.25).withZeroInitResidual(false));
+             NDManager m = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            try (NDManager batch = m.newSubManager();
+                 ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray x = batch.randomNormal(new Shape(4, 1, 64, 64));
+                NDArray logits = net.block().forward(ps, new NDList(x), true).singletonOrThrow();
+                int alive = batch.getManagedArrays().size();
+                assertTrue(alive <= 8, "arrays alive under the batch's manager after a training forward: " + alive);
+                gc.backward(logits.square().sum());
+            }
+            for (var e : net.namedParameters().entrySet()) {
+                Parameter p = e.getValue();
+                if (!p.requiresGradient() || e.getKey().endsWith("running_mean") || e.getKey().endsWith("running_var")) continue;
+                float g = p.getArray().getGradient().abs().sum().getFloat();
+                assertTrue(Float.isFinite(g) && g > 0, e.getKey() + " got no gradient: " + g);
+            }
+        }
+    }
+
+    @Test
     void zeroInitResidualStartsBranchesAtIdentity() {
         try (XrayNet z = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
              XrayNet n = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withZeroInitResidual(false))) {
