@@ -85,6 +85,9 @@ public class BenchTrainCommand implements Callable<Integer> {
                 f.endToEndImgPerSec() / plain, f.stepImgPerSec() / plain);
         if (tuned != null) System.out.printf(Locale.ROOT, "ratio end_to_end/reference=%.2fx step/reference=%.2fx (PyTorch with the launcher's allocator settings)%n",
                 f.endToEndImgPerSec() / tuned, f.stepImgPerSec() / tuned);
+        if (plain != null || tuned != null)
+            System.out.println("note: the reference's peak_rss_mb is its high-water mark as Linux reports it, which inherits this "
+                    + "benchmark's own peak across fork and exec; run the script by hand for its own");
         return 0;
     }
 
