@@ -60,11 +60,12 @@ public class CalibrateCommand implements Callable<Integer> {
             String sp = split != null ? split : (data == null ? "val" : null);
             DatasetScan scan = EvaluateCommand.read(src, out);
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
-            if (s.size() < 10)
-                throw new UserException("calibration needs at least 10 labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")
+            if (s.size() < Calibration.MIN_IMAGES)
+                throw new UserException("calibration needs at least " + Calibration.MIN_IMAGES + " labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")
                         + src + " has " + s.size());
             EvaluateJob.Readable rd = EvaluateJob.readable(model, s, out);
-            if (rd.ok().size() < 10) throw new UserException("calibration needs at least 10 readable images; " + rd.ok().size() + " decoded");
+            if (rd.ok().size() < Calibration.MIN_IMAGES)
+                throw new UserException("calibration needs at least " + Calibration.MIN_IMAGES + " readable images; " + rd.ok().size() + " decoded");
             EvaluateJob.Scored sc = EvaluateJob.score(model, rd, AcquisitionShift.NONE, model.config().tta(), out);
             Calibration previous = model.calibration();
             Calibration fitted = Calibration.fit(TrainJob.calibrationMethod(m, sc.labels(), out), sc.logits(), sc.labels());

@@ -2,6 +2,7 @@ package org.pneumoscope.cli;
 
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.AcquisitionShift;
 import org.pneumoscope.eval.EvaluateJob;
@@ -69,11 +70,7 @@ public class EvaluateCommand implements Callable<Integer> {
     /** Reads labelled images, listing the first twenty files it skipped (and how many more). */
     static DatasetScan read(Path src, java.io.PrintStream out) {
         DatasetScan scan = DatasetReader.read(src).requireImages();
-        if (!scan.problems().isEmpty()) {
-            out.printf(Locale.ROOT, "%d file(s) skipped while reading %s:%n", scan.problems().size(), src);
-            scan.problems().stream().limit(20).forEach(p -> out.println("  " + p));
-            if (scan.problems().size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", scan.problems().size() - 20);
-        }
+        Problem.list(out, "%d file(s) skipped while reading " + src.toString().replace("%", "%%") + ":", scan.problems());
         return scan;
     }
 

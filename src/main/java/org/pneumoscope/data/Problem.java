@@ -20,6 +20,17 @@ public record Problem(Path file, String reason) {
      * Writes every problem as {@code file,reason} (atomically): consoles show the first twenty, a hospital export
      * may have thousands, and whoever fixes them needs the whole list.
      */
+    /** How many problems a console listing shows before "... and N more" (the whole list goes to skipped.csv). */
+    public static final int LISTED = 20;
+
+    /** Prints {@code heading} (its {@code %d} is the count), then the first {@link #LISTED} problems and how many more there are. */
+    public static void list(java.io.PrintStream out, String heading, List<Problem> problems) {
+        if (problems.isEmpty()) return;
+        out.println(String.format(java.util.Locale.ROOT, heading, problems.size()));
+        problems.stream().limit(LISTED).forEach(p -> out.println("  " + p));
+        if (problems.size() > LISTED) out.printf(java.util.Locale.ROOT, "  ... and %d more%n", problems.size() - LISTED);
+    }
+
     public static void writeCsv(Path csv, List<Problem> problems) throws IOException {
         StringBuilder b = new StringBuilder("file,reason\n");
         for (Problem p : problems)

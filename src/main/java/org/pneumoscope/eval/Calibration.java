@@ -21,6 +21,8 @@ public record Calibration(String method, double temperature, double[] bias) {
     public static final String TEMPERATURE = "temperature";
     public static final String BIAS_CORRECTED = "bias-corrected";
     public static final String NONE = "none";
+    /** Fewer labelled images than this, and training keeps the identity, {@code calibrate} refuses. */
+    public static final int MIN_IMAGES = 10;
     public static final List<String> METHODS = List.of(TEMPERATURE, BIAS_CORRECTED, NONE);
     /** Offsets are kept inside ±this: a class missing from the fitting data would otherwise run off to −∞. */
     static final double MAX_BIAS = 20;

@@ -206,11 +206,7 @@ public final class EvaluateJob {
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
         List<Problem> bad = cache.warm(files, model.config().size(), model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
-        if (!bad.isEmpty()) {
-            out.printf(Locale.ROOT, "%d unreadable file(s) skipped:%n", bad.size());
-            bad.stream().limit(20).forEach(p -> out.println("  " + p));
-            if (bad.size() > 20) out.printf(Locale.ROOT, "  ... and %d more%n", bad.size() - 20);
-        }
+        Problem.list(out, "%d unreadable file(s) skipped:", bad);
         java.util.Set<Path> badSet = new java.util.HashSet<>();
         bad.forEach(p -> badSet.add(p.file()));
         return new Readable(cache, samples.stream().filter(s -> !badSet.contains(s.file())).toList(), bad);

@@ -197,7 +197,7 @@ public final class TrainJob {
         CalibrationResult calib = null;
         try (XrayNet net = XrayNet.open(run.bestParams()); NDManager m = NDManager.newBaseManager()) {
             valScores = Scoring.score(net.block(), new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
-            if (val.size() >= 10) {
+            if (val.size() >= Calibration.MIN_IMAGES) {
                 cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
@@ -252,15 +252,7 @@ public final class TrainJob {
         return String.format(Locale.ROOT, "%d (%d bacteria, %d virus, %d normal)", s.size(), c[0], c[1], c[2]);
     }
 
-    static void report(List<Problem> problems, PrintStream out) {
-        if (problems.isEmpty()) return;
-        out.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
-        int shown = 0;
-        for (Problem p : problems) {
-            if (shown++ == 20) { out.printf(Locale.ROOT, "  ... and %d more%n", problems.size() - 20); break; }
-            out.println("  " + p);
-        }
-    }
+    static void report(List<Problem> problems, PrintStream out) { Problem.list(out, "%d file(s) skipped:", problems); }
 
     /** Refuses an output folder that cannot be written or a disk too full for a run, before any training. */
     static void checkWritable(Path dir) {
