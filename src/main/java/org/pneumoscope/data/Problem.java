@@ -16,10 +16,6 @@ public record Problem(Path file, String reason) {
     @Override
     public String toString() { return (file == null ? "?" : file.toString()) + ": " + reason; }
 
-    /**
-     * Writes every problem as {@code file,reason} (atomically): consoles show the first twenty, a hospital export
-     * may have thousands, and whoever fixes them needs the whole list.
-     */
     /** How many problems a console listing shows before "... and N more" (the whole list goes to skipped.csv). */
     public static final int LISTED = 20;
 
@@ -31,6 +27,10 @@ public record Problem(Path file, String reason) {
         if (problems.size() > LISTED) out.printf(java.util.Locale.ROOT, "  ... and %d more%n", problems.size() - LISTED);
     }
 
+    /**
+     * Writes every problem as {@code file,reason} (atomically): consoles show the first twenty, a hospital export
+     * may have thousands, and whoever fixes them needs the whole list.
+     */
     public static void writeCsv(Path csv, List<Problem> problems) throws IOException {
         StringBuilder b = new StringBuilder("file,reason\n");
         for (Problem p : problems)

@@ -6,8 +6,9 @@ import ai.djl.ndarray.NDList;
 /**
  * Frees a layer's output on the Java side as soon as the next layer has consumed it. Autograd keeps its own reference
  * to whatever the backward pass needs, so this changes no result; without it DJL holds every activation until the
- * batch's NDManager closes, while PyTorch's Python frees them during the backward pass — which made our backward
- * pass cost about 1.5× PyTorch's (docs/models.md, "Speed").
+ * batch's NDManager closes, while PyTorch's Python frees them during the backward pass. Measured: ResNet-50@224
+ * trained 1.1–1.5× faster with ~0.7 GB less peak memory (two runs), ResNet-18@128 unchanged (docs/models.md, "Speed").
+ * {@code -Dpneumoscope.keepIntermediates=true} turns it off, for comparisons.
  */
 final class Intermediates {
     static final boolean FREE = !Boolean.getBoolean("pneumoscope.keepIntermediates");
