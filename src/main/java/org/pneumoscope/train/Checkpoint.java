@@ -27,7 +27,7 @@ public final class Checkpoint {
     public record State(int epochsDone, List<Trainer.EpochStats> history, double best, int bestEpoch,
                         int sinceBest, double seconds) {}
 
-    public static void save(Path file, XrayNet net, AdamOptimizer opt, Ema ema, LrSchedule sch, State st) throws IOException {
+    public static void save(Path file, XrayNet net, Optimizer opt, Ema ema, LrSchedule sch, State st) throws IOException {
         AtomicFiles.write(file, raw -> {
             DataOutputStream out = new DataOutputStream(raw);
             out.writeInt(MAGIC);
@@ -53,7 +53,7 @@ public final class Checkpoint {
         });
     }
 
-    public static State load(Path file, XrayNet net, AdamOptimizer opt, Ema ema, LrSchedule sch) throws IOException {
+    public static State load(Path file, XrayNet net, Optimizer opt, Ema ema, LrSchedule sch) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             int magic = in.readInt();
             if (magic != MAGIC && magic != MAGIC_V1) throw new IOException(file + ": not a Pneumoscope checkpoint");

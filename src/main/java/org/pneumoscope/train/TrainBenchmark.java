@@ -60,7 +60,7 @@ public final class TrainBenchmark {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r); t.setDaemon(true); return t; });
         try (NDManager root = NDManager.newBaseManager();
              XrayNet net = Models.build(cfg, false, null);
-             AdamOptimizer opt = new AdamOptimizer(root, cfg.optimizer().equals("adamw"), cfg.weightDecay())) {
+             Optimizer opt = new Optimizer(root, cfg.optimizer(), cfg.weightDecay())) {
             // 1. loader alone
             long t0 = System.nanoTime();
             BatchLoader.Batch first = null;

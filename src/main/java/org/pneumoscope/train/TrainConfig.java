@@ -31,7 +31,7 @@ public record TrainConfig(
         int batch,
         int epochs,
         double lr,
-        String optimizer,        // adam | adamw
+        String optimizer,        // adam | adamw | sgd (momentum 0.9)
         double weightDecay,
         String schedule,         // plateau | cosine | constant
         double warmupEpochs,
@@ -114,7 +114,7 @@ public record TrainConfig(
         check(batch >= 1, "batch must be >= 1");
         check(epochs >= 1, "epochs must be >= 1");
         check(lr > 0 && lr < 10, "lr must be in (0, 10)");
-        check(List.of("adam", "adamw").contains(optimizer), "optimizer must be adam or adamw");
+        check(Optimizer.KINDS.contains(optimizer), "optimizer must be adam, adamw or sgd, not " + optimizer);
         check(List.of("plateau", "cosine", "constant").contains(schedule), "schedule must be plateau, cosine or constant");
         check(List.of("val_loss", "val_acc").contains(select), "select must be val_loss or val_acc");
         check(augmentCopies >= 0 && augmentCopies <= 50, "augment_copies must be 0..50, not " + augmentCopies);

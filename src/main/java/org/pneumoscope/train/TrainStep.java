@@ -21,7 +21,7 @@ final class TrainStep {
     private final PairList<String, Parameter> params;
     private final List<Parameter> l2;
     private final double l2Factor;
-    private final AdamOptimizer opt;
+    private final Optimizer opt;
     private final Ema ema;
     private final int channels, size;
     // reused every step: no direct buffer per batch left for the GC (their arrays die with the step's sub-manager)
@@ -29,7 +29,7 @@ final class TrainStep {
 
     record Out(float loss, int correct) {}
 
-    TrainStep(Block block, ParameterStore ps, List<Parameter> l2, double l2Factor, AdamOptimizer opt, Ema ema, int channels, int size) {
+    TrainStep(Block block, ParameterStore ps, List<Parameter> l2, double l2Factor, Optimizer opt, Ema ema, int channels, int size) {
         this.block = block;
         this.ps = ps;
         this.params = block.getParameters();

@@ -80,7 +80,7 @@ public final class Trainer {
             int bestEpoch = -1, sinceBest = 0;
             double prevSeconds = 0;
 
-            try (AdamOptimizer opt = new AdamOptimizer(root, cfg.optimizer().equals("adamw"), cfg.weightDecay());
+            try (Optimizer opt = new Optimizer(root, cfg.optimizer(), cfg.weightDecay());
                  Ema ema = cfg.ema() > 0 ? new Ema(root, params, cfg.ema()) : null) {
                 if (req.resume() && Files.exists(run.lastCheckpoint())) {
                     Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), net, opt, ema, schedule);

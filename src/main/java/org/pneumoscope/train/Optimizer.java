@@ -9,26 +9,37 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
- * Adam / AdamW with state we own, so a resumed run continues with the same moments
- * (DJL's Adam keeps its moments private and cannot be checkpointed). Uses PyTorch's fused
- * update kernel through DJL, which also zeroes the gradient.
+ * Adam, AdamW or SGD with momentum, with state we own, so a resumed run continues with the same moments
+ * (DJL's optimizers keep theirs private and cannot be checkpointed). Uses PyTorch's update kernels through DJL,
+ * which also zero the gradient.
  */
-public final class AdamOptimizer implements AutoCloseable {
+public final class Optimizer implements AutoCloseable {
+    /** The kinds a config's {@code optimizer} names. */
+    public static final List<String> KINDS = List.of("adam", "adamw", "sgd");
+    /** SGD's momentum: the value ResNets are trained with from scratch (He et al. 2016). */
+    static final float SGD_MOMENTUM = 0.9f;
+
     private final NDManager stateManager;
-    private final boolean decoupled;
+    private final String kind;
     private final float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     private final float weightDecay;
     private final Map<String, NDArray[]> state = new LinkedHashMap<>();
     private long step;
 
-    public AdamOptimizer(NDManager parent, boolean adamw, double weightDecay) {
+    /**
+     * {@code weightDecay} is decoupled from the gradient for adamw (Loshchilov and Hutter), an L2 term added to
+     * the gradient for adam and sgd (as torch.optim's {@code weight_decay}).
+     */
+    public Optimizer(NDManager parent, String kind, double weightDecay) {
+        if (!KINDS.contains(kind)) throw new IllegalArgumentException("optimizer must be one of " + KINDS + ", not " + kind);
         this.stateManager = parent.newSubManager();
-        this.decoupled = adamw;
+        this.kind = kind;
         this.weightDecay = (float) weightDecay;
     }
 
@@ -41,6 +52,10 @@ public final class AdamOptimizer implements AutoCloseable {
      */
     public void update(PairList<String, Parameter> params, double lr) {
         step++;
+        if (kind.equals("sgd")) {
+            updateSgd(params, lr);
+            return;
+        }
         double coef1 = 1.0 - Math.pow(beta1, step);
         double coef2 = 1.0 - Math.pow(beta2, step);
         float biasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
@@ -55,7 +70,27 @@ public final class AdamOptimizer implements AutoCloseable {
             try (NDArray g = w.getGradient()) {
                 w.getNDArrayInternal().adamUpdate(
                         new NDList(w, g, mv[0], mv[1]), new NDList(w),
-                        (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, decoupled);
+                        (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, kind.equals("adamw"));
+            }
+        }
+    }
+
+    /**
+     * Heavy-ball momentum as DJL's kernel computes it, v = m v + lr (g + wd w), w -= v: the learning rate sits
+     * inside the velocity, so a schedule's change of rate takes effect over ~1/(1-m) steps rather than at once.
+     * Like the Adam kernel it zeroes the gradient (OptimizerTest checks both).
+     */
+    private void updateSgd(PairList<String, Parameter> params, double lr) {
+        for (Pair<String, Parameter> np : params) {
+            Parameter p = np.getValue();
+            if (!p.requiresGradient()) continue;
+            NDArray w = p.getArray();
+            if (!w.hasGradient()) continue;
+            NDArray[] v = state.computeIfAbsent(np.getKey(), k -> new NDArray[] {
+                    stateManager.zeros(w.getShape(), w.getDataType())});
+            try (NDArray g = w.getGradient()) {
+                w.getNDArrayInternal().sgdUpdate(new NDList(w, g, v[0]), new NDList(w),
+                        (float) lr, weightDecay, 1f, -1f, SGD_MOMENTUM, false);
             }
         }
     }
@@ -81,7 +116,7 @@ public final class AdamOptimizer implements AutoCloseable {
             byte[] b = new byte[in.readInt()];
             in.readFully(b);
             NDList l = NDList.decode(stateManager, b);
-            state.put(id, new NDArray[] {l.get(0), l.get(1)});
+            state.put(id, l.toArray(new NDArray[0]));
         }
     }
 
