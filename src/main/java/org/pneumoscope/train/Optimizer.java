@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Adam, AdamW or SGD with momentum, with state we own, so a resumed run continues with the same moments
  * (DJL's optimizers keep theirs private and cannot be checkpointed). Uses PyTorch's update kernels through DJL,
- * which also zero the gradient.
+ * which also zero the gradient (OptimizerTest checks it for SGD).
  */
 public final class Optimizer implements AutoCloseable {
     /** The kinds a config's {@code optimizer} names. */
@@ -52,10 +52,7 @@ public final class Optimizer implements AutoCloseable {
      */
     public void update(PairList<String, Parameter> params, double lr) {
         step++;
-        if (kind.equals("sgd")) {
-            updateSgd(params, lr);
-            return;
-        }
+        boolean sgd = kind.equals("sgd");
         double coef1 = 1.0 - Math.pow(beta1, step);
         double coef2 = 1.0 - Math.pow(beta2, step);
         float biasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
@@ -64,33 +61,22 @@ public final class Optimizer implements AutoCloseable {
             if (!p.requiresGradient()) continue;
             NDArray w = p.getArray();
             if (!w.hasGradient()) continue;
-            NDArray[] mv = state.computeIfAbsent(np.getKey(), k -> new NDArray[] {
-                    stateManager.zeros(w.getShape(), w.getDataType()),
-                    stateManager.zeros(w.getShape(), w.getDataType())});
+            // Adam keeps two moments per weight, SGD one velocity
+            NDArray[] st = state.computeIfAbsent(np.getKey(), k -> {
+                NDArray[] a = new NDArray[sgd ? 1 : 2];
+                for (int i = 0; i < a.length; i++) a[i] = stateManager.zeros(w.getShape(), w.getDataType());
+                return a;
+            });
             try (NDArray g = w.getGradient()) {
-                w.getNDArrayInternal().adamUpdate(
-                        new NDList(w, g, mv[0], mv[1]), new NDList(w),
-                        (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, kind.equals("adamw"));
-            }
-        }
-    }
-
-    /**
-     * Heavy-ball momentum as DJL's kernel computes it, v = m v + lr (g + wd w), w -= v: the learning rate sits
-     * inside the velocity, so a schedule's change of rate takes effect over ~1/(1-m) steps rather than at once.
-     * Like the Adam kernel it zeroes the gradient (OptimizerTest checks both).
-     */
-    private void updateSgd(PairList<String, Parameter> params, double lr) {
-        for (Pair<String, Parameter> np : params) {
-            Parameter p = np.getValue();
-            if (!p.requiresGradient()) continue;
-            NDArray w = p.getArray();
-            if (!w.hasGradient()) continue;
-            NDArray[] v = state.computeIfAbsent(np.getKey(), k -> new NDArray[] {
-                    stateManager.zeros(w.getShape(), w.getDataType())});
-            try (NDArray g = w.getGradient()) {
-                w.getNDArrayInternal().sgdUpdate(new NDList(w, g, v[0]), new NDList(w),
-                        (float) lr, weightDecay, 1f, -1f, SGD_MOMENTUM, false);
+                if (sgd) {
+                    // heavy-ball momentum as DJL's kernel computes it, v = m v + lr (g + wd w), w -= v: the rate sits
+                    // inside the velocity, so a schedule's change of rate takes effect over ~1/(1-m) steps
+                    w.getNDArrayInternal().sgdUpdate(new NDList(w, g, st[0]), new NDList(w),
+                            (float) lr, weightDecay, 1f, -1f, SGD_MOMENTUM, false);
+                } else {
+                    w.getNDArrayInternal().adamUpdate(new NDList(w, g, st[0], st[1]), new NDList(w),
+                            (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, kind.equals("adamw"));
+                }
             }
         }
     }
