@@ -70,7 +70,7 @@ public class EvaluateCommand implements Callable<Integer> {
     /** Reads labelled images, listing the first twenty files it skipped (and how many more). */
     static DatasetScan read(Path src, java.io.PrintStream out) {
         DatasetScan scan = DatasetReader.read(src).requireImages();
-        Problem.list(out, "%d file(s) skipped while reading " + src.toString().replace("%", "%%") + ":", scan.problems());
+        Problem.list(out, "file(s) skipped while reading " + src + ":", scan.problems());
         return scan;
     }
 

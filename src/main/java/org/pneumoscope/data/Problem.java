@@ -19,10 +19,13 @@ public record Problem(Path file, String reason) {
     /** How many problems a console listing shows before "... and N more" (the whole list goes to skipped.csv). */
     public static final int LISTED = 20;
 
-    /** Prints {@code heading} (its {@code %d} is the count), then the first {@link #LISTED} problems and how many more there are. */
+    /**
+     * Prints the count and {@code heading} ("23 file(s) skipped:"), then the first {@link #LISTED} problems and how
+     * many more there are. The heading is plain text, not a format: a path in it may hold '%'.
+     */
     public static void list(java.io.PrintStream out, String heading, List<Problem> problems) {
         if (problems.isEmpty()) return;
-        out.println(String.format(java.util.Locale.ROOT, heading, problems.size()));
+        out.println(problems.size() + " " + heading);
         problems.stream().limit(LISTED).forEach(p -> out.println("  " + p));
         if (problems.size() > LISTED) out.printf(java.util.Locale.ROOT, "  ... and %d more%n", problems.size() - LISTED);
     }

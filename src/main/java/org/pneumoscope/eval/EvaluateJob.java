@@ -206,7 +206,7 @@ public final class EvaluateJob {
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
         List<Problem> bad = cache.warm(files, model.config().size(), model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
-        Problem.list(out, "%d unreadable file(s) skipped:", bad);
+        Problem.list(out, "unreadable file(s) skipped:", bad);
         java.util.Set<Path> badSet = new java.util.HashSet<>();
         bad.forEach(p -> badSet.add(p.file()));
         return new Readable(cache, samples.stream().filter(s -> !badSet.contains(s.file())).toList(), bad);

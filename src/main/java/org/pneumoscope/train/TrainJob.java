@@ -252,7 +252,7 @@ public final class TrainJob {
         return String.format(Locale.ROOT, "%d (%d bacteria, %d virus, %d normal)", s.size(), c[0], c[1], c[2]);
     }
 
-    static void report(List<Problem> problems, PrintStream out) { Problem.list(out, "%d file(s) skipped:", problems); }
+    static void report(List<Problem> problems, PrintStream out) { Problem.list(out, "file(s) skipped:", problems); }
 
     /** Refuses an output folder that cannot be written or a disk too full for a run, before any training. */
     static void checkWritable(Path dir) {

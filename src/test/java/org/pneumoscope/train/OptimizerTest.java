@@ -89,7 +89,7 @@ class OptimizerTest {
                 cold.update(b, 0.1);
                 assertArrayEquals(uninterrupted, a.get(0).getValue().getArray().toFloatArray(), 1e-6f);
                 float[] coldW = b.get(0).getValue().getArray().toFloatArray();
-                assertEquals(uninterrupted[0] + 0.9f * 0.1f * 2f * 1f, coldW[0], 1e-5,
+                assertEquals(uninterrupted[0] + Optimizer.SGD_MOMENTUM * 0.1f * 2f * 1f, coldW[0], 1e-5,
                         "without its velocity the step is the plain gradient step");
             }
         }
