@@ -16,8 +16,10 @@ import java.util.Map;
  * @param width            channel multiplier of the backbone: 1.0 is torchvision's 64-128-256-512,
  *                         0.5 gives 32-64-128-256 (a slimmer net may do more epochs within a CPU budget)
  * @param zeroInitResidual start every residual branch's last BatchNorm scale at 0 (see {@link XrayNet})
+ * @param norm             the backbone's normalisation layers (the seed head keeps BatchNorm on its dense features)
  */
-public record ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual) {
+public record ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual,
+                        Norm norm) {
 
     public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50");
     public static final String TORCHSCRIPT = "torchscript";
@@ -38,6 +40,12 @@ public record ModelSpec(String arch, int channels, int size, String head, double
             throw new IllegalArgumentException("unknown head '" + head + "'; use one of " + HEADS);
         if (!(width >= 0.0625 && width <= 4.0))
             throw new IllegalArgumentException("width multiplier must be within 0.0625..4, got " + width);
+        if (norm == null) throw new IllegalArgumentException("norm is missing; use batch or group");
+    }
+
+    /** With BatchNorm, as every network before {@code norm} existed. */
+    public ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual) {
+        this(arch, channels, size, head, width, zeroInitResidual, Norm.BATCH);
     }
 
     /** Full-width network with zero-initialised residual branches. */
@@ -45,13 +53,15 @@ public record ModelSpec(String arch, int channels, int size, String head, double
         return new ModelSpec(arch, channels, size, head, 1.0, true);
     }
 
-    public ModelSpec withWidth(double w) { return new ModelSpec(arch, channels, size, head, w, zeroInitResidual); }
+    public ModelSpec withWidth(double w) { return new ModelSpec(arch, channels, size, head, w, zeroInitResidual, norm); }
 
-    public ModelSpec withHead(String h) { return new ModelSpec(arch, channels, size, h, width, zeroInitResidual); }
+    public ModelSpec withHead(String h) { return new ModelSpec(arch, channels, size, h, width, zeroInitResidual, norm); }
 
-    public ModelSpec withSize(int s) { return new ModelSpec(arch, channels, s, head, width, zeroInitResidual); }
+    public ModelSpec withSize(int s) { return new ModelSpec(arch, channels, s, head, width, zeroInitResidual, norm); }
 
-    public ModelSpec withZeroInitResidual(boolean z) { return new ModelSpec(arch, channels, size, head, width, z); }
+    public ModelSpec withZeroInitResidual(boolean z) { return new ModelSpec(arch, channels, size, head, width, z, norm); }
+
+    public ModelSpec withNorm(Norm n) { return new ModelSpec(arch, channels, size, head, width, zeroInitResidual, n); }
 
     /** Channel count of a stage scaled by {@link #width}, never below 4. */
     int scaled(int channels) {
@@ -61,7 +71,15 @@ public record ModelSpec(String arch, int channels, int size, String head, double
     /** One-line form stored in checkpoints, e.g. {@code arch=resnet18 channels=1 size=224 head=seed width=1.0 zeroInitResidual=true}. */
     public String encode() {
         return "arch=" + arch + " channels=" + channels + " size=" + size + " head=" + head
-                + " width=" + width + " zeroInitResidual=" + zeroInitResidual;
+                + " width=" + width + " zeroInitResidual=" + zeroInitResidual
+                // only when not the default, so files written before norm existed keep their exact header
+                + (norm == Norm.BATCH ? "" : " norm=" + norm.key());
+    }
+
+    private static Norm normOf(String text, String description) {
+        Norm n = Norm.parse(text);
+        if (n == null) throw new IllegalArgumentException("bad norm '" + text + "' in model description '" + description + "'");
+        return n;
     }
 
     /** Inverse of {@link #encode()}. */
@@ -75,7 +93,8 @@ public record ModelSpec(String arch, int channels, int size, String head, double
         try {
             return new ModelSpec(kv.get("arch"), Integer.parseInt(kv.get("channels")), Integer.parseInt(kv.get("size")),
                     kv.get("head"), Double.parseDouble(kv.getOrDefault("width", "1.0")),
-                    Boolean.parseBoolean(kv.getOrDefault("zeroInitResidual", "true")));
+                    Boolean.parseBoolean(kv.getOrDefault("zeroInitResidual", "true")),
+                    normOf(kv.getOrDefault("norm", "batch"), s));
         } catch (NullPointerException | NumberFormatException e) {
             throw new IllegalArgumentException("bad model description '" + s + "'", e);
         }

@@ -170,7 +170,7 @@ public final class XrayNet implements AutoCloseable {
 
         int stemOut = spec.scaled(64);
         Block conv1 = conv(stemOut, 7, 2, 3);
-        Block bn1 = bn();
+        Block bn1 = norm();
         SequentialBlock stem = new ChainBlock()
                 .add(conv1).add(bn1).add(Activation.reluBlock())
                 .add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
@@ -190,15 +190,15 @@ public final class XrayNet implements AutoCloseable {
                 String name = stage + "." + b;
                 ResidualUnit u = new ResidualUnit();
                 if (bottleneck) {
-                    u.addPair(conv(planes, 1, 1, 0), bn());
-                    u.addPair(conv(planes, 3, stride, 1), bn());       // v1.5: stride on the 3×3
-                    u.addPair(conv(planes * expansion, 1, 1, 0), bn());
+                    u.addPair(conv(planes, 1, 1, 0), norm());
+                    u.addPair(conv(planes, 3, stride, 1), norm());       // v1.5: stride on the 3×3
+                    u.addPair(conv(planes * expansion, 1, 1, 0), norm());
                 } else {
-                    u.addPair(conv(planes, 3, stride, 1), bn());
-                    u.addPair(conv(planes, 3, 1, 1), bn());
+                    u.addPair(conv(planes, 3, stride, 1), norm());
+                    u.addPair(conv(planes, 3, 1, 1), norm());
                 }
                 if (stride != 1 || in != planes * expansion)
-                    u.setDownsample(conv(planes * expansion, 1, stride, 0), bn());
+                    u.setDownsample(conv(planes * expansion, 1, stride, 0), norm());
                 if (spec.zeroInitResidual()) u.lastNorm().setInitializer(Initializer.ZEROS, Parameter.Type.GAMMA);
                 u.getChildren().forEach(c -> register(name + "." + c.getKey().substring(2), c.getValue()));
                 addUnit(name, u);
@@ -246,6 +246,11 @@ public final class XrayNet implements AutoCloseable {
         // He-normal with fan-out, as torchvision initialises ResNet convolutions
         c.setInitializer(new XavierInitializer(RandomType.GAUSSIAN, FactorType.OUT, 2), Parameter.Type.WEIGHT);
         return c;
+    }
+
+    /** The backbone's normalisation layer as the spec asks for. */
+    private Block norm() {
+        return spec.norm() == Norm.GROUP ? new GroupNorm() : bn();
     }
 
     private static Block bn() {

@@ -1,6 +1,7 @@
 package org.pneumoscope.train;
 
 import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.Norm;
 import org.pneumoscope.model.PretrainedWeights;
 import org.pneumoscope.model.XrayNet;
 
@@ -12,7 +13,7 @@ public final class Models {
     private Models() {}
 
     public static ModelSpec spec(TrainConfig cfg) {
-        return new ModelSpec(cfg.model(), cfg.channels(), cfg.size(), cfg.head(), cfg.width(), true);
+        return new ModelSpec(cfg.model(), cfg.channels(), cfg.size(), cfg.head(), cfg.width(), true, cfg.normMode());
     }
 
     public static XrayNet build(TrainConfig cfg, boolean allowDownload, PrintStream log) throws IOException {

@@ -58,7 +58,8 @@ public record TrainConfig(
         boolean tta,             // horizontal-flip test-time augmentation at evaluation
         String calibration,      // temperature | bias-corrected | none : fitted on the validation split (eval.Calibration)
         int earlySize,           // progressive resizing: 0 = off; else the first epochs train at this smaller size
-        double earlyFraction     // ... for this fraction of the time budget (of the epochs without max_minutes)
+        double earlyFraction,    // ... for this fraction of the time budget (of the epochs without max_minutes)
+        String norm              // batch | group : the backbone's normalisation layers (model.Norm)
 ) {
 
     /** The seed study's recipe (ResNet-50@224, Adam 1e-4, batch 32, 50 epochs, plateau on val acc). */
@@ -102,6 +103,7 @@ public record TrainConfig(
         m.put("calibration", "temperature");
         m.put("early_size", 0);
         m.put("early_fraction", 0.5);
+        m.put("norm", "batch");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -128,8 +130,12 @@ public record TrainConfig(
         check(earlyFraction > 0 && earlyFraction < 1, "early_fraction must be in (0, 1), not " + earlyFraction);
         check(org.pneumoscope.eval.Calibration.parse(calibration) != null,
                 "calibration must be temperature, bias-corrected or none, not " + calibration);
+        check(org.pneumoscope.model.Norm.parse(norm) != null, "norm must be batch or group, not " + norm);
         splitRatios(split);
     }
+
+    /** {@link #norm} parsed (validated in the constructor). */
+    public org.pneumoscope.model.Norm normMode() { return org.pneumoscope.model.Norm.parse(norm); }
 
     private static void check(boolean ok, String msg) {
         if (!ok) throw new UserException("config: " + msg, 2);

@@ -1,0 +1,25 @@
+package org.pneumoscope.model;
+
+import java.util.Locale;
+
+/**
+ * The backbone's normalisation layers.
+ *
+ * <p>{@link #BATCH} normalises each channel by statistics of the training batches and, at inference, by running
+ * averages of them: films whose feature statistics differ from the training films' (another scanner or period) are
+ * then normalised wrongly. {@link #GROUP} normalises every image by its own statistics, per group of channels (Wu &amp;
+ * He 2018), so there are no stored statistics to go stale and nothing for {@code adapt} to re-estimate.
+ */
+public enum Norm {
+    BATCH, GROUP;
+
+    /** The YAML / command-line spelling. */
+    public String key() { return name().toLowerCase(Locale.ROOT); }
+
+    /** "batch" or "group" (any case); null for anything else. */
+    public static Norm parse(String s) {
+        if (s == null) return null;
+        for (Norm n : values()) if (n.key().equals(s.trim().toLowerCase(Locale.ROOT))) return n;
+        return null;
+    }
+}
