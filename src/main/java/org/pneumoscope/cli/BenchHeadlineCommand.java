@@ -22,12 +22,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The headline run of issue #8: exactly {@code train --data DIR --out RUN} (same code path, preset defaults plus any
+ * The headline run (docs/recipe.md): exactly {@code train --data DIR --out RUN} (same code path, preset defaults plus any
  * overrides), then one block with wall times, memory, the test figures and a PASS/FAIL line per target of the
  * issue, also written to RUN/headline.json. Every figure is read back from the run's own files.
  */
 @Command(name = "headline", mixinStandardHelpOptions = true,
-        description = {"Reproduce the headline run of issue #8: train and evaluate exactly as `train --data DIR --out RUN`, "
+        description = {"Reproduce the headline run: train and evaluate exactly as `train --data DIR --out RUN`, "
                 + "then report wall minutes, epochs, peak RSS, test accuracy with CI, macro-F1, per-class recall, ECE, "
                 + "and PASS/FAIL against the issue's targets (accuracy >= 0.90, every class recall >= 0.85, "
                 + "calibrated ECE <= 0.05, training <= 30 min). Also written to RUN/headline.json.",
@@ -38,7 +38,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run folder to create (default: headline-YYYYMMDD-HHMMSS here).") Path out;
     @Mixin ConfigOptions config;
 
-    /** The targets of issue #8. */
+    /** The targets of the headline run (docs/recipe.md). */
     static final double MIN_ACCURACY = 0.90, MIN_RECALL = 0.85, MAX_ECE = 0.05, MAX_TRAIN_MINUTES = 30;
 
     /** One target: {@code value} against {@code limit}; an undefined value fails. {@code detail} may be null. */

@@ -29,7 +29,7 @@ import java.util.function.Function;
  * gradient collector, so callers serialise it (see {@link #camLock()}).
  *
  * <p>Every forward pass reads its input from a reused {@link DirectInput} rather than a fresh direct buffer that only
- * the GC would free (issue #3). The server's workers score at once, so the buffers are lent out one per caller at a
+ * the GC would free (docs/models.md). The server's workers score at once, so the buffers are lent out one per caller at a
  * time: there are never more than the number of concurrent callers, none outlives the model in a thread that outlives
  * it (as a ThreadLocal would in the CLI's main thread or the HTTP threads), and {@link #close()} lets them go.
  */

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 /**
  * A reusable native-order direct buffer for one model input. DJL's {@code manager.create(float[])} copies the array
  * into a fresh direct buffer that the tensor uses in place and that only the GC frees: one batch's worth of native
- * memory per step waits for a collection, so RSS rose and fell with GC timing (issue #3). Created from this
+ * memory per step waits for a collection, so RSS rose and fell with GC timing (docs/models.md). Created from this
  * buffer the tensor uses it without a copy; the caller must close the array before the next {@link #create}.
  *
  * <p>Not thread-safe: the tensor reads the buffer during the forward pass, so concurrent callers each need their own
