@@ -1,10 +1,12 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.data.BatchSplit;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.Splitter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +23,10 @@ import java.util.concurrent.Callable;
 
 import static org.pneumoscope.cli.DatasetCommand.n;
 
-/** {@code pneumoscope dataset split --data X --out split.csv [--ratios 8:1:1] [--folds K] [--seed S]}. */
+/**
+ * {@code pneumoscope dataset split --data X --out split.csv [--ratios 8:1:1] [--folds K] [--seed S]
+ * [--strategy patient|batch [--batch-fraction F] [--batch-end early|late|both]]}.
+ */
 @Command(name = "split", mixinStandardHelpOptions = true,
         description = {"Write a manifest CSV (file,label,patient_id,split[,fold]) with patient-grouped, class-stratified "
                 + "train/val/test splits that every other command accepts as --data.",
@@ -51,6 +56,25 @@ public class DatasetSplitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Allow overwriting the manifest that was read.")
     boolean force;
 
+    @Option(names = "--strategy", paramLabel = "patient|batch", description = {
+            "What the test split holds (default: patient).",
+            "patient: a random, class-stratified share of patients (--ratios).",
+            "batch: a proxy for films from another acquisition period, which a random patient split never shows. Within "
+                    + "each file-name family (the patient id without its last number: IM-, NORMAL2-IM-, person) the "
+                    + "patients with the lowest numbers (--batch-fraction, --batch-end) are the test split; the rest is "
+                    + "split by patient into train and val in the train:val proportions of --ratios (its test part is "
+                    + "ignored). Patients without a number in their id are never held out."})
+    SplitStrategy strategy = SplitStrategy.PATIENT;
+
+    @Option(names = "--batch-fraction", paramLabel = "F",
+            description = "With --strategy batch: share of each family's patients held out (default 0.10).")
+    Double batchFraction;
+
+    @Option(names = "--batch-end", paramLabel = "early|late|both",
+            description = "With --strategy batch: hold out the lowest numbers (early, the default), the highest (late) or "
+                    + "the fraction from each end (both).")
+    BatchSplit.End batchEnd;
+
     @Override
     public Integer call() throws Exception {
         double[] r;
@@ -60,8 +84,48 @@ public class DatasetSplitCommand implements Callable<Integer> {
             throw new UserException("--ratios: " + e.getMessage(), 2);
         }
         if (folds != null && (folds < 2 || folds > 100)) throw new UserException("--folds must be between 2 and 100", 2);
+        checkBatchOptions(r);
 
         DatasetScan scan = DatasetReader.read(data).requireImages();
+        Path outAbs = checkedOut(scan);
+        BatchSplit.Holdout holdout = null;
+        List<Sample> split;
+        if (strategy == SplitStrategy.BATCH) {
+            holdout = holdout(scan.samples());
+            split = BatchSplit.assign(scan.samples(), holdout, r[0], r[1], seed);
+        } else {
+            split = Splitter.assign(scan.samples(), r, seed, keepExisting);
+        }
+        int[] foldOf = folds == null ? null : folds(split);
+        Manifest.write(outAbs, split, outAbs.getParent(), foldOf);
+
+        System.out.println("Wrote " + out + ": " + n(split.size()) + " images, " + splitText() + ", seed " + seed
+                + (folds != null ? ", " + folds + " folds" : "") + (keepExisting ? ", existing splits kept" : ""));
+        printTable(split, foldOf);
+        if (holdout != null) printHoldout(holdout);
+        if (!scan.problems().isEmpty())
+            System.out.println(n(scan.problems().size()) + " input(s) were skipped while listing the dataset "
+                    + "(see: pneumoscope dataset stats --data " + data + ")");
+        return 0;
+    }
+
+    /** The batch options mean nothing to a patient split, and a batch split needs a train or val part. */
+    private void checkBatchOptions(double[] r) {
+        if (strategy != SplitStrategy.BATCH) {
+            if (batchFraction != null || batchEnd != null)
+                throw new UserException("--batch-fraction and --batch-end apply to --strategy batch only", 2);
+            return;
+        }
+        if (keepExisting) throw new UserException("--keep-existing applies to --strategy patient only "
+                + "(a batch split decides the test split from the patient numbers)", 2);
+        if (batchFraction != null && !(batchFraction > 0 && batchFraction < 0.5))
+            throw new UserException("--batch-fraction must be between 0 and 0.5 (exclusive), not " + batchFraction, 2);
+        if (r[0] + r[1] <= 0)
+            throw new UserException("--ratios " + ratios + ": with --strategy batch the train and val parts must not both be zero", 2);
+    }
+
+    /** --out as an absolute path, refused when it cannot hold the manifest. */
+    private Path checkedOut(DatasetScan scan) {
         Path root = (Files.isDirectory(data) ? data : data.toAbsolutePath().getParent()).toAbsolutePath().normalize();
         Path outAbs = out.toAbsolutePath().normalize();
         if (!outAbs.getParent().startsWith(root))
@@ -72,28 +136,61 @@ public class DatasetSplitCommand implements Callable<Integer> {
                 && scan.source().toAbsolutePath().normalize().equals(outAbs) && !force)
             throw new UserException("--out " + out + " is the manifest being read; choose another name or add --force");
         if (Files.isDirectory(outAbs)) throw new UserException("--out " + out + " is a folder; give a CSV file name");
+        return outAbs;
+    }
 
-        List<Sample> split = Splitter.assign(scan.samples(), r, seed, keepExisting);
-        int[] foldOf = null;
-        if (folds != null) {
-            List<Sample> pool = new ArrayList<>();
-            List<Integer> idx = new ArrayList<>();
-            for (int i = 0; i < split.size(); i++)
-                if (!"test".equals(split.get(i).split())) { pool.add(split.get(i)); idx.add(i); }
-            int[] f = Splitter.kFold(pool, folds, seed);
-            foldOf = new int[split.size()];
-            java.util.Arrays.fill(foldOf, -1);
-            for (int k = 0; k < idx.size(); k++) foldOf[idx.get(k)] = f[k];
+    private BatchSplit.Holdout holdout(List<Sample> samples) {
+        BatchSplit.Holdout h = BatchSplit.holdout(samples, fraction(), end());
+        if (h.patients().isEmpty())
+            throw new UserException("--strategy batch: no patient of " + data + " could be held out (" + h.withoutNumber()
+                    + " patient(s) have no number in their id, and no family is large enough for "
+                    + percent(fraction()) + "); use --strategy patient");
+        return h;
+    }
+
+    private double fraction() { return batchFraction == null ? BatchSplit.DEFAULT_FRACTION : batchFraction; }
+
+    private BatchSplit.End end() { return batchEnd == null ? BatchSplit.End.EARLY : batchEnd; }
+
+    /** Fold per image (0..K-1) over the non-test images, -1 for test images. */
+    private int[] folds(List<Sample> split) {
+        List<Sample> pool = new ArrayList<>();
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < split.size(); i++)
+            if (!"test".equals(split.get(i).split())) { pool.add(split.get(i)); idx.add(i); }
+        int[] f = Splitter.kFold(pool, folds, seed);
+        int[] foldOf = new int[split.size()];
+        java.util.Arrays.fill(foldOf, -1);
+        for (int k = 0; k < idx.size(); k++) foldOf[idx.get(k)] = f[k];
+        return foldOf;
+    }
+
+    /** "ratios 8:1:1" for a patient split (as it always read); the held-out batch and train:val for a batch split. */
+    private String splitText() {
+        if (strategy != SplitStrategy.BATCH) return "ratios " + ratios;
+        String[] parts = ratios.trim().split("[:,/ ]+");
+        return "strategy batch (" + end().id() + " " + percent(fraction()) + " of each family's patients held out as test), "
+                + "train:val " + parts[0] + ":" + parts[1];
+    }
+
+    private static String percent(double f) {
+        return new java.math.BigDecimal(Double.toString(100 * f)).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + " %";
+    }
+
+    /** Per family: patients, how many were held out and their number range(s). */
+    private static void printHoldout(BatchSplit.Holdout h) {
+        int w = 6;
+        for (BatchSplit.Family f : h.families()) w = Math.max(w, f.label().length());
+        System.out.println("Held out as test, by file-name family (" + h.end().id() + " " + percent(h.fraction()) + " of each family's patients):");
+        String row = "%-" + w + "s%10s%10s  %s";
+        System.out.println(String.format(row, "family", "patients", "held out", "numbers held out"));
+        for (BatchSplit.Family f : h.families()) {
+            List<String> ranges = new ArrayList<>();
+            for (BatchSplit.Range r : f.ranges()) ranges.add(r.toString());
+            System.out.println(String.format(row, f.label(), n(f.patients()), n(f.heldOut()),
+                    ranges.isEmpty() ? "-" : String.join(", ", ranges)));
         }
-        Manifest.write(outAbs, split, outAbs.getParent(), foldOf);
-
-        System.out.println("Wrote " + out + ": " + n(split.size()) + " images, ratios " + ratios + ", seed " + seed
-                + (folds != null ? ", " + folds + " folds" : "") + (keepExisting ? ", existing splits kept" : ""));
-        printTable(split, foldOf);
-        if (!scan.problems().isEmpty())
-            System.out.println(n(scan.problems().size()) + " input(s) were skipped while listing the dataset "
-                    + "(see: pneumoscope dataset stats --data " + data + ")");
-        return 0;
+        System.out.println("Patients without a number in their id (never held out): " + n(h.withoutNumber()));
     }
 
     private void printTable(List<Sample> split, int[] foldOf) {

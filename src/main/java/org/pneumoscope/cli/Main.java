@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.util.Choices;
 import org.pneumoscope.util.DjlSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +34,8 @@ public class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        choice(cl, org.pneumoscope.data.SplitStrategy.class);
+        choice(cl, org.pneumoscope.data.BatchSplit.End.class);
         cl.setParameterExceptionHandler((ex, args) -> {
             System.err.println("pneumoscope: " + ex.getMessage().lines().findFirst().orElse("bad usage")
                     + " (see --help)");
@@ -46,6 +49,20 @@ public class Main implements Runnable {
             throw ex;
         });
         return cl;
+    }
+
+    /**
+     * Options of an enum type take its {@link Choices} spelling (the one YAML uses) instead of picocli's Java names;
+     * a bad value names the choices. Registered here, so every subcommand gets the same conversion.
+     */
+    private static <E extends Enum<E>> void choice(CommandLine cl, Class<E> type) {
+        cl.registerConverter(type, text -> {
+            try {
+                return Choices.parse(type, text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
     }
 
     public static void main(String[] args) {

@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.model.TrainedModel;
@@ -58,7 +59,23 @@ public class TrainCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out));
         if (o == null) return null;
-        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, evaluate, out);
+    }
+
+    /**
+     * As {@link #run} on samples that already carry their train/val/test split (written to RUN/split.csv as they
+     * are): {@code bench headline --proxy} trains the same recipe on a batch split this way.
+     */
+    static Result runOnSplit(Path data, Path runDir, TrainConfig cfg, List<Sample> samples, PrintStream out) throws Exception {
+        long t0 = System.nanoTime();
+        TrainJob.Outcome o = TrainJob.runOnSplit(runDir, cfg, samples, false, false,
+                new ImageCache(null, Runtime.getRuntime().maxMemory() / 3), out);
+        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, true, out);
+    }
+
+    /** After training: the run evaluated on its test split into RUN/test (unless told not to, or there is none). */
+    private static Result evaluated(TrainJob.Outcome o, double trainSeconds, Path data, Path runDir, boolean evaluate,
+                                    PrintStream out) throws Exception {
         out.println("model: " + o.run().modelParams());
         EvaluateJob.Outcome e = null;
         long t1 = System.nanoTime();

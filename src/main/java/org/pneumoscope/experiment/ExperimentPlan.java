@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.RunFolder;
@@ -55,7 +56,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         DatasetScan scan = DatasetReader.read(data).requireAllClasses();
         if (!scan.problems().isEmpty())
             notes.add(scan.problems().size() + " input(s) in " + data + " could not be read and are left out, first: " + scan.problems().get(0));
-        FoldPlan folds = FoldPlan.make(scan.samples(), spec.folds(), spec.testFraction(), spec.seed());
+        FoldPlan folds = FoldPlan.make(scan.samples(), spec.folds(), spec.testFraction(), spec.holdout(), spec.seed());
         return new ExperimentPlan(spec, cells, folds, data.toAbsolutePath().normalize(), notes);
     }
 
@@ -115,6 +116,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         m.put("data", data.toString());
         m.put("folds", spec.folds());
         m.put("test_fraction", spec.testFraction());
+        m.put("holdout", spec.holdout().id());
         m.put("seed", spec.seed());
         m.put("preset", spec.preset());
         m.put("varying_keys", spec.varyingKeys());
@@ -147,6 +149,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         }
         ExperimentSpec spec = new ExperimentSpec((String) m.get("name"), (String) m.get("description"), (String) m.get("preset"),
                 Map.of(), List.of(), Map.of(), ((Number) m.get("folds")).intValue(), ((Number) m.get("test_fraction")).doubleValue(),
+                SplitStrategy.parse(String.valueOf(m.getOrDefault("holdout", SplitStrategy.PATIENT.id()))),
                 ((Number) m.get("seed")).longValue(), Path.of((String) m.get("data")), (String) m.get("source"));
         FoldPlan folds = FoldPlan.read(split);
         return new ExperimentPlan(spec, cells, folds, Path.of((String) m.get("data")), (List<String>) m.getOrDefault("notes", List.of()));
@@ -162,11 +165,11 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         b.append("  spec:  ").append(spec.source()).append('\n');
         b.append(String.format(Locale.ROOT, "  data:  %s: %s from %,d patients%n", data,
                 FoldPlan.countsText(sum(folds.testCounts(), poolCounts())), folds.patients()));
-        b.append(String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(),
-                FoldPlan.countsText(folds.testCounts())));
+        b.append(testLine());
         b.append(wrap(String.format(Locale.ROOT, "folds: %d, grouped by patient and stratified (seed %d); each run trains on %d fold%s "
-                + "(~%,d images), picks its epoch on the held-out fold (~%,d) and is scored on the test split",
-                spec.folds(), spec.seed(), spec.folds() - 1, spec.folds() == 2 ? "" : "s", total(folds.trainCounts(0)), total(folds.valCounts(0))), "  ", 100));
+                + "(~%,d images), picks its epoch on the held-out fold (~%,d), whose figures rank the cells, and is scored "
+                + "once on the %s", spec.folds(), spec.seed(), spec.folds() - 1, spec.folds() == 2 ? "" : "s",
+                total(folds.trainCounts(0)), total(folds.valCounts(0)), ResultTables.splitName(spec.holdout())), "  ", 100));
         List<String> keys = keyColumns();
         b.append(String.format(Locale.ROOT, "  runs:  %d cell(s) × %d folds = %d training runs%n", cells.size(), spec.folds(),
                 cells.size() * spec.folds()));
@@ -185,6 +188,16 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         for (String n : notes) b.append("  note: ").append(n).append('\n');
         if (estimate != null) b.append(estimate.summary(this, parallel));
         return b.toString();
+    }
+
+    /** What the fixed test split is: a share of patients, or the early batch of each family. */
+    private String testLine() {
+        String counts = FoldPlan.countsText(folds.testCounts());
+        if (spec.holdout() == SplitStrategy.BATCH) // wrap() joins words with one space; the label keeps its column
+            return wrap(String.format(Locale.ROOT, "test: held-out batch (proxy for new films): the lowest-numbered %.0f %% of "
+                    + "each file-name family's patients, fixed for every cell: %s", 100 * spec.testFraction(), counts), "  ", 99)
+                    .replaceFirst("test: ", "test:  ");
+        return String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(), counts);
     }
 
     /** Word-wraps {@code text} to lines of at most {@code width} characters, each starting with {@code indent}. */

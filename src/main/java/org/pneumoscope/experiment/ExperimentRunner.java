@@ -6,6 +6,7 @@ import org.pneumoscope.cli.UserException;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.model.TrainedModel;
@@ -89,7 +90,7 @@ public final class ExperimentRunner {
                     try {
                         UnitResult r = runUnit(plan, u.cell(), u.fold(), out, cache, o.gallery(), o.allowDownload(), log);
                         ran.add(r);
-                        log.println("  " + line(r));
+                        log.println("  " + line(r, plan.spec().holdout()));
                     } catch (Exception e) {
                         failures.add(fail(out, u, e, log));
                     }
@@ -133,7 +134,7 @@ public final class ExperimentRunner {
             String diff = FoldPlan.read(split).difference(plan.folds());
             if (diff != null)
                 throw new UserException(out + " holds an experiment on another partition of the data (" + diff + "); use a new --out, "
-                        + "or the same --data, --folds, --test-fraction and --seed as before");
+                        + "or the same --data, --folds, --test-fraction, holdout and --seed as before");
         } else {
             plan.folds().write(split);
         }
@@ -170,8 +171,9 @@ public final class ExperimentRunner {
     // ------------------------------------------------------------------ one cell × fold
 
     /**
-     * Trains (or resumes) one cell on one fold (0-based) and scores it on the test split; writes
-     * {@code result.json} last. A finished run is returned as stored, untouched.
+     * Trains (or resumes) one cell on one fold (0-based), scores it once on the test split and takes its validation
+     * figures (what ranks the cells) from the model card; writes {@code result.json} last. A finished run is
+     * returned as stored, untouched.
      */
     public static UnitResult runUnit(ExperimentPlan plan, Cell cell, int fold, Path out, ImageCache cache, boolean gallery,
                                      boolean allowDownload, PrintStream log) throws IOException {
@@ -206,11 +208,15 @@ public final class ExperimentRunner {
         double wall = earlierTraining + (System.nanoTime() - t0) / 1e9;
         UnitResult u = new UnitResult(cell.name(), fold + 1, settings, r.accuracy(), r.macroF1(), recall, r.macroAuc(), r.ece(),
                 card.path("best_epoch").asInt(-1), card.path("epochs_run").asInt(0), wall, r.n(),
-                card.hasNonNull("stop_reason") ? card.get("stop_reason").asText() : null);
+                card.hasNonNull("stop_reason") ? card.get("stop_reason").asText() : null,
+                num(card.path("validation").path("accuracy")), num(card.path("validation").path("macro_f1")),
+                card.path("validation").path("n").asInt(0));
         Files.deleteIfExists(dir.resolve("error.txt")); // from an earlier failed attempt
         u.write(resultFile); // last: marks the run finished
         return u;
     }
+
+    private static double num(JsonNode n) { return n.isNumber() ? n.asDouble() : Double.NaN; }
 
     /** Training seconds of earlier sessions (the last epoch's elapsed time in metrics.json), 0 if none. */
     private static double lastElapsed(RunFolder run) {
@@ -223,9 +229,10 @@ public final class ExperimentRunner {
         }
     }
 
-    static String line(UnitResult r) {
-        return String.format(Locale.ROOT, "%s fold %d: test accuracy %.3f, macro-F1 %.3f, recall %s, macro AUC %.3f "
-                        + "(best epoch %d of %d, %s)", r.cell(), r.fold(), r.accuracy(), r.macroF1(), recallText(r.recall()),
+    static String line(UnitResult r, SplitStrategy holdout) {
+        return String.format(Locale.ROOT, "%s fold %d: validation accuracy %.3f, macro-F1 %.3f; %s accuracy %.3f, macro-F1 %.3f, "
+                        + "recall %s, macro AUC %.3f (best epoch %d of %d, %s)", r.cell(), r.fold(), r.valAccuracy(), r.valMacroF1(),
+                holdout == SplitStrategy.BATCH ? "held-out batch" : "test", r.accuracy(), r.macroF1(), recallText(r.recall()),
                 r.macroAuc(), r.bestEpoch(), r.epochsRun(), Progress.clock(r.wallSeconds()));
     }
 
@@ -308,7 +315,7 @@ public final class ExperimentRunner {
                         if (rc == 0 && Files.isRegularFile(rf)) {
                             UnitResult r = UnitResult.read(rf);
                             ran.add(r);
-                            log.println("[done]     " + line(r));
+                            log.println("[done]     " + line(r, plan.spec().holdout()));
                         } else {
                             String msg = u.label() + ": child process exited with code " + rc + " (see " + childLog + ")";
                             failures.add(msg);
@@ -392,19 +399,32 @@ public final class ExperimentRunner {
 
     // ------------------------------------------------------------------ console summary
 
+    /**
+     * The console table: validation figures (which rank the cells) and the test split's, under headings that say
+     * which is which.
+     */
     static String summaryText(ExperimentPlan plan, Path out) throws IOException {
         Map<Cell, List<UnitResult>> all = ResultTables.collect(plan, out);
+        Map<Cell, Integer> rank = ResultTables.ranks(all);
         int w = 4;
         for (Cell c : all.keySet()) w = Math.max(w, c.name().length());
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-" + w + "s  %5s  %-16s %-16s %-14s%n", "cell", "folds",
-                "accuracy", "macro-F1", "macro AUC"));
+        String row = "%-" + w + "s  %5s  %4s  %-16s %-16s  %-16s %-16s %-14s%n";
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-" + (w + 15) + "s%-35s%s%n", "",
+                ResultTables.RANK_HEADING, ResultTables.testHeading(plan.spec().holdout())));
+        b.append(String.format(Locale.ROOT, row, "cell", "folds", "rank", "accuracy", "macro-F1", "accuracy", "macro-F1", "macro AUC"));
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
-            b.append(String.format(Locale.ROOT, "%-" + w + "s  %5d  %-16s %-16s %-14s%n", e.getKey().name(), rs.size(),
-                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(0), rs),
-                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(1), rs),
-                    rs.isEmpty() ? "—" : ResultTables.cellText(ResultTables.METRICS.get(5), rs)));
+            Integer r = rank.get(e.getKey());
+            b.append(String.format(Locale.ROOT, row, e.getKey().name(), rs.size(), r == null ? "—" : r.toString(),
+                    text(ResultTables.VALIDATION.get(0), rs), text(ResultTables.VALIDATION.get(1), rs),
+                    text(ResultTables.METRICS.get(0), rs), text(ResultTables.METRICS.get(1), rs), text(ResultTables.METRICS.get(5), rs)));
         }
+        Cell best = ResultTables.best(all);
+        if (best != null) b.append(ResultTables.bestLine(best, all.get(best), plan.spec().holdout()).replace("**", "")).append('\n');
         return b.toString();
+    }
+
+    private static String text(ResultTables.Metric m, List<UnitResult> rs) {
+        return rs.isEmpty() ? "—" : ResultTables.cellText(m, rs);
     }
 }

@@ -1,6 +1,7 @@
 package org.pneumoscope.experiment;
 
 import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.TrainConfig;
 import org.yaml.snakeyaml.Yaml;
@@ -35,6 +36,8 @@ import java.util.Set;
  *   lr: [1.0e-3, 1.0e-4]
  * folds: 5                    # K: each cell x fold trains on K-1 folds and selects on the held-out one
  * test_fraction: 0.1          # patient-grouped test split, fixed before the folds, shared by every cell
+ * holdout: patient            # or batch: the test split is the lowest-numbered test_fraction of each file-name
+ *                             # family's patients (data.BatchSplit), a proxy for films from another batch
  * seed: 42                    # seed of the test split and the folds
  * data: ../data               # optional; relative to this file
  * </pre>
@@ -44,7 +47,7 @@ import java.util.Set;
  */
 public record ExperimentSpec(String name, String description, String preset, Map<String, Object> base,
                              List<CellSpec> cells, Map<String, List<Object>> grid, int folds, double testFraction,
-                             long seed, Path data, String source) {
+                             SplitStrategy holdout, long seed, Path data, String source) {
 
     /** One named cell: its own config settings. */
     public record CellSpec(String name, String description, Map<String, Object> set) {
@@ -60,7 +63,7 @@ public record ExperimentSpec(String name, String description, String preset, Map
     public static final List<String> BUNDLED = List.of("cases", "sweep", "freeze", "head");
 
     private static final Set<String> TOP_KEYS = Set.of("name", "description", "preset", "base", "cells", "grid",
-            "folds", "test_fraction", "seed", "data");
+            "folds", "test_fraction", "holdout", "seed", "data");
 
     public ExperimentSpec {
         base = Collections.unmodifiableMap(new LinkedHashMap<>(base));
@@ -70,6 +73,7 @@ public record ExperimentSpec(String name, String description, String preset, Map
         grid = Collections.unmodifiableMap(g);
         if (folds < 2 || folds > 20) throw bad(source, "folds must be 2..20, not " + folds);
         if (!(testFraction > 0 && testFraction < 0.5)) throw bad(source, "test_fraction must be in (0, 0.5), not " + testFraction);
+        if (holdout == null) holdout = SplitStrategy.PATIENT;
         Set<String> names = new HashSet<>();
         for (CellSpec c : cells) {
             if (!names.add(c.name())) throw bad(source, "two cells are named '" + c.name() + "'");
@@ -151,11 +155,21 @@ public record ExperimentSpec(String name, String description, String preset, Map
         }
         int folds = (int) num(m.get("folds"), DEFAULT_FOLDS, source, "folds");
         double tf = num(m.get("test_fraction"), DEFAULT_TEST_FRACTION, source, "test_fraction");
+        SplitStrategy holdout = holdout(m.get("holdout"), source);
         long seed = (long) num(m.get("seed"), DEFAULT_SEED, source, "seed");
         Path data = null;
         String d = str(m.get("data"));
         if (d != null) data = dir == null ? Path.of(d) : dir.resolve(d).normalize();
-        return new ExperimentSpec(name, str(m.get("description")), preset, base, cells, grid, folds, tf, seed, data, source);
+        return new ExperimentSpec(name, str(m.get("description")), preset, base, cells, grid, folds, tf, holdout, seed, data, source);
+    }
+
+    private static SplitStrategy holdout(Object o, String source) {
+        if (o == null) return SplitStrategy.PATIENT;
+        try {
+            return SplitStrategy.parse(String.valueOf(o));
+        } catch (IllegalArgumentException e) {
+            throw bad(source, "holdout: " + e.getMessage());
+        }
     }
 
     private static CellSpec cell(Object c, String source) {
@@ -212,23 +226,27 @@ public record ExperimentSpec(String name, String description, String preset, Map
     // ------------------------------------------------------------------ command-line adjustments
 
     public ExperimentSpec withPreset(String p) {
-        return new ExperimentSpec(name, description, p, base, cells, grid, folds, testFraction, seed, data, source);
+        return new ExperimentSpec(name, description, p, base, cells, grid, folds, testFraction, holdout, seed, data, source);
     }
 
     public ExperimentSpec withFolds(int k) {
-        return new ExperimentSpec(name, description, preset, base, cells, grid, k, testFraction, seed, data, source);
+        return new ExperimentSpec(name, description, preset, base, cells, grid, k, testFraction, holdout, seed, data, source);
     }
 
     public ExperimentSpec withTestFraction(double f) {
-        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, f, seed, data, source);
+        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, f, holdout, seed, data, source);
+    }
+
+    public ExperimentSpec withHoldout(SplitStrategy h) {
+        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, testFraction, h, seed, data, source);
     }
 
     public ExperimentSpec withSeed(long s) {
-        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, testFraction, s, data, source);
+        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, testFraction, holdout, s, data, source);
     }
 
     public ExperimentSpec withData(Path d) {
-        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, testFraction, seed, d, source);
+        return new ExperimentSpec(name, description, preset, base, cells, grid, folds, testFraction, holdout, seed, d, source);
     }
 
     /**
@@ -254,7 +272,7 @@ public record ExperimentSpec(String name, String description, String preset, Map
                 b.put(k, v.get(0));
             }
         }
-        return new ExperimentSpec(name, description, preset, b, cells, g, folds, testFraction, seed, data, source);
+        return new ExperimentSpec(name, description, preset, b, cells, g, folds, testFraction, holdout, seed, data, source);
     }
 
     // ------------------------------------------------------------------ expansion

@@ -1,11 +1,13 @@
 package org.pneumoscope.experiment;
 
 import org.pneumoscope.cli.UserException;
+import org.pneumoscope.data.BatchSplit;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.Splitter;
 
 import java.io.IOException;
@@ -21,10 +23,11 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * Who is tested and who is in which fold. First a fixed test split of whole patients (stratified by class),
- * then K patient-grouped, stratified folds over everyone else. Every cell sees the same partition, so cells
- * differ only in their config: fold f trains on the other K-1 folds, picks its epoch on fold f and is scored
- * on the test split. The partition depends only on the images and the seed.
+ * Who is tested and who is in which fold. First a fixed test split of whole patients (stratified by class, or the
+ * early batch of patient numbers), then K patient-grouped, stratified folds over everyone else. Every cell sees the
+ * same partition, so cells differ only in their config: fold f trains on the other K-1 folds, picks its epoch on
+ * fold f (whose figures rank the cells) and is scored once on the test split. The partition depends only on the
+ * images and the seed.
  */
 public final class FoldPlan {
     /** Fold number of a test image. */
@@ -40,13 +43,23 @@ public final class FoldPlan {
         this.k = k;
     }
 
-    /** Partitions {@code all} (any existing split is ignored). */
+    /** Partitions {@code all} with a patient holdout (any existing split is ignored). */
     public static FoldPlan make(List<Sample> all, int k, double testFraction, long seed) {
+        return make(all, k, testFraction, SplitStrategy.PATIENT, seed);
+    }
+
+    /**
+     * Partitions {@code all} (any existing split is ignored). The test split is {@code testFraction} of the patients:
+     * a random, class-stratified share for {@link SplitStrategy#PATIENT}, the lowest-numbered share of each
+     * file-name family for {@link SplitStrategy#BATCH} (as {@code dataset split --strategy batch} holds out).
+     */
+    public static FoldPlan make(List<Sample> all, int k, double testFraction, SplitStrategy holdout, long seed) {
         if (k < 2) throw new IllegalArgumentException("need at least 2 folds, got " + k);
         List<Sample> norm = new ArrayList<>(all.size());
         for (Sample s : all) norm.add(new Sample(s.file().toAbsolutePath().normalize(), s.label(), s.patientId(), null));
         norm.sort(Comparator.comparing(s -> s.file().toString()));
-        List<Sample> split = Splitter.assign(norm, new double[] {1 - testFraction, 0, testFraction}, seed, false);
+        List<Sample> split = holdout == SplitStrategy.BATCH ? batchTest(norm, testFraction)
+                : Splitter.assign(norm, new double[] {1 - testFraction, 0, testFraction}, seed, false);
         List<Sample> pool = new ArrayList<>();
         for (Sample s : split) if (!"test".equals(s.split())) pool.add(s);
         int[] poolFold = Splitter.kFold(pool, k, seed);
@@ -60,6 +73,17 @@ public final class FoldPlan {
             out.add(s.withSplit(test ? "test" : "train"));
         }
         return new FoldPlan(out, fold, k);
+    }
+
+    /** The early batch as split "test", everyone else "train"; refused when no patient can be held out. */
+    private static List<Sample> batchTest(List<Sample> samples, double fraction) {
+        BatchSplit.Holdout h = BatchSplit.holdout(samples, fraction, BatchSplit.End.EARLY);
+        if (h.patients().isEmpty())
+            throw new UserException("holdout batch: no patient could be held out (" + h.withoutNumber() + " patient(s) have no "
+                    + "number in their id, and no file-name family is large enough for a share of " + fraction + "); use holdout patient");
+        List<Sample> out = new ArrayList<>(samples.size());
+        for (Sample s : samples) out.add(s.withSplit(h.holds(s) ? "test" : "train"));
+        return out;
     }
 
     /** Reads a partition written by {@link #write}. */

@@ -2,6 +2,7 @@ package org.pneumoscope.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.pneumoscope.data.Label;
+import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.EpochRecord;
 import org.pneumoscope.report.Plots;
@@ -26,6 +27,10 @@ import java.util.function.ToDoubleFunction;
  * {@code summary.csv} and {@code summary.md} (mean ± SD per cell), bar charts with error bars, learning curves
  * per cell (mean over its folds) and {@code index.html} linking each run's report. These are derived files,
  * rewritten atomically; the runs' own files are never touched here.
+ *
+ * <p>Cells are ranked by their mean validation macro-F1 (each run's own held-out fold). The test split is scored
+ * once per run and shown, but never used to choose: a recipe picked on the test split is fitted to it, and its
+ * test figure no longer says how it does on films nobody looked at. Every table says so where the test columns are.
  */
 public final class ResultTables {
     private ResultTables() {}
@@ -33,7 +38,57 @@ public final class ResultTables {
     /** A metric column: CSV name, human name, how to read it, and whether it is shown as a percentage. */
     record Metric(String id, String title, ToDoubleFunction<UnitResult> get, boolean percent) {}
 
+    /** The test split's metrics (scored once per run, not used for ranking). */
     static final List<Metric> METRICS = metrics();
+
+    /** The validation metrics: the fold's held-out fold at the selected epoch; macro-F1 ranks the cells. */
+    static final List<Metric> VALIDATION = List.of(
+            new Metric("val_accuracy", "accuracy", UnitResult::valAccuracy, true),
+            new Metric("val_macro_f1", "macro-F1", UnitResult::valMacroF1, true));
+
+    /** What the tables call the fixed test split: "test split" or "held-out batch (proxy for new films)". */
+    static String splitName(SplitStrategy holdout) {
+        return holdout == SplitStrategy.BATCH ? "held-out batch (proxy for new films)" : "test split";
+    }
+
+    /** The heading over the test split's columns. */
+    static String testHeading(SplitStrategy holdout) {
+        return holdout == SplitStrategy.BATCH ? "held-out batch (proxy for new films; scored once, not used for ranking)"
+                : "test (scored once, not used for ranking)";
+    }
+
+    /** Short prefix of a test column's title: "test accuracy", "held-out batch accuracy". */
+    private static String testShort(SplitStrategy holdout) {
+        return holdout == SplitStrategy.BATCH ? "held-out batch" : "test";
+    }
+
+    /** CSV prefix of the test split's columns: test_accuracy, batch_accuracy. */
+    private static String csvPrefix(SplitStrategy holdout) {
+        return holdout == SplitStrategy.BATCH ? "batch_" : "test_";
+    }
+
+    static final String RANK_HEADING = "validation (ranks the cells)";
+
+    /**
+     * Rank per cell (1 = highest mean validation macro-F1; equal means share the plan order); cells without
+     * validation figures (none finished, or runs that predate them) have none.
+     */
+    static Map<Cell, Integer> ranks(Map<Cell, List<UnitResult>> all) {
+        List<Map.Entry<Cell, Double>> scored = new ArrayList<>();
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            double f1 = meanStd(values(e.getValue(), UnitResult::valMacroF1))[0];
+            if (Double.isFinite(f1)) scored.add(Map.entry(e.getKey(), f1));
+        }
+        scored.sort((a, b) -> Double.compare(b.getValue(), a.getValue())); // stable: ties keep the plan order
+        Map<Cell, Integer> rank = new LinkedHashMap<>();
+        for (int i = 0; i < scored.size(); i++) rank.put(scored.get(i).getKey(), i + 1);
+        return rank;
+    }
+
+    /** The cell with the highest mean validation macro-F1, or null when no cell has validation figures. */
+    static Cell best(Map<Cell, List<UnitResult>> all) {
+        return ranks(all).keySet().stream().findFirst().orElse(null);
+    }
 
     private static List<Metric> metrics() {
         List<Metric> m = new ArrayList<>();
@@ -78,27 +133,46 @@ public final class ResultTables {
     public static synchronized void write(ExperimentPlan plan, Path out, Set<String> changedCells) throws IOException {
         Map<Cell, List<UnitResult>> all = collect(plan, out);
         List<String> keys = plan.keyColumns();
-        AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(all, keys));
-        AtomicFiles.writeString(out.resolve("summary.csv"), summaryCsv(all, keys));
+        SplitStrategy holdout = plan.spec().holdout();
+        AtomicFiles.writeString(out.resolve("results.csv"), resultsCsv(all, keys, holdout));
+        AtomicFiles.writeString(out.resolve("summary.csv"), summaryCsv(all, keys, holdout));
         AtomicFiles.writeString(out.resolve("summary.md"), summaryMd(plan, all, keys));
         Path plots = out.resolve("plots");
-        Map<String, double[]> acc = new LinkedHashMap<>(), f1 = new LinkedHashMap<>();
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
-            if (e.getValue().isEmpty()) continue;
-            acc.put(e.getKey().name(), meanStd(values(e.getValue(), UnitResult::accuracy)));
-            f1.put(e.getKey().name(), meanStd(values(e.getValue(), UnitResult::macroF1)));
             Path curve = plots.resolve("curves-" + e.getKey().name() + ".png");
+            if (e.getValue().isEmpty()) continue;
             if (changedCells == null || changedCells.contains(e.getKey().name()) || !Files.exists(curve)) {
                 List<EpochRecord> mean = meanCurve(out, e.getKey(), e.getValue());
                 if (!mean.isEmpty()) Plots.writePng(TrainingCurves.render(mean), curve);
             }
         }
-        if (!acc.isEmpty()) {
-            String n = " (mean ± SD over folds, test split)";
-            Plots.writePng(BarChart.withErrorBars(acc, "Test accuracy per cell" + n, "Accuracy"), plots.resolve("accuracy.png"));
-            Plots.writePng(BarChart.withErrorBars(f1, "Test macro-F1 per cell" + n, "Macro-F1"), plots.resolve("macro_f1.png"));
-        }
+        writeBars(all, plots, holdout);
         AtomicFiles.writeString(out.resolve("index.html"), indexHtml(plan, out, all, keys));
+    }
+
+    /** Bar charts: validation macro-F1 (what ranks the cells), then the test split's accuracy and macro-F1. */
+    private static void writeBars(Map<Cell, List<UnitResult>> all, Path plots, SplitStrategy holdout) throws IOException {
+        Map<String, double[]> val = bars(all, UnitResult::valMacroF1), acc = bars(all, UnitResult::accuracy),
+                f1 = bars(all, UnitResult::macroF1);
+        if (acc.isEmpty()) return;
+        String test = " per cell (mean ± SD over folds; " + splitName(holdout) + ", not used for ranking)";
+        String name = testShort(holdout);
+        String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        Plots.writePng(BarChart.withErrorBars(acc, cap + " accuracy" + test, "Accuracy"), plots.resolve("accuracy.png"));
+        Plots.writePng(BarChart.withErrorBars(f1, cap + " macro-F1" + test, "Macro-F1"), plots.resolve("macro_f1.png"));
+        if (!val.isEmpty())
+            Plots.writePng(BarChart.withErrorBars(val, "Validation macro-F1 per cell (mean ± SD over folds; ranks the cells)", "Macro-F1"),
+                    plots.resolve("val_macro_f1.png"));
+    }
+
+    /** Mean ± SD of {@code f} per cell with finite values. */
+    private static Map<String, double[]> bars(Map<Cell, List<UnitResult>> all, ToDoubleFunction<UnitResult> f) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            double[] ms = meanStd(values(e.getValue(), f));
+            if (Double.isFinite(ms[0])) m.put(e.getKey().name(), ms);
+        }
+        return m;
     }
 
     static List<Double> values(List<UnitResult> rs, ToDoubleFunction<UnitResult> f) {
@@ -109,33 +183,42 @@ public final class ResultTables {
 
     // ------------------------------------------------------------------ CSV
 
-    static String resultsCsv(Map<Cell, List<UnitResult>> all, List<String> keys) {
+    static String resultsCsv(Map<Cell, List<UnitResult>> all, List<String> keys, SplitStrategy holdout) {
+        String t = csvPrefix(holdout);
         StringBuilder b = new StringBuilder("cell,fold");
         for (String k : keys) b.append(',').append(k);
-        for (Metric m : METRICS) b.append(',').append(m.id());
-        b.append(",best_epoch,epochs_run,wall_seconds,test_images\n");
+        for (Metric m : VALIDATION) b.append(',').append(m.id());
+        for (Metric m : METRICS) b.append(',').append(t).append(m.id());
+        b.append(",best_epoch,epochs_run,wall_seconds,val_images,").append(t).append("images\n");
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet())
             for (UnitResult r : e.getValue()) {
                 b.append(csv(r.cell())).append(',').append(r.fold());
                 for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
+                for (Metric m : VALIDATION) b.append(',').append(num(m.get().applyAsDouble(r)));
                 for (Metric m : METRICS) b.append(',').append(num(m.get().applyAsDouble(r)));
                 b.append(',').append(r.bestEpoch()).append(',').append(r.epochsRun())
-                        .append(',').append(String.format(Locale.ROOT, "%.1f", r.wallSeconds())).append(',').append(r.testImages()).append('\n');
+                        .append(',').append(String.format(Locale.ROOT, "%.1f", r.wallSeconds()))
+                        .append(',').append(r.valImages()).append(',').append(r.testImages()).append('\n');
             }
         return b.toString();
     }
 
-    static String summaryCsv(Map<Cell, List<UnitResult>> all, List<String> keys) {
+    static String summaryCsv(Map<Cell, List<UnitResult>> all, List<String> keys, SplitStrategy holdout) {
+        String t = csvPrefix(holdout);
         StringBuilder b = new StringBuilder("cell,folds");
         for (String k : keys) b.append(',').append(k);
-        for (Metric m : METRICS) b.append(',').append(m.id()).append("_mean,").append(m.id()).append("_std");
+        b.append(",rank_by_val_macro_f1");
+        for (Metric m : VALIDATION) b.append(',').append(m.id()).append("_mean,").append(m.id()).append("_std");
+        for (Metric m : METRICS) b.append(',').append(t).append(m.id()).append("_mean,").append(t).append(m.id()).append("_std");
         b.append(",best_epoch_mean,wall_seconds_mean\n");
+        Map<Cell, Integer> rank = ranks(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             if (rs.isEmpty()) continue;
             b.append(csv(e.getKey().name())).append(',').append(rs.size());
             for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
-            for (Metric m : METRICS) {
+            b.append(',').append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "");
+            for (Metric m : concat(VALIDATION, METRICS)) {
                 double[] ms = meanStd(values(rs, m.get()));
                 b.append(',').append(num(ms[0])).append(',').append(num(ms[1]));
             }
@@ -143,6 +226,12 @@ public final class ResultTables {
                     .append(',').append(String.format(Locale.ROOT, "%.1f", meanStd(values(rs, UnitResult::wallSeconds))[0])).append('\n');
         }
         return b.toString();
+    }
+
+    private static List<Metric> concat(List<Metric> a, List<Metric> b) {
+        List<Metric> m = new ArrayList<>(a);
+        m.addAll(b);
+        return m;
     }
 
     static String num(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6f", d) : ""; }
@@ -165,45 +254,64 @@ public final class ResultTables {
     }
 
     static String summaryMd(ExperimentPlan plan, Map<Cell, List<UnitResult>> all, List<String> keys) {
+        SplitStrategy holdout = plan.spec().holdout();
         StringBuilder b = new StringBuilder("# Experiment: ").append(plan.spec().name()).append("\n\n");
         if (plan.spec().description() != null) b.append(plan.spec().description().trim()).append("\n\n");
-        int done = 0;
-        for (List<UnitResult> rs : all.values()) done += rs.size();
-        int[] tc = plan.folds().testCounts();
-        b.append(String.format(Locale.ROOT, "Scored on one fixed test split of %s (whole patients, the same for every cell); "
-                        + "%d-fold cross-validation over the rest, grouped by patient and stratified by class (seed %d). "
-                        + "Each value is the mean ± sample SD (n−1) over the finished folds. %d of %d runs finished.%n%n",
-                FoldPlan.countsText(tc), plan.folds().folds(), plan.spec().seed(), done, plan.cells().size() * plan.folds().folds()));
+        b.append(intro(plan, all)).append("\n\n");
         b.append("| cell | folds");
         for (String k : keys) b.append(" | ").append(k);
-        for (Metric m : METRICS) b.append(" | ").append(m.title());
+        b.append(" | rank");
+        for (Metric m : VALIDATION) b.append(" | val ").append(m.title());
+        for (Metric m : METRICS) b.append(" | ").append(testShort(holdout)).append(' ').append(m.title());
         // what a cell costs matters as much as what it scores when the budget is fixed
         b.append(" | min/run |\n|---|---:");
         for (int i = 0; i < keys.size(); i++) b.append("|---");
-        for (int i = 0; i <= METRICS.size(); i++) b.append("|---:");
+        for (int i = 0; i <= 1 + VALIDATION.size() + METRICS.size(); i++) b.append("|---:");
         b.append("|\n");
-        Cell best = null;
-        double bestF1 = Double.NEGATIVE_INFINITY;
+        Map<Cell, Integer> rank = ranks(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             b.append("| ").append(e.getKey().name()).append(" | ").append(rs.size());
             for (String k : keys) b.append(" | ").append(e.getKey().value(k));
-            for (Metric m : METRICS) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
+            b.append(" | ").append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "—");
+            for (Metric m : concat(VALIDATION, METRICS)) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
             double wall = meanStd(values(rs, UnitResult::wallSeconds))[0];
             b.append(" | ").append(Double.isFinite(wall) ? String.format(Locale.ROOT, "%.1f", wall / 60) : "—");
             b.append(" |\n");
-            double f1 = meanStd(values(rs, UnitResult::macroF1))[0];
-            if (Double.isFinite(f1) && f1 > bestF1) { bestF1 = f1; best = e.getKey(); }
         }
         b.append('\n');
-        if (best != null)
-            b.append(String.format(Locale.ROOT, "Highest mean macro-F1: **%s** (%.1f %%). With few folds, differences smaller than "
-                    + "about one SD are not evidence of a real difference.%n%n", best.name(), 100 * bestF1));
+        Cell best = best(all);
+        if (best != null) b.append(bestLine(best, all.get(best), holdout)).append("\n\n");
         for (Cell c : plan.cells())
             if (c.description() != null) b.append("- **").append(c.name()).append("**: ").append(c.description().trim()).append('\n');
         if (plan.cells().stream().anyMatch(c -> c.description() != null)) b.append('\n');
-        b.append("![accuracy](plots/accuracy.png)\n![macro-F1](plots/macro_f1.png)\n");
+        b.append("![validation macro-F1](plots/val_macro_f1.png)\n![accuracy](plots/accuracy.png)\n![macro-F1](plots/macro_f1.png)\n");
         return b.toString();
+    }
+
+    /** What was scored how, and what ranks the cells; the paragraph above the table (Markdown; HTML escapes it). */
+    static String intro(ExperimentPlan plan, Map<Cell, List<UnitResult>> all) {
+        SplitStrategy holdout = plan.spec().holdout();
+        int done = 0;
+        for (List<UnitResult> rs : all.values()) done += rs.size();
+        String counts = FoldPlan.countsText(plan.folds().testCounts());
+        String split = holdout == SplitStrategy.BATCH
+                ? String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients, %s",
+                        100 * plan.spec().testFraction(), counts)
+                : "one fixed split of " + counts + " (whole patients)";
+        return String.format(Locale.ROOT, "Cells are ranked by mean validation macro-F1: each run's own held-out fold at the selected "
+                        + "epoch, before calibration. Columns headed *%s*: %s, %s, the same for every cell. %d-fold cross-validation "
+                        + "over the rest, grouped by patient and stratified by class (seed %d). Each value is the mean ± sample SD (n−1) "
+                        + "over the finished folds. %d of %d runs finished.",
+                testShort(holdout), testHeading(holdout), split, plan.folds().folds(), plan.spec().seed(), done,
+                plan.cells().size() * plan.folds().folds());
+    }
+
+    static String bestLine(Cell best, List<UnitResult> rs, SplitStrategy holdout) {
+        double val = meanStd(values(rs, UnitResult::valMacroF1))[0], test = meanStd(values(rs, UnitResult::macroF1))[0];
+        return String.format(Locale.ROOT, "Highest mean validation macro-F1: **%s** (%.1f %%; %s macro-F1 %.1f %%, scored once, not used "
+                + "for ranking). With few folds, differences smaller than about one SD are not evidence of a real difference.",
+                best.name(), 100 * val, testShort(holdout), 100 * test);
     }
 
     // ------------------------------------------------------------------ learning curves
@@ -254,34 +362,23 @@ public final class ResultTables {
                 .append(esc(plan.spec().name())).append("</title>\n<style>")
                 .append("body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1F2933;max-width:1100px;margin:2em auto;padding:0 1em}")
                 .append("table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #E3E8EE;text-align:right}")
-                .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}")
+                .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}"
+                        + "th.group{text-align:center;border-bottom:2px solid #9AA5B1}")
                 .append("</style></head><body>\n");
         b.append("<h1>Experiment: ").append(esc(plan.spec().name())).append("</h1>\n");
         if (plan.spec().description() != null) b.append("<p>").append(esc(plan.spec().description().trim())).append("</p>\n");
-        b.append(String.format(Locale.ROOT, "<p class=\"muted\">Test split: %s, the same for every cell. %d-fold patient-grouped "
-                        + "cross-validation (seed %d). Mean ± SD over finished folds. Research use only.</p>%n",
-                esc(FoldPlan.countsText(plan.folds().testCounts())), plan.folds().folds(), plan.spec().seed()));
-        b.append("<table><tr><th>cell</th><th>folds</th>");
-        for (String k : keys) b.append("<th>").append(esc(k)).append("</th>");
-        for (Metric m : METRICS) b.append("<th>").append(esc(m.title())).append("</th>");
-        b.append("<th>reports</th></tr>\n");
-        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
-            List<UnitResult> rs = e.getValue();
-            b.append("<tr><td>").append(esc(e.getKey().name())).append("</td><td>").append(rs.size()).append("</td>");
-            for (String k : keys) b.append("<td>").append(esc(e.getKey().value(k))).append("</td>");
-            for (Metric m : METRICS) b.append("<td>").append(esc(rs.isEmpty() ? "—" : cellText(m, rs))).append("</td>");
-            b.append("<td>");
-            for (UnitResult r : rs) {
-                String rel = "cells/" + e.getKey().name() + "/fold-" + r.fold() + "/test/report.html";
-                if (Files.exists(out.resolve(rel))) b.append("<a href=\"").append(esc(rel)).append("\">fold ").append(r.fold()).append("</a> ");
-            }
-            b.append("</td></tr>\n");
-        }
-        b.append("</table>\n");
+        b.append("<p class=\"muted\">").append(esc(intro(plan, all).replace("*", ""))).append(" Research use only.</p>\n");
+        SplitStrategy holdout = plan.spec().holdout();
+        tableHtml(b, out, all, keys, holdout);
         b.append("<p><a href=\"results.csv\">results.csv</a> · <a href=\"summary.csv\">summary.csv</a> · "
                 + "<a href=\"summary.md\">summary.md</a> · <a href=\"plan.json\">plan.json</a> · <a href=\"split.csv\">split.csv</a></p>\n");
+        Cell best = best(all);
+        if (best != null) b.append("<p>").append(esc(bestLine(best, all.get(best), holdout).replace("**", ""))).append("</p>\n");
+        if (Files.exists(out.resolve("plots/val_macro_f1.png")))
+            b.append("<h2>Validation macro-F1 (ranks the cells)</h2>\n<img src=\"plots/val_macro_f1.png\" alt=\"validation macro-F1 per cell\" width=\"760\">\n");
         if (Files.exists(out.resolve("plots/accuracy.png")))
-            b.append("<h2>Test accuracy and macro-F1</h2>\n<img src=\"plots/accuracy.png\" alt=\"accuracy per cell\" width=\"760\">\n"
+            b.append("<h2>").append(esc(testHeading(holdout))).append(": accuracy and macro-F1</h2>\n"
+                    + "<img src=\"plots/accuracy.png\" alt=\"accuracy per cell\" width=\"760\">\n"
                     + "<img src=\"plots/macro_f1.png\" alt=\"macro-F1 per cell\" width=\"760\">\n");
         b.append("<h2>Learning curves (mean over folds)</h2>\n");
         for (Cell c : all.keySet()) {
@@ -293,6 +390,34 @@ public final class ResultTables {
         }
         b.append("</body></html>\n");
         return b.toString();
+    }
+
+    /** The summary table: validation columns (which rank the cells) and the test split's under their own headings. */
+    private static void tableHtml(StringBuilder b, Path out, Map<Cell, List<UnitResult>> all, List<String> keys, SplitStrategy holdout) {
+        int span = 3 + keys.size();
+        b.append("<table><tr><th colspan=\"").append(span).append("\"></th><th class=\"group\" colspan=\"").append(VALIDATION.size()).append("\">")
+                .append(esc(RANK_HEADING)).append("</th><th class=\"group\" colspan=\"").append(METRICS.size()).append("\">")
+                .append(esc(testHeading(holdout))).append("</th><th></th></tr>\n");
+        b.append("<tr><th>cell</th><th>folds</th>");
+        for (String k : keys) b.append("<th>").append(esc(k)).append("</th>");
+        b.append("<th>rank</th>");
+        for (Metric m : concat(VALIDATION, METRICS)) b.append("<th>").append(esc(m.title())).append("</th>");
+        b.append("<th>reports</th></tr>\n");
+        Map<Cell, Integer> rank = ranks(all);
+        for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
+            List<UnitResult> rs = e.getValue();
+            b.append("<tr><td>").append(esc(e.getKey().name())).append("</td><td>").append(rs.size()).append("</td>");
+            for (String k : keys) b.append("<td>").append(esc(e.getKey().value(k))).append("</td>");
+            b.append("<td>").append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "—").append("</td>");
+            for (Metric m : concat(VALIDATION, METRICS)) b.append("<td>").append(esc(rs.isEmpty() ? "—" : cellText(m, rs))).append("</td>");
+            b.append("<td>");
+            for (UnitResult r : rs) {
+                String rel = "cells/" + e.getKey().name() + "/fold-" + r.fold() + "/test/report.html";
+                if (Files.exists(out.resolve(rel))) b.append("<a href=\"").append(esc(rel)).append("\">fold ").append(r.fold()).append("</a> ");
+            }
+            b.append("</td></tr>\n");
+        }
+        b.append("</table>\n");
     }
 
     static String esc(String s) {

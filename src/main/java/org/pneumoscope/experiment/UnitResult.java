@@ -12,15 +12,19 @@ import java.util.Map;
 
 /**
  * The outcome of one cell × fold, as stored in its {@code result.json} (written last, once: its presence marks
- * the run finished). Metrics are on the experiment's shared test split, after the run's calibration.
+ * the run finished). The test figures are on the experiment's shared test split (a patient or a batch holdout),
+ * after the run's calibration, scored once and never used to choose between cells. The validation figures are
+ * the fold's own held-out fold at the selected epoch, as the trainer scored it (before calibration, which is fitted
+ * on those images): they rank the cells. NaN when a run predates them.
  *
- * @param fold       1-based
- * @param recall     per class in label order (bacteria, virus, normal)
+ * @param fold        1-based
+ * @param recall      per class in label order (bacteria, virus, normal)
  * @param wallSeconds training (summed over resumed sessions) plus evaluation
  */
 public record UnitResult(String cell, int fold, Map<String, String> config, double accuracy, double macroF1,
                          double[] recall, double macroAuc, double ece, int bestEpoch, int epochsRun,
-                         double wallSeconds, int testImages, String stopReason) {
+                         double wallSeconds, int testImages, String stopReason,
+                         double valAccuracy, double valMacroF1, int valImages) {
 
     public void write(Path file) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -39,6 +43,11 @@ public record UnitResult(String cell, int fold, Map<String, String> config, doub
         m.put("wall_seconds", wallSeconds);
         m.put("test_images", testImages);
         if (stopReason != null) m.put("stop_reason", stopReason);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("n", valImages);
+        v.put("accuracy", finite(valAccuracy));
+        v.put("macro_f1", finite(valMacroF1));
+        m.put("validation", v);
         AtomicFiles.writeString(file, RunFolder.JSON.writeValueAsString(m));
     }
 
@@ -50,10 +59,12 @@ public record UnitResult(String cell, int fold, Map<String, String> config, doub
         for (Label l : Label.values()) recall[l.index()] = num(r.get(l.id()));
         Map<String, String> cfg = new LinkedHashMap<>();
         ((Map<String, Object>) m.getOrDefault("config", Map.of())).forEach((k, v) -> cfg.put(k, String.valueOf(v)));
+        Map<String, Object> v = (Map<String, Object>) m.getOrDefault("validation", Map.of());
         return new UnitResult((String) m.get("cell"), ((Number) m.get("fold")).intValue(), cfg, num(m.get("accuracy")),
                 num(m.get("macro_f1")), recall, num(m.get("macro_auc")), num(m.get("ece")),
                 ((Number) m.getOrDefault("best_epoch", -1)).intValue(), ((Number) m.getOrDefault("epochs_run", 0)).intValue(),
-                num(m.get("wall_seconds")), ((Number) m.getOrDefault("test_images", 0)).intValue(), (String) m.get("stop_reason"));
+                num(m.get("wall_seconds")), ((Number) m.getOrDefault("test_images", 0)).intValue(), (String) m.get("stop_reason"),
+                num(v.get("accuracy")), num(v.get("macro_f1")), ((Number) v.getOrDefault("n", 0)).intValue());
     }
 
     private static Double finite(double d) { return Double.isFinite(d) ? d : null; }

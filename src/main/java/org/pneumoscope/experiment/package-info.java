@@ -1,6 +1,8 @@
 /**
  * Experiments: the original study's comparisons (data cases, batch × learning rate, freezing, head), run as
- * patient-grouped K-fold cross-validation with every cell scored on one fixed test split.
+ * patient-grouped K-fold cross-validation. Cells are ranked by their validation figures (each run's own held-out fold);
+ * every run is also scored once on one fixed test split, a share of patients or (with {@code holdout: batch}) the early
+ * batch of patient numbers, which the tables show but never rank by.
  *
  * <p>An {@link org.pneumoscope.experiment.ExperimentSpec} (YAML: preset, base overrides, named cells and/or a
  * grid, folds, test fraction, seed) expands into {@link org.pneumoscope.experiment.Cell}s; an
@@ -13,9 +15,10 @@
  * <pre>
  * plan.json            the resolved plan (cells with full configs; what child processes read)
  * split.csv            the partition: split=test, or split=train with its fold (pins it for reruns)
- * results.csv          one row per finished cell × fold
+ * results.csv          one row per finished cell × fold: validation (val_*) and test split (test_*, or batch_*
+ *                      for a batch holdout) figures
  * summary.csv/.md      mean ± SD per cell
- * plots/               accuracy.png, macro_f1.png (error bars), curves-CELL.png (mean over folds)
+ * plots/               val_macro_f1.png, accuracy.png, macro_f1.png (error bars), curves-CELL.png (mean over folds)
  * index.html           summary table, figures, links to every run's report
  * cells/CELL/cell.yaml the cell's config (a rerun with another config is refused)
  * cells/CELL/fold-N/   a normal run folder (config.yaml, split.csv, checkpoints/, metrics.csv, model.params,

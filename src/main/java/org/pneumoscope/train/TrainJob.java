@@ -15,6 +15,7 @@ import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.Splitter;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.Evaluation;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.util.DjlSetup;
@@ -231,6 +232,11 @@ public final class TrainJob {
         v.put("n", val.size());
         v.put("accuracy", RunFolder.finite(valScores.accuracy()));
         v.put("loss", RunFolder.finite(valScores.loss()));
+        // before calibration (fitted on these same images, so it would flatter them): what experiments rank cells by
+        v.put("macro_f1", RunFolder.finite(Evaluation.macroF1(valScores.labels(), valScores.logits())));
+        Map<String, Object> recall = new LinkedHashMap<>();
+        for (Label l : Label.values()) recall.put(l.id(), RunFolder.finite(valScores.recall()[l.index()]));
+        v.put("recall", recall);
         card.put("validation", v);
         if (calib != null) card.put("calibration", RunFolder.JSON.convertValue(calib.toJsonNode(), Map.class));
         AtomicFiles.write(run.modelParams(), os -> Files.copy(run.bestParams(), os));

@@ -112,6 +112,64 @@ class BenchHeadlineCommandTest {
         assertEquals(headline, Files.readString(run.resolve("headline.json")));
     }
 
+    /**
+     * --proxy: after the headline run, the same recipe on the batch split (RUN/proxy/split.csv holds out the
+     * lowest-numbered 10 % of patients), its figures read from its own evaluation and printed beside the internal ones.
+     */
+    @Test
+    void proxyTrainsTheSameRecipeOnTheEarlyBatchAndReportsItsOwnFigures(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("phantoms"), run = dir.resolve("run");
+        new PhantomGenerator().generate(data, 90, 64, 5, 2);
+        CliRun r = CliRun.of("bench", "headline", "--data", data.toString(), "--out", run.toString(), "--preset", "cpu",
+                "--size", "64", "--width", "0.25", "--batch", "16", "--epochs", "1", "--set", "max_minutes=0", "--proxy");
+        String out = r.out();
+        assertEquals(0, r.code(), out + r.err());
+        JsonNode h = JSON.readTree(run.resolve("headline.json").toFile());
+        JsonNode internal = JSON.readTree(run.resolve("test/metrics.json").toFile());
+        JsonNode own = JSON.readTree(run.resolve("proxy/test/metrics.json").toFile());
+        assertEquals(internal.path("accuracy").asDouble(), h.path("test").path("accuracy").asDouble(), 0, "the headline is unchanged");
+
+        // the proxy run's split: the phantom patients with the lowest numbers (ph00001...) are its test split
+        java.util.TreeSet<String> patients = new java.util.TreeSet<>(), test = new java.util.TreeSet<>();
+        org.pneumoscope.data.DatasetScan split = org.pneumoscope.data.DatasetReader.read(run.resolve("proxy/split.csv"));
+        for (org.pneumoscope.data.Sample s : split.samples()) {
+            patients.add(s.patientId()); // zero-padded, so name order is number order
+            if ("test".equals(s.split())) test.add(s.patientId());
+        }
+        int k = (int) Math.round(0.10 * patients.size());
+        assertEquals(new java.util.TreeSet<>(patients.stream().limit(k).toList()), test);
+        assertEquals(split.inSplit("test").size(), own.path("n").asInt(), "scored on the held-out batch");
+
+        // its figures are its own evaluation's
+        JsonNode p = h.path("proxy"), b = p.path("held_out_batch");
+        assertEquals(run.resolve("proxy").toString(), p.path("run").asText());
+        assertEquals(own.path("accuracy").asDouble(), b.path("accuracy").asDouble(), 0);
+        assertEquals(own.path("ci95").path("accuracy").toString(), b.path("accuracy_ci95").toString());
+        for (String c : List.of("bacteria", "virus", "normal"))
+            assertEquals(own.path("per_class").path(c).path("recall").asDouble(), b.path("recall").path(c).asDouble(), 0, c);
+        assertEquals(normalsCalledPneumonia(own), b.path("normal_called_pneumonia").asDouble(), 1e-12);
+        assertEquals(normalsCalledPneumonia(internal), p.path("internal_normal_called_pneumonia").asDouble(), 1e-12);
+        assertEquals(k, p.path("held_out").path("families").get(0).path("held_out").asInt());
+
+        // printed beside the internal figures
+        assertTrue(out.contains("== proxy for new films: the same recipe, the early batch held out: " + run.resolve("proxy")), out);
+        assertTrue(out.matches("(?s).*\\naccuracy \\(95% CI\\)\\s+" + Pattern.quote(f4(internal.path("accuracy"))) + " \\("
+                + Pattern.quote(f4(internal.path("ci95").path("accuracy").get(0))) + "-" + Pattern.quote(f4(internal.path("ci95").path("accuracy").get(1)))
+                + "\\)\\s+" + Pattern.quote(f4(own.path("accuracy"))) + " \\(" + Pattern.quote(f4(own.path("ci95").path("accuracy").get(0))) + "-"
+                + Pattern.quote(f4(own.path("ci95").path("accuracy").get(1))) + "\\)\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nrecall normal\\s+" + f4(internal.path("per_class").path("normal").path("recall")) + "\\s+"
+                + f4(own.path("per_class").path("normal").path("recall")) + "\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nnormal called pneumonia\\s+" + String.format(Locale.ROOT, "%.4f", normalsCalledPneumonia(internal))
+                + "\\s+" + String.format(Locale.ROOT, "%.4f", normalsCalledPneumonia(own)) + "\\n.*"), out);
+        assertTrue(CliRun.of("bench", "headline", "--help").out().contains("Doubles the time"));
+    }
+
+    /** Normal films predicted bacterial or viral, over all normal films, from the confusion matrix. */
+    static double normalsCalledPneumonia(JsonNode metrics) {
+        JsonNode row = metrics.path("confusion_matrix").get(2);
+        return (row.get(0).asInt() + row.get(1).asInt()) / (double) (row.get(0).asInt() + row.get(1).asInt() + row.get(2).asInt());
+    }
+
     @Test
     void processMemoryReadsProcWhereItExists() {
         assumeTrue(Files.isReadable(Path.of("/proc/self/status")));

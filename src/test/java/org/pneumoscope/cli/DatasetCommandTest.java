@@ -158,6 +158,54 @@ class DatasetCommandTest {
         assertFalse(stats.out().contains("MORE THAN ONE SPLIT"), stats.out());
     }
 
+    /** Kermany-named files: IM-0101.. normals and person1.. pneumonias, two films for every third patient. */
+    static Path numberedDataset(Path d) {
+        for (int i = 0; i < 30; i++) {
+            int films = i % 3 == 0 ? 2 : 1;
+            for (int f = 1; f <= films; f++) {
+                TestImages.write(d.resolve(String.format("NORMAL/IM-%04d-%04d.jpeg", 101 + i, f)), TestImages.jpeg(TestImages.chest(32, 32, i)));
+                String kind = i % 2 == 0 ? "bacteria" : "virus";
+                TestImages.write(d.resolve("PNEUMONIA/person" + (1 + i) + "_" + kind + "_" + f + ".jpeg"), TestImages.jpeg(TestImages.chest(32, 32, 100 + i)));
+            }
+        }
+        return d;
+    }
+
+    @Test
+    void batchSplitHoldsOutTheFirstPatientsOfEachFamily(@TempDir Path tmp) throws Exception {
+        Path d = numberedDataset(tmp.resolve("data"));
+        Path out = d.resolve("batch.csv");
+        Run r = run("dataset", "split", "--data", d.toString(), "--out", out.toString(), "--strategy", "batch", "--folds", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("strategy batch (early 10 % of each family's patients held out as test), train:val 8:1, seed 42, 3 folds"), r.out());
+        // 30 patients per family: 3 held out, numbers 0101..0103 and 1..3
+        assertTrue(r.out().matches("(?s).*\\nIM-\\s+30\\s+3\\s+0101\\.\\.0103\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\nperson\\s+30\\s+3\\s+1\\.\\.3\\n.*"), r.out());
+        assertTrue(r.out().contains("Patients without a number in their id (never held out): 0"), r.out());
+        DatasetScan back = DatasetReader.read(out);
+        java.util.Set<String> test = new java.util.TreeSet<>();
+        for (Sample s : back.samples()) {
+            if ("test".equals(s.split())) test.add(s.patientId());
+            assertEquals("test".equals(s.split()), back.fold(s).isEmpty(), "folds only outside the test split");
+        }
+        assertEquals(java.util.Set.of("IM-0101", "IM-0102", "IM-0103", "person1", "person2", "person3"), test);
+        // the printed table counts what was written
+        assertTrue(r.out().matches("(?s).*\\ntest\\s+3\\s+1\\s+4\\s+8\\s+6\\n.*"), r.out());
+
+        Run late = run("dataset", "split", "--data", d.toString(), "--out", d.resolve("late.csv").toString(), "--strategy", "batch",
+                "--batch-end", "late", "--batch-fraction", "0.2");
+        assertEquals(0, late.code(), late.err());
+        assertTrue(late.out().matches("(?s).*\\nIM-\\s+30\\s+6\\s+0125\\.\\.0130\\n.*"), late.out());
+
+        Run bad = run("dataset", "split", "--data", d.toString(), "--out", d.resolve("x.csv").toString(), "--strategy", "batches");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--strategy") && bad.err().contains("'batches' is not one of patient, batch"), bad.err());
+        Run mixed = run("dataset", "split", "--data", d.toString(), "--out", d.resolve("x.csv").toString(), "--batch-end", "late");
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("apply to --strategy batch only"), mixed.err());
+        assertFalse(Files.exists(d.resolve("x.csv")));
+    }
+
     @Test
     void splitRefusesAnOutputOutsideTheDataFolderAndBadRatios(@TempDir Path tmp) {
         Path d = leakyDataset(tmp.resolve("data"));

@@ -49,4 +49,26 @@ class KermanyRealDataTest {
         assertEquals(scan.samples().size(), walked.samples().size());
         SplitterTest.checkStratified(Splitter.assign(walked.samples(), r, 42), r, 2.0);
     }
+
+    /**
+     * The early batch on Kermany: its normals start at IM-0115 and NORMAL2-IM-0383 (the dataset's own test set has
+     * the lower numbers), so those are held out, with about 10 % of every family's patients and every class present.
+     */
+    @Test
+    void earlyBatchHoldsTheFirstPatientsOfEachFamily() {
+        assumeTrue(scan != null, "real data not present at " + data + "; skipping");
+        BatchSplit.Holdout h = BatchSplit.holdout(scan.samples(), BatchSplit.DEFAULT_FRACTION, BatchSplit.End.EARLY);
+        assertTrue(h.patients().contains("IM-0115"), "IM-0115");
+        assertTrue(h.patients().contains("NORMAL2-IM-0383"), "NORMAL2-IM-0383");
+        assertEquals(java.util.Set.of("IM-", "NORMAL2-IM-", "person"),
+                h.families().stream().map(BatchSplit.Family::name).collect(java.util.stream.Collectors.toSet()));
+        for (BatchSplit.Family f : h.families())
+            assertEquals(0.10, f.heldOut() / (double) f.patients(), 0.005, f.toString());
+        List<Sample> split = BatchSplit.assign(scan.samples(), h, 8, 1, 42);
+        Map<String, String> of = BatchSplitTest.splitOfPatient(split);
+        assertEquals(h.patients().size(), of.values().stream().filter("test"::equals).count());
+        Map<Label, Integer> test = new HashMap<>();
+        for (Sample s : split) if ("test".equals(s.split())) test.merge(s.label(), 1, Integer::sum);
+        assertEquals(3, test.size(), "every class in the held-out batch: " + test);
+    }
 }

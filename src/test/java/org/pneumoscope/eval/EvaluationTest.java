@@ -31,6 +31,24 @@ class EvaluationTest {
         return Evaluation.of(Y, P, null, null, BootstrapConfig.NONE);
     }
 
+    /** The cheap macro-F1 (validation during training) agrees with a full evaluation, also with a class absent. */
+    @Test
+    void macroF1AloneMatchesTheFullEvaluation() {
+        assertEquals(fixed().macroF1(), Evaluation.macroF1(Y, P), 1e-12);
+        java.util.Random r = new java.util.Random(3);
+        int[] y = new int[50];
+        float[][] logits = new float[50][3];
+        float[][] p = new float[50][];
+        for (int i = 0; i < 50; i++) {
+            y[i] = r.nextInt(2); // no normals
+            for (int k = 0; k < 3; k++) logits[i][k] = (float) r.nextGaussian() + (k == y[i] ? 0.8f : 0);
+            p[i] = Metrics.softmax(logits[i], 1.0);
+        }
+        EvaluationResult full = Evaluation.of(y, p, null, null, BootstrapConfig.NONE);
+        assertEquals(full.macroF1(), Evaluation.macroF1(y, logits), 1e-12, "from logits: the arg-max is the same");
+        assertTrue(Double.isNaN(Evaluation.macroF1(new int[0], new float[0][])));
+    }
+
     @Test
     void confusionAccuracyAndPerClassMatchHandComputation() {
         EvaluationResult r = fixed();

@@ -149,6 +149,106 @@ class ExperimentTest {
         assertNotNull(FoldPlan.make(all, 3, 0.2, 6).difference(p), "another seed, another partition");
     }
 
+    /** A finished unit with the given validation and test macro-F1 (accuracy alike), nothing trained. */
+    static UnitResult fake(String cell, int fold, double valF1, double testF1) {
+        return new UnitResult(cell, fold, Map.of(), testF1, testF1, new double[] {testF1, testF1, testF1}, 0.9, 0.05, 1, 1, 60,
+                9, null, valF1, valF1, 12);
+    }
+
+    @Test
+    void cellsAreRankedOnValidationNotOnTheTestSplit() throws IOException {
+        ExperimentPlan plan = ExperimentPlan.build(ExperimentSpec.read(spec("")), phantoms, Map.of());
+        Path out = tmp.resolve("ranked");
+        // the test split would pick augment_copies=0; validation picks augment_copies=1
+        for (int f = 0; f < 2; f++) {
+            fake("augment_copies=0", f + 1, 0.60 + 0.02 * f, 0.90).write(ExperimentPlan.resultFile(out, "augment_copies=0", f));
+            fake("augment_copies=1", f + 1, 0.80 + 0.02 * f, 0.50).write(ExperimentPlan.resultFile(out, "augment_copies=1", f));
+        }
+        ResultTables.write(plan, out, null);
+        Map<Cell, List<UnitResult>> all = ResultTables.collect(plan, out);
+        assertEquals("augment_copies=1", ResultTables.best(all).name());
+        assertEquals(List.of(2, 1), all.keySet().stream().map(c -> ResultTables.ranks(all).get(c)).toList());
+
+        String md = Files.readString(out.resolve("summary.md"));
+        assertTrue(md.contains("Highest mean validation macro-F1: **augment_copies=1** (81.0 %; test macro-F1 50.0 %"), md);
+        assertTrue(md.contains("Columns headed *test*: test (scored once, not used for ranking), one fixed split of"), md);
+        assertTrue(md.contains("| cell | folds | augment_copies | rank | val accuracy | val macro-F1 | test accuracy | test macro-F1 |"), md);
+        assertTrue(md.contains("| augment_copies=1 | 2 | 1 | 1 | 81.0 ± 1.4 % | 81.0 ± 1.4 % | 50.0 ± 0.0 % |"), md);
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertTrue(summary.get(0).startsWith("cell,folds,augment_copies,rank_by_val_macro_f1,val_accuracy_mean,val_accuracy_std,"
+                + "val_macro_f1_mean,val_macro_f1_std,test_accuracy_mean,"), summary.get(0));
+        assertTrue(summary.get(1).startsWith("augment_copies=0,2,0,2,0.610000,"), summary.get(1));
+        assertTrue(summary.get(2).startsWith("augment_copies=1,2,1,1,0.810000,"), summary.get(2));
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains(">validation (ranks the cells)</th>") && html.contains(">test (scored once, not used for ranking)</th>"), html);
+        assertTrue(Files.size(out.resolve("plots/val_macro_f1.png")) > 2000);
+        String console = ExperimentRunner.summaryText(plan, out);
+        assertTrue(console.contains("validation (ranks the cells)") && console.contains("test (scored once, not used for ranking)"), console);
+        assertTrue(console.matches("(?s).*\\naugment_copies=1\\s+2\\s+1\\s+81\\.0 .*"), console);
+        assertTrue(console.contains("Highest mean validation macro-F1: augment_copies=1"), console);
+
+        // a run from before validation figures were recorded is shown, not ranked
+        Path old = ExperimentPlan.resultFile(out, "augment_copies=1", 0);
+        JsonNode j = RunFolder.JSON.readTree(old.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) j).remove("validation");
+        Files.writeString(old, j.toString());
+        assertTrue(Double.isNaN(UnitResult.read(old).valMacroF1()));
+        assertEquals(0.82, ResultTables.meanStd(ResultTables.values(ResultTables.collect(plan, out).get(plan.cell("augment_copies=1")),
+                UnitResult::valMacroF1))[0], 1e-9, "the other fold still counts");
+    }
+
+    @Test
+    void batchHoldoutMakesTheTestSplitTheEarlyBatch() throws IOException {
+        List<Sample> all = DatasetReader.read(phantoms).samples();
+        ExperimentSpec spec = ExperimentSpec.read(spec("holdout: batch\n"));
+        assertEquals(org.pneumoscope.data.SplitStrategy.BATCH, spec.holdout());
+        ExperimentPlan plan = ExperimentPlan.build(spec, phantoms, Map.of());
+        org.pneumoscope.data.BatchSplit.Holdout batch = org.pneumoscope.data.BatchSplit.holdout(all, 0.15,
+                org.pneumoscope.data.BatchSplit.End.EARLY);
+        Set<String> test = new HashSet<>();
+        for (Sample s : plan.folds().test()) test.add(s.patientId());
+        assertEquals(batch.patients(), test, "the test split is the batch holdout of the same fraction");
+        assertEquals(all.stream().filter(batch::holds).count(), plan.folds().test().size(), "every film of those patients");
+        for (int f = 0; f < 2; f++)
+            for (Sample s : plan.folds().forFold(f)) assertEquals(test.contains(s.patientId()), "test".equals(s.split()));
+        assertNotNull(plan.folds().difference(ExperimentPlan.build(ExperimentSpec.read(spec("")), phantoms, Map.of()).folds()),
+                "another holdout, another partition");
+
+        assertTrue(plan.describe(null, 1).contains("test:  held-out batch (proxy for new films): the lowest-numbered 15 %"), plan.describe(null, 1));
+        String md = ResultTables.summaryMd(plan, Map.of(), plan.keyColumns());
+        assertTrue(md.contains("Columns headed *held-out batch*: held-out batch (proxy for new films; scored once, not used for "
+                + "ranking), the lowest-numbered 15 % of each file-name family's patients"), md);
+        String csv = ResultTables.resultsCsv(Map.of(), plan.keyColumns(), spec.holdout());
+        assertTrue(csv.contains(",batch_accuracy,") && csv.endsWith(",val_images,batch_images\n"), csv);
+        Path written = tmp.resolve("plan-batch");
+        Files.createDirectories(written);
+        plan.writeJson(written.resolve("plan.json"));
+        plan.folds().write(written.resolve("split.csv"));
+        assertEquals(org.pneumoscope.data.SplitStrategy.BATCH, ExperimentPlan.readFrom(written).spec().holdout(), "child processes see it");
+
+        String[] dry = cli("experiment", "run", spec("").toString(), "--data", phantoms.toString(), "--dry-run", "--no-probe",
+                "--holdout", "batch");
+        assertEquals("0", dry[0], dry[1] + dry[2]);
+        assertTrue(dry[1].contains("held-out batch (proxy for new films)"), dry[1]);
+        UserException bad = assertThrows(UserException.class, () -> ExperimentSpec.parse("holdout: early", "h.yaml"));
+        assertTrue(bad.getMessage().contains("h.yaml") && bad.getMessage().contains("'early' is not one of patient, batch"), bad.getMessage());
+    }
+
+    @Test
+    void proxySpecJudgesThreeRecipesOnTheHeldOutBatch() {
+        ExperimentSpec p = ExperimentSpec.bundled("proxy");
+        assertEquals(org.pneumoscope.data.SplitStrategy.BATCH, p.holdout());
+        assertEquals(3, p.folds());
+        assertEquals("cpu", p.preset());
+        List<Cell> cells = p.expand();
+        assertEquals(List.of("cpu", "augment-medium", "224-quarter"), cells.stream().map(Cell::name).toList());
+        TrainConfig cpu = Presets.resolve("cpu", Map.of());
+        assertEquals(cpu, cells.get(0).config(), "the preset unchanged");
+        assertEquals("medium", cells.get(1).config().augment());
+        assertEquals(224, cells.get(2).config().size());
+        assertEquals(0.25, cells.get(2).config().width(), 1e-12);
+    }
+
     // ------------------------------------------------------------------ running
 
     @Test
@@ -176,14 +276,21 @@ class ExperimentTest {
         assertEquals(before, snapshot(done), "a finished run's files are not rewritten");
         List<String> rows = Files.readAllLines(out.resolve("results.csv"));
         assertEquals(5, rows.size(), String.join("\n", rows));
-        assertEquals("cell,fold,augment_copies,accuracy,macro_f1,recall_bacteria,recall_virus,recall_normal,macro_auc,ece,"
-                + "best_epoch,epochs_run,wall_seconds,test_images", rows.get(0));
+        assertEquals("cell,fold,augment_copies,val_accuracy,val_macro_f1,test_accuracy,test_macro_f1,test_recall_bacteria,"
+                + "test_recall_virus,test_recall_normal,test_macro_auc,test_ece,best_epoch,epochs_run,wall_seconds,val_images,test_images",
+                rows.get(0));
         for (String row : rows.subList(1, 5)) {
             String[] c = row.split(",", -1);
-            assertEquals(14, c.length, row);
-            double acc = Double.parseDouble(c[3]);
+            assertEquals(17, c.length, row);
+            double acc = Double.parseDouble(c[5]);
             assertTrue(acc >= 0 && acc <= 1, row);
-            assertEquals("1", c[11], "one epoch: " + row);
+            assertEquals("1", c[13], "one epoch: " + row);
+            // validation figures: the run's own held-out fold, as its model card records them
+            int fold = Integer.parseInt(c[1]);
+            JsonNode v = RunFolder.JSON.readTree(ExperimentPlan.unitDir(out, c[0], fold - 1).resolve("model.json").toFile()).path("validation");
+            assertEquals(v.path("accuracy").asDouble(), Double.parseDouble(c[3]), 1e-6, row);
+            assertEquals(v.path("macro_f1").asDouble(), Double.parseDouble(c[4]), 1e-6, row);
+            assertEquals(Arrays.stream(plan.folds().valCounts(fold - 1)).sum(), Integer.parseInt(c[15]), row);
         }
         String childLog = Files.readString(ExperimentPlan.unitDir(out, "augment_copies=1", 1).resolve("experiment.log"));
         assertTrue(childLog.contains("1 processor(s), PyTorch threads 1"), "each of 2 children gets 1 of 2 cores: " + childLog);
@@ -198,7 +305,7 @@ class ExperimentTest {
             String[] cols = line.split("\\|");
             double minutes = Double.parseDouble(cols[cols.length - 1].trim());
             double expect = rows.subList(1, 5).stream().map(row -> row.split(",", -1)).filter(c -> c[0].equals(cell))
-                    .mapToDouble(c -> Double.parseDouble(c[12])).average().orElseThrow() / 60;
+                    .mapToDouble(c -> Double.parseDouble(c[14])).average().orElseThrow() / 60;
             assertEquals(expect, minutes, 0.051, line);
         }
         for (String png : List.of("accuracy.png", "macro_f1.png", "curves-augment_copies=0.png", "curves-augment_copies=1.png"))
@@ -308,7 +415,7 @@ class ExperimentTest {
             throw new AssertionError(e);
         }
         assertEquals(2, rows.size(), String.join("\n", rows));
-        assertTrue(rows.get(0).startsWith("cell,fold,augment,augment_copies,balance,accuracy,macro_f1,"), rows.get(0));
+        assertTrue(rows.get(0).startsWith("cell,fold,augment,augment_copies,balance,val_accuracy,val_macro_f1,test_accuracy,test_macro_f1,"), rows.get(0));
         assertTrue(rows.get(1).startsWith("1-original,1,none,0,none,"), rows.get(1));
 
         String[] sweep = cli("experiment", "sweep", "--data", phantoms.toString(), "--dry-run", "--no-probe", "--batch", "8,16", "--lr", "1e-3,1e-4");

@@ -1,0 +1,21 @@
+package org.pneumoscope.data;
+
+import org.pneumoscope.util.Choices;
+
+/**
+ * Which patients a split holds out for testing ({@code dataset split --strategy}, an experiment's {@code holdout:}).
+ */
+public enum SplitStrategy {
+    /** A random, class-stratified share of patients: how well the model does on new patients of the same batch. */
+    PATIENT,
+    /**
+     * The lowest-numbered patients of each file-name family ({@link BatchSplit}): a proxy for films from another
+     * acquisition period, the shift a random patient split never shows.
+     */
+    BATCH;
+
+    public String id() { return Choices.id(this); }
+
+    /** "patient" or "batch" (any case); IllegalArgumentException listing both otherwise. */
+    public static SplitStrategy parse(String text) { return Choices.parse(SplitStrategy.class, text); }
+}
