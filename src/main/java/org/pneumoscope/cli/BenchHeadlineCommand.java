@@ -176,7 +176,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         Map<String, Object> wall = (Map<String, Object>) h.get("wall_minutes"), t = (Map<String, Object>) h.get("test");
         Map<String, Object> recall = (Map<String, Object>) t.get("recall");
         StringBuilder sb = new StringBuilder();
-        sb.append("== headline run (issue #8): ").append(h.get("run")).append(" ==\n");
+        sb.append("== headline run: ").append(h.get("run")).append(" ==\n");
         sb.append("config:       preset ").append(h.get("preset")).append(": ").append(h.get("config")).append('\n');
         sb.append(String.format(Locale.ROOT, "wall:         train %.1f min | evaluate %.1f min | total %.1f min%n",
                 wall.get("train"), wall.get("evaluate"), wall.get("total")));
@@ -192,7 +192,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "ECE (15 bins): %s before calibration, %s after (%s)%n",
                 f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")), calibration(t)));
-        sb.append("targets of issue #8:\n");
+        sb.append("targets:\n");
         for (Object o : (List<?>) h.get("targets")) {
             Map<String, Object> g = (Map<String, Object>) o;
             Object v = g.get("value");

@@ -37,6 +37,8 @@ public final class TrainedModel implements AutoCloseable {
     private static final Object CAM_LOCK = new Object();
 
     private final RunFolder run;
+    /** The site profile whose weights are loaded, or null for the run's own. */
+    private final String profile;
     private final TrainConfig config;
     private final Map<String, Object> card;
     private final Calibration calibration;
@@ -46,9 +48,10 @@ public final class TrainedModel implements AutoCloseable {
     /** Input buffers not lent out; last in, first out, so the most recently grown one is reused first. */
     private final ConcurrentLinkedDeque<DirectInput> inputs = new ConcurrentLinkedDeque<>();
 
-    private TrainedModel(RunFolder run, TrainConfig config, Map<String, Object> card, Calibration calibration,
-                         NDManager manager, XrayNet net) {
+    private TrainedModel(RunFolder run, String profile, TrainConfig config, Map<String, Object> card,
+                         Calibration calibration, NDManager manager, XrayNet net) {
         this.run = run;
+        this.profile = profile;
         this.config = config;
         this.card = card;
         this.calibration = calibration;
@@ -58,6 +61,14 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     public static TrainedModel load(Path runDir) throws IOException {
+        return load(runDir, null);
+    }
+
+    /**
+     * A finished run with the weights of its site profile {@code profile} (made by {@code adapt}: the same network
+     * with statistics re-estimated on another site's films), or its own weights when {@code profile} is null.
+     */
+    public static TrainedModel load(Path runDir, String profile) throws IOException {
         DjlSetup.configure();
         RunFolder run = new RunFolder(runDir);
         if (!Files.isRegularFile(run.modelJson()) || !Files.isRegularFile(run.modelParams()))
@@ -67,8 +78,17 @@ public final class TrainedModel implements AutoCloseable {
         @SuppressWarnings("unchecked") Map<String, Object> cfgMap = (Map<String, Object>) card.get("config");
         TrainConfig cfg = TrainConfig.fromMap(cfgMap);
         Calibration calibration = calibrationOf(card, run.modelJson());
-        XrayNet net = XrayNet.open(run.modelParams());
-        return new TrainedModel(run, cfg, card, calibration, NDManager.newBaseManager(), net);
+        XrayNet net = XrayNet.open(profile == null ? run.modelParams() : profileParams(run, profile));
+        return new TrainedModel(run, profile, cfg, card, calibration, NDManager.newBaseManager(), net);
+    }
+
+    private static Path profileParams(RunFolder run, String profile) throws IOException {
+        Path params = run.profileDir(profile).resolve("model.params");
+        if (Files.isRegularFile(params)) return params;
+        List<String> known = run.profiles();
+        throw new UserException(run.dir() + " has no site profile '" + profile + "' ("
+                + (known.isEmpty() ? "it has none; make one with: pneumoscope adapt --run " + run.dir() + " --data FILMS"
+                : "it has: " + String.join(", ", known)) + ")");
     }
 
     /**
@@ -102,6 +122,8 @@ public final class TrainedModel implements AutoCloseable {
     public Calibration calibration() { return calibration; }
     public Map<String, Object> card() { return card; }
     public RunFolder run() { return run; }
+    /** The site profile in use, or null for the run's own weights. */
+    public String profile() { return profile; }
     public static Object camLock() { return CAM_LOCK; }
 
     /** Normalised CHW input for one image that is already at the model's size, with the run's contrast applied. */

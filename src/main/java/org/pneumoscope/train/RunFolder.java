@@ -27,6 +27,33 @@ public record RunFolder(Path dir) {
     public Path modelParams() { return dir.resolve("model.params"); }
     public Path modelJson() { return dir.resolve("model.json"); }
     public Path testDir() { return dir.resolve("test"); }
+    /** Site profiles: the run's network adapted to another site's films (see {@code adapt}), one folder each. */
+    public Path profilesDir() { return dir.resolve("profiles"); }
+
+    /** The folder of profile {@code name}, after checking the name is one a profile may have. */
+    public Path profileDir(String name) {
+        String why = profileNameProblem(name);
+        if (why != null) throw new org.pneumoscope.cli.UserException("profile name '" + name + "': " + why, 2);
+        return profilesDir().resolve(name);
+    }
+
+    /** The names of the run's profiles, sorted. */
+    public List<String> profiles() throws IOException {
+        if (!Files.isDirectory(profilesDir())) return List.of();
+        try (var s = Files.list(profilesDir())) {
+            return s.filter(d -> Files.isRegularFile(d.resolve("model.params")))
+                    .map(d -> d.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        }
+    }
+
+    /** Why {@code name} cannot name a profile folder, or null: letters, digits, '.', '_', '-', at most 64, not hidden. */
+    public static String profileNameProblem(String name) {
+        if (name == null || name.isEmpty()) return "empty";
+        if (name.length() > 64) return "longer than 64 characters";
+        if (name.startsWith(".")) return "may not start with '.'";
+        if (!name.matches("[A-Za-z0-9._-]+")) return "use only letters, digits, '.', '_' and '-'";
+        return null;
+    }
 
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

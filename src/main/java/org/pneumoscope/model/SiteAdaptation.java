@@ -1,0 +1,82 @@
+package org.pneumoscope.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import org.pneumoscope.data.GreyImage;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * Unsupervised adaptation of a trained network to another site's films: AdaBN (Li et al. 2016). Every BatchNorm's
+ * running mean and variance are re-estimated on the new films, fed exactly as inference feeds them; no weight that
+ * training learnt changes and no label is needed. Films from another scanner or period shift the feature statistics
+ * the BatchNorms normalise by, which is where networks trained here fail on new films.
+ */
+public final class SiteAdaptation {
+    /** Films per forward pass while estimating: large enough for stable batch statistics, small enough for memory. */
+    public static final int BATCH = 32;
+
+    private SiteAdaptation() {}
+
+    /** True when the network has BatchNorm statistics to re-estimate (a group-norm network has none). */
+    public static boolean hasBatchNorm(XrayNet net) {
+        for (Parameter p : net.block().getParameters().values())
+            if (p.getType() == Parameter.Type.RUNNING_MEAN) return true;
+        return false;
+    }
+
+    /**
+     * Re-estimates the BatchNorm statistics of {@code model}'s network in place from {@code films} (already at the
+     * model's size) and returns the number of batches used. With the run's flip TTA, each batch holds the mirrored
+     * films too, because inference feeds both.
+     */
+    public static int adaBn(TrainedModel model, List<GreyImage> films) {
+        if (!hasBatchNorm(model.net()))
+            throw new IllegalArgumentException("the network has no BatchNorm statistics to re-estimate");
+        if (films.isEmpty()) throw new IllegalArgumentException("no films to adapt to");
+        try (NDManager sub = model.manager().newSubManager()) {
+            return model.net().recalibrateBatchNorm(() -> new Batches(model, films, sub));
+        }
+    }
+
+    /** The films as input batches, each closed when the next is made so that only one is alive at a time. */
+    private static final class Batches implements Iterator<NDArray> {
+        private final TrainedModel model;
+        private final List<GreyImage> films;
+        private final NDManager manager;
+        private int next;
+        private NDManager current;
+
+        Batches(TrainedModel model, List<GreyImage> films, NDManager manager) {
+            this.model = model;
+            this.films = films;
+            this.manager = manager;
+        }
+
+        @Override
+        public boolean hasNext() {
+            boolean more = next < films.size();
+            if (!more && current != null) current.close();
+            return more;
+        }
+
+        @Override
+        public NDArray next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            if (current != null) current.close();
+            current = manager.newSubManager();
+            int to = Math.min(films.size(), next + BATCH), n = to - next;
+            int c = model.config().channels(), s = model.config().size(), per = c * s * s;
+            float[] data = new float[n * per];
+            for (int i = next; i < to; i++) System.arraycopy(model.input(films.get(i)), 0, data, (i - next) * per, per);
+            next = to;
+            NDArray x = current.create(data, new Shape(n, c, s, s));
+            return model.config().tta() ? NDArrays.concat(new ai.djl.ndarray.NDList(x, x.flip(3))) : x;
+        }
+    }
+}
