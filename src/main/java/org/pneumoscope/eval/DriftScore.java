@@ -14,8 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * lose accuracy on films from another acquisition batch, and that shows first in the pooled features the head reads.
  *
  * <p>Score of a window of n films: the mean over feature channels of ((window mean − reference mean) / (reference SD /
- * √n))², a standardised squared mean shift (about 1 when nothing changed). Channels constant over the reference films
- * (dead ReLU channels) carry no scale to judge by and are left out.
+ * √n))², a standardised squared mean shift (about 1 when nothing changed). An SD below {@value #SD_FLOOR} of the median
+ * channel's is raised to that: channels the validation films barely used (a few small activations among zeros, or none)
+ * would otherwise turn one new film's modest activation into a standardised shift of hundreds and raise the alarm on
+ * their own; the floor weighs them like an ordinary channel.
  *
  * <p>Threshold for that n: the {@value #QUANTILE} quantile of the scores of {@value #RESAMPLES} windows of n films
  * drawn with replacement from the reference films (fixed seed), times (N + n) / (N − 1) for N reference films. The
@@ -38,24 +40,37 @@ public final class DriftScore {
     public static final String NO_REFERENCE = "no shift reference in this run";
     static final String QUIET = "no shift detected";
 
+    /** Smallest SD a channel is judged by, as a fraction of the median channel SD. */
+    public static final double SD_FLOOR = 0.1;
+
     private final ShiftReference ref;
+    /** Every channel, or none when most never vary over the reference films (a median SD of 0). */
     private final int[] channels;
+    /** The reference SD per channel, raised to the floor. */
+    private final double[] scale;
     private final Map<Integer, Double> thresholds = new ConcurrentHashMap<>();
 
     public DriftScore(ShiftReference ref) {
         this.ref = ref;
-        double[] sd = ref.channelSd(), mean = ref.channelMean();
-        this.channels = java.util.stream.IntStream.range(0, sd.length)
-                .filter(c -> sd[c] > 1e-12 && sd[c] > 1e-6 * Math.abs(mean[c])).toArray();
+        double[] sd = ref.channelSd();
+        double[] sorted = sd.clone();
+        Arrays.sort(sorted);
+        double floor = SD_FLOOR * sorted[sorted.length / 2];
+        this.scale = Arrays.stream(sd).map(v -> Math.max(v, floor)).toArray();
+        this.channels = floor > 0 ? java.util.stream.IntStream.range(0, sd.length).toArray() : new int[0];
     }
 
     public ShiftReference reference() { return ref; }
 
-    /** Channels the score averages over (those that vary over the reference films). */
+    /** Channels the score averages over: all of them, unless most never vary over the reference films (then none). */
     public int usableChannels() { return channels.length; }
 
     /** The score of a window of films' pooled features (one row per film). */
     public double score(float[][] window) {
+        for (float[] f : window)
+            if (f.length != ref.channels())
+                throw new IllegalArgumentException("a film has " + f.length + " features; the shift reference has " + ref.channels()
+                        + " (a reference of another model?)");
         double[] mean = new double[ref.channels()];
         for (float[] f : window) for (int c : channels) mean[c] += f[c];
         for (int c : channels) mean[c] /= window.length;
@@ -63,10 +78,10 @@ public final class DriftScore {
     }
 
     private double scoreOfMean(double[] mean, int n) {
-        double[] mu = ref.channelMean(), sd = ref.channelSd();
+        double[] mu = ref.channelMean();
         double s = 0;
         for (int c : channels) {
-            double z = (mean[c] - mu[c]) / sd[c];
+            double z = (mean[c] - mu[c]) / scale[c];
             s += z * z;
         }
         return n * s / channels.length;
@@ -108,7 +123,7 @@ public final class DriftScore {
         double conf = ShiftReference.meanConfidence(probabilities);
         String unjudged = n < MIN_WINDOW ? "too few films to judge (" + n + ")"
                 : ref.films() < MIN_WINDOW ? "the shift reference holds " + ref.films() + " validation films, too few to judge"
-                : channels.length == 0 ? "the shift reference has no feature that varies over its films" : null;
+                : channels.length == 0 ? "most features of the shift reference never vary over its films" : null;
         if (unjudged != null)
             return new Result(n, Double.NaN, Double.NaN, false, mix, ref.classMix(), conf, ref.meanConfidence(), unjudged);
         double s = score(features), t = threshold(n);

@@ -125,16 +125,24 @@ class DriftScoreTest {
         assertTrue(s.message().contains("holds 10 validation films"), s.message());
     }
 
+    /**
+     * Channels the reference barely used are judged on an ordinary channel's scale: a film that wakes one up a little
+     * does not raise the alarm alone, while a window in which it is clearly awake still counts.
+     */
     @Test
-    void deadChannelsAreLeftOut() {
-        DriftScore d = reference(1, 400);
-        assertEquals(CHANNELS - 1, d.usableChannels());
+    void channelsTheReferenceBarelyUsedAreJudgedOnAnOrdinaryScale() {
         SplittableRandom r = new SplittableRandom(6);
+        float[][] ref = films(r, 400, 0);
+        ref[7][0] = 1e-4f; // one small activation among zeros: an SD of 5e-6
+        DriftScore d = new DriftScore(ShiftReference.of(ref, probabilities(r, 400), false));
+        assertEquals(CHANNELS, d.usableChannels());
         float[][] w = films(r, 40, 0);
-        for (float[] f : w) f[0] = 1e-3f; // a channel the reference never used wakes up a little
-        DriftScore.Result res = d.check(w, probabilities(r, 40));
-        assertTrue(Double.isFinite(res.score()));
-        assertFalse(res.alarm(), res.line());
+        w[3][0] = 0.05f; // four orders of magnitude above that SD, a tenth of an ordinary channel's
+        DriftScore.Result one = d.check(w, probabilities(r, 40));
+        assertTrue(Double.isFinite(one.score()));
+        assertFalse(one.alarm(), one.line());
+        for (float[] f : w) f[0] = 1f; // the whole window activates it at an ordinary channel's SD
+        assertTrue(d.check(w, probabilities(r, 40)).alarm());
     }
 
     @Test
