@@ -59,7 +59,7 @@ public final class PneumoscopeServer implements AutoCloseable {
     static final String JETTY_MULTIPART = "org.eclipse.jetty.multipartConfig";
     static final String SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
             "pneumoscope-multipart-unused").toAbsolutePath().toString();
-    /** Films the shift alarm judges at a time: enough for a steady mean, recent enough to notice a new scanner within a day. */
+    /** Films the shift alarm judges at a time: enough for a steady mean, few enough that a new scanner soon fills it. */
     public static final int SHIFT_WINDOW = 200;
     static final String CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
