@@ -84,6 +84,24 @@
     });
   }
 
+  // The shift alarm lives in /api/health (the server's window of recent films): read on load and after each result.
+  async function loadShift() {
+    try {
+      const r = await fetch("api/health", { cache: "no-store" });
+      if (r.ok) showShift((await r.json()).shift);
+    } catch (e) { /* the next prediction tries again */ }
+  }
+
+  function showShift(s) {
+    const on = !!(s && s.alarm);
+    $("shift-banner").hidden = !on;
+    if (!on) return;
+    const m = String(s.message || "");
+    $("shift-message").textContent = m.charAt(0).toUpperCase() + m.slice(1) + ".";
+    $("shift-figures").textContent = "Score " + Number(s.score).toFixed(2) + " above the alarm threshold "
+      + Number(s.threshold).toFixed(2) + " over the last " + s.window + " films.";
+  }
+
   function setStatus(text, spinning) {
     const s = $("status");
     s.hidden = !text;
@@ -145,6 +163,7 @@
         return;
       }
       showResult(body, viewable ? previewUrl : body.image_png);
+      loadShift();
     } catch (e) {
       setStatus("");
       showError("No answer from the server. ", "Check that Pneumoscope is still running.");
@@ -216,4 +235,5 @@
   }
 
   loadModel();
+  loadShift();
 })();

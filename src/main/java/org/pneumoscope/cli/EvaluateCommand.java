@@ -18,8 +18,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Score labelled images with a trained run: metrics.json (with patient-bootstrap CIs), predictions.csv, "
-                + "a Tribuo-style table on stdout and a self-contained report.html.")
+        description = {"Score labelled images with a trained run: metrics.json (with patient-bootstrap CIs), predictions.csv, "
+                + "a Tribuo-style table on stdout and a self-contained report.html.",
+                "A shift check compares the images with the run's validation films and warns (stdout, metrics.json "
+                        + "\"shift_alarm\", a banner in the report) when they differ, e.g. films from another scanner."})
 public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
     @Option(names = "--data", description = "Dataset folder or manifest (default: the run's own split.csv).") Path data;

@@ -4,6 +4,7 @@ import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.Label;
+import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
@@ -33,7 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify X-ray files or folders (recursively). Unreadable files are listed with reasons; the rest are scored.")
+        description = {"Classify X-ray files or folders (recursively). Unreadable files are listed with reasons; the rest are scored.",
+                "With " + DriftScore.MIN_WINDOW + " files or more, a shift check compares them with the run's validation films "
+                        + "and warns when they differ (e.g. another scanner)."})
 public class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Image files (JPEG, PNG, TIFF, BMP, DICOM) or folders.") List<Path> paths;
@@ -52,6 +55,7 @@ public class PredictCommand implements Callable<Integer> {
                     : "; skipped: " + String.join("; ", listing.problems())));
         try (TrainedModel m = TrainedModel.load(run)) {
             boolean useTta = tta != null ? tta : m.config().tta();
+            if (files.size() >= DriftScore.MIN_WINDOW) m.shiftReference(); // a damaged one is refused before any work
             int threads = Runtime.getRuntime().availableProcessors();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<GreyImage>> decoded = new ArrayList<>();
@@ -59,6 +63,7 @@ public class PredictCommand implements Callable<Integer> {
             StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
             List<String> problems = new ArrayList<>(listing.problems());
             Progress bar = new Progress("predict", files.size());
+            List<float[]> features = new ArrayList<>(), probabilities = new ArrayList<>();
             int done = 0, scored = 0;
             try {
                 for (int from = 0; from < files.size(); from += BATCH) {
@@ -75,7 +80,10 @@ public class PredictCommand implements Callable<Integer> {
                         }
                     }
                     if (!imgs.isEmpty()) {
-                        float[][] p = m.probabilities(imgs, useTta);
+                        TrainedModel.Scores sc = m.scores(imgs, useTta);
+                        float[][] p = m.calibration().probabilities(sc.logits());
+                        features.addAll(List.of(sc.features()));
+                        probabilities.addAll(List.of(p));
                         for (int i = 0; i < imgs.size(); i++) {
                             int k = org.pneumoscope.eval.Metrics.argmax(p[i]);
                             csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(names.get(i).toString()),
@@ -99,6 +107,11 @@ public class PredictCommand implements Callable<Integer> {
             if (!problems.isEmpty()) {
                 System.err.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
                 problems.forEach(p -> System.err.println("  " + p));
+            }
+            if (scored >= DriftScore.MIN_WINDOW) {
+                String line = EvaluateJob.driftCheck(m, features.toArray(float[][]::new), probabilities.toArray(float[][]::new)).line();
+                // with the predictions on stdout the line goes to stderr, so the CSV stays a CSV
+                (out != null ? System.out : System.err).println(line);
             }
             return scored == 0 ? 1 : 0;
         }

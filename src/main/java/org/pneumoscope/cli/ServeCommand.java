@@ -1,6 +1,7 @@
 package org.pneumoscope.cli;
 
 import io.javalin.util.JavalinBindException;
+import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;
 import picocli.CommandLine.Command;
@@ -14,7 +15,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code pneumoscope serve}: the web page and REST API for one trained run, until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a web page and REST API that classify uploaded chest X-rays with a trained run.",
-                "POST /api/predict (multipart field 'image'), GET /api/model, GET /api/health. Research use only."})
+                "POST /api/predict (multipart field 'image'), GET /api/model, GET /api/health. Research use only.",
+                "GET /api/health carries a shift alarm: it fires when the last " + PneumoscopeServer.SHIFT_WINDOW
+                        + " films differ from the run's validation films (e.g. another scanner); the page shows it as a banner."})
 public class ServeCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "RUN", description = "A finished run folder.")
     Path run;
@@ -77,6 +80,9 @@ public class ServeCommand implements Callable<Integer> {
                 keepUploads != null ? ", kept in " + keepUploads.toAbsolutePath() : ", nothing written to disk");
         if (!isLoopback(cfg.host()))
             System.out.println("  WARNING: listening on " + cfg.host() + ": other machines can reach this server (no authentication, plain HTTP).");
+        System.out.println(server.hasShiftReference()
+                ? "  Shift alarm: the last " + PneumoscopeServer.SHIFT_WINDOW + " films are compared with the run's validation films (/api/health, the page)."
+                : "  " + DriftScore.NO_REFERENCE + ": no shift alarm.");
         System.out.println("  Research use only, not a diagnosis.");
         System.out.println();
         System.out.println("  Open " + server.url() + "   (Ctrl-C to stop)");

@@ -74,6 +74,7 @@ public final class EvaluateJob {
     public static Outcome run(TrainedModel model, List<Sample> samples, Path outDir, Options o, PrintStream out,
                               List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
+        model.shiftReference(); // a damaged one is refused before the images are scored
         Readable rd = readable(model, samples, out);
         List<Problem> bad = rd.unreadable();
         List<Problem> skipped = new ArrayList<>(skippedBefore);
@@ -100,6 +101,7 @@ public final class EvaluateJob {
         Calibration cal = model.calibration();
         double t = cal.temperature();
         float[][] probs = cal.probabilities(logits);
+        DriftScore.Result drift = driftCheck(model, sc.features(), probs);
         EvaluationResult r = Evaluation.of(labels, probs, pids, names, new BootstrapConfig(1000, o.bootstrapSeed()));
         CalibrationResult calib = CalibrationResult.of(cal, logits, labels);
         double eceBefore = calib.eceBefore();
@@ -126,6 +128,8 @@ public final class EvaluateJob {
         json.put("unreadable_files", bad.size());
         json.put("skipped_inputs", skipped.size());
         json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
+        // "shift" names the --shift stress test above; the alarm's check of these films is "shift_alarm"
+        json.set("shift_alarm", RunFolder.JSON.valueToTree(drift.toMap()));
 
         // Grad-CAM gallery: for each class the most confident correct and most confident wrong image
         ReportBuilder rb = new ReportBuilder();
@@ -177,6 +181,7 @@ public final class EvaluateJob {
                 .calibrationFloor(floor)
                 .readerReference(ReaderReference.KAIST_2020)
                 .phantomData(o.phantom())
+                .shiftAlarm(drift)
                 .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
                         o.attribution() != null ? o.attribution() : (o.phantom() ? "Pneumoscope phantom chest X-rays" : "user-supplied chest X-rays"),
                         o.phantom()));
@@ -193,8 +198,18 @@ public final class EvaluateJob {
             out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
                     pg.n(), 100 * pg.hitRate(), 100 * pg.chanceHitRate(), 100 * pg.energyInMask(), 100 * pg.maskAreaFraction());
         }
+        out.println(drift.line());
         out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
         return new Outcome(r, calib, metrics, report, pg.hitRate(), pg.n(), peak);
+    }
+
+    /**
+     * The shift alarm's check of a set of films against the model's reference, or the no-reference result (its
+     * message says so) for a run trained before the alarm existed.
+     */
+    public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities) throws IOException {
+        return model.shiftReference().map(r -> new DriftScore(r).check(features, probabilities))
+                .orElseGet(() -> DriftScore.Result.noReference(probabilities));
     }
 
     /** The images that decoded, in their cache, and the ones that did not (already listed on {@code out}). */
@@ -212,14 +227,14 @@ public final class EvaluateJob {
         return new Readable(cache, samples.stream().filter(s -> !badSet.contains(s.file())).toList(), bad);
     }
 
-    /** Raw logits and labels of the readable images, in their order. */
-    public record Scored(float[][] logits, int[] labels) {}
+    /** Raw logits, labels and pooled features of the readable images, in their order. */
+    public record Scored(float[][] logits, int[] labels, float[][] features) {}
 
-    /** The model's raw logits for every readable image (re-rendered by {@code shift} first), 64 at a time. */
+    /** The model's raw logits and pooled features for every readable image (re-rendered by {@code shift} first), 64 at a time. */
     public static Scored score(TrainedModel model, Readable rd, AcquisitionShift shift, boolean tta, PrintStream out) throws IOException {
         List<Sample> ok = rd.ok();
         int n = ok.size(), size = model.config().size();
-        float[][] logits = new float[n][];
+        float[][] logits = new float[n][], features = new float[n][];
         int[] labels = new int[n];
         Progress bar = new Progress(System.console() != null ? System.err : out, System.console() != null, "scoring", n);
         int batch = 64;
@@ -227,14 +242,15 @@ public final class EvaluateJob {
             int to = Math.min(n, from + batch);
             List<GreyImage> imgs = new ArrayList<>();
             for (int i = from; i < to; i++) imgs.add(shift.apply(get(rd.cache(), ok.get(i), size, model)));
-            float[][] z = model.logits(imgs, tta);
+            TrainedModel.Scores z = model.scores(imgs, tta);
             for (int i = from; i < to; i++) {
-                logits[i] = z[i - from];
+                logits[i] = z.logits()[i - from];
+                features[i] = z.features()[i - from];
                 labels[i] = ok.get(i).label().index();
             }
             bar.update(to, to, "");
         }
-        return new Scored(logits, labels);
+        return new Scored(logits, labels, features);
     }
 
     static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {

@@ -8,8 +8,15 @@ package org.pneumoscope.explain;
  * @param height        map height in pixels
  * @param probabilities softmax over the classes, in {@link org.pneumoscope.data.Label} order
  * @param targetClass   the class whose evidence the map shows
+ * @param features      the pooled features the head read (global average of the last feature map) when the map is of
+ *                      that layer, else null: the server's shift alarm takes them from the Grad-CAM pass it already makes
  */
-public record CamResult(float[] map, int width, int height, float[] probabilities, int targetClass) {
+public record CamResult(float[] map, int width, int height, float[] probabilities, int targetClass, float[] features) {
+    /** A heatmap without pooled features. */
+    public CamResult(float[] map, int width, int height, float[] probabilities, int targetClass) {
+        this(map, width, height, probabilities, targetClass, null);
+    }
+
     public CamResult {
         if (width <= 0 || height <= 0 || map.length != width * height)
             throw new IllegalArgumentException("bad heatmap geometry " + width + "x" + height + " for " + map.length + " values");

@@ -61,6 +61,7 @@ public final class GradCam {
                 if (act.getShape().dimension() != 4)
                     throw new IllegalArgumentException("layer '" + l + "' outputs " + act.getShape() + ", not a feature map");
                 // a fresh leaf: gradients stop here, and it is a normal tensor even if the backbone ran without autograd
+                float[] features = l.equals(net.lastFeatureLayer()) ? XrayNet.pool(act).toFloatArray() : null;
                 NDArray leaf = act.stopGradient().duplicate();
                 leaf.attach(sub);
                 for (Parameter p : params) {
@@ -88,7 +89,7 @@ public final class GradCam {
                 // ReLU here: NDArray.maximum(0f) would wrap the 0 in a tensor of its own, i.e. a direct buffer per map
                 for (int i = 0; i < small.length; i++) small[i] = Math.max(0f, small[i]);
                 float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
-                return new CamResult(big, width, height, probs, target);
+                return new CamResult(big, width, height, probs, target, features);
             } finally {
                 for (NDArray a : tracked) a.setRequiresGradient(true);
             }

@@ -8,6 +8,7 @@ import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.train.BatchLoader;
 import org.pneumoscope.train.DirectInput;
 import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 
@@ -47,6 +49,8 @@ public final class TrainedModel implements AutoCloseable {
     private final ParameterStore ps;
     /** Input buffers not lent out; last in, first out, so the most recently grown one is reused first. */
     private final ConcurrentLinkedDeque<DirectInput> inputs = new ConcurrentLinkedDeque<>();
+    /** Null until {@link #shiftReference()} first reads it. */
+    private Optional<ShiftReference> shiftReference;
 
     private TrainedModel(RunFolder run, String profile, TrainConfig config, Map<String, Object> card,
                          Calibration calibration, NDManager manager, XrayNet net) {
@@ -145,10 +149,43 @@ public final class TrainedModel implements AutoCloseable {
 
     /** Raw logits for images already resized to the model's size. */
     public float[][] logits(List<GreyImage> images, boolean tta) {
+        int n = images.size();
+        float[] data = inputs(images);
+        return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, config.channels(), config.size(), tta));
+    }
+
+    /**
+     * Raw logits and pooled features of images already at the model's size.
+     *
+     * @param logits   one row of class logits per image, as {@link #logits} gives them
+     * @param features one row per image: the global average of the last feature map, the vector the head reads
+     */
+    public record Scores(float[][] logits, float[][] features) {}
+
+    /**
+     * Logits and pooled features from one forward pass in inference mode (with {@code tta} both averaged with the
+     * mirrored image's); the logits equal {@link #logits}'s.
+     */
+    public Scores scores(List<GreyImage> images, boolean tta) {
+        int n = images.size();
+        float[] data = inputs(images);
+        return withInput(in -> Scoring.logitsAndFeatures(net, ps, manager, in, data, n, config.channels(), config.size(), tta));
+    }
+
+    private float[] inputs(List<GreyImage> images) {
         int n = images.size(), per = config.channels() * config.size() * config.size();
         float[] data = new float[n * per];
         for (int i = 0; i < n; i++) System.arraycopy(input(images.get(i)), 0, data, i * per, per);
-        return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, config.channels(), config.size(), tta));
+        return data;
+    }
+
+    /**
+     * The validation films' statistics the shift alarm compares new films with ({@code shift-reference.json} in the run
+     * folder), read once; empty for a run trained before the alarm existed.
+     */
+    public synchronized Optional<ShiftReference> shiftReference() throws IOException {
+        if (shiftReference == null) shiftReference = ShiftReference.read(run.dir());
+        return shiftReference;
     }
 
     /** Runs {@code f} with an input buffer no other caller is using; the arrays made from it are closed by then. */
@@ -177,7 +214,7 @@ public final class TrainedModel implements AutoCloseable {
         float[] p = calibration.probabilities(logitsOf(r.probabilities()));
         int predicted = org.pneumoscope.eval.Metrics.argmax(p);
         if (cls == null && predicted != r.targetClass()) r = cam(g, layer, predicted);
-        return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p, r.targetClass());
+        return new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(), p, r.targetClass(), r.features());
     }
 
     private org.pneumoscope.explain.CamResult cam(GreyImage g, String layer, Integer cls) {

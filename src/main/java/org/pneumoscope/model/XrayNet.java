@@ -212,8 +212,7 @@ public final class XrayNet implements AutoCloseable {
 
     private void addHead() {
         SequentialBlock head = new ChainBlock();
-        // global average pooling: (N,C,h,w) -> (N,C); reshaped so that one mean over one axis suffices
-        head.addSingleton(x -> x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}), "gap");
+        head.addSingleton(XrayNet::pool, "gap");
         if (spec.head().equals("linear")) {
             Block fc = dense(numClasses);
             head.add(fc);
@@ -405,6 +404,24 @@ public final class XrayNet implements AutoCloseable {
     /** Runs the rest of the network on {@code layer}'s activations; returns the logits. */
     public NDArray forwardFrom(ParameterStore ps, NDArray activation, String layer, boolean training) {
         return net.run(ps, new NDList(activation), unitIndex(layer) + 1, net.unitCount(), training, null).singletonOrThrow();
+    }
+
+    /**
+     * Logits and pooled features of a batch in inference mode, from one forward pass: the features are the global
+     * average of the last feature map, i.e. the (N,C) vector the head reads. The logits are those of
+     * {@link #block()}'s forward: the same units run in the same order, only the feature map is kept.
+     */
+    public NDList logitsAndFeatures(ParameterStore ps, NDArray x) {
+        int head = net.unitCount() - 1;
+        NDList map = net.run(ps, new NDList(x), 0, head, false, null);
+        NDArray features = pool(map.singletonOrThrow());
+        NDArray logits = net.run(ps, map, head, head + 1, false, null).singletonOrThrow();
+        return new NDList(logits, features);
+    }
+
+    /** Global average pooling, (N,C,h,w) → (N,C); reshaped so that one mean over one axis suffices. */
+    public static NDArray pool(NDArray x) {
+        return x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2});
     }
 
     /** Logits for a batch in inference mode. */

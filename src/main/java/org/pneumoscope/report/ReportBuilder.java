@@ -5,6 +5,7 @@ import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.eval.BinaryMetrics;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.eval.Interval;
@@ -57,6 +58,7 @@ public final class ReportBuilder {
     private String attribution;
     private ModelCard modelCard;
     private boolean phantomData;
+    private DriftScore.Result shiftAlarm;
     private final List<String[]> extraSections = new ArrayList<>();   // {id, title, html}
 
     /** Page title (default "Pneumoscope evaluation report"). */
@@ -109,6 +111,9 @@ public final class ReportBuilder {
 
     /** Marks the run as trained/evaluated on generated phantom images: a banner says so on top. */
     public ReportBuilder phantomData(boolean phantom) { this.phantomData = phantom; return this; }
+
+    /** The shift alarm's check of the evaluated films: a banner on top when it fired, a note otherwise. */
+    public ReportBuilder shiftAlarm(DriftScore.Result check) { this.shiftAlarm = check; return this; }
 
     /**
      * An extra figure section (e.g. an experiment's bar chart), placed before the attribution.
@@ -199,6 +204,7 @@ public final class ReportBuilder {
                     + "clinical performance.</div>\n");
         b.append("<div class=\"banner\"><strong>Research use only.</strong> Pneumoscope is not a medical device and "
                 + "must not be used for diagnosis or patient management.</div>\n");
+        b.append(shiftAlarmHtml());
         if (evaluation == null) {
             b.append(notAvailable("no evaluation was run, so there are no headline figures."));
         } else {
@@ -218,6 +224,23 @@ public final class ReportBuilder {
                     .append(").</p>\n");
         }
         section(h, "summary", "Summary", b.toString());
+    }
+
+    /** The alarm as a warning banner; a quiet or undecided check as one note line. */
+    private String shiftAlarmHtml() {
+        DriftScore.Result c = shiftAlarm;
+        if (c == null) return "";
+        if (!c.judged()) return "<p class=\"note\" id=\"shift-check\">Shift check: " + esc(c.message()) + ".</p>\n";
+        String figures = String.format(Locale.ROOT, "score %.2f against an alarm threshold of %.2f over %,d films",
+                c.score(), c.threshold(), c.n());
+        String mix = "Predicted " + esc(String.join("/", Label.ids())) + " " + esc(DriftScore.Result.mix(c.classMix()))
+                + " (validation " + esc(DriftScore.Result.mix(c.referenceMix())) + "), mean confidence "
+                + String.format(Locale.ROOT, "%.2f (validation %.2f)", c.meanConfidence(), c.referenceConfidence()) + ".";
+        if (c.alarm())
+            return "<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> " + esc(capitalised(c.message()))
+                    + ". The films' pooled features differ from the validation films' (" + esc(figures) + "), so the "
+                    + "figures below may not hold for them. " + mix + "</div>\n";
+        return "<p class=\"note\" id=\"shift-check\">Shift check: " + esc(c.message()) + " (" + esc(figures) + "). " + mix + "</p>\n";
     }
 
     private void kpi(StringBuilder b, String label, String value, String sub) {

@@ -10,6 +10,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.pneumoscope.data.Label;
+import org.pneumoscope.eval.DriftScore;
+import org.pneumoscope.eval.DriftWindow;
 import org.pneumoscope.model.TrainedModel;
 
 import java.io.IOException;
@@ -44,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
  *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM)
- * GET  /api/health    liveness and load
+ * GET  /api/health    liveness, load and the shift alarm over the last {@link #SHIFT_WINDOW} films
  * GET  /api/model     the model card
  * GET  /              the page
  * </pre>
@@ -57,6 +59,8 @@ public final class PneumoscopeServer implements AutoCloseable {
     static final String JETTY_MULTIPART = "org.eclipse.jetty.multipartConfig";
     static final String SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
             "pneumoscope-multipart-unused").toAbsolutePath().toString();
+    /** Films the shift alarm judges at a time: enough for a steady mean, few enough that a new scanner soon fills it. */
+    public static final int SHIFT_WINDOW = 200;
     static final String CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
@@ -72,6 +76,8 @@ public final class PneumoscopeServer implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final MultipartConfigElement multipart;
     private final Map<String, byte[]> assets;
+    /** The last {@link #SHIFT_WINDOW} films served, for the shift alarm in /api/health. */
+    private final DriftWindow shiftWindow;
     private final Instant started = Instant.now();
     private final AtomicLong served = new AtomicLong(), refusedBusy = new AtomicLong(), failed = new AtomicLong();
     private final AtomicInteger running = new AtomicInteger();
@@ -86,6 +92,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.ownsModel = ownsModel;
         this.predictor = new Predictor(model);
         this.info = ModelInfo.of(model);
+        this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
         this.slots = new Semaphore(cfg.capacity());
         AtomicInteger n = new AtomicInteger();
@@ -149,6 +156,12 @@ public final class PneumoscopeServer implements AutoCloseable {
     }
 
     public ServerConfig config() { return cfg; }
+
+    /** Whether the run has a shift reference, i.e. whether /api/health can raise the shift alarm. */
+    public boolean hasShiftReference() throws IOException { return model.shiftReference().isPresent(); }
+
+    /** The shift alarm's check of the films in the window now, as /api/health reports it. */
+    public DriftScore.Result shiftCheck() { return shiftWindow.check(); }
     public ModelInfo modelInfo() { return info; }
     public int torchThreads() { return torchThreads; }
 
@@ -244,6 +257,7 @@ public final class PneumoscopeServer implements AutoCloseable {
                 }
             });
             Predictor.Prediction p = await(job);
+            if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
             double ms = (System.nanoTime() - t0) / 1e6;
             Map<String, Object> body = answer(p, ms);
             keep(bytes, Map.of("status", 200, "label", Label.of(p.classIndex()).id(), "probabilities", body.get("probabilities"),
@@ -427,6 +441,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         h.put("served", served.get());
         h.put("refused_busy", refusedBusy.get());
         h.put("internal_errors", failed.get());
+        h.put("shift", shiftCheck().toMap());
         return h;
     }
 

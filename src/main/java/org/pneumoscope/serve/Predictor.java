@@ -42,9 +42,10 @@ public final class Predictor {
      * @param heatmapPng    the heatmap alone, jet colours with alpha = √evidence (null without CAM)
      * @param imagePng      the decoded X-ray in grey at display size (null unless asked)
      * @param camClass      the class whose evidence the heatmap shows (-1 without CAM)
+     * @param features      the pooled features the head read, for the shift alarm's window
      */
     public record Prediction(int classIndex, float[] probabilities, boolean tta, int width, int height, ImageFormat format,
-                             byte[] camPng, byte[] heatmapPng, byte[] imagePng, int camClass) {}
+                             byte[] camPng, byte[] heatmapPng, byte[] imagePng, int camClass, float[] features) {}
 
     private final TrainedModel model;
 
@@ -58,14 +59,20 @@ public final class Predictor {
         int size = model.config().size();
         GreyImage input = Preprocess.resize(img, size, model.resizeMode());
 
-        float[] p;
+        float[] p = null, features = null;
         CamResult cam = null;
-        if (o.tta() || !o.cam()) p = model.probabilities(List.of(input), o.tta())[0];
-        else p = null;
+        if (o.tta() || !o.cam()) {
+            TrainedModel.Scores s = model.scores(List.of(input), o.tta());
+            p = model.calibration().probabilities(s.logits())[0];
+            features = s.features()[0];
+        }
         if (o.cam()) {
-            // Without TTA the Grad-CAM pass gives the calibrated probabilities too: one pass instead of two.
+            // Without TTA the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two.
             cam = model.explain(input, null, p == null ? null : Metrics.argmax(p));
-            if (p == null) p = cam.probabilities();
+            if (p == null) {
+                p = cam.probabilities();
+                features = cam.features();
+            }
         }
         int cls = Metrics.argmax(p);
 
@@ -83,7 +90,7 @@ public final class Predictor {
             if (o.image()) imagePng = Overlay.png(grey(shown));
         }
         return new Prediction(cls, p, o.tta(), img.width(), img.height(), ImageFormat.sniff(bytes),
-                camPng, heatPng, imagePng, cam == null ? -1 : cam.targetClass());
+                camPng, heatPng, imagePng, cam == null ? -1 : cam.targetClass(), features);
     }
 
     /** Decodes an upload, turning the decoder's reasons into HTTP answers (the reasons never quote file contents). */

@@ -8,6 +8,8 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.model.XrayNet;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -41,12 +43,68 @@ public final class Scoring {
         return out;
     }
 
+    /**
+     * Logits and pooled features ({@link XrayNet#logitsAndFeatures}) of normalised NCHW batches; with {@code tta} both
+     * are averaged with the mirrored image's. {@code in} as for {@link #logits}.
+     */
+    public static TrainedModel.Scores logitsAndFeatures(XrayNet net, ParameterStore ps, NDManager root, DirectInput in,
+                                                        float[] data, int n, int channels, int size, boolean tta) {
+        try (NDManager sub = root.newSubManager()) {
+            NDArray x = in.create(sub, data, new Shape(n, channels, size, size));
+            NDList out = net.logitsAndFeatures(ps, x);
+            float[] z = out.get(0).toFloatArray(), f = out.get(1).toFloatArray();
+            if (tta) {
+                NDList m = net.logitsAndFeatures(ps, x.flip(3));
+                average(z, m.get(0).toFloatArray());
+                average(f, m.get(1).toFloatArray());
+            }
+            return new TrainedModel.Scores(rows(z, n), rows(f, n));
+        }
+    }
+
+    private static void average(float[] a, float[] b) {
+        for (int i = 0; i < a.length; i++) a[i] = (a[i] + b[i]) / 2f;
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        int k = flat.length / n;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, i * k + k);
+        return out;
+    }
+
+    /** {@link Scores} of a labelled set and each image's pooled features, in the samples' order. */
+    public record Scored(Scores scores, float[][] features) {}
+
+    /** As {@link #score}, keeping each image's pooled features too (one forward pass per batch, as before). */
+    public static Scored scoreWithFeatures(XrayNet net, ParameterStore ps, NDManager root, List<Sample> samples,
+                                           ImageSource images, TrainConfig cfg, boolean tta) throws IOException {
+        int c = cfg.channels(), s = cfg.size();
+        Batches b = forEachBatch(samples, images, cfg, (in, data, n) -> logitsAndFeatures(net, ps, root, in, data, n, c, s, tta));
+        return new Scored(summarise(b.logits(), b.labels()), b.features());
+    }
+
     public static Scores score(Block block, ParameterStore ps, NDManager root, List<Sample> samples, ImageSource images,
                                TrainConfig cfg, boolean tta) throws IOException {
+        int c = cfg.channels(), s = cfg.size();
+        Batches b = forEachBatch(samples, images, cfg,
+                (in, data, n) -> new TrainedModel.Scores(logits(block, ps, root, in, data, n, c, s, tta), null));
+        return summarise(b.logits(), b.labels());
+    }
+
+    private interface BatchScorer {
+        TrainedModel.Scores apply(DirectInput in, float[] data, int n);
+    }
+
+    /** Every sample's outputs and label, in the samples' order; features null when the scorer gives none. */
+    private record Batches(float[][] logits, float[][] features, int[] labels) {}
+
+    private static Batches forEachBatch(List<Sample> samples, ImageSource images, TrainConfig cfg, BatchScorer scorer)
+            throws IOException {
         int n = samples.size();
-        float[][] logits = new float[n][];
+        float[][] logits = new float[n][], features = new float[n][];
         int[] labels = new int[n];
-        if (n == 0) return new Scores(logits, labels, Double.NaN, Double.NaN, new double[] {Double.NaN, Double.NaN, Double.NaN});
+        if (n == 0) return new Batches(logits, features, labels);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -57,14 +115,18 @@ public final class Scoring {
             int at = 0;
             while (loader.hasNext()) {
                 BatchLoader.Batch b = loader.next();
-                float[][] z = logits(block, ps, root, in, b.data(), b.n(), cfg.channels(), cfg.size(), tta);
-                for (int i = 0; i < b.n(); i++) { logits[at + i] = z[i]; labels[at + i] = b.labels()[i]; }
+                TrainedModel.Scores z = scorer.apply(in, b.data(), b.n());
+                for (int i = 0; i < b.n(); i++) {
+                    logits[at + i] = z.logits()[i];
+                    if (z.features() != null) features[at + i] = z.features()[i];
+                    labels[at + i] = b.labels()[i];
+                }
                 at += b.n();
             }
         } finally {
             pool.shutdownNow();
         }
-        return summarise(logits, labels);
+        return new Batches(logits, features, labels);
     }
 
     /** Cross-entropy, accuracy and per-class recall (NaN for a class with no images). */

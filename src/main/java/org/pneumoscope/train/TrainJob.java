@@ -16,6 +16,7 @@ import org.pneumoscope.data.Splitter;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.Evaluation;
+import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.util.AtomicFiles;
 import org.pneumoscope.util.DjlSetup;
@@ -195,15 +196,19 @@ public final class TrainJob {
         List<Sample> val = inSplit(samples, "val");
         Calibration cal = Calibration.identity();
         Scoring.Scores valScores;
+        float[][] valFeatures;
         CalibrationResult calib = null;
         try (XrayNet net = XrayNet.open(run.bestParams()); NDManager m = NDManager.newBaseManager()) {
-            valScores = Scoring.score(net.block(), new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
+            Scoring.Scored scored = Scoring.scoreWithFeatures(net, new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
+            valScores = scored.scores();
+            valFeatures = scored.features();
             if (val.size() >= Calibration.MIN_IMAGES) {
                 cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }
         }
+        writeShiftReference(run, valFeatures, cal.probabilities(valScores.logits()), cfg.tta());
         double temperature = cal.temperature();
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("format", "pneumoscope-model/1");
@@ -247,6 +252,20 @@ public final class TrainJob {
                 cal.describe(List.of(Label.ids())),
                 org.pneumoscope.util.Progress.clock(result.seconds()), ProcessMemory.mb(peak));
         return new Outcome(run, cfg, samples, result, temperature, valScores, peak);
+    }
+
+    /**
+     * The validation films' statistics for the shift alarm, with the final calibration's probabilities. Written before
+     * model.json, whose presence marks the run complete, so every complete run has one; without validation films
+     * there is nothing to compare with and no reference is written (a stale one from an earlier attempt is removed).
+     */
+    static void writeShiftReference(RunFolder run, float[][] features, float[][] probabilities, boolean tta) throws IOException {
+        if (features.length == 0) {
+            Files.deleteIfExists(run.dir().resolve(ShiftReference.JSON_FILE));
+            Files.deleteIfExists(run.dir().resolve(ShiftReference.FEATURES_FILE));
+            return;
+        }
+        ShiftReference.of(features, probabilities, tta).write(run.dir());
     }
 
     public static List<Sample> inSplit(List<Sample> s, String split) {

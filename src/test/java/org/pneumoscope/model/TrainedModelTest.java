@@ -156,4 +156,41 @@ class TrainedModelTest {
         org.pneumoscope.cli.UserException e = assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainedModel.load(biased));
         assertTrue(e.getMessage().contains("model.json") && e.getMessage().contains("class_bias"), e.getMessage());
     }
+    /**
+     * The shift alarm reads the vector the head sees: with a linear head the logits are W·features + b, and with TTA
+     * both logits and features are the means over the image and its mirror. The logits stay those of {@code logits}.
+     */
+    @Test
+    void scoresGiveTheLogitsAndThePooledFeaturesTheHeadReads() {
+        List<GreyImage> few = images.subList(0, 5);
+        TrainedModel.Scores plain = model.scores(few, false), tta = model.scores(few, true);
+        TrainedModel.Scores mirrored = model.scores(few.stream().map(TrainedModelTest::mirror).toList(), false);
+        float[][] z = model.logits(few, false), zt = model.logits(few, true);
+        float[] w = model.net().namedParameters().get("fc.weight").getArray().toFloatArray();
+        float[] b = model.net().namedParameters().get("fc.bias").getArray().toFloatArray();
+        int c = plain.features()[0].length;
+        assertEquals(w.length / b.length, c, "one feature per channel of the last stage");
+        for (int i = 0; i < few.size(); i++) {
+            assertArrayEquals(z[i], plain.logits()[i], 0f);
+            assertArrayEquals(zt[i], tta.logits()[i], 0f);
+            for (int k = 0; k < b.length; k++) {
+                double head = b[k];
+                for (int j = 0; j < c; j++) head += w[k * c + j] * plain.features()[i][j];
+                assertEquals(head, plain.logits()[i][k], 1e-4);
+            }
+            for (int j = 0; j < c; j++)
+                assertEquals((plain.features()[i][j] + mirrored.features()[i][j]) / 2, tta.features()[i][j], 1e-5);
+            org.pneumoscope.explain.CamResult cam;
+            synchronized (TrainedModel.camLock()) { cam = model.explain(few.get(i), null, null); }
+            assertArrayEquals(plain.features()[i], cam.features(), 1e-5f, "the Grad-CAM pass carries the same features");
+        }
+        assertFalse(java.util.Arrays.equals(plain.features()[0], plain.features()[1]), "features differ between images");
+    }
+
+    static GreyImage mirror(GreyImage g) {
+        byte[] p = g.pixels(), m = new byte[p.length];
+        int w = g.width();
+        for (int y = 0; y < g.height(); y++) for (int x = 0; x < w; x++) m[y * w + x] = p[y * w + w - 1 - x];
+        return new GreyImage(w, g.height(), m);
+    }
 }

@@ -122,4 +122,22 @@ class ReportBuilderTest {
                     ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         }
     }
+    /** The shift check is rendered from its result: a warning banner when it fired, one note line otherwise. */
+    @Test
+    void theShiftCheckIsABannerWhenItFiresAndANoteOtherwise() {
+        double[] mix = {0.5, 0.25, 0.25}, ref = {0.3, 0.3, 0.4};
+        var alarm = new org.pneumoscope.eval.DriftScore.Result(120, 9.5, 2.25, true, mix, ref, 0.61, 0.8,
+                org.pneumoscope.eval.DriftScore.ALARM);
+        var quiet = new org.pneumoscope.eval.DriftScore.Result(120, 1.04, 2.25, false, mix, ref, 0.79, 0.8, "no shift detected");
+        String loud = new ReportBuilder().shiftAlarm(alarm).toHtml(), calm = new ReportBuilder().shiftAlarm(quiet).toHtml();
+        assertTrue(loud.contains("<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> These films differ"), loud);
+        assertTrue(loud.contains("score 9.50 against an alarm threshold of 2.25 over 120 films"));
+        assertTrue(loud.contains("Predicted bacteria/virus/normal 50/25/25 % (validation 30/30/40 %), mean confidence 0.61 (validation 0.80)"));
+        assertTrue(loud.contains("`pneumoscope calibrate` with ~60 labelled films"));
+        assertFalse(calm.contains("shift-alarm"));
+        assertTrue(calm.contains("id=\"shift-check\">Shift check: no shift detected (score 1.04 against an alarm threshold of 2.25"));
+        String none = new ReportBuilder().shiftAlarm(org.pneumoscope.eval.DriftScore.Result.noReference(new float[0][])).toHtml();
+        assertTrue(none.contains("Shift check: no shift reference in this run."));
+        assertFalse(new ReportBuilder().toHtml().contains("shift-"), "no check, no line");
+    }
 }

@@ -1,0 +1,143 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.AcquisitionShift;
+import org.pneumoscope.eval.DriftScore;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.eval.ShiftReference;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.synth.ImageFiles;
+import org.pneumoscope.synth.PhantomGenerator;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The shift alarm end to end on phantoms: training writes the validation films' reference; evaluate and predict stay
+ * quiet on fresh phantoms from the same generator and raise the alarm on the same films re-rendered as by another
+ * detector (darker mid-tones, softer, noisier).
+ */
+class ShiftAlarmTest {
+    static final String SHIFT = "gamma=2,blur=1.5,noise=0.05";
+    @TempDir static Path dir;
+    static Path run, fresh, plain, shifted;
+
+    @BeforeAll
+    static void trainAndRender() throws Exception {
+        Path data = dir.resolve("phantoms");
+        new PhantomGenerator().generate(data, 150, 64, 21, 2);
+        run = dir.resolve("run");
+        // a large validation split: the reference holds its films
+        CliRun r = CliRun.of("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
+                "--size", "64", "--epochs", "1", "--set", "max_minutes=0", "--set", "split=2:2:1");
+        assertEquals(0, r.code(), r.all());
+        fresh = dir.resolve("fresh");
+        new PhantomGenerator().generate(fresh, 60, 64, 22, 2);
+        // folders of films alone (the generator's folder also holds lesion masks), as they are and re-rendered
+        plain = dir.resolve("plain");
+        shifted = dir.resolve("shifted");
+        AcquisitionShift s = AcquisitionShift.parse(SHIFT);
+        for (Path f : pngs(fresh)) {
+            GreyImage g = ImageFiles.readGrey(f);
+            ImageFiles.writePng(g, plain.resolve(f.getFileName()));
+            ImageFiles.writePng(s.apply(g), shifted.resolve(f.getFileName()));
+        }
+    }
+
+    static List<Path> pngs(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("phantom-") && !p.startsWith(root.resolve("masks")))
+                    .sorted().toList();
+        }
+    }
+
+    static JsonNode json(Path file) throws Exception {
+        return new ObjectMapper().readTree(file.toFile());
+    }
+
+    @Test
+    void trainingWritesTheValidationFilmsReference() throws Exception {
+        List<Sample> val = DatasetReader.read(run.resolve("split.csv")).inSplit("val");
+        try (TrainedModel m = TrainedModel.load(run)) {
+            ShiftReference ref = m.shiftReference().orElseThrow();
+            assertEquals(val.size(), ref.films());
+            List<GreyImage> imgs = new ArrayList<>();
+            for (Sample s : val) imgs.add(EvaluateJob.load(s.file(), m));
+            float[][] f = m.scores(imgs, m.config().tta()).features();
+            assertEquals(f[0].length, ref.channels());
+            double[] mean = ShiftReference.of(f, m.probabilities(imgs, false), false).channelMean();
+            assertArrayEquals(mean, ref.channelMean(), 1e-4, "the reference is of the validation films as inference sees them");
+            assertEquals(1.0, ref.classMix()[0] + ref.classMix()[1] + ref.classMix()[2], 1e-9);
+        }
+        assertTrue(Files.isRegularFile(run.resolve(ShiftReference.FEATURES_FILE)));
+    }
+
+    @Test
+    void evaluateStaysQuietOnFreshPhantomsAndAlarmsOnShiftedOnes() throws Exception {
+        Path quiet = dir.resolve("eval"), loud = dir.resolve("eval-shifted");
+        CliRun a = CliRun.of("evaluate", "--run", run.toString(), "--data", fresh.toString(), "--out", quiet.toString(), "--no-gallery");
+        CliRun b = CliRun.of("evaluate", "--run", run.toString(), "--data", fresh.toString(), "--out", loud.toString(), "--no-gallery",
+                "--shift", SHIFT);
+        assertEquals(0, a.code(), a.all());
+        assertEquals(0, b.code(), b.all());
+        JsonNode qa = json(quiet.resolve("metrics.json")).path("shift_alarm"), la = json(loud.resolve("metrics.json")).path("shift_alarm");
+        assertFalse(qa.path("alarm").asBoolean(), qa.toString());
+        assertTrue(la.path("alarm").asBoolean(), la.toString());
+        assertEquals(60, la.path("window").asInt());
+        assertEquals(DriftScore.ALARM, la.path("message").asText());
+        assertTrue(qa.path("score").asDouble() < qa.path("threshold").asDouble());
+        assertTrue(la.path("score").asDouble() > 2 * la.path("threshold").asDouble(), la.toString());
+        assertEquals(AcquisitionShift.parse(SHIFT).describe(), json(loud.resolve("metrics.json")).path("shift").asText(),
+                "the stress test keeps its key");
+        assertTrue(a.out().contains("shift check on 60 films: score ") && a.out().contains("no shift detected"), a.out());
+        assertTrue(b.out().contains("ALARM: " + DriftScore.ALARM), b.out());
+        String qh = Files.readString(quiet.resolve("report.html")), lh = Files.readString(loud.resolve("report.html"));
+        assertTrue(lh.contains("id=\"shift-alarm\"") && lh.contains("These films differ from the training films"), "banner");
+        assertFalse(qh.contains("id=\"shift-alarm\""));
+        assertTrue(qh.contains("id=\"shift-check\""));
+    }
+
+    @Test
+    void predictOnAFolderChecksAfterThePredictions() throws Exception {
+        Path csv = dir.resolve("shifted.csv");
+        CliRun loud = CliRun.of("predict", "--run", run.toString(), shifted.toString(), "--out", csv.toString());
+        assertEquals(0, loud.code(), loud.all());
+        assertTrue(loud.out().contains("shift check on 60 films") && loud.out().contains("ALARM: " + DriftScore.ALARM), loud.out());
+        // predictions on stdout: the check goes to stderr so the CSV stays a CSV
+        CliRun quiet = CliRun.of("predict", "--run", run.toString(), plain.toString());
+        assertEquals(0, quiet.code(), quiet.all());
+        assertFalse(quiet.out().contains("shift check"), quiet.out());
+        assertTrue(quiet.err().contains("shift check on 60 films") && quiet.err().contains("no shift detected"), quiet.err());
+        List<Path> few = pngs(shifted).subList(0, DriftScore.MIN_WINDOW - 1);
+        List<String> args = new ArrayList<>(List.of("predict", "--run", run.toString()));
+        few.forEach(p -> args.add(p.toString()));
+        CliRun small = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, small.code(), small.all());
+        assertFalse(small.all().contains("shift check"), "too few files for a check: " + small.all());
+    }
+
+    @Test
+    void aRunWithoutAReferenceSaysSoOnceAndGoesOn() throws Exception {
+        Path old = dir.resolve("old-run");
+        Files.createDirectories(old);
+        for (String f : List.of("model.json", "model.params", "config.yaml", "split.csv", "metrics.json"))
+            Files.copy(run.resolve(f), old.resolve(f));
+        CliRun r = CliRun.of("evaluate", "--run", old.toString(), "--data", fresh.toString(), "--out", dir.resolve("eval-old").toString(),
+                "--no-gallery");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(1, r.out().split(DriftScore.NO_REFERENCE, -1).length - 1, r.out());
+        assertEquals(DriftScore.NO_REFERENCE, json(dir.resolve("eval-old/metrics.json")).path("shift_alarm").path("message").asText());
+    }
+}
