@@ -28,7 +28,7 @@ import java.util.Set;
 public final class Augmentations {
     private Augmentations() {}
 
-    public static final List<String> NAMES = List.of("none", "seed", "light", "medium", "strong");
+    public static final List<String> NAMES = List.of("none", "seed", "light", "medium", "strong", "acquisition");
 
     /** Exactly the seed study's albumentations pipeline (see shared/seed-study.md). */
     public static Transform seedRecipe() {
@@ -63,6 +63,22 @@ public final class Augmentations {
                 Maybe.of(0.2, new GaussianNoise(0.005, 0.02)));
     }
 
+    /**
+     * Light plus changes of sharpness in both directions (downscaling, blur, unsharp masking) on most views, exposure
+     * and noise: what differs between detectors, original resolutions and post-processing. In the Kermany films the
+     * normals are sharper than the pneumonia films (they come from larger originals); randomising sharpness in every
+     * class keeps a network from learning "sharp = normal" and calling blurrier normals from another batch pneumonia.
+     */
+    public static Transform acquisitionRecipe() {
+        return Compose.of(
+                Maybe.of(0.5, new HorizontalFlip()),
+                Maybe.of(0.5, new ShiftScaleRotate(0.06, 0.05, 7)),
+                Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)),
+                OneOf.of(0.5, RandomGamma.of(80, 125)),
+                OneOf.of(0.8, new Downscale(0.45, 0.85), Blur.of(3), new Sharpen(0.3, 1.5, 1.0)),
+                Maybe.of(0.3, new GaussianNoise(0.005, 0.02)));
+    }
+
     /** The seed recipe's transforms, more often and wider, plus exposure changes and detector noise. */
     public static Transform strongRecipe() {
         return Compose.of(
@@ -84,6 +100,7 @@ public final class Augmentations {
             case "light": return lightRecipe();
             case "medium": return mediumRecipe();
             case "strong": return strongRecipe();
+            case "acquisition": return acquisitionRecipe();
             default:
                 throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (known: " + String.join(", ", NAMES) + ")");
         }
@@ -195,10 +212,18 @@ public final class Augmentations {
                 double[] s = q.range("std_limit", 0.01, 0.03);
                 return new GaussianNoise(s[0], s[1]);
             }
+            case "downscale": {
+                double[] r = q.range("scale_limit", 0.25, 0.25);
+                return new Downscale(r[0], r[1]);
+            }
+            case "sharpen": {
+                double[] a = q.range("alpha", 0.2, 0.5);
+                return new Sharpen(a[0], a[1], q.num("sigma", 1.0));
+            }
             default:
                 throw new IllegalArgumentException("unknown transform '" + name + "' (known: HorizontalFlip, RandomGamma, Blur, "
                         + "MotionBlur, ElasticTransform, GridDistortion, OpticalDistortion, ShiftScaleRotate, "
-                        + "BrightnessContrast, GaussNoise, OneOf, Compose)");
+                        + "BrightnessContrast, GaussNoise, Downscale, Sharpen, OneOf, Compose)");
         }
     }
 

@@ -26,7 +26,10 @@ class TransformsTest {
         m.put("BrightnessContrast", new BrightnessContrast(0.2, 0.2));
         m.put("GaussianNoise", new GaussianNoise(0.01, 0.03));
         m.put("seed recipe", Augmentations.seedRecipe());
+        m.put("Downscale", new Downscale(0.45, 0.85));
+        m.put("Sharpen", new Sharpen(0.3, 1.5, 1.0));
         m.put("strong recipe", Augmentations.strongRecipe());
+        m.put("acquisition recipe", Augmentations.acquisitionRecipe());
         return m;
     }
 
@@ -59,6 +62,48 @@ class TransformsTest {
     void transformsOnRealChestXrays() throws IOException {
         assumeTrue(TestImages.realAvailable(), "real CXRs not found at " + TestImages.kermany() + " (shared data absent): skipping");
         for (FloatImage img : TestImages.real(2)) checkAll(img, "real CXR");
+    }
+
+    /** Mean absolute 4-neighbour Laplacian: the sharpness whose class difference the acquisition recipe hides. */
+    static double sharpness(FloatImage img) {
+        int w = img.width(), h = img.height();
+        float[] v = img.pixels();
+        double sum = 0;
+        for (int y = 1; y < h - 1; y++)
+            for (int x = 1; x < w - 1; x++) {
+                int i = y * w + x;
+                sum += Math.abs(4 * v[i] - v[i - 1] - v[i + 1] - v[i - w] - v[i + w]);
+            }
+        return sum / ((w - 2) * (h - 2));
+    }
+
+    @Test
+    void downscaleBlursAndSharpenSharpensInProportionToTheirStrength() {
+        FloatImage img = TestImages.phantom(128);
+        double s0 = sharpness(img);
+        double mild = sharpness(new Downscale(0.85, 0.85).apply(img, new Random(1)));
+        double hard = sharpness(new Downscale(0.45, 0.45).apply(img, new Random(1)));
+        assertTrue(hard < mild && mild < s0, "downscaling removes detail: " + s0 + " -> " + mild + " -> " + hard);
+        double weak = sharpness(new Sharpen(0.3, 0.3, 1.0).apply(img, new Random(1)));
+        double strong = sharpness(new Sharpen(1.5, 1.5, 1.0).apply(img, new Random(1)));
+        assertTrue(s0 < weak && weak < strong, "unsharp masking adds detail: " + s0 + " -> " + weak + " -> " + strong);
+        FloatImage flat = new FloatImage(16, 16, new float[256]);
+        java.util.Arrays.fill(flat.pixels(), 0.4f);
+        for (float v : new Downscale(0.5, 0.5).apply(flat, new Random(2)).pixels()) assertEquals(0.4f, v, 1e-6f);
+        for (float v : new Sharpen(1, 1, 1).apply(flat, new Random(2)).pixels()) assertEquals(0.4f, v, 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> new Downscale(0.5, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> new Sharpen(-0.1, 1, 1));
+    }
+
+    @Test
+    void acquisitionStepsParseFromASpec() {
+        Transform t = Augmentations.from(List.of(
+                Map.of("name", "Downscale", "p", 1.0, "params", Map.of("scale_limit", List.of(0.5, 0.5))),
+                Map.of("name", "Sharpen", "p", 1.0, "params", Map.of("alpha", List.of(1.0, 1.0), "sigma", 1.0))));
+        FloatImage img = TestImages.phantom(64);
+        FloatImage expected = new Sharpen(1, 1, 1).apply(new Downscale(0.5, 0.5).apply(img, new Random(3)), new Random(3));
+        assertArrayEquals(expected.pixels(), t.apply(img, new Random(3)).pixels(), 1e-6f);
+        assertEquals(Augmentations.acquisitionRecipe().toString(), Augmentations.named("acquisition").toString());
     }
 
     @Test
