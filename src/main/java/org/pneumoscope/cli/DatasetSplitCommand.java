@@ -5,9 +5,11 @@ import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
+import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.Splitter;
+import org.pneumoscope.data.TextureSplit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,7 +27,8 @@ import static org.pneumoscope.cli.DatasetCommand.n;
 
 /**
  * {@code pneumoscope dataset split --data X --out split.csv [--ratios 8:1:1] [--folds K] [--seed S]
- * [--strategy patient|batch [--batch-fraction F] [--batch-end early|late|both]]}.
+ * [--strategy patient|batch|texture [--batch-fraction F] [--batch-end early|late|both]
+ * [--texture-fraction F] [--other-fraction F]]}.
  */
 @Command(name = "split", mixinStandardHelpOptions = true,
         description = {"Write a manifest CSV (file,label,patient_id,split[,fold]) with patient-grouped, class-stratified "
@@ -56,14 +59,19 @@ public class DatasetSplitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Allow overwriting the manifest that was read.")
     boolean force;
 
-    @Option(names = "--strategy", paramLabel = "patient|batch", description = {
+    @Option(names = "--strategy", paramLabel = "patient|batch|texture", description = {
             "What the test split holds (default: patient).",
             "patient: a random, class-stratified share of patients (--ratios).",
             "batch: a proxy for films from another acquisition period, which a random patient split never shows. Within "
                     + "each file-name family (the patient id without its last number: IM-, NORMAL2-IM-, person) the "
                     + "patients with the lowest numbers (--batch-fraction, --batch-end) are the test split; the rest is "
                     + "split by patient into train and val in the train:val proportions of --ratios (its test part is "
-                    + "ignored). Patients without a number in their id are never held out."})
+                    + "ignored). Patients without a number in their id are never held out.",
+            "texture: a proxy for normal films from another batch, for a model that may have learnt \"sharp = normal\". "
+                    + "The normal-class patients (all films normal) whose films are blurriest (median mean absolute "
+                    + "4-neighbour Laplacian of the 224x224 grey film) are the test split (--texture-fraction), with a "
+                    + "random, class-stratified share of the other patients (--other-fraction); the rest is split into "
+                    + "train and val as for batch. Every film is decoded once to measure it."})
     SplitStrategy strategy = SplitStrategy.PATIENT;
 
     @Option(names = "--batch-fraction", paramLabel = "F",
@@ -75,6 +83,18 @@ public class DatasetSplitCommand implements Callable<Integer> {
                     + "the fraction from each end (both).")
     BatchSplit.End batchEnd;
 
+    @Option(names = "--texture-fraction", paramLabel = "F",
+            description = "With --strategy texture: share of the normal-class patients held out, the blurriest (default 0.25).")
+    Double textureFraction;
+
+    @Option(names = "--other-fraction", paramLabel = "F", description = "With --strategy texture: share of the other "
+            + "patients held out at random, stratified by class, so their recall is measured too (default 0.15).")
+    Double otherFraction;
+
+    /** What was held out, for the printout (null for the strategies not used). */
+    private BatchSplit.Holdout batch;
+    private TextureSplit.Holdout texture;
+
     @Override
     public Integer call() throws Exception {
         double[] r;
@@ -84,44 +104,65 @@ public class DatasetSplitCommand implements Callable<Integer> {
             throw new UserException("--ratios: " + e.getMessage(), 2);
         }
         if (folds != null && (folds < 2 || folds > 100)) throw new UserException("--folds must be between 2 and 100", 2);
-        checkBatchOptions(r);
+        checkStrategyOptions(r);
 
         DatasetScan scan = DatasetReader.read(data).requireImages();
         Path outAbs = checkedOut(scan);
-        BatchSplit.Holdout holdout = null;
-        List<Sample> split;
-        if (strategy == SplitStrategy.BATCH) {
-            holdout = holdout(scan.samples());
-            split = BatchSplit.assign(scan.samples(), holdout, r[0], r[1], seed);
-        } else {
-            split = Splitter.assign(scan.samples(), r, seed, keepExisting);
-        }
+        List<Sample> split = split(scan.samples(), r);
         int[] foldOf = folds == null ? null : folds(split);
         Manifest.write(outAbs, split, outAbs.getParent(), foldOf);
 
         System.out.println("Wrote " + out + ": " + n(split.size()) + " images, " + splitText() + ", seed " + seed
                 + (folds != null ? ", " + folds + " folds" : "") + (keepExisting ? ", existing splits kept" : ""));
         printTable(split, foldOf);
-        if (holdout != null) printHoldout(holdout);
+        if (batch != null) printHoldout(batch);
+        if (texture != null) printTexture(texture);
         if (!scan.problems().isEmpty())
             System.out.println(n(scan.problems().size()) + " input(s) were skipped while listing the dataset "
                     + "(see: pneumoscope dataset stats --data " + data + ")");
         return 0;
     }
 
-    /** The batch options mean nothing to a patient split, and a batch split needs a train or val part. */
-    private void checkBatchOptions(double[] r) {
-        if (strategy != SplitStrategy.BATCH) {
-            if (batchFraction != null || batchEnd != null)
-                throw new UserException("--batch-fraction and --batch-end apply to --strategy batch only", 2);
-            return;
+    /** The samples with their split by the chosen strategy; a batch or texture holdout is kept for the printout. */
+    private List<Sample> split(List<Sample> samples, double[] r) {
+        switch (strategy) {
+            case BATCH -> {
+                batch = holdout(samples);
+                return BatchSplit.assign(samples, batch, r[0], r[1], seed);
+            }
+            case TEXTURE -> {
+                texture = textureHoldout(samples);
+                return TextureSplit.assign(samples, texture, r[0], r[1], seed);
+            }
+            default -> {
+                return Splitter.assign(samples, r, seed, keepExisting);
+            }
         }
+    }
+
+    /**
+     * Each strategy's options mean nothing to the others; a batch or texture split decides the test split itself and
+     * needs a train or val part.
+     */
+    private void checkStrategyOptions(double[] r) {
+        if (strategy != SplitStrategy.BATCH && (batchFraction != null || batchEnd != null))
+            throw new UserException("--batch-fraction and --batch-end apply to --strategy batch only", 2);
+        if (strategy != SplitStrategy.TEXTURE && (textureFraction != null || otherFraction != null))
+            throw new UserException("--texture-fraction and --other-fraction apply to --strategy texture only", 2);
+        if (strategy == SplitStrategy.PATIENT) return;
         if (keepExisting) throw new UserException("--keep-existing applies to --strategy patient only "
-                + "(a batch split decides the test split from the patient numbers)", 2);
-        if (batchFraction != null && !(batchFraction > 0 && batchFraction < 0.5))
-            throw new UserException("--batch-fraction must be between 0 and 0.5 (exclusive), not " + batchFraction, 2);
+                + "(a " + strategy.id() + " split decides the test split itself)", 2);
+        checkFraction("--batch-fraction", batchFraction);
+        checkFraction("--texture-fraction", textureFraction);
+        checkFraction("--other-fraction", otherFraction);
         if (r[0] + r[1] <= 0)
-            throw new UserException("--ratios " + ratios + ": with --strategy batch the train and val parts must not both be zero", 2);
+            throw new UserException("--ratios " + ratios + ": with --strategy " + strategy.id()
+                    + " the train and val parts must not both be zero", 2);
+    }
+
+    private static void checkFraction(String option, Double f) {
+        if (f != null && !(f > 0 && f < 0.5))
+            throw new UserException(option + " must be between 0 and 0.5 (exclusive), not " + f, 2);
     }
 
     /** --out as an absolute path, refused when it cannot hold the manifest. */
@@ -150,6 +191,21 @@ public class DatasetSplitCommand implements Callable<Integer> {
 
     private double fraction() { return batchFraction == null ? BatchSplit.DEFAULT_FRACTION : batchFraction; }
 
+    /** The texture holdout, measured on every core; refused when no normal-class patient can be held out. */
+    private TextureSplit.Holdout textureHoldout(List<Sample> samples) {
+        TextureSplit.Holdout h = TextureSplit.holdout(samples, textureFraction(), otherFraction(), seed,
+                Runtime.getRuntime().availableProcessors());
+        if (h.normalsHeldOut() == 0)
+            throw new UserException("--strategy texture: no normal-class patient of " + data + " could be held out ("
+                    + h.normalPatients() + " normal patient(s) with a readable film, too few for " + percent(textureFraction())
+                    + "); use --strategy patient");
+        return h;
+    }
+
+    private double textureFraction() { return textureFraction == null ? TextureSplit.DEFAULT_TEXTURE_FRACTION : textureFraction; }
+
+    private double otherFraction() { return otherFraction == null ? TextureSplit.DEFAULT_OTHER_FRACTION : otherFraction; }
+
     private BatchSplit.End end() { return batchEnd == null ? BatchSplit.End.EARLY : batchEnd; }
 
     /** Fold per image (0..K-1) over the non-test images, -1 for test images. */
@@ -165,12 +221,15 @@ public class DatasetSplitCommand implements Callable<Integer> {
         return foldOf;
     }
 
-    /** "ratios 8:1:1" for a patient split (as it always read); the held-out batch and train:val for a batch split. */
+    /** "ratios 8:1:1" for a patient split (as it always read); what is held out and train:val otherwise. */
     private String splitText() {
-        if (strategy != SplitStrategy.BATCH) return "ratios " + ratios;
+        if (strategy == SplitStrategy.PATIENT) return "ratios " + ratios;
         String[] parts = ratios.trim().split("[:,/ ]+");
-        return "strategy batch (" + end().id() + " " + percent(fraction()) + " of each family's patients held out as test), "
-                + "train:val " + parts[0] + ":" + parts[1];
+        String held = strategy == SplitStrategy.BATCH
+                ? end().id() + " " + percent(fraction()) + " of each family's patients held out as test"
+                : "the blurriest " + percent(textureFraction()) + " of normal-class patients and a random "
+                        + percent(otherFraction()) + " of the others held out as test";
+        return "strategy " + strategy.id() + " (" + held + "), train:val " + parts[0] + ":" + parts[1];
     }
 
     private static String percent(double f) {
@@ -192,6 +251,26 @@ public class DatasetSplitCommand implements Callable<Integer> {
         }
         System.out.println("Patients without a number in their id (never held out): " + n(h.withoutNumber()));
     }
+
+    /** How many patients were held out, the sharpness cut and the medians that show why. */
+    private static void printTexture(TextureSplit.Holdout h) {
+        System.out.println("Held out as test: " + n(h.normalsHeldOut()) + " of " + n(h.normalPatients())
+                + " normal-class patients (the blurriest) and " + n(h.othersHeldOut()) + " of " + n(h.otherPatients())
+                + " other patients (at random, stratified by class)");
+        if (h.unmeasuredNormals() > 0)
+            System.out.println(n(h.unmeasuredNormals()) + " normal-class patient(s) have no readable film: not ranked, left in train/val");
+        System.out.println("Sharpness (mean absolute 4-neighbour Laplacian of the 224x224 grey film, 0-255), median over films:");
+        StringBuilder all = new StringBuilder();
+        for (Label l : Label.values())
+            all.append(all.length() == 0 ? "" : ", ").append(l.id()).append(' ').append(f2(h.classMedians().getOrDefault(l, Double.NaN)));
+        System.out.println("  all films:         " + all);
+        System.out.println("  held-out normals:  " + f2(h.heldOutNormalMedian()) + " (cut: patient sharpness <= " + f2(h.cut())
+                + ", the sharpest held-out normal patient)");
+        System.out.println("  other normals:     " + f2(h.keptNormalMedian()));
+        Problem.list(System.out, "film(s) could not be read and have no sharpness:", h.problems());
+    }
+
+    private static String f2(double v) { return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", v); }
 
     private void printTable(List<Sample> split, int[] foldOf) {
         Map<String, int[]> counts = new TreeMap<>((a, b) -> Integer.compare(Splitter.SPLITS.indexOf(a), Splitter.SPLITS.indexOf(b)));

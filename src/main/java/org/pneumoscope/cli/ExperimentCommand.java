@@ -32,7 +32,9 @@ import java.util.concurrent.Callable;
                 + "bar charts, learning curves and index.html. Resumable: rerun the same command to continue; finished runs are skipped.",
                 "Cells are ranked by mean validation macro-F1 (each run's own held-out fold); every run is also scored once on "
                         + "the same fixed test split, shown but never used for ranking. With --holdout batch (or `holdout: batch` "
-                        + "in the spec) that split is the early batch of patient numbers, a proxy for films from another batch.",
+                        + "in the spec) that split is the early batch of patient numbers, a proxy for films from another batch; "
+                        + "with --holdout texture it is the blurriest normals and a share of the others, a proxy for "
+                        + "blurrier normal films from another batch.",
                 "Any config option given a comma list (--lr 1e-3,1e-4) becomes a grid axis; --grid key=a,b does so for any key.",
                 "The shipped experiments are editable YAML specs in configs/experiments/; `experiment run SPEC.yaml` runs any spec."},
         subcommands = {ExperimentCommand.Cases.class, ExperimentCommand.Sweep.class, ExperimentCommand.Freeze.class,
@@ -49,10 +51,13 @@ public class ExperimentCommand implements Runnable {
         @Option(names = "--data", description = "Dataset folder or manifest (a spec's own `data:` otherwise).") Path data;
         @Option(names = "--out", description = "Experiment folder (created; rerun with the same folder to resume).") Path out;
         @Option(names = "--folds", description = "K of the cross-validation (default: the spec's, 5).") Integer folds;
-        @Option(names = "--test-fraction", description = "Share of patients in the fixed test split (default: the spec's, 0.1).") Double testFraction;
-        @Option(names = "--holdout", paramLabel = "patient|batch", description = "The fixed test split (default: the spec's "
-                + "`holdout`, patient): patient = a random share of patients; batch = the lowest-numbered share of each file-name "
-                + "family's patients (IM-, NORMAL2-IM-, person), a proxy for films from another batch (as dataset split --strategy batch).")
+        @Option(names = "--test-fraction", description = "Share of patients in the fixed test split (default: the spec's, 0.1); "
+                + "with holdout texture, the share of the patients who are not normal-class.") Double testFraction;
+        @Option(names = "--holdout", paramLabel = "patient|batch|texture", description = "The fixed test split (default: the "
+                + "spec's `holdout`, patient): patient = a random share of patients; batch = the lowest-numbered share of each "
+                + "file-name family's patients (IM-, NORMAL2-IM-, person), a proxy for films from another batch (as dataset split "
+                + "--strategy batch); texture = the blurriest 25 %% of normal-class patients and a random --test-fraction of the "
+                + "others, a proxy for blurrier normal films from another batch (as dataset split --strategy texture).")
         SplitStrategy holdout;
         @Option(names = "--grid", description = "Another grid axis over any config key, e.g. --grid label_smoothing=0,0.1 (repeatable).")
         Map<String, String> grid = new LinkedHashMap<>();

@@ -64,7 +64,7 @@ public class TrainCommand implements Callable<Integer> {
 
     /**
      * As {@link #run} on samples that already carry their train/val/test split (written to RUN/split.csv as they
-     * are): {@code bench headline --proxy} trains the same recipe on a batch split this way.
+     * are): {@code bench headline --proxy} trains the same recipe on a proxy split (texture or batch) this way.
      */
     static Result runOnSplit(Path data, Path runDir, TrainConfig cfg, List<Sample> samples, PrintStream out) throws Exception {
         long t0 = System.nanoTime();

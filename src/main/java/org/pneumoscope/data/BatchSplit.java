@@ -137,16 +137,6 @@ public final class BatchSplit {
      * {@code samples}; any split they carried is ignored.
      */
     public static List<Sample> assign(List<Sample> samples, Holdout holdout, double train, double val, long seed) {
-        List<Sample> rest = new ArrayList<>();
-        List<Integer> restAt = new ArrayList<>();
-        List<Sample> out = new ArrayList<>(samples.size());
-        for (int i = 0; i < samples.size(); i++) {
-            Sample s = samples.get(i);
-            out.add(s.withSplit(holdout.holds(s) ? "test" : null));
-            if (!holdout.holds(s)) { rest.add(s.withSplit(null)); restAt.add(i); }
-        }
-        List<Sample> split = Splitter.assign(rest, new double[] {train, val, 0}, seed);
-        for (int j = 0; j < split.size(); j++) out.set(restAt.get(j), split.get(j));
-        return out;
+        return Splitter.assignAround(samples, holdout::holds, train, val, seed);
     }
 }

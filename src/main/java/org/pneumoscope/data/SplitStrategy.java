@@ -12,10 +12,15 @@ public enum SplitStrategy {
      * The lowest-numbered patients of each file-name family ({@link BatchSplit}): a proxy for films from another
      * acquisition period, the shift a random patient split never shows.
      */
-    BATCH;
+    BATCH,
+    /**
+     * The blurriest normal-class patients plus a random share of the others ({@link TextureSplit}): a proxy for
+     * normal films from another batch, which a model that learnt "sharp = normal" calls pneumonia.
+     */
+    TEXTURE;
 
     public String id() { return Choices.id(this); }
 
-    /** "patient" or "batch" (any case); IllegalArgumentException listing both otherwise. */
+    /** "patient", "batch" or "texture" (any case); IllegalArgumentException listing them otherwise. */
     public static SplitStrategy parse(String text) { return Choices.parse(SplitStrategy.class, text); }
 }

@@ -49,6 +49,28 @@ public final class Splitter {
         return out;
     }
 
+    /**
+     * The samples {@code heldOut} picks as split "test"; everyone else split patient-grouped and class-stratified into
+     * train and val in the proportions {@code train : val} (with {@code seed}). Same order as {@code samples}; any
+     * split they carried is ignored. The shape of every proxy split ({@link BatchSplit}, {@link TextureSplit}): a
+     * fixed test split chosen by some rule, the rest split as usual.
+     */
+    static List<Sample> assignAround(List<Sample> samples, java.util.function.Predicate<Sample> heldOut,
+                                     double train, double val, long seed) {
+        List<Sample> rest = new ArrayList<>();
+        List<Integer> restAt = new ArrayList<>();
+        List<Sample> out = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            boolean test = heldOut.test(s);
+            out.add(s.withSplit(test ? "test" : null));
+            if (!test) { rest.add(s.withSplit(null)); restAt.add(i); }
+        }
+        List<Sample> split = assign(rest, new double[] {train, val, 0}, seed);
+        for (int j = 0; j < split.size(); j++) out.set(restAt.get(j), split.get(j));
+        return out;
+    }
+
     /** Fold number (0..k-1) per sample, grouped by patient and stratified by class like {@link #assign}. */
     public static int[] kFold(List<Sample> samples, int k, long seed) {
         if (k < 2) throw new IllegalArgumentException("k must be at least 2, got " + k);

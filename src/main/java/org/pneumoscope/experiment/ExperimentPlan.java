@@ -190,14 +190,20 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         return b.toString();
     }
 
-    /** What the fixed test split is: a share of patients, or the early batch of each family. */
+    /** What the fixed test split is: a share of patients, the early batch of each family, or the blurriest normals. */
     private String testLine() {
         String counts = FoldPlan.countsText(folds.testCounts());
-        if (spec.holdout() == SplitStrategy.BATCH) // wrap() joins words with one space; the label keeps its column
-            return wrap(String.format(Locale.ROOT, "test: held-out batch (proxy for new films): the lowest-numbered %.0f %% of "
-                    + "each file-name family's patients, fixed for every cell: %s", 100 * spec.testFraction(), counts), "  ", 99)
-                    .replaceFirst("test: ", "test:  ");
-        return String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(), counts);
+        String what = switch (spec.holdout()) {
+            case PATIENT -> null;
+            case BATCH -> String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients",
+                    100 * spec.testFraction());
+            case TEXTURE -> ResultTables.textureText(spec.testFraction());
+        };
+        if (what == null)
+            return String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(), counts);
+        // wrap() joins words with one space; the label keeps its column
+        return wrap("test: " + ResultTables.splitName(spec.holdout()) + ": " + what + ", fixed for every cell: " + counts, "  ", 99)
+                .replaceFirst("test: ", "test:  ");
     }
 
     /** Word-wraps {@code text} to lines of at most {@code width} characters, each starting with {@code indent}. */

@@ -232,7 +232,7 @@ public final class ExperimentRunner {
     static String line(UnitResult r, SplitStrategy holdout) {
         return String.format(Locale.ROOT, "%s fold %d: validation accuracy %.3f, macro-F1 %.3f; %s accuracy %.3f, macro-F1 %.3f, "
                         + "recall %s, macro AUC %.3f (best epoch %d of %d, %s)", r.cell(), r.fold(), r.valAccuracy(), r.valMacroF1(),
-                holdout == SplitStrategy.BATCH ? "held-out batch" : "test", r.accuracy(), r.macroF1(), recallText(r.recall()),
+                ResultTables.testShort(holdout), r.accuracy(), r.macroF1(), recallText(r.recall()),
                 r.macroAuc(), r.bestEpoch(), r.epochsRun(), Progress.clock(r.wallSeconds()));
     }
 

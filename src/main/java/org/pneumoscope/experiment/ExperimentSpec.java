@@ -37,7 +37,9 @@ import java.util.Set;
  * folds: 5                    # K: each cell x fold trains on K-1 folds and selects on the held-out one
  * test_fraction: 0.1          # patient-grouped test split, fixed before the folds, shared by every cell
  * holdout: patient            # or batch: the test split is the lowest-numbered test_fraction of each file-name
- *                             # family's patients (data.BatchSplit), a proxy for films from another batch
+ *                             # family's patients (data.BatchSplit), a proxy for films from another batch;
+ *                             # or texture: the blurriest 25 % of normal-class patients plus a random test_fraction
+ *                             # of the others (data.TextureSplit), a proxy for blurrier normals from another batch
  * seed: 42                    # seed of the test split and the folds
  * data: ../data               # optional; relative to this file
  * </pre>

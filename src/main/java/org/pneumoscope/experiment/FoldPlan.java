@@ -9,6 +9,7 @@ import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.Splitter;
+import org.pneumoscope.data.TextureSplit;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,8 +24,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * Who is tested and who is in which fold. First a fixed test split of whole patients (stratified by class, or the
- * early batch of patient numbers), then K patient-grouped, stratified folds over everyone else. Every cell sees the
+ * Who is tested and who is in which fold. First a fixed test split of whole patients (stratified by class, the
+ * early batch of patient numbers, or the blurriest normals with a share of the others), then K patient-grouped, stratified folds over everyone else. Every cell sees the
  * same partition, so cells differ only in their config: fold f trains on the other K-1 folds, picks its epoch on
  * fold f (whose figures rank the cells) and is scored once on the test split. The partition depends only on the
  * images and the seed.
@@ -51,15 +52,21 @@ public final class FoldPlan {
     /**
      * Partitions {@code all} (any existing split is ignored). The test split is {@code testFraction} of the patients:
      * a random, class-stratified share for {@link SplitStrategy#PATIENT}, the lowest-numbered share of each
-     * file-name family for {@link SplitStrategy#BATCH} (as {@code dataset split --strategy batch} holds out).
+     * file-name family for {@link SplitStrategy#BATCH} (as {@code dataset split --strategy batch} holds out). For
+     * {@link SplitStrategy#TEXTURE} it is the random, class-stratified share of the patients who are not normal-class,
+     * held out with the blurriest {@link TextureSplit#DEFAULT_TEXTURE_FRACTION} of the normal-class patients (as
+     * {@code dataset split --strategy texture --other-fraction F}); every film is decoded to measure it.
      */
     public static FoldPlan make(List<Sample> all, int k, double testFraction, SplitStrategy holdout, long seed) {
         if (k < 2) throw new IllegalArgumentException("need at least 2 folds, got " + k);
         List<Sample> norm = new ArrayList<>(all.size());
         for (Sample s : all) norm.add(new Sample(s.file().toAbsolutePath().normalize(), s.label(), s.patientId(), null));
         norm.sort(Comparator.comparing(s -> s.file().toString()));
-        List<Sample> split = holdout == SplitStrategy.BATCH ? batchTest(norm, testFraction)
-                : Splitter.assign(norm, new double[] {1 - testFraction, 0, testFraction}, seed, false);
+        List<Sample> split = switch (holdout) {
+            case BATCH -> batchTest(norm, testFraction);
+            case TEXTURE -> textureTest(norm, testFraction, seed);
+            case PATIENT -> Splitter.assign(norm, new double[] {1 - testFraction, 0, testFraction}, seed, false);
+        };
         List<Sample> pool = new ArrayList<>();
         for (Sample s : split) if (!"test".equals(s.split())) pool.add(s);
         int[] poolFold = Splitter.kFold(pool, k, seed);
@@ -81,6 +88,18 @@ public final class FoldPlan {
         if (h.patients().isEmpty())
             throw new UserException("holdout batch: no patient could be held out (" + h.withoutNumber() + " patient(s) have no "
                     + "number in their id, and no file-name family is large enough for a share of " + fraction + "); use holdout patient");
+        List<Sample> out = new ArrayList<>(samples.size());
+        for (Sample s : samples) out.add(s.withSplit(h.holds(s) ? "test" : "train"));
+        return out;
+    }
+
+    /** The blurriest normals and a share of the others as split "test", everyone else "train"; refused without normals to hold out. */
+    private static List<Sample> textureTest(List<Sample> samples, double otherFraction, long seed) {
+        TextureSplit.Holdout h = TextureSplit.holdout(samples, TextureSplit.DEFAULT_TEXTURE_FRACTION, otherFraction, seed,
+                Runtime.getRuntime().availableProcessors());
+        if (h.normalsHeldOut() == 0)
+            throw new UserException("holdout texture: no normal-class patient could be held out (" + h.normalPatients()
+                    + " with a readable film); use holdout patient");
         List<Sample> out = new ArrayList<>(samples.size());
         for (Sample s : samples) out.add(s.withSplit(h.holds(s) ? "test" : "train"));
         return out;

@@ -46,25 +46,36 @@ public final class ResultTables {
             new Metric("val_accuracy", "accuracy", UnitResult::valAccuracy, true),
             new Metric("val_macro_f1", "macro-F1", UnitResult::valMacroF1, true));
 
-    /** What the tables call the fixed test split: "test split" or "held-out batch (proxy for new films)". */
-    static String splitName(SplitStrategy holdout) {
-        return holdout == SplitStrategy.BATCH ? "held-out batch (proxy for new films)" : "test split";
+    /**
+     * What the tables call the fixed test split: "test split", "held-out batch (proxy for new films)" or "held-out
+     * blurry normals (proxy for new films)".
+     */
+    public static String splitName(SplitStrategy holdout) {
+        return switch (holdout) {
+            case PATIENT -> "test split";
+            case BATCH -> "held-out batch (proxy for new films)";
+            case TEXTURE -> "held-out blurry normals (proxy for new films)";
+        };
     }
 
     /** The heading over the test split's columns. */
     static String testHeading(SplitStrategy holdout) {
-        return holdout == SplitStrategy.BATCH ? "held-out batch (proxy for new films; scored once, not used for ranking)"
-                : "test (scored once, not used for ranking)";
+        return holdout == SplitStrategy.PATIENT ? "test (scored once, not used for ranking)"
+                : splitName(holdout).replace(")", "; scored once, not used for ranking)");
     }
 
-    /** Short prefix of a test column's title: "test accuracy", "held-out batch accuracy". */
-    private static String testShort(SplitStrategy holdout) {
-        return holdout == SplitStrategy.BATCH ? "held-out batch" : "test";
+    /** Short prefix of a test column's title: "test accuracy", "held-out batch accuracy", "blurry-normal holdout accuracy". */
+    static String testShort(SplitStrategy holdout) {
+        return switch (holdout) {
+            case PATIENT -> "test";
+            case BATCH -> "held-out batch";
+            case TEXTURE -> "blurry-normal holdout"; // it also holds a share of the other classes: not "blurry normals accuracy"
+        };
     }
 
-    /** CSV prefix of the test split's columns: test_accuracy, batch_accuracy. */
+    /** CSV prefix of the test split's columns: test_accuracy, batch_accuracy, texture_accuracy. */
     private static String csvPrefix(SplitStrategy holdout) {
-        return holdout == SplitStrategy.BATCH ? "batch_" : "test_";
+        return holdout == SplitStrategy.PATIENT ? "test_" : holdout.id() + "_";
     }
 
     static final String RANK_HEADING = "validation (ranks the cells)";
@@ -295,16 +306,24 @@ public final class ResultTables {
         int done = 0;
         for (List<UnitResult> rs : all.values()) done += rs.size();
         String counts = FoldPlan.countsText(plan.folds().testCounts());
-        String split = holdout == SplitStrategy.BATCH
-                ? String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients, %s",
-                        100 * plan.spec().testFraction(), counts)
-                : "one fixed split of " + counts + " (whole patients)";
+        String split = switch (holdout) {
+            case BATCH -> String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients, %s",
+                    100 * plan.spec().testFraction(), counts);
+            case TEXTURE -> textureText(plan.spec().testFraction()) + ", " + counts;
+            case PATIENT -> "one fixed split of " + counts + " (whole patients)";
+        };
         return String.format(Locale.ROOT, "Cells are ranked by mean validation macro-F1: each run's own held-out fold at the selected "
                         + "epoch, before calibration. Columns headed *%s*: %s, %s, the same for every cell. %d-fold cross-validation "
                         + "over the rest, grouped by patient and stratified by class (seed %d). Each value is the mean ± sample SD (n−1) "
                         + "over the finished folds. %d of %d runs finished.",
                 testShort(holdout), testHeading(holdout), split, plan.folds().folds(), plan.spec().seed(), done,
                 plan.cells().size() * plan.folds().folds());
+    }
+
+    /** What a texture holdout holds: "the blurriest 25 % of normal-class patients and a random 15 % of the others". */
+    static String textureText(double otherFraction) {
+        return String.format(Locale.ROOT, "the blurriest %.0f %% of normal-class patients and a random %.0f %% of the others",
+                100 * org.pneumoscope.data.TextureSplit.DEFAULT_TEXTURE_FRACTION, 100 * otherFraction);
     }
 
     static String bestLine(Cell best, List<UnitResult> rs, SplitStrategy holdout) {

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The outcome of one cell × fold, as stored in its {@code result.json} (written last, once: its presence marks
- * the run finished). The test figures are on the experiment's shared test split (a patient or a batch holdout),
+ * the run finished). The test figures are on the experiment's shared test split (a patient, batch or texture holdout),
  * after the run's calibration, scored once and never used to choose between cells. The validation figures are
  * the fold's own held-out fold at the selected epoch, as the trainer scored it (before calibration, which is fitted
  * on those images): they rank the cells. NaN when a run predates them.

@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Label;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.TextureSplit;
 import org.pneumoscope.synth.PhantomGenerator;
+import org.pneumoscope.train.TrainConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,11 +119,12 @@ class BenchHeadlineCommandTest {
     }
 
     /**
-     * --proxy: after the headline run, the same recipe on the batch split (RUN/proxy/split.csv holds out the
-     * lowest-numbered 10 % of patients), its figures read from its own evaluation and printed beside the internal ones.
+     * --proxy: after the headline run, the same recipe on the texture split (RUN/proxy/split.csv holds out the
+     * blurriest quarter of the normal-class patients and 15 % of the others), its figures read from its own evaluation
+     * and printed beside the internal ones.
      */
     @Test
-    void proxyTrainsTheSameRecipeOnTheEarlyBatchAndReportsItsOwnFigures(@TempDir Path dir) throws Exception {
+    void proxyTrainsTheSameRecipeWithTheBlurriestNormalsHeldOutAndReportsItsOwnFigures(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("phantoms"), run = dir.resolve("run");
         new PhantomGenerator().generate(data, 90, 64, 5, 2);
         CliRun r = CliRun.of("bench", "headline", "--data", data.toString(), "--out", run.toString(), "--preset", "cpu",
@@ -129,19 +136,32 @@ class BenchHeadlineCommandTest {
         JsonNode own = JSON.readTree(run.resolve("proxy/test/metrics.json").toFile());
         assertEquals(internal.path("accuracy").asDouble(), h.path("test").path("accuracy").asDouble(), 0, "the headline is unchanged");
 
-        // the proxy run's split: the phantom patients with the lowest numbers (ph00001...) are its test split
-        java.util.TreeSet<String> patients = new java.util.TreeSet<>(), test = new java.util.TreeSet<>();
-        org.pneumoscope.data.DatasetScan split = org.pneumoscope.data.DatasetReader.read(run.resolve("proxy/split.csv"));
-        for (org.pneumoscope.data.Sample s : split.samples()) {
-            patients.add(s.patientId()); // zero-padded, so name order is number order
-            if ("test".equals(s.split())) test.add(s.patientId());
+        // the proxy run's split: the texture holdout of the same data with the run's seed
+        List<Sample> all = DatasetReader.read(data).samples();
+        long seed = TrainConfig.fromMap(TrainConfig.readYaml(run.resolve("proxy/config.yaml"))).seed();
+        TextureSplit.Holdout expected = TextureSplit.holdout(all, 0.25, 0.15, seed, 2);
+        java.util.TreeSet<String> test = new java.util.TreeSet<>();
+        DatasetScan split = DatasetReader.read(run.resolve("proxy/split.csv"));
+        for (Sample s : split.samples()) if ("test".equals(s.split())) test.add(s.patientId());
+        assertEquals(new java.util.TreeSet<>(expected.patients()), test);
+        assertTrue(expected.normalsHeldOut() > 0 && expected.othersHeldOut() > 0, expected.toString());
+        assertEquals(split.inSplit("test").size(), own.path("n").asInt(), "scored on the held-out patients");
+        // no held-out normal patient is sharper than a normal patient kept for training (patient: median of 1-2 films)
+        TextureSplit.Measured m = TextureSplit.measure(all, 2);
+        java.util.Map<String, List<Double>> normal = new java.util.HashMap<>();
+        for (int i = 0; i < all.size(); i++)
+            if (all.get(i).label() == Label.NORMAL) normal.computeIfAbsent(all.get(i).patientId(), x -> new java.util.ArrayList<>()).add(m.sharpness()[i]);
+        double heldMax = Double.NEGATIVE_INFINITY, keptMin = Double.POSITIVE_INFINITY;
+        for (var e : normal.entrySet()) {
+            double median = e.getValue().stream().mapToDouble(Double::doubleValue).average().orElseThrow(); // mean = median of <= 2
+            if (test.contains(e.getKey())) heldMax = Math.max(heldMax, median);
+            else keptMin = Math.min(keptMin, median);
         }
-        int k = (int) Math.round(0.10 * patients.size());
-        assertEquals(new java.util.TreeSet<>(patients.stream().limit(k).toList()), test);
-        assertEquals(split.inSplit("test").size(), own.path("n").asInt(), "scored on the held-out batch");
+        assertTrue(heldMax <= keptMin, heldMax + " > " + keptMin);
 
         // its figures are its own evaluation's
-        JsonNode p = h.path("proxy"), b = p.path("held_out_batch");
+        JsonNode p = h.path("proxy"), b = p.path("held_out_test");
+        assertEquals("texture", p.path("strategy").asText());
         assertEquals(run.resolve("proxy").toString(), p.path("run").asText());
         assertEquals(own.path("accuracy").asDouble(), b.path("accuracy").asDouble(), 0);
         assertEquals(own.path("ci95").path("accuracy").toString(), b.path("accuracy_ci95").toString());
@@ -149,10 +169,13 @@ class BenchHeadlineCommandTest {
             assertEquals(own.path("per_class").path(c).path("recall").asDouble(), b.path("recall").path(c).asDouble(), 0, c);
         assertEquals(normalsCalledPneumonia(own), b.path("normal_called_pneumonia").asDouble(), 1e-12);
         assertEquals(normalsCalledPneumonia(internal), p.path("internal_normal_called_pneumonia").asDouble(), 1e-12);
-        assertEquals(k, p.path("held_out").path("families").get(0).path("held_out").asInt());
+        assertEquals(expected.normalsHeldOut(), p.path("held_out").path("normals_held_out").asInt());
+        assertEquals(expected.cut(), p.path("held_out").path("sharpness_cut").asDouble(), 0);
 
         // printed beside the internal figures
-        assertTrue(out.contains("== proxy for new films: the same recipe, the early batch held out: " + run.resolve("proxy")), out);
+        assertTrue(out.contains("== proxy for new films: the same recipe, the blurriest normals (and a share of the others) held out: "
+                + run.resolve("proxy")), out);
+        assertTrue(out.matches("(?s).*\\n {26} internal test {20}held-out blurry normals \\(proxy for new films\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\naccuracy \\(95% CI\\)\\s+" + Pattern.quote(f4(internal.path("accuracy"))) + " \\("
                 + Pattern.quote(f4(internal.path("ci95").path("accuracy").get(0))) + "-" + Pattern.quote(f4(internal.path("ci95").path("accuracy").get(1)))
                 + "\\)\\s+" + Pattern.quote(f4(own.path("accuracy"))) + " \\(" + Pattern.quote(f4(own.path("ci95").path("accuracy").get(0))) + "-"
@@ -162,6 +185,41 @@ class BenchHeadlineCommandTest {
         assertTrue(out.matches("(?s).*\\nnormal called pneumonia\\s+" + String.format(Locale.ROOT, "%.4f", normalsCalledPneumonia(internal))
                 + "\\s+" + String.format(Locale.ROOT, "%.4f", normalsCalledPneumonia(own)) + "\\n.*"), out);
         assertTrue(CliRun.of("bench", "headline", "--help").out().contains("Doubles the time"));
+    }
+
+    /**
+     * The proxy's code path takes any proxy strategy: the batch split holds out the lowest-numbered 10 % and is named
+     * as such in the printed block (no training: the split and the text only).
+     */
+    @Test
+    void theBatchSplitStillServesAsProxy(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("phantoms");
+        new PhantomGenerator().generate(data, 60, 64, 5, 2);
+        TrainConfig cfg = org.pneumoscope.train.Presets.resolve("cpu", java.util.Map.of());
+        HeadlineProxy batch = HeadlineProxy.prepare(data, dir.resolve("run"), cfg, org.pneumoscope.data.SplitStrategy.BATCH);
+        java.util.TreeSet<String> patients = new java.util.TreeSet<>(), test = new java.util.TreeSet<>();
+        for (Sample s : batch.samples()) {
+            patients.add(s.patientId()); // zero-padded, so name order is number order
+            if ("test".equals(s.split())) test.add(s.patientId());
+        }
+        assertEquals(new java.util.TreeSet<>(patients.stream().limit(Math.round(0.10 * patients.size())).toList()), test);
+        java.util.Set<String> texture = new java.util.HashSet<>();
+        for (Sample s : HeadlineProxy.prepare(data, dir.resolve("run"), cfg).samples()) if ("test".equals(s.split())) texture.add(s.patientId());
+        assertEquals(TextureSplit.holdout(DatasetReader.read(data).samples(), 0.25, 0.15, cfg.seed(), 2).patients(), texture,
+                "texture unless told otherwise");
+
+        java.util.Map<String, Object> figures = java.util.Map.of("n", 6, "patients", 5, "accuracy", 0.5, "accuracy_ci95", List.of(0.2, 0.8),
+                "recall", java.util.Map.of("bacteria", 0.5, "virus", 0.5, "normal", 0.5), "normal_called_pneumonia", 0.5);
+        java.util.Map<String, Object> held = java.util.Map.of("fraction", 0.1, "patients_without_number", 0, "families",
+                List.of(java.util.Map.of("family", "ph", "held_out", 5, "patients", 48, "numbers", List.of("00001..00005"))));
+        java.util.Map<String, Object> proxy = new java.util.HashMap<>(java.util.Map.of("run", "R/proxy", "strategy", "batch", "held_out", held,
+                "wall_minutes", java.util.Map.of("train", 1.0, "evaluate", 0.5, "total", 1.5), "epochs_run", 1, "best_epoch", 1,
+                "held_out_test", figures));
+        proxy.put("internal_normal_called_pneumonia", 0.1);
+        String text = HeadlineProxy.text(java.util.Map.of("proxy", proxy, "test", figures));
+        assertTrue(text.contains("== proxy for new films: the same recipe, the early batch of each file-name family held out: R/proxy =="), text);
+        assertTrue(text.contains("held out:     the lowest 10 % of each family: ph 5 of 48 patients (00001..00005)"), text);
+        assertTrue(text.matches("(?s).*\\n {26} internal test {20}held-out batch \\(proxy for new films\\)\\n.*"), text);
     }
 
     /** Normal films predicted bacterial or viral, over all normal films, from the confusion matrix. */

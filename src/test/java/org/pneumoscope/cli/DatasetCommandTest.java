@@ -206,6 +206,64 @@ class DatasetCommandTest {
         assertFalse(Files.exists(d.resolve("x.csv")));
     }
 
+    /**
+     * --strategy texture on films of known sharpness: the eight blurriest of 30 normal-class patients and a share of the
+     * others are the test split; the printout gives the cut and the medians, and names the films it could not read.
+     */
+    @Test
+    void textureSplitHoldsOutTheBlurriestNormals(@TempDir Path tmp) throws Exception {
+        org.pneumoscope.data.TexturedFilms.Dataset films = org.pneumoscope.data.TexturedFilms.write(tmp.resolve("data"), 3);
+        Path d = films.manifest().getParent(), out = d.resolve("texture.csv");
+        Run r = run("dataset", "split", "--data", films.manifest().toString(), "--out", out.toString(), "--strategy", "texture",
+                "--folds", "3");
+        assertEquals(0, r.code(), r.err());
+        String o = r.out();
+        assertTrue(o.contains("strategy texture (the blurriest 25 % of normal-class patients and a random 15 % of the others held "
+                + "out as test), train:val 8:1, seed 42, 3 folds"), o);
+        assertTrue(o.contains("Held out as test: 8 of 30 normal-class patients (the blurriest) and "), o);
+        assertTrue(o.contains(" of 72 other patients (at random, stratified by class)"), o);
+        assertTrue(o.contains("1 normal-class patient(s) have no readable film: not ranked, left in train/val"), o);
+        assertTrue(o.matches("(?s).*\n  all films:         bacteria \\d+\\.\\d\\d, virus \\d+\\.\\d\\d, normal \\d+\\.\\d\\d\\n.*"), o);
+        assertTrue(o.contains("2 film(s) could not be read and have no sharpness:"), o);
+        for (Path b : films.broken()) assertTrue(o.contains(b.toString()), b + " named in\n" + o);
+
+        DatasetScan back = DatasetReader.read(out);
+        java.util.Set<String> testNormals = new java.util.TreeSet<>(), blurriest = new java.util.TreeSet<>();
+        Map<String, String> splitOf = new HashMap<>();
+        for (Sample s : back.samples()) {
+            String prev = splitOf.put(s.patientId(), s.split());
+            assertTrue(prev == null || prev.equals(s.split()), s.patientId() + " in two splits");
+            if ("test".equals(s.split()) && films.level().containsKey(s.patientId())) testNormals.add(s.patientId());
+            assertEquals("test".equals(s.split()), back.fold(s).isEmpty(), "folds only outside the test split");
+        }
+        films.level().forEach((id, k) -> { if (k <= 8) blurriest.add(id); });
+        assertEquals(blurriest, testNormals);
+        // levels 1..8 have patient sharpness 4..32; the median over their films, from the films as written
+        java.util.List<Double> heldFilms = new java.util.ArrayList<>();
+        for (Sample s : back.samples()) {
+            Double v = films.films().get(s.file().toAbsolutePath().normalize());
+            if (v != null && blurriest.contains(s.patientId())) heldFilms.add(v);
+        }
+        java.util.Collections.sort(heldFilms);
+        int m = heldFilms.size() / 2;
+        double median = heldFilms.size() % 2 == 1 ? heldFilms.get(m) : (heldFilms.get(m - 1) + heldFilms.get(m)) / 2;
+        assertTrue(o.contains("  held-out normals:  " + String.format(java.util.Locale.ROOT, "%.2f", median)
+                + " (cut: patient sharpness <= 32.00, the sharpest held-out normal patient)"), o);
+        assertNotEquals("test", splitOf.get(films.unreadable()));
+        assertTrue(splitOf.entrySet().stream().anyMatch(e -> e.getKey().startsWith("person") && "test".equals(e.getValue())),
+                "others are tested too");
+
+        Run mixed = run("dataset", "split", "--data", films.manifest().toString(), "--out", d.resolve("x.csv").toString(),
+                "--other-fraction", "0.2");
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("apply to --strategy texture only"), mixed.err());
+        Run bad = run("dataset", "split", "--data", films.manifest().toString(), "--out", d.resolve("x.csv").toString(),
+                "--strategy", "texture", "--texture-fraction", "0.6");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--texture-fraction must be between 0 and 0.5"), bad.err());
+        assertFalse(Files.exists(d.resolve("x.csv")));
+    }
+
     @Test
     void splitRefusesAnOutputOutsideTheDataFolderAndBadRatios(@TempDir Path tmp) {
         Path d = leakyDataset(tmp.resolve("data"));

@@ -71,4 +71,31 @@ class KermanyRealDataTest {
         for (Sample s : split) if ("test".equals(s.split())) test.merge(s.label(), 1, Integer::sum);
         assertEquals(3, test.size(), "every class in the held-out batch: " + test);
     }
+
+    /**
+     * The blurriest normals on Kermany: their films are blurrier than the other normals' (the point of the proxy), and
+     * the shares hold: 25 % of the normal-class patients, 15 % of the others' patients and of each other class's films.
+     */
+    @Test
+    void textureHoldoutTakesTheBlurrierNormals() {
+        assumeTrue(scan != null, "real data not present at " + data + "; skipping");
+        List<Sample> all = scan.samples();
+        TextureSplit.Holdout h = TextureSplit.holdout(all, TextureSplit.DEFAULT_TEXTURE_FRACTION, TextureSplit.DEFAULT_OTHER_FRACTION,
+                42, Runtime.getRuntime().availableProcessors());
+        assertTrue(h.problems().isEmpty(), h.problems().toString());
+        assertTrue(h.heldOutNormalMedian() < h.keptNormalMedian(), h.heldOutNormalMedian() + " vs " + h.keptNormalMedian());
+        assertTrue(h.classMedians().get(Label.NORMAL) > h.classMedians().get(Label.BACTERIA), h.classMedians().toString());
+        assertEquals(0.25, h.normalsHeldOut() / (double) h.normalPatients(), 0.01);
+        assertEquals(0.15, h.othersHeldOut() / (double) h.otherPatients(), 0.01);
+        for (Label l : List.of(Label.BACTERIA, Label.VIRUS)) {
+            long films = all.stream().filter(s -> s.label() == l).count();
+            long held = all.stream().filter(s -> s.label() == l && h.holds(s)).count();
+            assertEquals(0.15, held / (double) films, 0.01, l.id());
+        }
+        Map<String, String> of = BatchSplitTest.splitOfPatient(TextureSplit.assign(all, h, 8, 1, 42));
+        assertEquals(h.patients().size(), of.values().stream().filter("test"::equals).count());
+        System.out.printf(java.util.Locale.ROOT, "texture holdout on %s: %d of %d normal patients (cut %.3f), %d of %d others; "
+                        + "medians %s, held-out normals %.3f, other normals %.3f%n", data, h.normalsHeldOut(), h.normalPatients(), h.cut(),
+                h.othersHeldOut(), h.otherPatients(), h.classMedians(), h.heldOutNormalMedian(), h.keptNormalMedian());
+    }
 }

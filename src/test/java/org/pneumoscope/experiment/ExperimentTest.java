@@ -234,10 +234,52 @@ class ExperimentTest {
         assertTrue(bad.getMessage().contains("h.yaml") && bad.getMessage().contains("'early' is not one of patient, batch"), bad.getMessage());
     }
 
+    /**
+     * holdout: texture: the test split is the texture holdout (the blurriest quarter of the normal-class patients, and
+     * test_fraction of the others with the spec's seed), named as such in the plan and the tables.
+     */
     @Test
-    void proxySpecJudgesThreeRecipesOnTheHeldOutBatch() {
+    void textureHoldoutMakesTheTestSplitTheBlurriestNormals() throws IOException {
+        List<Sample> all = DatasetReader.read(phantoms).samples();
+        ExperimentSpec spec = ExperimentSpec.read(spec("holdout: texture\n"));
+        assertEquals(org.pneumoscope.data.SplitStrategy.TEXTURE, spec.holdout());
+        ExperimentPlan plan = ExperimentPlan.build(spec, phantoms, Map.of());
+        org.pneumoscope.data.TextureSplit.Holdout h = org.pneumoscope.data.TextureSplit.holdout(all, 0.25, 0.15, 3, 2);
+        assertTrue(h.normalsHeldOut() > 0 && h.othersHeldOut() > 0, h.toString());
+        Set<String> test = new HashSet<>();
+        for (Sample s : plan.folds().test()) test.add(s.patientId());
+        assertEquals(h.patients(), test, "the test split is the texture holdout with the spec's test_fraction and seed");
+        assertEquals(all.stream().filter(h::holds).count(), plan.folds().test().size(), "every film of those patients");
+        for (int f = 0; f < 2; f++)
+            for (Sample s : plan.folds().forFold(f)) assertEquals(test.contains(s.patientId()), "test".equals(s.split()));
+        assertNull(plan.folds().difference(ExperimentPlan.build(spec, phantoms, Map.of()).folds()), "the same partition again");
+
+        String described = plan.describe(null, 1).replaceAll("\\s*\\n\\s*", " "); // undo the wrapping
+        assertTrue(described.contains("test:  held-out blurry normals (proxy for new films): the blurriest 25 % of normal-class "
+                + "patients and a random 15 % of the others"), described);
+        String md = ResultTables.summaryMd(plan, Map.of(), plan.keyColumns());
+        assertTrue(md.contains("Columns headed *blurry-normal holdout*: held-out blurry normals (proxy for new films; scored once, "
+                + "not used for ranking), the blurriest 25 % of normal-class patients and a random 15 % of the others"), md);
+        String csv = ResultTables.resultsCsv(Map.of(), plan.keyColumns(), spec.holdout());
+        assertTrue(csv.contains(",texture_accuracy,") && csv.endsWith(",val_images,texture_images\n"), csv);
+        Path written = tmp.resolve("plan-texture");
+        Files.createDirectories(written);
+        plan.writeJson(written.resolve("plan.json"));
+        plan.folds().write(written.resolve("split.csv"));
+        assertEquals(org.pneumoscope.data.SplitStrategy.TEXTURE, ExperimentPlan.readFrom(written).spec().holdout(), "child processes see it");
+        assertNull(plan.folds().difference(ExperimentPlan.readFrom(written).folds()), "the partition as written");
+
+        String[] dry = cli("experiment", "run", spec("").toString(), "--data", phantoms.toString(), "--dry-run", "--no-probe",
+                "--holdout", "texture");
+        assertEquals("0", dry[0], dry[1] + dry[2]);
+        assertTrue(dry[1].contains("held-out blurry normals (proxy for new films)"), dry[1]);
+    }
+
+    @Test
+    void proxySpecJudgesThreeRecipesOnTheBlurriestNormals() {
         ExperimentSpec p = ExperimentSpec.bundled("proxy");
-        assertEquals(org.pneumoscope.data.SplitStrategy.BATCH, p.holdout());
+        assertEquals(org.pneumoscope.data.SplitStrategy.TEXTURE, p.holdout());
+        assertEquals(0.15, p.testFraction(), 0, "the others' share of dataset split --strategy texture");
         assertEquals(3, p.folds());
         assertEquals("cpu", p.preset());
         List<Cell> cells = p.expand();
