@@ -41,6 +41,8 @@ public class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Dataset folder or manifest (default: the run's own split.csv).") Path data;
     @Option(names = "--split", description = "Only this split of the data; default val for the run's own split, all images otherwise.") String split;
     @Option(names = "--dry-run", description = "Fit and print, but leave model.json as it is.") boolean dryRun;
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Calibrate the run's site profile NAME (made by adapt) instead; stored in its profile.json.") String profile;
 
     /** What was fitted, and its effect on the calibration images (NLL/ECE before = the stored calibration). */
     public record Result(Calibration previous, Calibration fitted, CalibrationResult before, CalibrationResult after,
@@ -55,7 +57,7 @@ public class CalibrateCommand implements Callable<Integer> {
     public Result run(PrintStream out) throws Exception {
         String m = Calibration.parse(method);
         if (m == null) throw new UserException("--method must be temperature, bias-corrected or none, not " + method, 2);
-        try (TrainedModel model = TrainedModel.load(run)) {
+        try (TrainedModel model = TrainedModel.load(run, profile)) {
             Path src = data != null ? data : model.run().split();
             String sp = split != null ? split : (data == null ? "val" : null);
             DatasetScan scan = EvaluateCommand.read(src, out);
@@ -77,12 +79,15 @@ public class CalibrateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "fitted:  %-15s %s: NLL %.4f, ECE %.4f%n", fitted.method(), fitted.describe(names), after.nllAfter(), after.eceAfter());
             boolean write = !dryRun;
             if (write) {
-                Map<String, Object> card = RunFolder.JSON.readValue(model.run().modelJson().toFile(),
+                Path cardFile = profile == null ? model.run().modelJson()
+                        : model.run().profileDir(profile).resolve(TrainedModel.PROFILE_CARD);
+                Map<String, Object> card = RunFolder.JSON.readValue(cardFile.toFile(),
                         new TypeReference<LinkedHashMap<String, Object>>() {});
                 Map<String, Object> old = new LinkedHashMap<>();
-                old.put("calibration_method", card.getOrDefault("calibration_method", Calibration.TEMPERATURE));
-                old.put("temperature", card.get("temperature"));
-                if (card.containsKey("class_bias")) old.put("class_bias", card.get("class_bias"));
+                // the calibration in use, which for a profile not calibrated before is the run's
+                old.put("calibration_method", previous.method());
+                old.put("temperature", previous.temperature());
+                if (previous.shiftsClasses()) old.put("class_bias", previous.bias());
                 if (card.containsKey("calibration")) old.put("calibration", card.get("calibration"));
                 old.put("replaced", Instant.now().toString());
                 old.put("replaced_with_images", rd.ok().size());
@@ -95,8 +100,8 @@ public class CalibrateCommand implements Callable<Integer> {
                 if (fitted.shiftsClasses()) card.put("class_bias", fitted.bias()); else card.remove("class_bias");
                 card.put("calibration", RunFolder.JSON.convertValue(after.toJsonNode(), Map.class));
                 card.put("previous_calibrations", history);
-                AtomicFiles.writeString(model.run().modelJson(), RunFolder.JSON.writeValueAsString(card));
-                out.println("written to " + model.run().modelJson() + " (the calibration it replaces is under previous_calibrations)");
+                AtomicFiles.writeString(cardFile, RunFolder.JSON.writeValueAsString(card));
+                out.println("written to " + cardFile + " (the calibration it replaces is under previous_calibrations)");
                 out.println("metrics computed before this (e.g. " + model.run().testDir().resolve("metrics.json")
                         + ") used the old calibration; re-run: pneumoscope evaluate --run " + run + " --out DIR");
             }

@@ -40,12 +40,15 @@ public class EvaluateCommand implements Callable<Integer> {
                     + "its own folder under --out, with robustness.json/.csv and a table of what each shift costs.") String sweep;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
+
     @Override
     public Integer call() throws Exception {
         AcquisitionShift sh = AcquisitionShift.parse(shift); // a bad spelling fails before the model loads
         if (sweep != null && shift != null) throw new UserException("--sweep and --shift: choose one (the sweep lists its own shifts)", 2);
         List<AcquisitionShift> shifts = sweep == null ? null : RobustnessSweep.parse(sweep);
-        try (TrainedModel m = TrainedModel.load(run)) {
+        try (TrainedModel m = TrainedModel.load(run, profile)) {
             Path src = data != null ? data : m.run().split();
             String sp = split != null ? split : (data == null ? "test" : null);
             DatasetScan scan = read(src, System.out);

@@ -31,6 +31,9 @@ public class ExplainCommand implements Callable<Integer> {
     @Option(names = "--class", description = "Class to explain: 0/bacteria, 1/virus, 2/normal (default: the predicted class).") String cls;
     @Option(names = "--opacity", defaultValue = "0.45", description = "Heatmap opacity 0..1 (default ${DEFAULT-VALUE}).") double opacity;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
+
     @Override
     public Integer call() throws Exception {
         if (opacity < 0 || opacity > 1) throw new UserException("--opacity must be within 0..1", 2);
@@ -42,7 +45,7 @@ public class ExplainCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         int failed = 0;
-        try (TrainedModel m = TrainedModel.load(run)) {
+        try (TrainedModel m = TrainedModel.load(run, profile)) {
             if (layer != null && !m.net().camLayers().contains(layer))
                 throw new UserException("--layer '" + layer + "' is not a feature layer of this " + m.config().model()
                         + "; valid: " + String.join(", ", m.net().camLayers()), 2);

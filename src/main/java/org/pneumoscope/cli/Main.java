@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvaluateCommand.class,
                 CalibrateCommand.class,
+                AdaptCommand.class,
                 PredictCommand.class,
                 ServeCommand.class,
                 ExplainCommand.class,

@@ -44,6 +44,9 @@ public class PredictCommand implements Callable<Integer> {
     @Option(names = "--cam", paramLabel = "DIR", description = "Also write a Grad-CAM overlay PNG per image here.") Path camDir;
     @Option(names = "--tta", description = "Average with the horizontally flipped image.") Boolean tta;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
+
     static final int BATCH = 32;
 
     @Override
@@ -53,7 +56,7 @@ public class PredictCommand implements Callable<Integer> {
         if (files.isEmpty())
             throw new UserException("no files found under " + paths + (listing.problems().isEmpty() ? ""
                     : "; skipped: " + String.join("; ", listing.problems())));
-        try (TrainedModel m = TrainedModel.load(run)) {
+        try (TrainedModel m = TrainedModel.load(run, profile)) {
             boolean useTta = tta != null ? tta : m.config().tta();
             if (files.size() >= DriftScore.MIN_WINDOW) m.shiftReference(); // a damaged one is refused before any work
             int threads = Runtime.getRuntime().availableProcessors();

@@ -51,6 +51,8 @@ public class ServeCommand implements Callable<Integer> {
             + "bytes per second on average, with 408 (default ${DEFAULT-VALUE}; 0 = no limit).")
     long minUploadRate = ServerConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
     @Option(names = "--quiet", description = "Do not print a line per request.")
     boolean quiet;
 
@@ -99,7 +101,7 @@ public class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UserException("--port must be within 0..65535", 2);
         if (!(idleTimeoutSeconds >= 0.1) || idleTimeoutSeconds > 86_400) throw new UserException("--idle-timeout must be between 0.1 and 86400 seconds", 2);
         if (minUploadRate < 0) throw new UserException("--min-upload-rate must be 0 or more", 2);
-        ServerConfig.Builder b = ServerConfig.builder(run).host(host).port(port).workers(w).maxUploadMb(maxUploadMb)
+        ServerConfig.Builder b = ServerConfig.builder(run).profile(profile).host(host).port(port).workers(w).maxUploadMb(maxUploadMb)
                 .keepUploads(keepUploads).log(quiet ? null : System.out)
                 .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate);
         if (queue != null) b.queue(queue);

@@ -87,6 +87,26 @@ public final class DriftScore {
         return n * s / channels.length;
     }
 
+    /**
+     * How far one film's features lie from the reference films' mean: the score of a window of that film alone. The
+     * reference films' own values give its scale ({@link #typicalLimit}).
+     */
+    public double atypicality(float[] film) {
+        if (channels.length == 0) return Double.NaN;
+        double[] f = new double[ref.channels()];
+        for (int c : channels) f[c] = film[c];
+        return scoreOfMean(f, 1);
+    }
+
+    /** The {@code quantile} (0..1) of the reference films' own {@link #atypicality}. */
+    public double typicalLimit(double quantile) {
+        float[][] films = ref.features();
+        double[] a = new double[films.length];
+        for (int i = 0; i < a.length; i++) a[i] = atypicality(films[i]);
+        Arrays.sort(a);
+        return a[Math.min(a.length - 1, (int) Math.ceil(quantile * a.length) - 1)];
+    }
+
     /** The alarm threshold for windows of {@code n} films (see the class comment); n ≥ 1, reference of ≥ 2 films. */
     public double threshold(int n) {
         if (n < 1) throw new IllegalArgumentException("a window needs at least one film, got " + n);

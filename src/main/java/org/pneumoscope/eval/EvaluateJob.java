@@ -124,6 +124,7 @@ public final class EvaluateJob {
         fj.put("draws", floor.draws());
         fj.put("seed", floor.seed());
         json.put("tta", o.tta());
+        if (model.profile() != null) json.put("profile", model.profile());
         json.put("shift", o.shift().describe());
         json.put("unreadable_files", bad.size());
         json.put("skipped_inputs", skipped.size());

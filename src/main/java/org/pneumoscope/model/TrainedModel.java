@@ -37,6 +37,8 @@ import java.util.function.Function;
  */
 public final class TrainedModel implements AutoCloseable {
     private static final Object CAM_LOCK = new Object();
+    /** The description of a site profile, in its folder: how it was made and, once calibrated, its calibration. */
+    public static final String PROFILE_CARD = "profile.json";
 
     private final RunFolder run;
     /** The site profile whose weights are loaded, or null for the run's own. */
@@ -81,9 +83,20 @@ public final class TrainedModel implements AutoCloseable {
         Map<String, Object> card = RunFolder.JSON.readValue(run.modelJson().toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
         @SuppressWarnings("unchecked") Map<String, Object> cfgMap = (Map<String, Object>) card.get("config");
         TrainConfig cfg = TrainConfig.fromMap(cfgMap);
-        Calibration calibration = calibrationOf(card, run.modelJson());
+        Calibration calibration = profile == null ? calibrationOf(card, run.modelJson()) : profileCalibration(run, profile, card);
         XrayNet net = XrayNet.open(profile == null ? run.modelParams() : profileParams(run, profile));
         return new TrainedModel(run, profile, cfg, card, calibration, NDManager.newBaseManager(), net);
+    }
+
+    /**
+     * A profile's own calibration when {@code calibrate --profile} fitted one (its profile.json then holds a
+     * temperature), else the run's.
+     */
+    private static Calibration profileCalibration(RunFolder run, String profile, Map<String, Object> card) throws IOException {
+        Path file = run.profileDir(profile).resolve(PROFILE_CARD);
+        if (!Files.isRegularFile(file)) return calibrationOf(card, run.modelJson());
+        Map<String, Object> p = RunFolder.JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        return p.containsKey("temperature") ? calibrationOf(p, file) : calibrationOf(card, run.modelJson());
     }
 
     private static Path profileParams(RunFolder run, String profile) throws IOException {
@@ -184,7 +197,8 @@ public final class TrainedModel implements AutoCloseable {
      * folder), read once; empty for a run trained before the alarm existed.
      */
     public synchronized Optional<ShiftReference> shiftReference() throws IOException {
-        if (shiftReference == null) shiftReference = ShiftReference.read(run.dir());
+        // a profile's reference describes its own site's films under the adapted network
+        if (shiftReference == null) shiftReference = ShiftReference.read(profile == null ? run.dir() : run.profileDir(profile));
         return shiftReference;
     }
 

@@ -56,6 +56,7 @@ public final class ModelInfo {
         c.put("name", name);
         c.put("run", runDir.toAbsolutePath().normalize().getFileName() == null ? runDir.toString()
                 : runDir.toAbsolutePath().normalize().getFileName().toString());
+        if (m.profile() != null) c.put("profile", m.profile());
         c.put("format", src.get("format"));
         c.put("created", src.get("created"));
         List<Map<String, Object>> classes = new java.util.ArrayList<>();

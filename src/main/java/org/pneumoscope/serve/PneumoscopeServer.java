@@ -117,7 +117,7 @@ public final class PneumoscopeServer implements AutoCloseable {
 
     /** Loads the run's model and starts serving; {@link #close()} stops the server and frees the model. */
     public static PneumoscopeServer start(ServerConfig cfg) throws IOException {
-        TrainedModel m = TrainedModel.load(cfg.run());
+        TrainedModel m = TrainedModel.load(cfg.run(), cfg.profile());
         try {
             return start(cfg, m, true);
         } catch (RuntimeException | IOException e) {

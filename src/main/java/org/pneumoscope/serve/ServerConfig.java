@@ -21,10 +21,11 @@ import java.nio.file.Path;
  * @param minUploadBytesPerSecond an upload arriving slower than this on average is cut off with 408 (slow-loris:
  *                        a client trickling a few bytes at a time is never idle, but would hold a slot and a thread
  *                        for hours); 0 disables the check
+ * @param profile         the run's site profile to serve (see {@code adapt}), or null for the run's own weights
  */
 public record ServerConfig(Path run, String host, int port, int workers, int queue, long maxUploadBytes,
                            Path keepUploads, PrintStream log, Runnable beforeInference, long idleTimeoutMs,
-                           long minUploadBytesPerSecond) {
+                           long minUploadBytesPerSecond, String profile) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -68,6 +69,7 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         private Runnable beforeInference;
         private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long minUploadBytesPerSecond = DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
+        private String profile;
 
         private Builder(Path run) { this.run = run; }
 
@@ -82,11 +84,13 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         public Builder beforeInference(Runnable r) { beforeInference = r; return this; }
         public Builder idleTimeout(java.time.Duration d) { idleTimeoutMs = d.toMillis(); return this; }
         public Builder minUploadBytesPerSecond(long r) { minUploadBytesPerSecond = r; return this; }
+        /** Serve the run's site profile {@code name} (made by adapt) instead of its own weights; null for those. */
+        public Builder profile(String name) { profile = name; return this; }
 
         public ServerConfig build() {
             int q = queue != null ? queue : DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
             return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference,
-                    idleTimeoutMs, minUploadBytesPerSecond);
+                    idleTimeoutMs, minUploadBytesPerSecond, profile);
         }
     }
 }

@@ -1,0 +1,180 @@
+package org.pneumoscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.eval.AcquisitionShift;
+import org.pneumoscope.eval.EvaluateJob;
+import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.Norm;
+import org.pneumoscope.model.SiteAdaptation;
+import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.serve.PneumoscopeServer;
+import org.pneumoscope.serve.ServerConfig;
+import org.pneumoscope.synth.ImageFiles;
+import org.pneumoscope.synth.PhantomGenerator;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code adapt} on phantoms: a profile of re-estimated BatchNorm statistics is stored beside the run, the run's own
+ * files stay byte for byte as they were, every door takes {@code --profile}, and unusable film sets are refused.
+ */
+class AdaptCommandTest {
+    @TempDir static Path dir;
+    static Path run, shifted, few, noise;
+    static String modelHash, cardHash;
+
+    @BeforeAll
+    static void trainAndRender() throws Exception {
+        Path data = dir.resolve("phantoms");
+        new PhantomGenerator().generate(data, 150, 64, 31, 2);
+        run = dir.resolve("run");
+        CliRun r = CliRun.of("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
+                "--size", "64", "--epochs", "1", "--set", "max_minutes=0", "--set", "split=2:2:1");
+        assertEquals(0, r.code(), r.all());
+        Path fresh = dir.resolve("fresh");
+        new PhantomGenerator().generate(fresh, 60, 64, 32, 2);
+        shifted = dir.resolve("site-b");
+        few = dir.resolve("few");
+        AcquisitionShift s = AcquisitionShift.parse("gamma=2,blur=1.5,noise=0.05");
+        List<Path> films = ShiftAlarmTest.pngs(fresh);
+        for (int i = 0; i < films.size(); i++) {
+            GreyImage g = s.apply(ImageFiles.readGrey(films.get(i)));
+            ImageFiles.writePng(g, shifted.resolve(films.get(i).getFileName()));
+            if (i < 20) ImageFiles.writePng(g, few.resolve(films.get(i).getFileName()));
+        }
+        noise = dir.resolve("noise");
+        Random rng = new Random(5);
+        for (int i = 0; i < 60; i++) {
+            byte[] px = new byte[64 * 64];
+            rng.nextBytes(px);
+            ImageFiles.writePng(new GreyImage(64, 64, px), noise.resolve("noise-" + i + ".png"));
+        }
+        modelHash = sha(run.resolve("model.params"));
+        cardHash = sha(run.resolve("model.json"));
+    }
+
+    static String sha(Path f) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+    }
+
+    /** Makes profile {@code name} from the shifted films once (tests may run in any order). */
+    static synchronized void ensureProfile(String name) throws Exception {
+        if (Files.isDirectory(run.resolve("profiles").resolve(name))) return;
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", name);
+        assertEquals(0, a.code(), a.all());
+    }
+
+    @Test
+    void adaptStoresAProfileAndLeavesTheRunAsItWas() throws Exception {
+        ensureProfile("site-b");
+        Path p = run.resolve("profiles").resolve("site-b");
+        for (String f : List.of("model.params", "profile.json", "shift-reference.json"))
+            assertTrue(Files.isRegularFile(p.resolve(f)), f);
+        assertEquals(modelHash, sha(run.resolve("model.params")), "the run's weights are untouched");
+        assertEquals(cardHash, sha(run.resolve("model.json")), "the run's card is untouched");
+        JsonNode card = new ObjectMapper().readTree(p.resolve("profile.json").toFile());
+        assertEquals("adabn", card.get("method").asText());
+        assertEquals(60, card.get("films").asInt());
+        try (var s = Files.list(run.resolve("profiles"))) {
+            assertEquals(List.of(p), s.toList(), "no temporary folder is left behind");
+        }
+        CliRun again = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b");
+        assertEquals(2, again.code(), again.all());
+        assertTrue(again.all().contains("never overwrites"), again.all());
+    }
+
+    @Test
+    void theProfileHoldsTheNewFilmsStatisticsAndChangesTheAnswers() throws Exception {
+        ensureProfile("site-b");
+        try (TrainedModel base = TrainedModel.load(run); TrainedModel adapted = TrainedModel.load(run, "site-b")) {
+            assertEquals("site-b", adapted.profile());
+            List<GreyImage> films = new ArrayList<>();
+            for (Path f : ShiftAlarmTest.pngs(shifted)) films.add(EvaluateJob.load(f, base));
+            float[][] a = base.logits(films, false), b = adapted.logits(films, false);
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) for (int k = 0; k < 3; k++) diff += Math.abs(a[i][k] - b[i][k]);
+            assertTrue(diff / a.length > 1e-3, "re-estimated statistics change the logits: " + diff / a.length);
+            String stat = "bn1.running_mean";
+            float[] before = base.net().namedParameters().get(stat).getArray().toFloatArray();
+            float[] after = adapted.net().namedParameters().get(stat).getArray().toFloatArray();
+            assertFalse(java.util.Arrays.equals(before, after), "the stem's running mean was re-estimated");
+            float[] w0 = base.net().namedParameters().get("conv1.weight").getArray().toFloatArray();
+            float[] w1 = adapted.net().namedParameters().get("conv1.weight").getArray().toFloatArray();
+            assertArrayEquals(w0, w1, "learnt weights do not change");
+            // the profile's own reference: its films are the new normal, so they raise no alarm under the profile
+            assertTrue(adapted.shiftReference().isPresent());
+            assertEquals(60, adapted.shiftReference().get().films());
+        }
+    }
+
+    @Test
+    void everyDoorTakesTheProfile() throws Exception {
+        ensureProfile("site-b");
+        Path ev = dir.resolve("eval-b");
+        CliRun e = CliRun.of("evaluate", "--run", run.toString(), "--profile", "site-b", "--out", ev.toString(), "--no-gallery");
+        assertEquals(0, e.code(), e.all());
+        assertEquals("site-b", new ObjectMapper().readTree(ev.resolve("metrics.json").toFile()).get("profile").asText());
+        Path csvA = dir.resolve("pred-a.csv"), csvB = dir.resolve("pred-b.csv");
+        assertEquals(0, CliRun.of("predict", "--run", run.toString(), shifted.toString(), "--out", csvA.toString()).code());
+        CliRun p = CliRun.of("predict", "--run", run.toString(), "--profile", "site-b", shifted.toString(), "--out", csvB.toString());
+        assertEquals(0, p.code(), p.all());
+        assertNotEquals(Files.readString(csvA), Files.readString(csvB), "the profile's predictions differ from the run's");
+        try (PneumoscopeServer s = PneumoscopeServer.start(ServerConfig.builder(run).profile("site-b").port(0).build())) {
+            assertEquals("site-b", s.modelInfo().card().get("profile"));
+        }
+        CliRun bad = CliRun.of("predict", "--run", run.toString(), "--profile", "nowhere", shifted.toString());
+        assertNotEquals(0, bad.code());
+        assertTrue(bad.all().contains("no site profile 'nowhere'") && bad.all().contains("site-b"), bad.all());
+    }
+
+    @Test
+    void calibrateWithAProfileWritesIntoTheProfileOnly() throws Exception {
+        ensureProfile("site-c");
+        Path labelled = dir.resolve("phantoms");
+        CliRun c = CliRun.of("calibrate", "--run", run.toString(), "--profile", "site-c", "--data", labelled.toString(),
+                "--method", "temperature");
+        assertEquals(0, c.code(), c.all());
+        assertEquals(cardHash, sha(run.resolve("model.json")), "the run's card is untouched");
+        JsonNode card = new ObjectMapper().readTree(run.resolve("profiles/site-c/profile.json").toFile());
+        assertTrue(card.get("temperature").isNumber(), card.toString());
+        try (TrainedModel m = TrainedModel.load(run, "site-c")) {
+            assertEquals(card.get("temperature").asDouble(), m.temperature(), 1e-9);
+        }
+    }
+
+    @Test
+    void refusesTooFewFilmsThingsThatAreNotChestXraysAndBadNames() {
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", few.toString(), "--name", "few");
+        assertNotEquals(0, a.code());
+        assertTrue(a.all().contains("at least 50 usable films") && a.all().contains("has 20"), a.all());
+        CliRun b = CliRun.of("adapt", "--run", run.toString(), "--data", noise.toString(), "--name", "noise");
+        assertNotEquals(0, b.code());
+        assertTrue(b.all().contains("do not look like chest X-rays"), b.all());
+        CliRun c = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "../up");
+        assertEquals(2, c.code(), c.all());
+        for (String n : List.of("few", "noise")) assertFalse(Files.exists(run.resolve("profiles").resolve(n)), n);
+    }
+
+    @Test
+    void aGroupNormNetworkHasNothingToAdapt() {
+        try (XrayNet gn = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25).withNorm(Norm.GROUP));
+             XrayNet bn = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25))) {
+            assertFalse(SiteAdaptation.hasBatchNorm(gn));
+            assertTrue(SiteAdaptation.hasBatchNorm(bn));
+        }
+    }
+}
