@@ -21,10 +21,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +33,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * {@code pneumoscope adapt --run RUN --data FILMS [--name NAME | --out RUN2]}: re-estimates a trained network's
@@ -214,35 +211,19 @@ public class AdaptCommand implements Callable<Integer> {
         return x;
     }
 
-    /**
-     * Writes everything into a hidden folder beside the target, then renames it into place in one step, so a crash
-     * leaves either the whole profile or none (and no half-written one that --profile would load).
-     */
+    /** The profile (or new run) folder appears whole or not at all, so --profile never loads a half-written one. */
     private void write(TrainedModel m, Path target, Map<String, Object> card, ShiftReference reference) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
-        try {
+        AtomicFiles.writeFolder(target, tmp -> {
             m.net().save(tmp.resolve("model.params"));
             reference.write(tmp);
             if (out != null) {
                 RunFolder src = m.run();
                 for (Path f : List.of(src.modelJson(), src.config(), src.split()))
-                    if (Files.isRegularFile(f)) Files.copy(f, tmp.resolve(f.getFileName()));
+                    if (Files.isRegularFile(f)) AtomicFiles.write(tmp.resolve(f.getFileName()), o -> Files.copy(f, o));
             }
-            AtomicFiles.writeString(tmp.resolve(out != null ? "adaptation.json" : "profile.json"), RunFolder.JSON.writeValueAsString(card));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+            AtomicFiles.writeString(tmp.resolve(out != null ? "adaptation.json" : TrainedModel.PROFILE_CARD),
+                    RunFolder.JSON.writeValueAsString(card));
+        });
     }
 
     private static void report(PrintStream log, Result r, Films films, Path target) {

@@ -78,6 +78,32 @@ public final class AtomicFiles {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    @FunctionalInterface
+    public interface FolderWriter {
+        void fill(Path folder) throws IOException;
+    }
+
+    /**
+     * Creates folder {@code target} whole or not at all: {@code writer} fills a hidden temporary folder beside it (with
+     * files written through this class), which is then renamed into place in one step. Refuses an existing target;
+     * on failure the temporary folder is removed.
+     */
+    public static void writeFolder(Path target, FolderWriter writer) throws IOException {
+        Path abs = target.toAbsolutePath();
+        if (Files.exists(abs)) throw new java.nio.file.FileAlreadyExistsException(abs.toString());
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempDirectory(abs.getParent(), TEMP_PREFIX + abs.getFileName() + ".");
+        try {
+            writer.fill(tmp);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try (java.util.stream.Stream<Path> s = Files.walk(tmp)) {
+                for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+            }
+            throw e;
+        }
+    }
+
     /**
      * Deletes the temporary files a writer killed mid-write (kill -9, power cut) left under {@code dir}. Call it
      * only where no writer can be at work, e.g. under a run's lock before resuming.

@@ -167,6 +167,22 @@ class AtomicWritesTest {
         assertEquals(List.of("predictions.csv"), names(dir));
     }
 
+    @Test
+    void aFolderAppearsWholeOrNotAtAll(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("profiles").resolve("site");
+        assertThrows(IOException.class, () -> AtomicFiles.writeFolder(target, tmp -> {
+            AtomicFiles.writeString(tmp.resolve("a.txt"), "a");
+            throw new IOException("disk full");
+        }));
+        assertEquals(List.of(), names(dir.resolve("profiles")), "a failed folder leaves nothing behind");
+        AtomicFiles.writeFolder(target, tmp -> AtomicFiles.writeString(tmp.resolve("a.txt"), "a"));
+        assertEquals("a", Files.readString(target.resolve("a.txt")));
+        assertEquals(List.of("site"), names(dir.resolve("profiles")));
+        assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> AtomicFiles.writeFolder(target, tmp -> AtomicFiles.writeString(tmp.resolve("b.txt"), "b")));
+        assertEquals(List.of("a.txt"), names(target), "an existing folder is never replaced");
+    }
+
     /**
      * Every file the program writes goes through {@link AtomicFiles} (one helper, no copies): no other main class
      * opens a file for writing. The exceptions are logs written as the work goes (train.log, an experiment's
