@@ -176,7 +176,7 @@ public final class DriftScore {
         public String line() {
             if (!judged()) return "shift check: " + message;
             return String.format(Locale.ROOT, "shift check on %d films: score %.2f, alarm above %.2f; predicted %s %s "
-                            + "(validation %s), mean confidence %.2f (validation %.2f): %s%s",
+                            + "(reference films %s), mean confidence %.2f (reference films %.2f): %s%s",
                     n, score, threshold, String.join("/", Label.ids()), mix(classMix), mix(referenceMix), meanConfidence,
                     referenceConfidence, alarm ? "ALARM: " : "", message);
         }

@@ -234,8 +234,8 @@ public final class ReportBuilder {
         String figures = String.format(Locale.ROOT, "score %.2f against an alarm threshold of %.2f over %,d films",
                 c.score(), c.threshold(), c.n());
         String mix = "Predicted " + esc(String.join("/", Label.ids())) + " " + esc(DriftScore.Result.mix(c.classMix()))
-                + " (validation " + esc(DriftScore.Result.mix(c.referenceMix())) + "), mean confidence "
-                + String.format(Locale.ROOT, "%.2f (validation %.2f)", c.meanConfidence(), c.referenceConfidence()) + ".";
+                + " (reference films " + esc(DriftScore.Result.mix(c.referenceMix())) + "), mean confidence "
+                + String.format(Locale.ROOT, "%.2f (reference films %.2f)", c.meanConfidence(), c.referenceConfidence()) + ".";
         if (c.alarm())
             return "<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> " + esc(capitalised(c.message()))
                     + ". The films' pooled features differ from the validation films' (" + esc(figures) + "), so the "

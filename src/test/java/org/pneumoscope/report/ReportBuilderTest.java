@@ -132,7 +132,7 @@ class ReportBuilderTest {
         String loud = new ReportBuilder().shiftAlarm(alarm).toHtml(), calm = new ReportBuilder().shiftAlarm(quiet).toHtml();
         assertTrue(loud.contains("<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> These films differ"), loud);
         assertTrue(loud.contains("score 9.50 against an alarm threshold of 2.25 over 120 films"));
-        assertTrue(loud.contains("Predicted bacteria/virus/normal 50/25/25 % (validation 30/30/40 %), mean confidence 0.61 (validation 0.80)"));
+        assertTrue(loud.contains("Predicted bacteria/virus/normal 50/25/25 % (reference films 30/30/40 %), mean confidence 0.61 (reference films 0.80)"));
         assertTrue(loud.contains("`pneumoscope calibrate` with ~60 labelled films"));
         assertFalse(calm.contains("shift-alarm"));
         assertTrue(calm.contains("id=\"shift-check\">Shift check: no shift detected (score 1.04 against an alarm threshold of 2.25"));
