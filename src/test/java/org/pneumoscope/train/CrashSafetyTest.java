@@ -26,7 +26,7 @@ public class CrashSafetyTest {
     static Map<String, Object> cfg() {
         Map<String, Object> m = new HashMap<>();
         m.put("model", "resnet18"); m.put("width", 0.25); m.put("size", 64); m.put("head", "linear");
-        m.put("batch", 16); m.put("epochs", 4); m.put("lr", 2e-3); m.put("optimizer", "adamw");
+        m.put("batch", 16); m.put("epochs", 12); m.put("lr", 2e-3); m.put("optimizer", "adamw");
         m.put("schedule", "cosine"); m.put("augment", "light"); m.put("l2", 0); m.put("max_minutes", 0);
         return m;
     }
@@ -71,8 +71,12 @@ public class CrashSafetyTest {
             // wait for some progress, then kill -9 at a random moment
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             int doneBefore = epochsDone(rf);
+            long waitFrom = System.nanoTime();
             while (p.isAlive() && epochsDone(rf) == doneBefore && System.nanoTime() < deadline) Thread.sleep(50);
-            Thread.sleep(rnd.nextInt(1500));
+            // a random moment within about one more epoch (what the wait just took, at most 1.5 s): on a fast machine a
+            // fixed 1.5 s window outlasted the whole tiny run, and no kill happened
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitFrom);
+            Thread.sleep(rnd.nextInt((int) Math.max(50, Math.min(1500, waited))));
             if (p.isAlive()) {
                 int atKill = epochsDone(rf);
                 p.destroyForcibly().waitFor();   // SIGKILL
