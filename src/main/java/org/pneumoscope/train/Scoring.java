@@ -28,19 +28,12 @@ public final class Scoring {
      * {@code in} holds the batch in native memory and is reused over many calls of one caller (never two at once).
      */
     public static float[][] logits(Block block, ParameterStore ps, NDManager root, DirectInput in, float[] data, int n, int channels, int size, boolean tta) {
-        float[][] out = new float[n][];
         try (NDManager sub = root.newSubManager()) {
             NDArray x = in.create(sub, data, new Shape(n, channels, size, size));
             float[] flat = block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
-            if (tta) {
-                float[] mirrored = block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow().toFloatArray();
-                // averaged here: NDArray.div(2f) would wrap the 2 in a tensor of its own, i.e. one more direct buffer per call
-                for (int i = 0; i < flat.length; i++) flat[i] = (flat[i] + mirrored[i]) / 2f;
-            }
-            int k = Label.COUNT;
-            for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, i * k + k);
+            if (tta) average(flat, block.forward(ps, new NDList(x.flip(3)), false).singletonOrThrow().toFloatArray());
+            return rows(flat, n);
         }
-        return out;
     }
 
     /**
@@ -62,11 +55,13 @@ public final class Scoring {
         }
     }
 
+    /** a := (a + b) / 2, here rather than NDArray.div(2f), which would wrap the 2 in a tensor (one more direct buffer per call). */
     private static void average(float[] a, float[] b) {
         for (int i = 0; i < a.length; i++) a[i] = (a[i] + b[i]) / 2f;
     }
 
     private static float[][] rows(float[] flat, int n) {
+        if (n == 0) return new float[0][];
         int k = flat.length / n;
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, i * k + k);
