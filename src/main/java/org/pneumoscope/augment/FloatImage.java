@@ -1,6 +1,6 @@
 package org.pneumoscope.augment;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 
 /** A grey image with values in [0,1], row-major: what augmentation works on and the model receives. */
 public record FloatImage(int width, int height, float[] pixels) {

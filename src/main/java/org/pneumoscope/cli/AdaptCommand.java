@@ -1,19 +1,21 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.eval.ShiftReference;
-import org.pneumoscope.model.SiteAdaptation;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.SiteAdaptation;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.train.Scoring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -93,10 +95,10 @@ public class AdaptCommand implements Callable<Integer> {
                         + " has " + films.images().size() + (films.problems().isEmpty() ? "" : " (" + films.problems().size()
                         + " more could not be read)"));
             boolean tta = m.config().tta();
-            TrainedModel.Scores before = m.scores(films.images(), tta);
+            Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
             int batches = SiteAdaptation.adaBn(m, films.images());
-            TrainedModel.Scores after = m.scores(films.images(), tta);
+            Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
             Map<String, Object> card = card(m, films, batches, pBefore, pAfter);

@@ -1,12 +1,13 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.augment.AugmentBenchmark;
 import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.augment.ContactSheet;
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.bench.AugmentBenchmark;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.synth.ImageFiles;
 import org.pneumoscope.synth.PhantomGenerator;
 import picocli.CommandLine.ArgGroup;

@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.ImageDecoder;
@@ -9,7 +10,6 @@ import org.pneumoscope.data.Sample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
 
 /**
  * {@code pneumoscope bench decode}: images per second for decode + resize, Pneumoscope's path against the

@@ -1,12 +1,13 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.bench.TrainBenchmark;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.model.TrainedModel;
-import org.pneumoscope.train.TrainBenchmark;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,9 +1,10 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.bench.FuzzRunner;
+import org.pneumoscope.bench.FuzzSeeds;
+import org.pneumoscope.bench.Mutator;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.fuzz.FuzzRunner;
-import org.pneumoscope.data.fuzz.FuzzSeeds;
-import org.pneumoscope.data.fuzz.Mutator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

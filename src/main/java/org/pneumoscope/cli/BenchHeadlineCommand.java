@@ -1,11 +1,12 @@
 package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.ProcessMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,11 +1,12 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.serve.MultipartBody;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;

@@ -1,11 +1,12 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.bench.TrainBenchmark;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.train.TrainBenchmark;
 import org.pneumoscope.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

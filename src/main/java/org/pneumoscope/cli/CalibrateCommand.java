@@ -1,17 +1,18 @@
 package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.AcquisitionShift;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.train.TrainJob;
-import org.pneumoscope.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.TrainConfig;
 import picocli.CommandLine.Option;

@@ -2,11 +2,11 @@ package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.DatasetStats;
 import org.pneumoscope.data.ExposureCheck;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import picocli.CommandLine.Command;

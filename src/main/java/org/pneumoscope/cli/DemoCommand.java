@@ -1,12 +1,12 @@
 package org.pneumoscope.cli;
 
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.train.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -72,7 +72,7 @@ public class DemoCommand implements Callable<Integer> {
         EvaluateJob.Outcome e;
         try (TrainedModel m = TrainedModel.load(run)) {
             e = EvaluateJob.run(m, test, run.resolve("test"),
-                    EvaluateCommand.options("test", false, true, test, phantoms).withSeed(seed), System.out);
+                    EvaluateJob.Options.forSamples("test", false, true, test, phantoms, seed), System.out);
         }
         return new Result(phantoms, run, e, (System.nanoTime() - t0) / 1e9);
     }

@@ -2,12 +2,13 @@ package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.eval.BootstrapConfig;
 import org.pneumoscope.eval.Ensemble;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.PredictionsCsv;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

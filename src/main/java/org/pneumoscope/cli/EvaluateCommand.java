@@ -1,17 +1,17 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.AcquisitionShift;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.eval.RobustnessSweep;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.RobustnessSweep;
+import org.pneumoscope.pipeline.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -55,15 +55,14 @@ public class EvaluateCommand implements Callable<Integer> {
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
             if (shifts != null) {
-                EvaluateJob.Options eo = options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), false, s, src)
-                        .withSeed(bootstrapSeed);
+                EvaluateJob.Options eo = EvaluateJob.Options.forSamples(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), false, s, src, bootstrapSeed);
                 System.out.printf(Locale.ROOT, "robustness sweep: %d images, as they are and under %d shift(s)%n", s.size(), shifts.size());
                 RobustnessSweep.Result r = RobustnessSweep.run(m, s, out, eo, shifts, System.out, scan.problems());
                 System.out.println("robustness: " + r.json());
                 return 0;
             }
             EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
-                    options(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src).withSeed(bootstrapSeed)
+                    EvaluateJob.Options.forSamples(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src, bootstrapSeed)
                             .withShift(sh), System.out,
                     scan.problems());
             System.out.println("metrics: " + o.metrics());
@@ -77,36 +76,5 @@ public class EvaluateCommand implements Callable<Integer> {
         DatasetScan scan = DatasetReader.read(src).requireImages();
         Problem.list(out, "file(s) skipped while reading " + src + ":", scan.problems());
         return scan;
-    }
-
-    /** Phantom data is recognised by the generator's file names; its masks give the pointing game. */
-    static Opts options(String split, boolean tta, boolean gallery, List<Sample> samples, Path data) {
-        boolean phantom = !samples.isEmpty() && samples.stream().allMatch(x -> x.file().getFileName().toString().startsWith("phantom-"));
-        Path root = data == null ? null : (Files.isDirectory(data) ? data : data.toAbsolutePath().getParent());
-        Path masks = phantom && root != null && Files.isDirectory(root.resolve("masks")) ? root : null;
-        if (phantom && masks == null && !samples.isEmpty()) {
-            Path guess = samples.get(0).file().toAbsolutePath().getParent().getParent();
-            if (guess != null && Files.isDirectory(guess.resolve("masks"))) masks = guess;
-        }
-        boolean kermany = samples.stream().anyMatch(x -> x.patientId() != null && x.patientId().startsWith("person"));
-        String attribution = kermany ? "Kermany, Zhang & Goldbaum (2018), Labeled Optical Coherence Tomography (OCT) and Chest X-Ray "
-                + "Images for Classification, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, CC BY 4.0" : null;
-        return new Opts(new EvaluateJob.Options(split, tta, gallery, phantom, attribution, masks, 42));
-    }
-
-    /**
-     * The evaluation options the train and evaluate commands use for these samples (phantom masks, Kermany
-     * attribution), for other packages that evaluate the same way (experiments).
-     */
-    public static EvaluateJob.Options evaluationOptions(String split, boolean tta, boolean gallery, List<Sample> samples,
-                                                        Path data, long bootstrapSeed) {
-        return options(split, tta, gallery, samples, data).withSeed(bootstrapSeed);
-    }
-
-    /** Small wrapper so callers can adjust the bootstrap seed fluently. */
-    record Opts(EvaluateJob.Options o) {
-        EvaluateJob.Options withSeed(long seed) {
-            return new EvaluateJob.Options(o.splitName(), o.tta(), o.gallery(), o.phantom(), o.attribution(), o.masksRoot(), seed);
-        }
     }
 }

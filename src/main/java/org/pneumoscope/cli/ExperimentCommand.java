@@ -1,5 +1,7 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.experiment.ExperimentPlan;
@@ -7,12 +9,11 @@ import org.pneumoscope.experiment.ExperimentRunner;
 import org.pneumoscope.experiment.ExperimentSpec;
 import org.pneumoscope.experiment.TimeEstimate;
 import org.pneumoscope.experiment.UnitResult;
-import org.pneumoscope.util.DjlSetup;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,14 +1,15 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

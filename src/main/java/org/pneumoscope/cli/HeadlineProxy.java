@@ -1,9 +1,10 @@
 package org.pneumoscope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.BatchSplit;
 import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.TextureSplit;

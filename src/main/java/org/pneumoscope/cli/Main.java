@@ -1,9 +1,10 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.util.Choices;
-import org.pneumoscope.util.DjlSetup;
-import picocli.CommandLine;
+import org.pneumoscope.core.Choices;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.UserException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point: {@code pneumoscope <command> --help}. Bad usage exits 2 with a one-line reason. */
 @Command(name = "pneumoscope", mixinStandardHelpOptions = true, version = "pneumoscope 0.1.0",

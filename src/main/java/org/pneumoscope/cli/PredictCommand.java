@@ -1,16 +1,18 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Progress;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.model.TrainedModel;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.Progress;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.train.Scoring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,10 +22,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -83,7 +85,7 @@ public class PredictCommand implements Callable<Integer> {
                         }
                     }
                     if (!imgs.isEmpty()) {
-                        TrainedModel.Scores sc = m.scores(imgs, useTta);
+                        Scoring.Outputs sc = m.scores(imgs, useTta);
                         float[][] p = m.calibration().probabilities(sc.logits());
                         features.addAll(List.of(sc.features()));
                         probabilities.addAll(List.of(p));

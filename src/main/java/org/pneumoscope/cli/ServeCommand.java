@@ -1,6 +1,7 @@
 package org.pneumoscope.cli;
 
 import io.javalin.util.JavalinBindException;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;

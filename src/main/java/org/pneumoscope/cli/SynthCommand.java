@@ -1,6 +1,7 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.synth.PhantomGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

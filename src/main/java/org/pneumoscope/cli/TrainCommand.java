@@ -1,13 +1,13 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.model.TrainedModel;
-import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.train.TrainJob;
-import org.pneumoscope.util.ProcessMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +34,7 @@ public class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (resume == null && (data == null || out == null)) throw new UserException("train needs --data and --out (or --resume RUN)", 2);
         if (resume != null && data != null) throw new UserException("--resume takes the data from the run's split.csv; drop --data", 2);
-        if (allowDownload) org.pneumoscope.util.DjlSetup.allowDownload();
+        if (allowDownload) org.pneumoscope.core.DjlSetup.allowDownload();
         Path runDir = resume != null ? resume : out;
         TrainConfig cfg = resume != null ? null : config.resolve();
         Result r = run(data, runDir, cfg, resume != null, allowDownload, cache, !noEval, System.out);
@@ -86,7 +86,7 @@ public class TrainCommand implements Callable<Integer> {
             } else {
                 try (TrainedModel m = TrainedModel.load(runDir)) {
                     e = EvaluateJob.run(m, test, o.run().testDir(),
-                            EvaluateCommand.options("test", m.config().tta(), true, test, data).withSeed(42), out);
+                            EvaluateJob.Options.forSamples("test", m.config().tta(), true, test, data, 42), out);
                     out.println("test metrics: " + e.metrics());
                 }
             }

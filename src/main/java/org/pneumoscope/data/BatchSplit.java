@@ -1,6 +1,6 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.util.Choices;
+import org.pneumoscope.core.Choices;
 
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 
 import java.io.IOException;
 import java.io.InputStream;

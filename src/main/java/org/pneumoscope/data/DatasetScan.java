@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.GreyImage;
+
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;

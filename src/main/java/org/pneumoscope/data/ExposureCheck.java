@@ -1,6 +1,8 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.eval.Metrics;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Ranks;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,13 +80,13 @@ public record ExposureCheck(int images, Map<Label, Integer> counts, Map<Label, d
         return out;
     }
 
-    /** Mann–Whitney: the chance that a random {@code a} exceeds a random {@code b}, ties counting half (Metrics.auc). */
+    /** Mann–Whitney: the chance that a random {@code a} exceeds a random {@code b}, ties counting half (Ranks.auc). */
     static double auc(List<Double> a, List<Double> b) {
         boolean[] positive = new boolean[a.size() + b.size()];
         double[] score = new double[positive.length];
         for (int i = 0; i < a.size(); i++) { positive[i] = true; score[i] = a.get(i); }
         for (int i = 0; i < b.size(); i++) score[a.size() + i] = b.get(i);
-        return Metrics.auc(positive, score);
+        return Ranks.auc(positive, score);
     }
 
     /** The largest separability of any statistic for either question, and which it is ("sd, bacteria_vs_virus"). */

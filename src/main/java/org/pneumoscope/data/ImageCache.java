@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.UserException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

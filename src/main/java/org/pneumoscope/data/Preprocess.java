@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.GreyImage;
+
 /**
  * Resizing grey images to the model's square input, directly on the byte array (no BufferedImage round trip).
  *

@@ -1,6 +1,6 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.core.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.Label;
+
 import java.nio.file.Path;
 
 /**

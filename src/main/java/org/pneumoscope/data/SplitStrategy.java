@@ -1,6 +1,6 @@
 package org.pneumoscope.data;
 
-import org.pneumoscope.util.Choices;
+import org.pneumoscope.core.Choices;
 
 /**
  * Which patients a split holds out for testing ({@code dataset split --strategy}, an experiment's {@code holdout:}).

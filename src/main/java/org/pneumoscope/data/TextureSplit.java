@@ -1,5 +1,8 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package org.pneumoscope.eval;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,7 @@
 package org.pneumoscope.eval;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Ranks;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -193,7 +194,7 @@ public final class Evaluation {
                     classScore[k][i] = p[i][k];
                     isClass[k][i] = y[i] == k;
                 }
-                classOrder[k] = Metrics.sortedByScore(all, classScore[k]);
+                classOrder[k] = Ranks.sortedByScore(all, classScore[k]);
             }
             pvnScore = new double[n];
             pvnPositive = new boolean[n];
@@ -209,10 +210,10 @@ public final class Evaluation {
                 bvvPositive[i] = y[i] == Label.BACTERIA.index();
                 if (pvnPositive[i]) pneumonias++;
             }
-            pvnOrder = Metrics.sortedByScore(all, pvnScore);
+            pvnOrder = Ranks.sortedByScore(all, pvnScore);
             int[] pneu = new int[pneumonias];
             for (int i = 0, j = 0; i < n; i++) if (pvnPositive[i]) pneu[j++] = i;
-            bvvOrder = Metrics.sortedByScore(pneu, bvvScore);
+            bvvOrder = Ranks.sortedByScore(pneu, bvvScore);
         }
 
         static int w(int[] weight, int i) { return weight == null ? 1 : weight[i]; }
@@ -283,7 +284,7 @@ public final class Evaluation {
         }
 
         double classAuc(int k, int[] weight) {
-            return Metrics.weightedAuc(classOrder[k], classScore[k], isClass[k], weight);
+            return Ranks.weightedAuc(classOrder[k], classScore[k], isClass[k], weight);
         }
 
         double macroAuc(int[] weight) {
@@ -300,7 +301,7 @@ public final class Evaluation {
         double[] binaryStats(int[] order, double[] score, boolean[] positive, int[] weight) {
             int[] c = binaryCounts(order, score, positive, weight);
             return new double[]{ratio(c[0] + c[3], c[0] + c[1] + c[2] + c[3]), ratio(c[0], c[0] + c[1]),
-                    ratio(c[3], c[2] + c[3]), Metrics.weightedAuc(order, score, positive, weight)};
+                    ratio(c[3], c[2] + c[3]), Ranks.weightedAuc(order, score, positive, weight)};
         }
 
         EvaluationResult result(BootstrapConfig bootstrap) {

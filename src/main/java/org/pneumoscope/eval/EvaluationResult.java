@@ -141,7 +141,7 @@ public record EvaluationResult(
 
     /** Writes {@link #toJson()} to {@code file} atomically. */
     public void writeJson(Path file) throws IOException {
-        org.pneumoscope.util.AtomicFiles.writeString(file, toJson() + "\n");
+        org.pneumoscope.core.AtomicFiles.writeString(file, toJson() + "\n");
     }
 
     /** Plain-text table for a terminal (see {@link EvaluationTables#text}). */

@@ -1,6 +1,6 @@
 package org.pneumoscope.eval;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +53,7 @@ public final class PredictionsCsv {
             for (float v : p) sb.append(',').append(String.format(Locale.ROOT, "%.6f", v));
             sb.append(',').append(quote(patientIds == null || patientIds[i] == null ? "" : patientIds[i])).append('\n');
         }
-        org.pneumoscope.util.AtomicFiles.writeString(csv, sb.toString());
+        org.pneumoscope.core.AtomicFiles.writeString(csv, sb.toString());
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.pneumoscope.eval;
 
+import org.pneumoscope.core.Ranks;
+
 /**
  * ROC curve points (false positive rate, true positive rate) for thresholds from +∞ down to the lowest score:
  * point j counts images with score ≥ {@code thresholds[j]} as positive. The first point is (0, 0) at
@@ -15,8 +17,8 @@ public record RocCurve(String name, double[] fpr, double[] tpr, double[] thresho
         int n = score.length;
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
-        int[] asc = Metrics.sortedByScore(all, score);
-        double auc = Metrics.weightedAuc(asc, score, positive, null);
+        int[] asc = Ranks.sortedByScore(all, score);
+        double auc = Ranks.weightedAuc(asc, score, positive, null);
         int pos = 0;
         for (boolean b : positive) if (b) pos++;
         int neg = n - pos;

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,8 @@
 package org.pneumoscope.experiment;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.SplitStrategy;
@@ -9,7 +10,6 @@ import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -180,7 +180,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         b.append(String.format(Locale.ROOT, row, "cell", "config", "img/epoch", "epochs", "est./run"));
         for (Cell c : cells) {
             int perEpoch = org.pneumoscope.train.Trainer.epochLength(c.config(), folds.trainCounts(0));
-            String est = estimate == null ? "-" : org.pneumoscope.util.Progress.clock(estimate.unitSeconds(c));
+            String est = estimate == null ? "-" : org.pneumoscope.core.Progress.clock(estimate.unitSeconds(c));
             b.append(String.format(Locale.ROOT, row, c.name(), c.settingsText(), String.format(Locale.ROOT, "%,d", perEpoch),
                     Integer.toString(c.config().epochs()), est));
             if (c.description() != null) b.append(wrap(c.description(), "  " + " ".repeat(w + 4), 100));

@@ -1,20 +1,19 @@
 package org.pneumoscope.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.pneumoscope.cli.EvaluateCommand;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Progress;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.ImageCache;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.eval.EvaluationResult;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.train.TrainJob;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.Progress;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -197,7 +196,7 @@ public final class ExperimentRunner {
         EvaluationResult r;
         try (TrainedModel m = TrainedModel.load(dir);
              PrintStream evalLog = new PrintStream(Files.newOutputStream(testDir.resolve("evaluate.log")), true, StandardCharsets.UTF_8)) {
-            EvaluateJob.Options eo = EvaluateCommand.evaluationOptions("test", m.config().tta(), gallery, test, plan.data(), 42);
+            EvaluateJob.Options eo = EvaluateJob.Options.forSamples("test", m.config().tta(), gallery, test, plan.data(), 42);
             r = EvaluateJob.run(m, test, testDir, eo, evalLog).result();
         }
         JsonNode card = RunFolder.JSON.readTree(run.modelJson().toFile());

@@ -1,6 +1,6 @@
 package org.pneumoscope.experiment;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.TrainConfig;

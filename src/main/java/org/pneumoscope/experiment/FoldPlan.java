@@ -1,10 +1,10 @@
 package org.pneumoscope.experiment;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.BatchSplit;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;

@@ -1,14 +1,14 @@
 package org.pneumoscope.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.EpochRecord;
 import org.pneumoscope.report.Plots;
 import org.pneumoscope.report.TrainingCurves;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

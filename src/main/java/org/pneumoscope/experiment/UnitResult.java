@@ -1,9 +1,9 @@
 package org.pneumoscope.experiment;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ package org.pneumoscope.explain;
  * @param map           width×height values in [0,1], row-major, at the network's input size (1 = strongest evidence)
  * @param width         map width in pixels (the input image's)
  * @param height        map height in pixels
- * @param probabilities softmax over the classes, in {@link org.pneumoscope.data.Label} order
+ * @param probabilities softmax over the classes, in {@link org.pneumoscope.core.Label} order
  * @param targetClass   the class whose evidence the map shows
  * @param features      the pooled features the head read (global average of the last feature map) when the map is of
  *                      that layer, else null: the server's shift alarm takes them from the Grad-CAM pass it already makes

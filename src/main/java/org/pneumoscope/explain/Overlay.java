@@ -1,13 +1,13 @@
 package org.pneumoscope.explain;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 /** Pictures of a Grad-CAM map: coloured over the X-ray for people, plain grey for tools. */
 public final class Overlay {
@@ -84,6 +84,6 @@ public final class Overlay {
     }
 
     public static void write(byte[] bytes, Path file) throws IOException {
-        org.pneumoscope.util.AtomicFiles.write(file, bytes);
+        org.pneumoscope.core.AtomicFiles.write(file, bytes);
     }
 }

@@ -14,8 +14,8 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.util.ProgressBar;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.UserException;
 
 import java.io.IOException;
 import java.io.InputStream;

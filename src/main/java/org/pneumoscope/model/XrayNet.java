@@ -20,11 +20,11 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.initializer.XavierInitializer.FactorType;
 import ai.djl.training.initializer.XavierInitializer.RandomType;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.Label;
+import ai.djl.training.initializer.XavierInitializer;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -482,7 +482,7 @@ public final class XrayNet implements AutoCloseable {
      * temporary file in the same folder and an atomic rename, so a crash never leaves a half-written file.
      */
     public void save(Path file) throws IOException {
-        org.pneumoscope.util.AtomicFiles.write(file, os -> {
+        org.pneumoscope.core.AtomicFiles.write(file, os -> {
             DataOutputStream dos = new DataOutputStream(os);
             dos.writeUTF(MAGIC);
             dos.writeInt(FORMAT);

@@ -1,15 +1,14 @@
 package org.pneumoscope.report;
 
-import org.pneumoscope.util.AtomicFiles;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.ValueAxis;
-import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleInsets;
+import org.pneumoscope.core.AtomicFiles;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -22,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Base64;
+import javax.imageio.ImageIO;
 
 /**
  * Shared look of every figure (palette, fonts, 2× pixel density) and PNG helpers. All plots are drawn

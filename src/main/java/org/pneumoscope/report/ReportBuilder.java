@@ -1,7 +1,7 @@
 package org.pneumoscope.report;
 
-import org.pneumoscope.data.Label;
-import org.pneumoscope.util.AtomicFiles;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.eval.BinaryMetrics;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;

@@ -10,7 +10,7 @@ import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.eval.RocCurve;
 
 import java.awt.BasicStroke;

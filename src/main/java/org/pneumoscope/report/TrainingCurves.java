@@ -10,7 +10,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

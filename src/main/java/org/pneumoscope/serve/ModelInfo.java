@@ -1,8 +1,8 @@
 package org.pneumoscope.serve;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;

@@ -1,7 +1,7 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.ImageFormat;
 import org.pneumoscope.data.Preprocess;
@@ -9,7 +9,8 @@ import org.pneumoscope.data.UnsupportedFormatException;
 import org.pneumoscope.eval.Metrics;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.train.Scoring;
 
 import java.awt.image.BufferedImage;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class Predictor {
         float[] p = null, features = null;
         CamResult cam = null;
         if (o.tta() || !o.cam()) {
-            TrainedModel.Scores s = model.scores(List.of(input), o.tta());
+            Scoring.Outputs s = model.scores(List.of(input), o.tta());
             p = model.calibration().probabilities(s.logits())[0];
             features = s.features()[0];
         }

@@ -1,8 +1,8 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.data.ImageFormat;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

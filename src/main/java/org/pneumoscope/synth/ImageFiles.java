@@ -1,12 +1,12 @@
 package org.pneumoscope.synth;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 /**
  * Minimal PNG writing and image reading through {@code javax.imageio} for the phantom generator and the
@@ -51,14 +51,14 @@ public final class ImageFiles {
     }
 
     public static void writePng(BufferedImage img, Path file) throws IOException {
-        org.pneumoscope.util.AtomicFiles.write(file, out -> {
+        org.pneumoscope.core.AtomicFiles.write(file, out -> {
             if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
         });
     }
 
     /** Writes text atomically (temp file in the same folder, then rename). */
     public static void writeString(Path file, String text) throws IOException {
-        org.pneumoscope.util.AtomicFiles.writeString(file, text);
+        org.pneumoscope.core.AtomicFiles.writeString(file, text);
     }
 
     /** Resizes (squashing, as the seed study did) with bilinear sampling; box-averages first when shrinking a lot. */

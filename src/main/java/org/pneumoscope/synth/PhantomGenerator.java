@@ -2,8 +2,8 @@ package org.pneumoscope.synth;
 
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.ImageOps;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package org.pneumoscope.synth;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.io.IOException;
 import java.nio.file.Files;

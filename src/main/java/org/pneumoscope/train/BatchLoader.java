@@ -2,7 +2,7 @@ package org.pneumoscope.train;
 
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.Sample;
 
 import java.io.IOException;

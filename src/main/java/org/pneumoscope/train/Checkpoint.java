@@ -1,8 +1,8 @@
 package org.pneumoscope.train;
 
 import ai.djl.MalformedModelException;
+import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;

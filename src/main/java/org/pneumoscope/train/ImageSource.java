@@ -1,6 +1,6 @@
 package org.pneumoscope.train;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.Sample;
 
 import java.io.IOException;

@@ -3,7 +3,7 @@ package org.pneumoscope.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.util.List;
 import java.util.Random;

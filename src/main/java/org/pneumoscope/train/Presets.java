@@ -1,6 +1,6 @@
 package org.pneumoscope.train;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 
 import java.io.InputStream;
 import java.nio.file.Files;

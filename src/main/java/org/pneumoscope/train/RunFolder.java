@@ -2,9 +2,9 @@ package org.pneumoscope.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.ProcessMemory;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ public record RunFolder(Path dir) {
     /** The folder of profile {@code name}, after checking the name is one a profile may have. */
     public Path profileDir(String name) {
         String why = profileNameProblem(name);
-        if (why != null) throw new org.pneumoscope.cli.UserException("profile name '" + name + "': " + why, 2);
+        if (why != null) throw new org.pneumoscope.core.UserException("profile name '" + name + "': " + why, 2);
         return profilesDir().resolve(name);
     }
 
@@ -91,5 +91,5 @@ public record RunFolder(Path dir) {
         AtomicFiles.writeString(metricsJson(), JSON.writeValueAsString(root));
     }
 
-    static Double finite(double d) { return Double.isFinite(d) ? d : null; }
+    public static Double finite(double d) { return Double.isFinite(d) ? d : null; }
 }

@@ -6,9 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.model.TrainedModel;
 import org.pneumoscope.model.XrayNet;
 
 import java.io.IOException;
@@ -19,6 +18,14 @@ import java.util.concurrent.Executors;
 
 /** Inference over many images in batches (no augmentation; optional horizontal-flip TTA). */
 public final class Scoring {
+    /**
+     * Raw logits and pooled features of images already at the model's size.
+     *
+     * @param logits   one row of class logits per image, as {@link #logits} gives them
+     * @param features one row per image: the global average of the last feature map, the vector the head reads
+     */
+    public record Outputs(float[][] logits, float[][] features) {}
+
     private Scoring() {}
 
     public record Scores(float[][] logits, int[] labels, double loss, double accuracy, double[] recall) {}
@@ -40,7 +47,7 @@ public final class Scoring {
      * Logits and pooled features ({@link XrayNet#logitsAndFeatures}) of normalised NCHW batches; with {@code tta} both
      * are averaged with the mirrored image's. {@code in} as for {@link #logits}.
      */
-    public static TrainedModel.Scores logitsAndFeatures(XrayNet net, ParameterStore ps, NDManager root, DirectInput in,
+    public static Outputs logitsAndFeatures(XrayNet net, ParameterStore ps, NDManager root, DirectInput in,
                                                         float[] data, int n, int channels, int size, boolean tta) {
         try (NDManager sub = root.newSubManager()) {
             NDArray x = in.create(sub, data, new Shape(n, channels, size, size));
@@ -51,7 +58,7 @@ public final class Scoring {
                 average(z, m.get(0).toFloatArray());
                 average(f, m.get(1).toFloatArray());
             }
-            return new TrainedModel.Scores(rows(z, n), rows(f, n));
+            return new Outputs(rows(z, n), rows(f, n));
         }
     }
 
@@ -83,12 +90,12 @@ public final class Scoring {
                                TrainConfig cfg, boolean tta) throws IOException {
         int c = cfg.channels(), s = cfg.size();
         Batches b = forEachBatch(samples, images, cfg,
-                (in, data, n) -> new TrainedModel.Scores(logits(block, ps, root, in, data, n, c, s, tta), null));
+                (in, data, n) -> new Outputs(logits(block, ps, root, in, data, n, c, s, tta), null));
         return summarise(b.logits(), b.labels());
     }
 
     private interface BatchScorer {
-        TrainedModel.Scores apply(DirectInput in, float[] data, int n);
+        Outputs apply(DirectInput in, float[] data, int n);
     }
 
     /** Every sample's outputs and label, in the samples' order; features null when the scorer gives none. */
@@ -110,7 +117,7 @@ public final class Scoring {
             int at = 0;
             while (loader.hasNext()) {
                 BatchLoader.Batch b = loader.next();
-                TrainedModel.Scores z = scorer.apply(in, b.data(), b.n());
+                Outputs z = scorer.apply(in, b.data(), b.n());
                 for (int i = 0; i < b.n(); i++) {
                     logits[at + i] = z.logits()[i];
                     if (z.features() != null) features[at + i] = z.features()[i];

@@ -1,6 +1,6 @@
 package org.pneumoscope.train;
 
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.ResizeMode;
 import org.yaml.snakeyaml.DumperOptions;

@@ -10,12 +10,12 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 
 import java.util.List;
 
 /** One optimisation step on one batch: forward, loss, backward, update. Shared by training and the benchmark. */
-final class TrainStep {
+public final class TrainStep {
     private final Block block;
     private final ParameterStore ps;
     private final PairList<String, Parameter> params;
@@ -27,9 +27,9 @@ final class TrainStep {
     // reused every step: no direct buffer per batch left for the GC (their arrays die with the step's sub-manager)
     private final DirectInput xIn = new DirectInput(), tIn = new DirectInput(), wIn = new DirectInput();
 
-    record Out(float loss, int correct) {}
+    public record Out(float loss, int correct) {}
 
-    TrainStep(Block block, ParameterStore ps, List<Parameter> l2, double l2Factor, Optimizer opt, Ema ema, int channels, int size) {
+    public TrainStep(Block block, ParameterStore ps, List<Parameter> l2, double l2Factor, Optimizer opt, Ema ema, int channels, int size) {
         this.block = block;
         this.ps = ps;
         this.params = block.getParameters();
@@ -42,12 +42,12 @@ final class TrainStep {
     }
 
     /** All native temporaries live in a sub-manager closed before returning, so memory stays flat. */
-    Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr) {
+    public Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr) {
         return run(root, data, target, weights, hard, n, lr, size);
     }
 
     /** As above for a batch of {@code side}-pixel images (progressive resizing trains early epochs smaller). */
-    Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr, int side) {
+    public Out run(NDManager root, float[] data, float[] target, float[] weights, int[] hard, int n, double lr, int side) {
         try (NDManager sub = root.newSubManager()) {
             NDArray x = xIn.create(sub, data, new Shape(n, channels, side, side));
             NDArray t = tIn.create(sub, target, new Shape(n, Label.COUNT));

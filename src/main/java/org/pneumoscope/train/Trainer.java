@@ -7,17 +7,16 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.util.DjlSetup;
-import org.pneumoscope.util.ProcessMemory;
-import org.pneumoscope.util.Progress;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +59,7 @@ public final class Trainer {
         RunFolder run = req.run();
         PrintStream log = req.log() == null ? System.err : req.log();
         List<Sample> train = req.train();
-        if (train.isEmpty()) throw new org.pneumoscope.cli.UserException("no training images");
+        if (train.isEmpty()) throw new org.pneumoscope.core.UserException("no training images");
         int C = cfg.channels(), S = cfg.size();
         int[] classCounts = counts(train);
         float[] classWeights = classWeights(cfg, classCounts);
@@ -231,7 +230,7 @@ public final class Trainer {
         return sb.append(']').toString();
     }
 
-    static int[] counts(List<Sample> s) {
+    public static int[] counts(List<Sample> s) {
         int[] c = new int[Label.COUNT];
         for (Sample x : s) c[x.label().index()]++;
         return c;

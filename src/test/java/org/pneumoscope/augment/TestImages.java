@@ -1,6 +1,6 @@
 package org.pneumoscope.augment;
 
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.synth.ImageFiles;
 import org.pneumoscope.synth.PhantomGenerator;
 

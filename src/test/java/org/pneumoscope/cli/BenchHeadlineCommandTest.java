@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.TextureSplit;
 import org.pneumoscope.synth.PhantomGenerator;
@@ -231,7 +231,7 @@ class BenchHeadlineCommandTest {
     @Test
     void processMemoryReadsProcWhereItExists() {
         assumeTrue(Files.isReadable(Path.of("/proc/self/status")));
-        long rss = org.pneumoscope.util.ProcessMemory.rssMb(), peak = org.pneumoscope.util.ProcessMemory.peakRssMb();
+        long rss = org.pneumoscope.core.ProcessMemory.rssMb(), peak = org.pneumoscope.core.ProcessMemory.peakRssMb();
         assertTrue(rss > 0 && peak >= rss, rss + " / " + peak);
     }
 

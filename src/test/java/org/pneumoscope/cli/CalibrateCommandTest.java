@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.eval.Calibration;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.nio.file.Files;

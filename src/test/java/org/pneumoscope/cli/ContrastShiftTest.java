@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.Contrast;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.eval.AcquisitionShift;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.eval.PredictionsCsv;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.nio.file.Files;

@@ -90,7 +90,7 @@ class DatasetCommandTest {
     @Test
     void statsWarnsWhenExposureAlonePredictsTheLabel(@TempDir Path tmp) throws Exception {
         Path d = tmp.resolve("data");
-        org.pneumoscope.eval.AcquisitionShift flat = new org.pneumoscope.eval.AcquisitionShift(1, 0.5, 0);
+        org.pneumoscope.augment.AcquisitionShift flat = new org.pneumoscope.augment.AcquisitionShift(1, 0.5, 0);
         for (int i = 0; i < 20; i++) {
             TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(32, 32, i))));
             TestImages.write(d.resolve("PNEUMONIA/person" + (100 + i) + "_virus_" + i + ".png"), TestImages.png(flat.apply(TestImages.chest(32, 32, 100 + i))));
@@ -112,13 +112,13 @@ class DatasetCommandTest {
     @Test
     void statsStaysQuietWhenExposureSaysNothing(@TempDir Path tmp) {
         Path d = tmp.resolve("data");
-        org.pneumoscope.data.GreyImage g = TestImages.chest(48, 48, 1);
+        org.pneumoscope.core.GreyImage g = TestImages.chest(48, 48, 1);
         for (int i = 0; i < 4; i++) {
             byte[] p = g.pixels().clone();
             if (i % 2 == 1) for (int y = 0; y < 48; y++) for (int x = 0; x < 24; x++) {
                 byte t = p[y * 48 + x]; p[y * 48 + x] = p[y * 48 + 47 - x]; p[y * 48 + 47 - x] = t;
             }
-            byte[] png = TestImages.png(new org.pneumoscope.data.GreyImage(48, 48, p));
+            byte[] png = TestImages.png(new org.pneumoscope.core.GreyImage(48, 48, p));
             TestImages.write(d.resolve("PNEUMONIA/person" + i + "_bacteria_" + i + ".png"), png);
             TestImages.write(d.resolve("PNEUMONIA/person" + (10 + i) + "_virus_" + i + ".png"), png);
             TestImages.write(d.resolve("NORMAL/IM-00" + (20 + i) + "-0001.png"), png);

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.AcquisitionShift;
 import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.eval.EvaluateJob;
 import org.pneumoscope.eval.ShiftReference;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.ImageFiles;
 import org.pneumoscope.synth.PhantomGenerator;
 

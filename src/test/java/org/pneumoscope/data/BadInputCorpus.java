@@ -1,5 +1,8 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,9 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.eval.AcquisitionShift;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.train.TrainConfig;
 
 import java.util.Map;

@@ -2,7 +2,8 @@ package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.GreyImage;
 
 import java.util.List;
 import java.util.Random;

@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.GreyImage;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,8 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 
 import java.util.List;
 

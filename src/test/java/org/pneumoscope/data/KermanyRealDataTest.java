@@ -2,6 +2,7 @@ package org.pneumoscope.data;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.Label;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

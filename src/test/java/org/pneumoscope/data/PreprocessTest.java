@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.GreyImage;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.Label;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,6 +3,8 @@ package org.pneumoscope.data;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

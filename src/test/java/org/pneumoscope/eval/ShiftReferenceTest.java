@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

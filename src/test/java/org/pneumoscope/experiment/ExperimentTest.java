@@ -5,28 +5,25 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.EvaluateCommand;
-import org.pneumoscope.cli.Main;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.cli.CliRun;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.EvaluateJob;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateJob;
+import org.pneumoscope.pipeline.TrainJob;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.train.TrainJob;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import org.pneumoscope.cli.CliRun;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -388,7 +385,7 @@ class ExperimentTest {
         List<Sample> test = TrainJob.inSplit(fold0, "test");
         try (TrainedModel m = TrainedModel.load(alone)) {
             EvaluateJob.run(m, test, alone.resolve("test"),
-                    EvaluateCommand.evaluationOptions("test", false, false, test, phantoms, 42), quiet);
+                    EvaluateJob.Options.forSamples("test", false, false, test, phantoms, 42), quiet);
         }
         JsonNode a = RunFolder.JSON.readTree(alone.resolve("test/metrics.json").toFile());
         JsonNode e = RunFolder.JSON.readTree(done.resolve("test/metrics.json").toFile());

@@ -17,14 +17,14 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Random;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.*;
 

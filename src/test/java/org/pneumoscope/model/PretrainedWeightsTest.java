@@ -16,7 +16,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.GradCam;
 

@@ -8,7 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.UserException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,12 +2,12 @@ package org.pneumoscope.reliability;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.eval.BootstrapConfig;
 import org.pneumoscope.eval.Evaluation;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.PredictionsCsv;
 import org.pneumoscope.report.ReportBuilder;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -198,24 +198,24 @@ class AtomicWritesTest {
         try (Stream<Path> s = Files.walk(src)) {
             for (Path f : s.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
                 String rel = src.relativize(f).toString().replace('\\', '/');
-                if (rel.equals("org/pneumoscope/util/AtomicFiles.java")) continue;
+                if (rel.equals("org/pneumoscope/core/AtomicFiles.java")) continue;
                 List<String> lines = Files.readAllLines(f);
                 for (int i = 0; i < lines.size(); i++) {
                     Matcher m = raw.matcher(lines.get(i));
                     if (!m.find()) continue;
                     // the copy inside an AtomicFiles writer streams into the temporary file
                     if (lines.get(i).contains("AtomicFiles.write(")) continue;
-                    if (rel.equals("org/pneumoscope/train/TrainJob.java") && lines.get(i).contains("StandardOpenOption.APPEND")) continue;
+                    if (rel.equals("org/pneumoscope/pipeline/TrainJob.java") && lines.get(i).contains("StandardOpenOption.APPEND")) continue;
                     // an experiment's lock file is a lock, not content; an evaluation log is written as it goes, like train.log
                     if (rel.equals("org/pneumoscope/experiment/ExperimentRunner.java")
                             && (lines.get(i).contains("\".lock\"") || lines.get(i).contains("\"evaluate.log\""))) continue;
-                    if (rel.equals("org/pneumoscope/eval/RobustnessSweep.java") && lines.get(i).contains("\"evaluate.log\"")) continue;
+                    if (rel.equals("org/pneumoscope/pipeline/RobustnessSweep.java") && lines.get(i).contains("\"evaluate.log\"")) continue;
                     offenders.add(rel + ":" + (i + 1) + ": " + lines.get(i).trim());
                 }
             }
         }
-        assertTrue(offenders.isEmpty(), "files written without util.AtomicFiles:\n" + String.join("\n", offenders));
+        assertTrue(offenders.isEmpty(), "files written without core.AtomicFiles:\n" + String.join("\n", offenders));
         for (String gone : List.of("org/pneumoscope/data/AtomicFiles.java", "org/pneumoscope/eval/AtomicWrite.java", "org/pneumoscope/util/AtomicWrite.java"))
-            assertFalse(Files.exists(src.resolve(gone)), gone + " duplicates util.AtomicFiles");
+            assertFalse(Files.exists(src.resolve(gone)), gone + " duplicates core.AtomicFiles");
     }
 }

@@ -1,9 +1,9 @@
 package org.pneumoscope.reliability;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.bench.FuzzRunner;
+import org.pneumoscope.bench.Mutator;
 import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.data.fuzz.FuzzRunner;
-import org.pneumoscope.data.fuzz.Mutator;
 
 import java.io.IOException;
 import java.net.URISyntaxException;

@@ -1,11 +1,11 @@
 package org.pneumoscope.reliability;
 
+import org.pneumoscope.bench.FuzzRunner;
+import org.pneumoscope.bench.FuzzSeeds;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.DicomWriter;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.TestImages;
-import org.pneumoscope.data.fuzz.FuzzRunner;
-import org.pneumoscope.data.fuzz.FuzzSeeds;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,18 +9,17 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.cli.Main;
+import org.pneumoscope.cli.CliRun;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.BadInputCorpus;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.serve.MultipartBody;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.io.ByteArrayOutputStream;
-import org.pneumoscope.cli.CliRun;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -418,7 +417,7 @@ class ReliabilityCorpusTest {
             HttpResponse<String> ok = c.send(HttpRequest.newBuilder(URI.create(s.url() + "api/predict")).header("Content-Type", mb.contentType())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(mb.bytes())).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode(), ok.body());
-            float[] want = model.probabilities(List.of(org.pneumoscope.eval.EvaluateJob.load(phantom, model)), false)[0];
+            float[] want = model.probabilities(List.of(org.pneumoscope.pipeline.EvaluateJob.load(phantom, model)), false)[0];
             assertEquals(want[Label.VIRUS.index()], JSON.readTree(ok.body()).path("probabilities").path("virus").asDouble(), 1e-4);
             System.out.printf(Locale.ROOT, "server: %d uploads from the corpus, slowest %.0f ms%n", corpus.size(), slowest);
         }

@@ -1,7 +1,7 @@
 package org.pneumoscope.serve;
 
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

@@ -5,14 +5,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pneumoscope.cli.Main;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DicomWriter;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Preprocess;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -32,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -7,13 +7,13 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.pneumoscope.testing.HeadlessChromium;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DicomWriter;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.testing.HeadlessChromium;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Preprocess;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 
 import java.io.IOException;
 import java.io.InputStream;

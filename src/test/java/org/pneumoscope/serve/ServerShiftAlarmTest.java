@@ -5,13 +5,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
-import org.pneumoscope.eval.AcquisitionShift;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
+import org.pneumoscope.train.Scoring;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ class ServerShiftAlarmTest {
         for (String f : List.of("model.json", "model.params")) Files.copy(run.resolve(f), dir.resolve(f));
         try (TrainedModel m = TrainedModel.load(dir)) {
             List<GreyImage> ref = phantoms(90, m.config().size(), 1);
-            TrainedModel.Scores s = m.scores(ref, false);
+            Scoring.Outputs s = m.scores(ref, false);
             ShiftReference.of(s.features(), m.calibration().probabilities(s.logits()), false).write(dir);
         }
         model = TrainedModel.load(dir);

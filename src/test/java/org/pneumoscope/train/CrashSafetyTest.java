@@ -2,9 +2,9 @@ package org.pneumoscope.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.pipeline.TrainJob;
 import org.pneumoscope.synth.PhantomGenerator;
 
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

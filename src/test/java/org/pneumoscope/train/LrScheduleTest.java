@@ -135,9 +135,9 @@ class LrScheduleTest {
         m.put("early_size", 0);
         assertFalse(TrainConfig.fromMap(m).earlyEpoch(0, 0), "off");
         m.put("early_size", 128);
-        org.pneumoscope.cli.UserException e = assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainConfig.fromMap(m));
+        org.pneumoscope.core.UserException e = assertThrows(org.pneumoscope.core.UserException.class, () -> TrainConfig.fromMap(m));
         assertTrue(e.getMessage().contains("early_size must be 0 (off) or from 32 up to below size (128), not 128"), e.getMessage());
         m.put("early_size", 96); m.put("early_fraction", 1.0);
-        assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainConfig.fromMap(m));
+        assertThrows(org.pneumoscope.core.UserException.class, () -> TrainConfig.fromMap(m));
     }
 }

@@ -2,8 +2,8 @@ package org.pneumoscope.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.Sample;
 
 import java.io.PrintStream;

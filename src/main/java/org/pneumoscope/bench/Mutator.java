@@ -1,4 +1,4 @@
-package org.pneumoscope.data.fuzz;
+package org.pneumoscope.bench;
 
 import org.pneumoscope.data.ImageFormat;
 

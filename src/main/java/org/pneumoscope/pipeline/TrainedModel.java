@@ -1,19 +1,20 @@
-package org.pneumoscope.model;
+package org.pneumoscope.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.train.BatchLoader;
-import org.pneumoscope.train.DirectInput;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.ShiftReference;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.train.BatchLoader;
+import org.pneumoscope.train.DirectInput;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 import org.pneumoscope.train.TrainConfig;
-import org.pneumoscope.util.DjlSetup;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -167,19 +168,12 @@ public final class TrainedModel implements AutoCloseable {
         return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, config.channels(), config.size(), tta));
     }
 
-    /**
-     * Raw logits and pooled features of images already at the model's size.
-     *
-     * @param logits   one row of class logits per image, as {@link #logits} gives them
-     * @param features one row per image: the global average of the last feature map, the vector the head reads
-     */
-    public record Scores(float[][] logits, float[][] features) {}
 
     /**
      * Logits and pooled features from one forward pass in inference mode (with {@code tta} both averaged with the
      * mirrored image's); the logits equal {@link #logits}'s.
      */
-    public Scores scores(List<GreyImage> images, boolean tta) {
+    public Scoring.Outputs scores(List<GreyImage> images, boolean tta) {
         int n = images.size();
         float[] data = inputs(images);
         return withInput(in -> Scoring.logitsAndFeatures(net, ps, manager, in, data, n, config.channels(), config.size(), tta));

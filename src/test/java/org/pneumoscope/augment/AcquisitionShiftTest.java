@@ -1,8 +1,8 @@
-package org.pneumoscope.eval;
+package org.pneumoscope.augment;
 
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UserException;
 
 import static org.junit.jupiter.api.Assertions.*;
 

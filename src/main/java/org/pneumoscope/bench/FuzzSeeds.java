@@ -1,11 +1,10 @@
-package org.pneumoscope.data.fuzz;
+package org.pneumoscope.bench;
 
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.synth.PhantomGenerator;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /**
  * Inputs for the fuzzer: real files from a folder, or phantom chest X-rays encoded the ways hospital exports

@@ -1,11 +1,12 @@
-package org.pneumoscope.model;
+package org.pneumoscope.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.model.XrayNet;
 
 import java.util.Iterator;
 import java.util.List;

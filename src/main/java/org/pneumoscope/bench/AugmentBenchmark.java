@@ -1,4 +1,8 @@
-package org.pneumoscope.augment;
+package org.pneumoscope.bench;
+
+import org.pneumoscope.augment.Augmenter;
+import org.pneumoscope.augment.FloatImage;
+import org.pneumoscope.augment.Transform;
 
 import java.util.ArrayList;
 import java.util.List;

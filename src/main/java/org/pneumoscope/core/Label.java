@@ -1,4 +1,4 @@
-package org.pneumoscope.data;
+package org.pneumoscope.core;
 
 import java.util.Locale;
 

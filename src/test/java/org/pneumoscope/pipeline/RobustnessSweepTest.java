@@ -1,12 +1,13 @@
-package org.pneumoscope.cli;
+package org.pneumoscope.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.eval.AcquisitionShift;
-import org.pneumoscope.eval.RobustnessSweep;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.cli.CliRun;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.pneumoscope.cli;
+package org.pneumoscope.core;
 
 /** A problem the user can fix (bad file, missing class, wrong option): printed as one line, no stack trace. */
 public class UserException extends RuntimeException {

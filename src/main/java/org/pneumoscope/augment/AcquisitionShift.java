@@ -1,9 +1,7 @@
-package org.pneumoscope.eval;
+package org.pneumoscope.augment;
 
-import org.pneumoscope.augment.FloatImage;
-import org.pneumoscope.augment.ImageOps;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UserException;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.pneumoscope.util;
+package org.pneumoscope.core;
 
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;

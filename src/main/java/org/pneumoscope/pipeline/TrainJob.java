@@ -1,15 +1,20 @@
-package org.pneumoscope.train;
+package org.pneumoscope.pipeline;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.cli.UserException;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.ImageCache;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Problem;
-import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.Splitter;
@@ -18,12 +23,11 @@ import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.Evaluation;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.DjlSetup;
-import org.pneumoscope.util.ProcessMemory;
-
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
+import org.pneumoscope.train.ImageSource;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.Scoring;
+import org.pneumoscope.train.TrainConfig;
+import org.pneumoscope.train.Trainer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -250,7 +254,7 @@ public final class TrainJob {
         out.printf(Locale.ROOT, "best epoch %d of %d: val accuracy %.4f, val loss %.4f; calibration %s; %s; peak RSS %s%n",
                 result.bestEpoch(), result.history().size(), valScores.accuracy(), valScores.loss(),
                 cal.describe(List.of(Label.ids())),
-                org.pneumoscope.util.Progress.clock(result.seconds()), ProcessMemory.mb(peak));
+                org.pneumoscope.core.Progress.clock(result.seconds()), ProcessMemory.mb(peak));
         return new Outcome(run, cfg, samples, result, temperature, valScores, peak);
     }
 

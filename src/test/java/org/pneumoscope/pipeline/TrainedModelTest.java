@@ -1,12 +1,14 @@
-package org.pneumoscope.model;
+package org.pneumoscope.pipeline;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.Models;
 import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.Scoring;
 import org.pneumoscope.train.TrainConfig;
 
 import java.lang.management.BufferPoolMXBean;
@@ -153,7 +155,7 @@ class TrainedModelTest {
         // a damaged card names itself
         card.put("class_bias", List.of(1.0, 2.0));
         RunFolder.JSON.writeValue(new RunFolder(biased).modelJson().toFile(), card);
-        org.pneumoscope.cli.UserException e = assertThrows(org.pneumoscope.cli.UserException.class, () -> TrainedModel.load(biased));
+        org.pneumoscope.core.UserException e = assertThrows(org.pneumoscope.core.UserException.class, () -> TrainedModel.load(biased));
         assertTrue(e.getMessage().contains("model.json") && e.getMessage().contains("class_bias"), e.getMessage());
     }
     /**
@@ -163,8 +165,8 @@ class TrainedModelTest {
     @Test
     void scoresGiveTheLogitsAndThePooledFeaturesTheHeadReads() {
         List<GreyImage> few = images.subList(0, 5);
-        TrainedModel.Scores plain = model.scores(few, false), tta = model.scores(few, true);
-        TrainedModel.Scores mirrored = model.scores(few.stream().map(TrainedModelTest::mirror).toList(), false);
+        Scoring.Outputs plain = model.scores(few, false), tta = model.scores(few, true);
+        Scoring.Outputs mirrored = model.scores(few.stream().map(TrainedModelTest::mirror).toList(), false);
         float[][] z = model.logits(few, false), zt = model.logits(few, true);
         float[] w = model.net().namedParameters().get("fc.weight").getArray().toFloatArray();
         float[] b = model.net().namedParameters().get("fc.bias").getArray().toFloatArray();

@@ -1,29 +1,39 @@
-package org.pneumoscope.eval;
+package org.pneumoscope.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.pneumoscope.explain.PointingGame;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Preprocess;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.BootstrapConfig;
+import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.CaseSelection;
+import org.pneumoscope.eval.DriftScore;
+import org.pneumoscope.eval.Evaluation;
+import org.pneumoscope.eval.EvaluationResult;
+import org.pneumoscope.eval.EvaluationTables;
+import org.pneumoscope.eval.Metrics;
+import org.pneumoscope.eval.PredictionsCsv;
+import org.pneumoscope.eval.ReliabilityDiagram;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.model.TrainedModel;
 import org.pneumoscope.report.EpochRecord;
 import org.pneumoscope.report.GalleryImage;
 import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.report.ReaderReference;
 import org.pneumoscope.report.ReportBuilder;
 import org.pneumoscope.train.RunFolder;
-import org.pneumoscope.util.AtomicFiles;
-import org.pneumoscope.util.ProcessMemory;
-import org.pneumoscope.util.Progress;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import org.pneumoscope.train.Scoring;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -43,6 +53,9 @@ public final class EvaluateJob {
     private EvaluateJob() {}
 
     /** {@code shift}: an acquisition shift applied to every image before the model (a stress test; NONE normally). */
+    static final String KERMANY_CITATION = "Kermany, Zhang & Goldbaum (2018), Labeled Optical Coherence Tomography "
+            + "(OCT) and Chest X-Ray Images for Classification, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, CC BY 4.0";
+
     public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
                          Path masksRoot, long bootstrapSeed, AcquisitionShift shift) {
         public Options {
@@ -56,6 +69,31 @@ public final class EvaluateJob {
 
         public Options withShift(AcquisitionShift s) {
             return new Options(splitName, tta, gallery, phantom, attribution, masksRoot, bootstrapSeed, s);
+        }
+
+        public Options withSeed(long seed) {
+            return new Options(splitName, tta, gallery, phantom, attribution, masksRoot, seed, shift);
+        }
+
+        /**
+         * The options the train, evaluate and experiment commands use for these samples: phantom films (recognised
+         * by the generator's file names) get the pointing game from their masks, Kermany films the data's citation.
+         */
+        public static Options forSamples(String split, boolean tta, boolean gallery, List<Sample> samples, Path data,
+                                         long bootstrapSeed) {
+            boolean phantom = !samples.isEmpty() && samples.stream().allMatch(x -> x.file().getFileName().toString().startsWith("phantom-"));
+            boolean kermany = samples.stream().anyMatch(x -> x.patientId() != null && x.patientId().startsWith("person"));
+            String attribution = kermany ? KERMANY_CITATION : null;
+            return new Options(split, tta, gallery, phantom, attribution, phantom ? masksRoot(samples, data) : null, bootstrapSeed);
+        }
+
+        /** The folder holding {@code masks/}: the data folder (or a manifest's), else two levels above the films. */
+        private static Path masksRoot(List<Sample> samples, Path data) {
+            Path root = data == null ? null : (Files.isDirectory(data) ? data : data.toAbsolutePath().getParent());
+            if (root != null && Files.isDirectory(root.resolve("masks"))) return root;
+            if (samples.isEmpty()) return null;
+            Path guess = samples.get(0).file().toAbsolutePath().getParent().getParent();
+            return guess != null && Files.isDirectory(guess.resolve("masks")) ? guess : null;
         }
     }
 
@@ -87,7 +125,7 @@ public final class EvaluateJob {
             Files.deleteIfExists(skippedCsv); // left by an earlier evaluation into the same folder
         }
         List<Sample> ok = rd.ok();
-        if (ok.isEmpty()) throw new org.pneumoscope.cli.UserException("no readable images to evaluate");
+        if (ok.isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
         ImageCache cache = rd.cache();
         Scored sc = score(model, rd, o.shift(), o.tta(), out);
         int n = ok.size();
@@ -243,7 +281,7 @@ public final class EvaluateJob {
             int to = Math.min(n, from + batch);
             List<GreyImage> imgs = new ArrayList<>();
             for (int i = from; i < to; i++) imgs.add(shift.apply(get(rd.cache(), ok.get(i), size, model)));
-            TrainedModel.Scores z = model.scores(imgs, tta);
+            Scoring.Outputs z = model.scores(imgs, tta);
             for (int i = from; i < to; i++) {
                 logits[i] = z.logits()[i - from];
                 features[i] = z.features()[i - from];

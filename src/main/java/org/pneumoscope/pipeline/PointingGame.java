@@ -1,13 +1,13 @@
-package org.pneumoscope.explain;
+package org.pneumoscope.pipeline;
 
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Label;
 import org.pneumoscope.data.Preprocess;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.explain.CamResult;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

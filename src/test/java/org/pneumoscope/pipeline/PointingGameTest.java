@@ -1,7 +1,8 @@
-package org.pneumoscope.explain;
+package org.pneumoscope.pipeline;
 
 import org.junit.jupiter.api.Test;
-import org.pneumoscope.data.GreyImage;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.explain.CamResult;
 
 import java.util.Random;
 

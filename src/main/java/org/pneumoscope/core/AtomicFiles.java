@@ -1,4 +1,4 @@
-package org.pneumoscope.util;
+package org.pneumoscope.core;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,15 +1,17 @@
-package org.pneumoscope.eval;
+package org.pneumoscope.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.pneumoscope.cli.UserException;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.augment.AcquisitionShift;
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
-import org.pneumoscope.model.TrainedModel;
+import org.pneumoscope.eval.EvaluationResult;
+import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.Plots;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package org.pneumoscope.data;
+package org.pneumoscope.core;
 
 /** An 8-bit grey image, row-major; the unit the decode cache stores. */
 public record GreyImage(int width, int height, byte[] pixels) {

@@ -1,15 +1,22 @@
-package org.pneumoscope.train;
+package org.pneumoscope.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.data.GreyImage;
-import org.pneumoscope.data.Label;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.util.DjlSetup;
-import org.pneumoscope.util.ProcessMemory;
+import org.pneumoscope.train.BatchLoader;
+import org.pneumoscope.train.ImageSource;
+import org.pneumoscope.train.Losses;
+import org.pneumoscope.train.Models;
+import org.pneumoscope.train.Optimizer;
+import org.pneumoscope.train.TrainConfig;
+import org.pneumoscope.train.TrainStep;
 
 import java.io.IOException;
 import java.nio.file.Path;

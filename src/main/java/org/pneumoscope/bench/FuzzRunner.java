@@ -1,9 +1,9 @@
-package org.pneumoscope.data.fuzz;
+package org.pneumoscope.bench;
 
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package org.pneumoscope.model;
+package org.pneumoscope.bench;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -12,7 +12,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import org.pneumoscope.util.DjlSetup;
+import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.XrayNet;
 
 import java.util.Locale;
 
@@ -21,7 +23,7 @@ import java.util.Locale;
  * {@code shared/bench/torch_reference.py} (same network, input, batch, Adam 1e-4, 3 classes, 2 warm-up steps) so the
  * two can be compared on one machine.
  *
- * <pre>java -cp ... org.pneumoscope.model.SpeedProbe [arch] [size] [batch] [steps] [threads] [width] [channels]</pre>
+ * <pre>java -cp ... org.pneumoscope.bench.SpeedProbe [arch] [size] [batch] [steps] [threads] [width] [channels]</pre>
  * prints {@code probe model=resnet18 size=128 batch=32 threads=2 train_img_s=… infer_img_s=…}.
  */
 public final class SpeedProbe {
