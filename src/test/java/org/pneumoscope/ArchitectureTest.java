@@ -83,6 +83,12 @@ class ArchitectureTest {
         slices().matching("org.pneumoscope.(*)..").should().beFreeOfCycles().check(classes);
     }
 
+    /** The server is a front door: it reaches the engine through the Java API and the pipeline, not past them. */
+    @Test
+    void theServerGoesThroughTheApi() {
+        rule("serve", List.of("model", "train", "augment", "synth")).check(classes);
+    }
+
     /** The rule is real: a class of a lower floor that used a higher one would break it. */
     @Test
     void theRuleCatchesAClimbingImport() {

@@ -1,8 +1,8 @@
 package org.pneumoscope.bench;
 
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.ImageDecoder;
 
 import java.io.IOException;

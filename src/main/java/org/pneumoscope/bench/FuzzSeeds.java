@@ -70,7 +70,7 @@ public final class FuzzSeeds {
             if (ImageFormat.sniff(bytes) != ImageFormat.PNG) {
                 try {
                     out.add(new FuzzRunner.Seed(name + ".png", png(org.pneumoscope.data.ImageDecoder.decode(bytes, name))));
-                } catch (org.pneumoscope.data.DecodeException e) {
+                } catch (org.pneumoscope.core.DecodeException e) {
                     // not a usable seed; the original is still tried (and reported if it does not decode)
                 }
             }

@@ -71,7 +71,7 @@ public final class TrainBenchmark {
             // 1. loader alone
             long t0 = System.nanoTime();
             BatchLoader.Batch first = null;
-            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.size(), cfg.channels(), cfg.batch(), cfg.seed(), 0, pool, threads + 2)) {
+            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.input(), cfg.batch(), cfg.seed(), 0, pool, threads + 2)) {
                 while (l.hasNext()) { BatchLoader.Batch b = l.next(); if (first == null) first = b; }
             }
             double loader = total / ((System.nanoTime() - t0) / 1e9);
@@ -98,7 +98,7 @@ public final class TrainBenchmark {
             paused = 0;
             t0 = System.nanoTime();
             int seen = 0, done = 0;
-            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.size(), cfg.channels(), cfg.batch(), cfg.seed(), 1, pool, threads + 2)) {
+            try (BatchLoader l = new BatchLoader(samples, order, src, aug, cfg.input(), cfg.batch(), cfg.seed(), 1, pool, threads + 2)) {
                 while (l.hasNext()) {
                     BatchLoader.Batch b = l.next();
                     step.run(root, b.data(), Losses.targets(b.labels(), cfg.labelSmoothing()), w.length == b.n() ? w : ones(b.n()), b.labels(), b.n(), cfg.lr());

@@ -1,12 +1,12 @@
 package org.pneumoscope.cli;
 
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.DriftScore;

@@ -3,8 +3,8 @@ package org.pneumoscope.cli;
 import org.pneumoscope.bench.FuzzRunner;
 import org.pneumoscope.bench.FuzzSeeds;
 import org.pneumoscope.bench.Mutator;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DecodeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

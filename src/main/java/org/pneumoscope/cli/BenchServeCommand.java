@@ -205,7 +205,7 @@ public class BenchServeCommand implements Callable<Integer> {
         try {
             GreyImage g = ImageDecoder.decode(bytes, name);
             return new Sample(name, bytes, g.width(), g.height(), ImageFormat.sniff(bytes).displayName());
-        } catch (org.pneumoscope.data.DecodeException e) {
+        } catch (org.pneumoscope.core.DecodeException e) {
             throw new UserException(e.getMessage());
         }
     }

@@ -1,14 +1,14 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.api.Classifier;
+import org.pneumoscope.api.Explanation;
+import org.pneumoscope.api.Film;
+import org.pneumoscope.api.Prediction;
 import org.pneumoscope.core.AtomicFiles;
-import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.pipeline.EvaluateJob;
-import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,49 +38,54 @@ public class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (opacity < 0 || opacity > 1) throw new UserException("--opacity must be within 0..1", 2);
-        Integer target = null;
+        Label target = null;
         if (cls != null) {
-            Label l = Label.parse(cls);
-            if (l == null) throw new UserException("--class must be 0/bacteria, 1/virus or 2/normal, not " + cls, 2);
-            target = l.index();
+            target = Label.parse(cls);
+            if (target == null) throw new UserException("--class must be 0/bacteria, 1/virus or 2/normal, not " + cls, 2);
         }
         Files.createDirectories(out);
         int failed = 0;
-        try (TrainedModel m = TrainedModel.load(run, profile)) {
-            if (layer != null && !m.net().camLayers().contains(layer))
-                throw new UserException("--layer '" + layer + "' is not a feature layer of this " + m.config().model()
-                        + "; valid: " + String.join(", ", m.net().camLayers()), 2);
+        try (Classifier c = Classifier.load(run, profile)) {
+            if (layer != null && !c.layers().contains(layer))
+                throw new UserException("--layer '" + layer + "' is not a feature layer of this " + c.model().config().model()
+                        + "; valid: " + String.join(", ", c.layers()), 2);
             for (Path img : images) {
-                GreyImage g;
+                Film film;
                 try {
-                    g = EvaluateJob.load(img, m);
+                    film = Film.read(img);
                 } catch (DecodeException e) {
                     System.err.println(img + ": " + e.reason());
                     failed++;
                     continue;
                 }
                 long t0 = System.nanoTime();
-                CamResult c = m.explain(g, layer, target);
+                Explanation e = c.explain(film, layer, target);
                 double ms = (System.nanoTime() - t0) / 1e6;
                 String base = img.getFileName().toString().replaceAll("\\.[^.]*$", "");
-                Overlay.writePng(Overlay.render(g, c, opacity), out.resolve(base + "_cam.png"));
-                Overlay.write(Overlay.rawMapPng(c), out.resolve(base + "_map.png"));
-                int pred = org.pneumoscope.eval.Metrics.argmax(c.probabilities());
-                Map<String, Object> j = new LinkedHashMap<>();
-                j.put("file", img.toString());
-                j.put("class", Label.of(pred).id());
-                j.put("label", pred);
-                Map<String, Object> p = new LinkedHashMap<>();
-                for (Label l : Label.values()) p.put(l.id(), c.probabilities()[l.index()]);
-                j.put("probabilities", p);
-                j.put("calibrated", true);
-                j.put("explained_class", Label.of(c.targetClass()).id());
-                j.put("layer", layer == null ? m.net().lastFeatureLayer() : layer);
-                j.put("ms", ms);
-                AtomicFiles.writeString(out.resolve(base + ".json"), RunFolder.JSON.writeValueAsString(j));
-                System.out.printf(Locale.ROOT, "%s: %s (p %.3f) -> %s%n", img, Label.of(pred).id(), c.probabilities()[pred], out.resolve(base + "_cam.png"));
+                Overlay.writePng(e.overlay(opacity), out.resolve(base + "_cam.png"));
+                Overlay.write(Overlay.rawMapPng(e.heatmap()), out.resolve(base + "_map.png"));
+                AtomicFiles.writeString(out.resolve(base + ".json"), RunFolder.JSON.writeValueAsString(card(img, e, ms)));
+                Prediction p = e.prediction();
+                System.out.printf(Locale.ROOT, "%s: %s (p %.3f) -> %s%n", img, p.label().id(), p.confidence(), out.resolve(base + "_cam.png"));
             }
         }
         return failed == images.size() ? 1 : 0;
+    }
+
+    /** NAME.json: the class, calibrated probabilities, the class and layer explained, and the time it took. */
+    private static Map<String, Object> card(Path img, Explanation e, double ms) {
+        Prediction p = e.prediction();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("file", img.toString());
+        j.put("class", p.label().id());
+        j.put("label", p.label().index());
+        Map<String, Object> probs = new LinkedHashMap<>();
+        for (Label l : Label.values()) probs.put(l.id(), (float) p.probability(l));
+        j.put("probabilities", probs);
+        j.put("calibrated", true);
+        j.put("explained_class", e.explained().id());
+        j.put("layer", e.layer());
+        j.put("ms", ms);
+        return j;
     }
 }

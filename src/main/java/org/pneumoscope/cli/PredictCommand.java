@@ -1,18 +1,18 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.api.Classifier;
+import org.pneumoscope.api.Explanation;
+import org.pneumoscope.api.Film;
+import org.pneumoscope.api.Prediction;
 import org.pneumoscope.core.AtomicFiles;
-import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
 import org.pneumoscope.pipeline.EvaluateJob;
-import org.pneumoscope.pipeline.TrainedModel;
-import org.pneumoscope.train.Scoring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,6 +31,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -58,47 +59,30 @@ public class PredictCommand implements Callable<Integer> {
         if (files.isEmpty())
             throw new UserException("no files found under " + paths + (listing.problems().isEmpty() ? ""
                     : "; skipped: " + String.join("; ", listing.problems())));
-        try (TrainedModel m = TrainedModel.load(run, profile)) {
-            boolean useTta = tta != null ? tta : m.config().tta();
-            if (files.size() >= DriftScore.MIN_WINDOW) m.shiftReference(); // a damaged one is refused before any work
-            int threads = Runtime.getRuntime().availableProcessors();
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            List<Future<GreyImage>> decoded = new ArrayList<>();
-            for (Path f : files) decoded.add(pool.submit(() -> EvaluateJob.load(f, m)));
+        try (Classifier c = Classifier.load(run, profile)) {
+            Classifier use = tta != null ? c.withTta(tta) : c;
+            if (files.size() >= DriftScore.MIN_WINDOW) c.model().shiftReference(); // a damaged one is refused before any work
             StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
             List<String> problems = new ArrayList<>(listing.problems());
-            Progress bar = new Progress("predict", files.size());
             List<float[]> features = new ArrayList<>(), probabilities = new ArrayList<>();
-            int done = 0, scored = 0;
+            int scored = 0;
+            ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
             try {
-                for (int from = 0; from < files.size(); from += BATCH) {
-                    int to = Math.min(files.size(), from + BATCH);
-                    List<GreyImage> imgs = new ArrayList<>();
-                    List<Path> names = new ArrayList<>();
-                    for (int i = from; i < to; i++) {
-                        try {
-                            imgs.add(decoded.get(i).get());
-                            names.add(files.get(i));
-                        } catch (java.util.concurrent.ExecutionException e) {
-                            Throwable c = e.getCause();
-                            problems.add(files.get(i) + ": " + (c instanceof DecodeException ? ((DecodeException) c).reason() : String.valueOf(c)));
-                        }
+                List<Future<Film>> read = new ArrayList<>();
+                for (Path f : files) read.add(pool.submit(() -> Film.read(f)));
+                Progress bar = new Progress("predict", files.size());
+                for (int from = 0; from < files.size(); from += Classifier.BATCH) {
+                    int to = Math.min(files.size(), from + Classifier.BATCH);
+                    List<Film> films = readable(read.subList(from, to), files.subList(from, to), problems);
+                    for (Prediction p : use.predict(films)) {
+                        csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(p.film()), p.label().id(),
+                                p.probability(Label.BACTERIA), p.probability(Label.VIRUS), p.probability(Label.NORMAL)));
+                        features.add(p.features());
+                        probabilities.add(p.probabilities());
                     }
-                    if (!imgs.isEmpty()) {
-                        Scoring.Outputs sc = m.scores(imgs, useTta);
-                        float[][] p = m.calibration().probabilities(sc.logits());
-                        features.addAll(List.of(sc.features()));
-                        probabilities.addAll(List.of(p));
-                        for (int i = 0; i < imgs.size(); i++) {
-                            int k = org.pneumoscope.eval.Metrics.argmax(p[i]);
-                            csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(names.get(i).toString()),
-                                    Label.of(k).id(), p[i][0], p[i][1], p[i][2]));
-                            if (camDir != null) writeCam(m, imgs.get(i), names.get(i), camDir);
-                        }
-                        scored += imgs.size();
-                    }
-                    done = to;
-                    bar.update(done, done, "");
+                    if (camDir != null) for (Film f : films) writeCam(c, f, camDir);
+                    scored += films.size();
+                    bar.update(to, to, "");
                 }
             } finally {
                 pool.shutdownNow();
@@ -114,7 +98,7 @@ public class PredictCommand implements Callable<Integer> {
                 problems.forEach(p -> System.err.println("  " + p));
             }
             if (scored >= DriftScore.MIN_WINDOW) {
-                String line = EvaluateJob.driftCheck(m, features.toArray(float[][]::new), probabilities.toArray(float[][]::new)).line();
+                String line = EvaluateJob.driftCheck(c.model(), features.toArray(float[][]::new), probabilities.toArray(float[][]::new)).line();
                 // with the predictions on stdout the line goes to stderr, so the CSV stays a CSV
                 (out != null ? System.out : System.err).println(line);
             }
@@ -122,11 +106,25 @@ public class PredictCommand implements Callable<Integer> {
         }
     }
 
-    static void writeCam(TrainedModel m, GreyImage g, Path file, Path dir) throws IOException {
-        CamResult c = m.explain(g, null, null);
+    /** The films that decoded and are usable; the others go to {@code problems} with their reasons. */
+    private static List<Film> readable(List<Future<Film>> read, List<Path> files, List<String> problems) throws InterruptedException {
+        List<Film> films = new ArrayList<>();
+        for (int i = 0; i < read.size(); i++) {
+            try {
+                films.add(read.get(i).get());
+            } catch (ExecutionException e) {
+                Throwable x = e.getCause();
+                problems.add(files.get(i) + ": " + (x instanceof DecodeException d ? d.reason() : String.valueOf(x)));
+            }
+        }
+        return films;
+    }
+
+    static void writeCam(Classifier c, Film film, Path dir) throws IOException {
+        Explanation e = c.explain(film);
         Files.createDirectories(dir);
-        String base = file.getFileName().toString().replaceAll("\\.[^.]*$", "");
-        Overlay.writePng(Overlay.render(g, c, 0.45), dir.resolve(base + "_cam.png"));
+        String base = Path.of(film.name()).getFileName().toString().replaceAll("\\.[^.]*$", "");
+        Overlay.writePng(e.overlay(0.45), dir.resolve(base + "_cam.png"));
     }
 
     static String quote(String s) {

@@ -16,12 +16,24 @@ public final class DjlSetup {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("PYTORCH_FLAVOR", "cpu");
         if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
-            Path cache = Path.of(System.getProperty("pneumoscope.home", "."), "target", "djl-cache").toAbsolutePath();
+            Path cache = cacheDir();
             System.setProperty("DJL_CACHE_DIR", cache.toString());
             System.setProperty("ENGINE_CACHE_DIR", cache.toString());
         }
         setIfAbsent("ai.djl.default_engine", "PyTorch");
         done = true;
+    }
+
+    /**
+     * Where the native library is unpacked: the launcher's build folder for the CLI; for a program that embeds the
+     * API, the user's cache folder ($XDG_CACHE_HOME or ~/.cache), never the directory it happens to run in.
+     */
+    static Path cacheDir() {
+        String home = System.getProperty("pneumoscope.home");
+        if (home != null) return Path.of(home, "target", "djl-cache").toAbsolutePath();
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("pneumoscope").resolve("djl").toAbsolutePath();
     }
 
     /** Lets the model zoo reach the network; only when the user passed --allow-download. */

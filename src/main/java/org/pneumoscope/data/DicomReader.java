@@ -1,6 +1,8 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UnsupportedFormatException;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;

@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,11 @@ public final class ImageCache {
     public ImageCache(Path diskDir, long maxMemoryBytes) {
         this.diskDir = diskDir;
         this.maxMemoryBytes = Math.max(0, maxMemoryBytes);
+    }
+
+    /** The image decoded and fitted to the recipe's size ({@link InputRecipe#fit}); a private copy the caller may modify. */
+    public GreyImage get(Path file, InputRecipe recipe) throws DecodeException {
+        return get(file, recipe.size(), recipe.resize());
     }
 
     /** The image decoded and resized to {@code size}x{@code size}; a private copy the caller may modify. */

@@ -1,7 +1,9 @@
 package org.pneumoscope.data;
 
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UnsupportedFormatException;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;

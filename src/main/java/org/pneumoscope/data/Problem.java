@@ -1,6 +1,7 @@
 package org.pneumoscope.data;
 
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
 
 import java.io.IOException;
 import java.nio.file.Path;

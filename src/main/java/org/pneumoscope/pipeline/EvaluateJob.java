@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.Progress;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Preprocess;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.BootstrapConfig;
@@ -259,7 +258,7 @@ public final class EvaluateJob {
         ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 4);
         List<Path> files = new ArrayList<>();
         for (Sample s : samples) files.add(s.file());
-        List<Problem> bad = cache.warm(files, model.config().size(), model.resizeMode(), Runtime.getRuntime().availableProcessors(), null);
+        List<Problem> bad = cache.warm(files, model.recipe().size(), model.recipe().resize(), Runtime.getRuntime().availableProcessors(), null);
         Problem.list(out, "unreadable file(s) skipped:", bad);
         java.util.Set<Path> badSet = new java.util.HashSet<>();
         bad.forEach(p -> badSet.add(p.file()));
@@ -272,7 +271,7 @@ public final class EvaluateJob {
     /** The model's raw logits and pooled features for every readable image (re-rendered by {@code shift} first), 64 at a time. */
     public static Scored score(TrainedModel model, Readable rd, AcquisitionShift shift, boolean tta, PrintStream out) throws IOException {
         List<Sample> ok = rd.ok();
-        int n = ok.size(), size = model.config().size();
+        int n = ok.size();
         float[][] logits = new float[n][], features = new float[n][];
         int[] labels = new int[n];
         Progress bar = new Progress(System.console() != null ? System.err : out, System.console() != null, "scoring", n);
@@ -280,7 +279,7 @@ public final class EvaluateJob {
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             List<GreyImage> imgs = new ArrayList<>();
-            for (int i = from; i < to; i++) imgs.add(shift.apply(get(rd.cache(), ok.get(i), size, model)));
+            for (int i = from; i < to; i++) imgs.add(shift.apply(get(rd.cache(), ok.get(i), model)));
             Scoring.Outputs z = model.scores(imgs, tta);
             for (int i = from; i < to; i++) {
                 logits[i] = z.logits()[i - from];
@@ -292,9 +291,9 @@ public final class EvaluateJob {
         return new Scored(logits, labels, features);
     }
 
-    static GreyImage get(ImageCache cache, Sample s, int size, TrainedModel m) throws IOException {
+    static GreyImage get(ImageCache cache, Sample s, TrainedModel m) throws IOException {
         try {
-            return cache.get(s.file(), size, m.resizeMode());
+            return cache.get(s.file(), m.recipe());
         } catch (DecodeException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -302,7 +301,7 @@ public final class EvaluateJob {
 
     static GalleryImage cam(TrainedModel model, ImageCache cache, Sample s, float[] p, String what,
                             AcquisitionShift shift) throws IOException {
-        GreyImage g = shift.apply(get(cache, s, model.config().size(), model));
+        GreyImage g = shift.apply(get(cache, s, model));
         CamResult c = model.explain(g, null, null);
         int pred = Metrics.argmax(p);
         String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),
@@ -344,6 +343,6 @@ public final class EvaluateJob {
 
     /** Decodes a file at the model size outside any cache (for predict/explain of arbitrary images). */
     public static GreyImage load(Path file, TrainedModel m) throws DecodeException {
-        return Preprocess.resize(ImageDecoder.decode(file), m.config().size(), m.resizeMode());
+        return m.recipe().fit(ImageDecoder.decode(file));
     }
 }

@@ -1,8 +1,8 @@
 package org.pneumoscope.pipeline;
 
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.Preprocess;
@@ -86,7 +86,7 @@ public final class PointingGame {
 
     /** As above for a named feature layer (null = the last); earlier layers give finer maps (8×8 vs 4×4 at 128 px). */
     public static Score score(TrainedModel model, List<Sample> samples, Path dataRoot, ImageCache cache, int maxImages, String layer) {
-        int size = model.config().size();
+        int size = model.recipe().size();
         int tol = tolerance(size);
         int n = 0, hits = 0;
         double energy = 0, area = 0, chance = 0;
@@ -99,7 +99,7 @@ public final class PointingGame {
             Path mask = root.resolve("masks").resolve(root.relativize(f));
             if (!Files.isRegularFile(mask)) continue;
             try {
-                GreyImage img = cache.get(s.file(), size, model.resizeMode());
+                GreyImage img = cache.get(s.file(), model.recipe());
                 GreyImage m = Preprocess.resize(ImageDecoder.decode(mask), size, model.resizeMode());
                 CamResult c = model.explain(img, layer, Label.BACTERIA.index());
                 double[] r = measure(c, m, tol);

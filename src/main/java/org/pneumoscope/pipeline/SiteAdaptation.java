@@ -72,7 +72,7 @@ public final class SiteAdaptation {
             if (current != null) current.close();
             current = manager.newSubManager();
             int to = Math.min(films.size(), next + BATCH), n = to - next;
-            int c = model.config().channels(), s = model.config().size(), per = c * s * s;
+            int c = model.recipe().channels(), s = model.recipe().size(), per = c * s * s;
             float[] data = new float[n * per];
             for (int i = next; i < to; i++) System.arraycopy(model.input(films.get(i)), 0, data, (i - next) * per, per);
             next = to;

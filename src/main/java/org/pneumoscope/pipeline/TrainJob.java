@@ -9,10 +9,10 @@ import org.pneumoscope.core.DjlSetup;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.ResizeMode;
@@ -132,6 +132,14 @@ public final class TrainJob {
         return trainPrepared(run, cfg, samples, resume, allowDownload, cache, out, new ArrayList<>());
     }
 
+    /**
+     * The training images as the recipe makes them before augmentation: decoded once (cached), fitted, grey scale
+     * mapped, exactly as {@link TrainedModel#input} sees a film at inference.
+     */
+    public static ImageSource imageSource(InputRecipe recipe, ImageCache cache) {
+        return s -> recipe.grey(cache.get(s.file(), recipe));
+    }
+
     private static Outcome trainPrepared(RunFolder run, TrainConfig cfg, List<Sample> samples, boolean resume,
                                          boolean allowDownload, ImageCache cache, PrintStream out,
                                          List<Problem> skipped) throws IOException {
@@ -160,13 +168,14 @@ public final class TrainJob {
         out.printf(Locale.ROOT, "images: train %s | val %s | test %s%n", counts(train), counts(val), counts(test));
         if (train.isEmpty()) throw new UserException("no training images after the split");
 
-        // contrast before augmentation, as at inference (TrainedModel.input): augmentation then varies a normalised image
-        Contrast contrast = cfg.contrastMode();
-        ImageSource images = s -> contrast.apply(cache.get(s.file(), cfg.size(), mode));
+        // the grey image inference sees (InputRecipe.grey), so augmentation varies what the deployed network reads
+        InputRecipe recipe = cfg.input();
+        ImageSource images = imageSource(recipe, cache);
         Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
-            ImageSource early = cfg.earlySize() > 0 ? s -> contrast.apply(cache.get(s.file(), cfg.earlySize(), mode)) : null;
+            InputRecipe small = cfg.earlySize() > 0 ? recipe.withSize(cfg.earlySize()) : null;
+            ImageSource early = small != null ? imageSource(small, cache) : null;
             result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, resume, allowDownload, log, early));
         }
         return finish(run, cfg, samples, result, images, out);
@@ -219,6 +228,7 @@ public final class TrainJob {
         card.put("classes", List.of(Label.ids()));
         card.put("created", Instant.now().toString());
         card.put("config", cfg.toMap());
+        card.put("input", cfg.input().toMap());
         card.put("temperature", temperature);
         card.put("calibration_method", cal.method());
         if (cal.shiftsClasses()) card.put("class_bias", cal.bias());

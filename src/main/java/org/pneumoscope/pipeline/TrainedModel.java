@@ -7,10 +7,10 @@ import org.pneumoscope.core.DjlSetup;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.train.BatchLoader;
 import org.pneumoscope.train.DirectInput;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
@@ -47,6 +47,7 @@ public final class TrainedModel implements AutoCloseable {
     private final TrainConfig config;
     private final Map<String, Object> card;
     private final Calibration calibration;
+    private final InputRecipe recipe;
     private final NDManager manager;
     private final XrayNet net;
     private final ParameterStore ps;
@@ -62,6 +63,7 @@ public final class TrainedModel implements AutoCloseable {
         this.config = config;
         this.card = card;
         this.calibration = calibration;
+        this.recipe = recipeOf(card, config, run.modelJson());
         this.manager = manager;
         this.net = net;
         this.ps = new ParameterStore(manager, false);
@@ -131,6 +133,15 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
+    private static InputRecipe recipeOf(Map<String, Object> card, TrainConfig config, Path file) {
+        if (!(card.get("input") instanceof Map<?, ?> m)) return config.input();
+        try {
+            return InputRecipe.fromMap(m);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(file + ": " + e.getMessage());
+        }
+    }
+
     public TrainConfig config() { return config; }
     public XrayNet net() { return net; }
     public NDManager manager() { return manager; }
@@ -144,28 +155,19 @@ public final class TrainedModel implements AutoCloseable {
     public String profile() { return profile; }
     public static Object camLock() { return CAM_LOCK; }
 
+    /** How films become this network's input: model.json's "input", or, for runs made before it was stored, the config. */
+    public InputRecipe recipe() { return recipe; }
+
     /** Normalised CHW input for one image that is already at the model's size, with the run's contrast applied. */
     public float[] input(GreyImage g) {
-        int s = config.size();
-        if (g.width() != s || g.height() != s) throw new IllegalArgumentException("image must be " + s + "x" + s);
-        return input(config.contrastMode().apply(g), config.channels());
-    }
-
-    /** Normalised CHW input of {@code channels} copies of a grey image, as every network here is fed. */
-    public static float[] input(GreyImage g, int c) {
-        int plane = g.width() * g.height();
-        float[] x = new float[c * plane];
-        byte[] p = g.pixels();
-        for (int i = 0; i < plane; i++) x[i] = ((p[i] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;
-        for (int k = 1; k < c; k++) System.arraycopy(x, 0, x, k * plane, plane);
-        return x;
+        return recipe.tensor(g);
     }
 
     /** Raw logits for images already resized to the model's size. */
     public float[][] logits(List<GreyImage> images, boolean tta) {
         int n = images.size();
         float[] data = inputs(images);
-        return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, config.channels(), config.size(), tta));
+        return withInput(in -> Scoring.logits(net.block(), ps, manager, in, data, n, recipe.channels(), recipe.size(), tta));
     }
 
 
@@ -176,11 +178,11 @@ public final class TrainedModel implements AutoCloseable {
     public Scoring.Outputs scores(List<GreyImage> images, boolean tta) {
         int n = images.size();
         float[] data = inputs(images);
-        return withInput(in -> Scoring.logitsAndFeatures(net, ps, manager, in, data, n, config.channels(), config.size(), tta));
+        return withInput(in -> Scoring.logitsAndFeatures(net, ps, manager, in, data, n, recipe.channels(), recipe.size(), tta));
     }
 
     private float[] inputs(List<GreyImage> images) {
-        int n = images.size(), per = config.channels() * config.size() * config.size();
+        int n = images.size(), per = recipe.channels() * recipe.size() * recipe.size();
         float[] data = new float[n * per];
         for (int i = 0; i < n; i++) System.arraycopy(input(images.get(i)), 0, data, i * per, per);
         return data;
@@ -226,7 +228,7 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     private org.pneumoscope.explain.CamResult cam(GreyImage g, String layer, Integer cls) {
-        int s = config.size(), c = config.channels();
+        int s = recipe.size(), c = recipe.channels();
         return withInput(in -> {
             try (NDManager sub = manager.newSubManager()) {
                 ai.djl.ndarray.NDArray x = in.create(sub, input(g), new ai.djl.ndarray.types.Shape(1, c, s, s));
@@ -243,7 +245,7 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     public org.pneumoscope.data.ResizeMode resizeMode() {
-        return config.resizeMode();
+        return recipe.resize();
     }
 
     @Override

@@ -9,9 +9,12 @@ import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.pneumoscope.api.Classifier;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.DriftWindow;
+import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.pipeline.TrainedModel;
 
 import java.io.IOException;
@@ -67,6 +70,7 @@ public final class PneumoscopeServer implements AutoCloseable {
 
     private final ServerConfig cfg;
     private final TrainedModel model;
+    private final Classifier classifier;
     private final boolean ownsModel;
     private final Predictor predictor;
     private final ModelInfo info;
@@ -89,7 +93,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.cfg = cfg;
         this.model = model;
         this.ownsModel = ownsModel;
-        this.predictor = new Predictor(model);
+        this.classifier = Classifier.of(model); // the server closes the model itself
+        this.predictor = new Predictor(classifier);
         this.info = ModelInfo.of(model);
         this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
@@ -227,7 +232,7 @@ public final class PneumoscopeServer implements AutoCloseable {
 
     private void predict(Context ctx) throws Exception {
         long t0 = System.nanoTime();
-        Predictor.Options opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", model.config().tta()),
+        Predictor.Options opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()),
                 flag(ctx, "image", false));
         long declared = ctx.req().getContentLengthLong();
         long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
@@ -452,8 +457,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         s.put("torch_threads_per_worker", torchThreads);
         s.put("max_upload_mb", Math.round(cfg.maxUploadBytes() / 1048576.0 * 10) / 10.0);
         s.put("keeps_uploads", store != null);
-        s.put("default_tta", model.config().tta());
-        s.put("min_side_px", Predictor.MIN_SIDE);
+        s.put("default_tta", classifier.tta());
+        s.put("min_side_px", InputRecipe.MIN_SIDE);
         m.put("server", s);
         return m;
     }

@@ -1,31 +1,26 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.api.Classifier;
+import org.pneumoscope.api.Explanation;
+import org.pneumoscope.api.Film;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
-import org.pneumoscope.data.DecodeException;
-import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.core.UnsupportedFormatException;
 import org.pneumoscope.data.ImageFormat;
 import org.pneumoscope.data.Preprocess;
-import org.pneumoscope.data.UnsupportedFormatException;
-import org.pneumoscope.eval.Metrics;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
 import org.pneumoscope.pipeline.TrainedModel;
-import org.pneumoscope.train.Scoring;
 
 import java.awt.image.BufferedImage;
-import java.util.List;
-import java.util.Locale;
 
 /**
- * One upload's way through the model: decode, check it is usable, resize, classify (calibrated), and draw the
- * Grad-CAM pictures at the upload's own aspect ratio so a browser can lay them over its preview.
+ * One upload's way through the Java API ({@link Classifier}): decode and check it as every door does, classify
+ * (calibrated), and draw the Grad-CAM pictures at the upload's own aspect ratio so a browser can lay them over its
+ * preview. This class only adds what HTTP needs: status codes for refused films, and PNGs.
  * Thread-safe; Grad-CAM itself is serialised inside the model (one gradient collector).
  */
 public final class Predictor {
-    /** Smaller images carry too little detail to say anything about lungs; the network would see blur. */
-    public static final int MIN_SIDE = 32;
-    /** A chest radiograph is roughly square; a 6:1 strip is a cropped fragment or a banner, not a chest. */
-    public static final double MAX_ASPECT = 5.0;
     /** Longer side of the pictures sent back; enough for a screen, small enough for a quick JSON answer. */
     public static final int DISPLAY_MAX_SIDE = 512;
     /** Opacity of the strongest evidence in {@code cam_png} (the page blends its own with a slider). */
@@ -48,56 +43,49 @@ public final class Predictor {
     public record Prediction(int classIndex, float[] probabilities, boolean tta, int width, int height, ImageFormat format,
                              byte[] camPng, byte[] heatmapPng, byte[] imagePng, int camClass, float[] features) {}
 
-    private final TrainedModel model;
+    private final Classifier classifier;
 
-    public Predictor(TrainedModel model) { this.model = model; }
+    public Predictor(Classifier classifier) { this.classifier = classifier; }
 
-    public TrainedModel model() { return model; }
+    public TrainedModel model() { return classifier.model(); }
 
     public Prediction predict(byte[] bytes, Options o) {
-        GreyImage img = decode(bytes);
-        checkUsable(img);
-        int size = model.config().size();
-        GreyImage input = Preprocess.resize(img, size, model.resizeMode());
-
-        float[] p = null, features = null;
-        CamResult cam = null;
-        if (o.tta() || !o.cam()) {
-            Scoring.Outputs s = model.scores(List.of(input), o.tta());
-            p = model.calibration().probabilities(s.logits())[0];
-            features = s.features()[0];
+        Film film = decode(bytes);
+        Classifier c = classifier.withTta(o.tta());
+        org.pneumoscope.api.Prediction p;
+        Explanation e = null;
+        if (o.cam() && !o.tta()) {
+            // the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two
+            e = c.explain(film);
+            p = e.prediction();
+        } else {
+            p = c.predict(film);
+            if (o.cam()) e = c.explain(film, null, p.label()); // the heatmap of the class the averaged pass chose
         }
-        if (o.cam()) {
-            // Without TTA the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two.
-            cam = model.explain(input, null, p == null ? null : Metrics.argmax(p));
-            if (p == null) {
-                p = cam.probabilities();
-                features = cam.features();
-            }
-        }
-        int cls = Metrics.argmax(p);
-
         byte[] camPng = null, heatPng = null, imagePng = null;
-        if (cam != null || o.image()) {
-            double scale = Math.min(1.0, (double) DISPLAY_MAX_SIDE / Math.max(img.width(), img.height()));
-            int dw = Math.max(1, (int) Math.round(img.width() * scale)), dh = Math.max(1, (int) Math.round(img.height() * scale));
-            GreyImage shown = scale == 1.0 ? img : Preprocess.resize(img, dw, dh);
-            if (cam != null) {
-                float[] map = displayMap(cam, Preprocess.placement(img.width(), img.height(), size, model.resizeMode()), size, dw, dh);
-                CamResult shownCam = new CamResult(map, dw, dh, p, cam.targetClass());
+        if (e != null || o.image()) {
+            int w = film.width(), h = film.height();
+            double scale = Math.min(1.0, (double) DISPLAY_MAX_SIDE / Math.max(w, h));
+            int dw = Math.max(1, (int) Math.round(w * scale)), dh = Math.max(1, (int) Math.round(h * scale));
+            GreyImage shown = scale == 1.0 ? film.image() : Preprocess.resize(film.image(), dw, dh);
+            if (e != null) {
+                CamResult shownCam = new CamResult(e.onFilm(dw, dh), dw, dh, p.probabilities(), e.explained().index());
                 camPng = Overlay.png(Overlay.render(shown, shownCam, OVERLAY_OPACITY));
                 heatPng = Overlay.png(heatmap(shownCam));
             }
             if (o.image()) imagePng = Overlay.png(grey(shown));
         }
-        return new Prediction(cls, p, o.tta(), img.width(), img.height(), ImageFormat.sniff(bytes),
-                camPng, heatPng, imagePng, cam == null ? -1 : cam.targetClass(), features);
+        return new Prediction(p.label().index(), p.probabilities(), o.tta(), film.width(), film.height(), ImageFormat.sniff(bytes),
+                camPng, heatPng, imagePng, e == null ? -1 : e.explained().index(), p.features());
     }
 
-    /** Decodes an upload, turning the decoder's reasons into HTTP answers (the reasons never quote file contents). */
-    static GreyImage decode(byte[] bytes) {
+    /**
+     * Decodes and checks an upload, turning the reasons into HTTP answers (the reasons never quote file contents):
+     * the same films are refused here as by predict, explain and the Java API.
+     */
+    static Film decode(byte[] bytes) {
         try {
-            return ImageDecoder.decode(bytes, UPLOAD_NAME);
+            return Film.of(bytes, UPLOAD_NAME);
         } catch (UnsupportedFormatException e) {
             throw ApiError.unsupported(e.reason());
         } catch (DecodeException e) {
@@ -106,51 +94,11 @@ public final class Predictor {
                 case NOT_AN_IMAGE: throw ApiError.badRequest("not_an_image", e.reason());
                 case UNSUPPORTED: throw ApiError.unsupported(e.reason());
                 case TOO_LARGE: throw ApiError.tooLarge(e.reason());
+                case UNUSABLE: throw ApiError.unusable(e.reason());
                 case TRUNCATED: case CORRUPT: throw ApiError.badRequest("corrupt_image", e.reason());
                 default: throw ApiError.badRequest("unreadable_image", e.reason());
             }
         }
-    }
-
-    /** Refuses images that decode but cannot be a chest radiograph worth classifying. */
-    static void checkUsable(GreyImage g) {
-        int w = g.width(), h = g.height();
-        if (w < MIN_SIDE || h < MIN_SIDE)
-            throw ApiError.unusable(String.format(Locale.ROOT, "the image is %d×%d px; at least %d×%d px are needed",
-                    w, h, MIN_SIDE, MIN_SIDE));
-        double aspect = Math.max(w, h) / (double) Math.min(w, h);
-        if (aspect > MAX_ASPECT)
-            throw ApiError.unusable(String.format(Locale.ROOT,
-                    "the image is %d×%d px (aspect ratio %.1f:1); a chest radiograph is at most %.0f:1", w, h, aspect, MAX_ASPECT));
-        byte[] px = g.pixels();
-        byte first = px[0];
-        boolean flat = true;
-        for (int i = 1; i < px.length && flat; i++) flat = px[i] == first;
-        if (flat) throw ApiError.unusable("the image is blank (every pixel has the value " + (first & 0xff) + ")");
-    }
-
-    /**
-     * The heatmap over the part of the network input that holds the image (the letterbox bars are cut off),
-     * resampled to the display size, so it lines up with the upload when stretched over it.
-     */
-    static float[] displayMap(CamResult cam, Preprocess.Placement at, int inputSize, int dw, int dh) {
-        int mw = cam.width(), mh = cam.height();
-        // the placement is in network-input pixels; the map may be at another resolution
-        double sx = mw / (double) inputSize, sy = mh / (double) inputSize;
-        int x0 = (int) Math.floor(at.x() * sx), y0 = (int) Math.floor(at.y() * sy);
-        int cw = Math.max(1, Math.min(mw - x0, (int) Math.round(at.width() * sx)));
-        int ch = Math.max(1, Math.min(mh - y0, (int) Math.round(at.height() * sy)));
-        byte[] crop = new byte[cw * ch];
-        for (int y = 0; y < ch; y++)
-            for (int x = 0; x < cw; x++) {
-                float v = cam.map()[(y0 + y) * mw + x0 + x];
-                crop[y * cw + x] = (byte) Math.round(Math.max(0f, Math.min(1f, v)) * 255f);
-            }
-        GreyImage scaled = Preprocess.resize(new GreyImage(cw, ch, crop), dw, dh);
-        float[] out = new float[dw * dh];
-        byte[] s = scaled.pixels();
-        for (int i = 0; i < out.length; i++) out[i] = (s[i] & 0xff) / 255f;
-        return out;
     }
 
     /** The heatmap alone: jet colours, alpha √v, so stacked over the X-ray it looks like {@link Overlay#render}. */

@@ -1,8 +1,8 @@
 package org.pneumoscope.serve;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.train.RunFolder;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +21,8 @@ import java.util.Map;
  * are kept as sent, so the folder must be treated like any other store of patient data.
  */
 final class UploadStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
     private final Path dir;
     private final SecureRandom random = new SecureRandom();
@@ -40,7 +42,7 @@ final class UploadStore {
         String base = STAMP.format(ZonedDateTime.now(ZoneOffset.UTC)) + "-" + HexFormat.of().formatHex(id);
         Path file = dir.resolve(base + "." + extension(ImageFormat.sniff(bytes)));
         AtomicFiles.write(file, bytes);
-        AtomicFiles.writeString(dir.resolve(base + ".json"), RunFolder.JSON.writeValueAsString(outcome) + "\n");
+        AtomicFiles.writeString(dir.resolve(base + ".json"), JSON.writeValueAsString(outcome) + "\n");
         return file;
     }
 

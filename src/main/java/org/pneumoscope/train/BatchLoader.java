@@ -3,6 +3,7 @@ package org.pneumoscope.train;
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Sample;
 
 import java.io.IOException;
@@ -21,15 +22,13 @@ import java.util.concurrent.Future;
  * is reproducible however the threads are scheduled.
  */
 public final class BatchLoader implements AutoCloseable {
-    /** Fixed intensity normalisation: grey [0,1] → roughly zero-mean, unit-variance for CXRs. */
-    public static final float MEAN = 0.5f, STD = 0.25f;
-
     /** A batch as a flat NCHW float array. */
     public record Batch(float[] data, int[] labels, int[] sampleIndex, int n) {}
 
     private final List<Sample> samples;
     private final ImageSource images;
     private final Transform augment;
+    private final InputRecipe recipe;
     private final int size, channels, batch;
     private final int[] order;
     private final boolean[] augmentAt; // null: augment every view
@@ -42,17 +41,19 @@ public final class BatchLoader implements AutoCloseable {
     private final int prefetch;
 
     public BatchLoader(List<Sample> samples, int[] order, ImageSource images, Transform augment,
-                       int size, int channels, int batch, long seed, int epoch,
+                       InputRecipe recipe, int batch, long seed, int epoch,
                        ExecutorService pool, int prefetch) {
-        this(samples, order, null, images, augment, size, channels, batch, seed, epoch, pool, prefetch);
+        this(samples, order, null, images, augment, recipe, batch, seed, epoch, pool, prefetch);
     }
 
     /**
      * @param augmentAt per position of {@code order}, whether that view is augmented; null augments every view
      *                  (when {@code augment} is not null)
+     * @param recipe    how the images (which {@code images} gives at the recipe's size, grey scale mapped) are
+     *                  normalised into the batch, exactly as inference does it
      */
     public BatchLoader(List<Sample> samples, int[] order, boolean[] augmentAt, ImageSource images, Transform augment,
-                       int size, int channels, int batch, long seed, int epoch,
+                       InputRecipe recipe, int batch, long seed, int epoch,
                        ExecutorService pool, int prefetch) {
         if (augmentAt != null && augmentAt.length != order.length)
             throw new IllegalArgumentException("augmentAt has " + augmentAt.length + " flags for " + order.length + " positions");
@@ -61,8 +62,9 @@ public final class BatchLoader implements AutoCloseable {
         this.augmentAt = augmentAt;
         this.images = images;
         this.augment = augment;
-        this.size = size;
-        this.channels = channels;
+        this.recipe = recipe;
+        this.size = recipe.size();
+        this.channels = recipe.channels();
         this.batch = batch;
         this.seed = seed;
         this.epoch = epoch;
@@ -119,10 +121,7 @@ public final class BatchLoader implements AutoCloseable {
             FloatImage f = FloatImage.of(g);
             if (augment != null && (augmentAt == null || augmentAt[from + i]))
                 f = augment.apply(f, new Random(mix(seed, epoch, from + i)));
-            float[] px = f.pixels();
-            int off = i * channels * plane;
-            for (int k = 0; k < plane; k++) data[off + k] = (px[k] - MEAN) / STD;
-            for (int c = 1; c < channels; c++) System.arraycopy(data, off, data, off + c * plane, plane);
+            recipe.normalise(f.pixels(), data, i * channels * plane);
             labels[i] = s.label().index();
             idx[i] = si;
         }

@@ -113,7 +113,7 @@ public final class Scoring {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "scoring"); t.setDaemon(true); return t; });
         int batch = Math.max(cfg.batch(), 32);
         DirectInput in = new DirectInput(); // one buffer for all batches, not one per batch left to the GC
-        try (BatchLoader loader = new BatchLoader(samples, order, images, null, cfg.size(), cfg.channels(), batch, cfg.seed(), 0, pool, 2)) {
+        try (BatchLoader loader = new BatchLoader(samples, order, images, null, cfg.input(), batch, cfg.seed(), 0, pool, 2)) {
             int at = 0;
             while (loader.hasNext()) {
                 BatchLoader.Batch b = loader.next();

@@ -2,6 +2,7 @@ package org.pneumoscope.train;
 
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.ResizeMode;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -278,6 +279,9 @@ public record TrainConfig(
 
     /** The per-image grey-level normalisation every image gets before the network (and before augmentation). */
     public Contrast contrastMode() { return Contrast.parse(contrast); }
+
+    /** How films become this network's input, in training and inference alike (stored in model.json as "input"). */
+    public InputRecipe input() { return InputRecipe.of(size, resizeMode(), contrastMode(), channels); }
 
     /**
      * Progressive resizing: whether the epoch starting now trains at {@link #earlySize}. With a time budget the early

@@ -124,7 +124,7 @@ public final class Trainer {
                         double lr = schedule.lr(opt.step());
                         Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
                                 String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, schedule.plannedEpochs()), order.length);
-                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), side, C,
+                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), cfg.input().withSize(side),
                                 cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                             Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
                             while (loader.hasNext()) {

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.eval.PredictionsCsv;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
@@ -39,8 +41,8 @@ class ContrastShiftTest {
         try (TrainedModel m = TrainedModel.load(run)) {
             assertEquals(Contrast.EQUALIZE, m.config().contrastMode());
             GreyImage g = EvaluateJob.load(firstPhantom(), m);
-            assertArrayEquals(TrainedModel.input(Contrast.EQUALIZE.apply(g), 1), m.input(g), "inference sees the equalised image");
-            assertFalse(java.util.Arrays.equals(TrainedModel.input(g, 1), m.input(g)));
+            assertArrayEquals(InputRecipe.of(g.width(), ResizeMode.SQUASH, Contrast.NONE, 1).tensor(Contrast.EQUALIZE.apply(g)), m.input(g), "inference sees the equalised image");
+            assertFalse(java.util.Arrays.equals(InputRecipe.of(g.width(), ResizeMode.SQUASH, Contrast.NONE, 1).tensor(g), m.input(g)));
         }
     }
 

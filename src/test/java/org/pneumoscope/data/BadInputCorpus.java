@@ -1,5 +1,6 @@
 package org.pneumoscope.data;
 
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 

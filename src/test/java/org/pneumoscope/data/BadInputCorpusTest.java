@@ -2,6 +2,7 @@ package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 
 import java.nio.file.Files;

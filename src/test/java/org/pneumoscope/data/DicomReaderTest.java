@@ -1,7 +1,9 @@
 package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UnsupportedFormatException;
 
 import java.util.List;
 import java.util.Random;

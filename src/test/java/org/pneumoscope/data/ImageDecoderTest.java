@@ -2,7 +2,9 @@ package org.pneumoscope.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.UnsupportedFormatException;
 
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;

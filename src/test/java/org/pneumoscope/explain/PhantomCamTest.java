@@ -9,10 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.pipeline.PointingGame;
-import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.synth.PhantomGenerator;
 import org.pneumoscope.train.Presets;
 import org.pneumoscope.train.RunFolder;
@@ -125,7 +127,7 @@ class PhantomCamTest {
                 PhantomGenerator.Phantom p = gen.render(Label.BACTERIA, SIZE, new Random(900_000L + i));
                 if (p.lesionPixels() == 0) continue;
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray x = sub.create(TrainedModel.input(p.image(), 1), new Shape(1, 1, SIZE, SIZE));
+                    NDArray x = sub.create(InputRecipe.of(SIZE, ResizeMode.SQUASH, Contrast.NONE, 1).tensor(p.image()), new Shape(1, 1, SIZE, SIZE));
                     CamResult c = GradCam.compute(net, sub, x, null, Label.BACTERIA.index());
                     CamResult r = GradCam.compute(random, sub, x, null, Label.BACTERIA.index());
                     double[] mc = PointingGame.measure(c, p.lesionMask(), tol), mr = PointingGame.measure(r, p.lesionMask(), tol);

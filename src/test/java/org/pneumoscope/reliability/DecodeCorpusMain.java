@@ -1,7 +1,7 @@
 package org.pneumoscope.reliability;
 
+import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
-import org.pneumoscope.data.DecodeException;
 import org.pneumoscope.data.ImageDecoder;
 
 import java.lang.management.ManagementFactory;

@@ -29,7 +29,7 @@ class PredictorMemoryTest {
         List<byte[]> uploads = ServeFixture.xrays(4);
         int workers = 2, perWorker = 16;
         try (TrainedModel model = TrainedModel.load(ServeFixture.run())) {
-            Predictor predictor = new Predictor(model);
+            Predictor predictor = new Predictor(org.pneumoscope.api.Classifier.of(model));
             ExecutorService pool = Executors.newFixedThreadPool(workers); // as the server's worker pool
             try {
                 // warm-up on each worker: decoders, the JIT and each worker's first buffer belong to the baseline

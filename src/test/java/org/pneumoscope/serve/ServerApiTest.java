@@ -10,6 +10,7 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DicomWriter;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.Preprocess;
+import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.pipeline.TrainedModel;
 
 import java.awt.image.BufferedImage;

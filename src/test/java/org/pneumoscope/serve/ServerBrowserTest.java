@@ -13,6 +13,7 @@ import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DicomWriter;
 import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.testing.HeadlessChromium;
 
 import java.nio.file.Files;

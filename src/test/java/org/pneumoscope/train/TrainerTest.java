@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Sample;
 
 import java.io.PrintStream;
@@ -183,13 +184,14 @@ class TrainerTest {
         int[] order = {0, 1, 2, 0, 1, 2};
         boolean[] flags = {false, false, false, true, true, true};
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try (BatchLoader l = new BatchLoader(all, order, flags, s -> imgs.get(s.file()), invert, 64, 1, 6, 1, 0, pool, 2)) {
+        try (BatchLoader l = new BatchLoader(all, order, flags, s -> imgs.get(s.file()), invert,
+                InputRecipe.of(64, org.pneumoscope.data.ResizeMode.SQUASH, org.pneumoscope.data.Contrast.NONE, 1), 6, 1, 0, pool, 2)) {
             BatchLoader.Batch b = l.next();
             int plane = 64 * 64;
             for (int k = 0; k < 3; k++) {
                 byte[] px = imgs.get(all.get(k).file()).pixels();
-                float plainVal = ((px[100] & 0xff) / 255f - BatchLoader.MEAN) / BatchLoader.STD;
-                float invVal = ((1f - (px[100] & 0xff) / 255f) - BatchLoader.MEAN) / BatchLoader.STD;
+                float plainVal = ((px[100] & 0xff) / 255f - InputRecipe.MEAN) / InputRecipe.STD;
+                float invVal = ((1f - (px[100] & 0xff) / 255f) - InputRecipe.MEAN) / InputRecipe.STD;
                 assertEquals(plainVal, b.data()[k * plane + 100], 1e-5, "position " + k + " is shown as is");
                 assertEquals(invVal, b.data()[(k + 3) * plane + 100], 1e-5, "position " + (k + 3) + " is augmented");
             }

@@ -1,8 +1,7 @@
-package org.pneumoscope.serve;
+package org.pneumoscope.pipeline;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.core.Label;
-import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
@@ -101,7 +100,7 @@ public final class ModelInfo {
         return new ModelInfo(c, s);
     }
 
-    static String name(TrainConfig cfg) {
+    public static String name(TrainConfig cfg) {
         String w = cfg.width() == 1.0 ? "" : String.format(Locale.ROOT, ", width %s", trim(cfg.width()));
         return String.format(Locale.ROOT, "%s@%d (%s head%s)", cfg.model(), cfg.size(), cfg.head(), w);
     }

@@ -1,4 +1,4 @@
-package org.pneumoscope.data;
+package org.pneumoscope.core;
 
 import java.io.IOException;
 
@@ -25,7 +25,9 @@ public class DecodeException extends IOException {
         /** The file claims to be an image but its contents are inconsistent. */
         CORRUPT,
         /** The file could not be read from disk (permissions, vanished, I/O error). */
-        UNREADABLE
+        UNREADABLE,
+        /** It decodes, but cannot be a chest film the network can read: too small, a strip, or blank. */
+        UNUSABLE
     }
 
     private final String file;

@@ -1,4 +1,5 @@
-package org.pneumoscope.data;
+package org.pneumoscope.core;
+
 
 /**
  * A genuine image in an encoding Pneumoscope cannot decode, e.g. a DICOM file whose transfer syntax is

@@ -1,0 +1,134 @@
+package org.pneumoscope.api;
+
+import org.pneumoscope.core.DecodeException;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Ranks;
+import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.explain.CamResult;
+import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.train.Scoring;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A trained model for a Java program: load a run folder once, then classify and explain films from any number of
+ * threads. The film goes through the same input recipe the network was trained with (stored in its model.json),
+ * and the probabilities are the calibrated ones {@code predict}, {@code evaluate} and the server report.
+ *
+ * <pre>{@code
+ * try (Classifier c = Classifier.load(Path.of("runs/cpu"))) {
+ *     Prediction p = c.predict(Film.read(Path.of("chest.jpeg")));
+ *     System.out.println(p.label() + " " + p.confidence());
+ * }
+ * }</pre>
+ *
+ * <p>Errors are typed: a film that cannot be read or used is a {@link DecodeException} (its kind says which), a
+ * folder that is not a finished run is a {@link UserException} naming it. Nothing here prints, exits, or writes
+ * outside the run folder; the native engine is found offline (see {@link org.pneumoscope.core.DjlSetup}).
+ */
+public final class Classifier implements AutoCloseable {
+    /** Films per forward pass when a list is classified: enough to use the cores, small enough to stay in cache. */
+    public static final int BATCH = 32;
+
+    private final TrainedModel model;
+    private final boolean tta;
+
+    private Classifier(TrainedModel model, boolean tta) {
+        this.model = model;
+        this.tta = tta;
+    }
+
+    /** The run's own weights, with the test-time augmentation its config chose. */
+    public static Classifier load(Path run) throws IOException {
+        return load(run, null);
+    }
+
+    /** The run's site profile {@code profile} (made by {@code adapt}), or its own weights when null. */
+    public static Classifier load(Path run, String profile) throws IOException {
+        TrainedModel m = TrainedModel.load(run, profile);
+        return new Classifier(m, m.config().tta());
+    }
+
+    /**
+     * A model the project's own commands loaded already (the server, benchmarks); closing the classifier closes it.
+     */
+    public static Classifier of(TrainedModel model) {
+        return new Classifier(model, model.config().tta());
+    }
+
+    /** The same model with mirror-image averaging on or off; it shares the network, so close only one of them. */
+    public Classifier withTta(boolean on) {
+        return new Classifier(model, on);
+    }
+
+    public boolean tta() { return tta; }
+
+    /** How films become the network's input. */
+    public InputRecipe recipe() { return model.recipe(); }
+
+    /** The site profile in use, or null. */
+    public String profile() { return model.profile(); }
+
+    /** The engine underneath, for the project's own commands (shift reference, model card, run folder). */
+    public TrainedModel model() { return model; }
+
+    /** Reads, checks and classifies one file. */
+    public Prediction predict(Path file) throws DecodeException {
+        return predict(Film.read(file));
+    }
+
+    public Prediction predict(Film film) {
+        return predict(List.of(film)).get(0);
+    }
+
+    /** Classifies films in batches of {@link #BATCH}; results in the films' order. */
+    public List<Prediction> predict(List<Film> films) {
+        List<Prediction> out = new ArrayList<>(films.size());
+        for (int from = 0; from < films.size(); from += BATCH) {
+            List<Film> part = films.subList(from, Math.min(films.size(), from + BATCH));
+            List<GreyImage> inputs = new ArrayList<>(part.size());
+            for (Film f : part) inputs.add(model.recipe().fit(f.image()));
+            Scoring.Outputs s = model.scores(inputs, tta);
+            float[][] p = model.calibration().probabilities(s.logits());
+            for (int i = 0; i < part.size(); i++)
+                out.add(new Prediction(part.get(i).name(), Label.of(Ranks.argmax(p[i])), p[i], tta, s.features()[i]));
+        }
+        return out;
+    }
+
+    /** Grad-CAM of the predicted class at the last feature layer. */
+    public Explanation explain(Film film) {
+        return explain(film, null, null);
+    }
+
+    /**
+     * Grad-CAM of {@code target} (null: the predicted class) at {@code layer} (null: the last feature layer; see
+     * {@link #layers()}). One pass gives the heatmap and the calibrated probabilities, without mirror averaging.
+     */
+    public Explanation explain(Film film, String layer, Label target) {
+        if (layer != null && !model.net().camLayers().contains(layer))
+            throw new IllegalArgumentException("'" + layer + "' is not a feature layer of this " + model.config().model()
+                    + "; valid: " + String.join(", ", model.net().camLayers()));
+        GreyImage input = model.recipe().fit(film.image());
+        CamResult c = model.explain(input, layer, target == null ? null : target.index());
+        float[] p = c.probabilities();
+        Prediction pred = new Prediction(film.name(), Label.of(Ranks.argmax(p)), p, false, c.features());
+        return new Explanation(pred, Label.of(c.targetClass()), layer == null ? model.net().lastFeatureLayer() : layer, c,
+                input, film.image(), model.recipe().resize());
+    }
+
+    /** The layers {@link #explain(Film, String, Label)} can look at, first to last. */
+    public List<String> layers() {
+        return model.net().camLayers();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
