@@ -257,6 +257,35 @@ class GradCamTest {
     }
 
     @Test
+    void heatmapLayerIsTheJetRampWithAlphaOfRootEvidence() {
+        float[] map = {0f, 0.25f, 0.5f, 0.75f, 1f, 1.5f};
+        CamResult cam = new CamResult(map, 3, 2, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        BufferedImage h = Overlay.heatmap(cam);
+        assertEquals(3, h.getWidth());
+        assertEquals(2, h.getHeight());
+        assertEquals(0x00000080, h.getRGB(0, 0), "no evidence: transparent dark blue");
+        assertEquals(0x80 << 24 | 0x0080FF, h.getRGB(1, 0), "a quarter: cyan-blue at alpha 0.5");
+        assertEquals(0xFF800000, h.getRGB(1, 1), "strongest evidence: opaque dark red");
+        assertEquals(h.getRGB(1, 1), h.getRGB(2, 1), "values above 1 are clamped");
+        double[] mid = Overlay.jet(0.5);
+        assertArrayEquals(new double[] {0.5, 1, 0.5}, mid, 1e-12);
+        assertArrayEquals(Overlay.jet(0), Overlay.jet(-3), 0);
+    }
+
+    @Test
+    void overlayAtTheDefaultOpacity() {
+        byte[] px = new byte[16 * 16];
+        java.util.Arrays.fill(px, (byte) 100);
+        float[] map = new float[16 * 16];
+        for (int i = 0; i < map.length; i++) map[i] = i / (float) map.length;
+        CamResult cam = new CamResult(map, 16, 16, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        GreyImage xray = new GreyImage(16, 16, px);
+        BufferedImage a = Overlay.render(xray, cam), b = Overlay.render(xray, cam, Overlay.DEFAULT_OPACITY);
+        for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) assertEquals(b.getRGB(x, y), a.getRGB(x, y));
+        assertTrue(Overlay.DEFAULT_OPACITY > 0 && Overlay.DEFAULT_OPACITY < 0.5, "more X-ray than colour even at the peak");
+    }
+
+    @Test
     void upsampleKeepsConstantsAndNormaliseScales() {
         float[] up = GradCam.upsample(new float[] {2, 2, 2, 2}, 2, 2, 7, 5);
         for (float v : up) assertEquals(2f, v, 1e-6);
