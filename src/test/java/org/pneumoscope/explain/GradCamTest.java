@@ -18,6 +18,7 @@ import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Ranks;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 
@@ -88,7 +89,7 @@ class GradCamTest {
             for (int i = 0; i < 30; i++) {
                 int label = i % 3;
                 NDArray x = m.create(picture(label, r), new Shape(1, 1, SIZE, SIZE));
-                if (GradCam.argmax(net.predict(x).toFloatArray()) == label) correct++;
+                if (Ranks.argmax(net.predict(x).toFloatArray()) == label) correct++;
             }
             assertTrue(correct >= 27, "the tiny net learnt the toy task: " + correct + "/30");
 
@@ -159,8 +160,7 @@ class GradCamTest {
                 float[] oneHot = new float[cells * cells];
                 oneHot[row * cells + col] = 1;
                 float[] map = GradCam.toInputGrid(oneHot, cells, cells, net.cellStride(layer), size, size);
-                int peak = 0;
-                for (int i = 1; i < map.length; i++) if (map[i] > map[peak]) peak = i;
+                int peak = Ranks.argmax(map);
                 double ex = sx / sw, ey = sy / sw;
                 int px = peak % size, py = peak / size;
                 assertTrue(Math.abs(px - ex) <= 2.5 && Math.abs(py - ey) <= 2.5, String.format(java.util.Locale.ROOT,
@@ -186,8 +186,7 @@ class GradCamTest {
     }
 
     static void assertInQuadrant(CamResult c, int x0, int y0) {
-        int best = 0;
-        for (int i = 1; i < c.map().length; i++) if (c.map()[i] > c.map()[best]) best = i;
+        int best = Ranks.argmax(c.map());
         int bx = best % c.width(), by = best / c.width();
         assertTrue(bx >= x0 && bx < x0 + SIZE / 2 && by >= y0 && by < y0 + SIZE / 2, "peak at " + bx + "," + by);
     }
@@ -210,7 +209,7 @@ class GradCamTest {
                 double p = 0;
                 for (float f : c.probabilities()) p += f;
                 assertEquals(1.0, p, 1e-4);
-                assertEquals(GradCam.argmax(c.probabilities()), c.targetClass());
+                assertEquals(Ranks.argmax(c.probabilities()), c.targetClass());
                 assertTrue(max == 1f || sum == 0, "normalised");
             }
             CamResult forced = GradCam.compute(net, m, x, "layer4", 2);
