@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import org.pneumoscope.core.Ranks;
 import org.pneumoscope.model.XrayNet;
 
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ public final class GradCam {
                 try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                     NDArray logits = net.forwardFrom(ps, leaf, l, false);
                     probs = logits.softmax(1).toFloatArray();
-                    target = targetClass != null ? targetClass : argmax(probs);
+                    target = targetClass != null ? targetClass : Ranks.argmax(probs);
                     gc.backward(logits.get(new NDIndex(0, target)));
                 }
                 NDArray grad = leaf.getGradient();
@@ -94,12 +95,6 @@ public final class GradCam {
                 for (NDArray a : tracked) a.setRequiresGradient(true);
             }
         }
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 
     /**

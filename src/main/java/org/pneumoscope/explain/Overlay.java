@@ -14,11 +14,23 @@ public final class Overlay {
     private Overlay() {}
 
     /**
+     * Opacity of the strongest evidence in an overlay. Below one half so that even under the hottest region more of
+     * the X-ray's grey than of the colour shows and the anatomy stays readable; weaker evidence is fainter still
+     * (√v · opacity). The evaluation report's gallery, predict --cam and explain's --opacity default draw with it.
+     */
+    public static final double DEFAULT_OPACITY = 0.45;
+
+    /** {@link #render(GreyImage, CamResult, double)} at {@link #DEFAULT_OPACITY}. */
+    public static BufferedImage render(GreyImage xray, CamResult cam) {
+        return render(xray, cam, DEFAULT_OPACITY);
+    }
+
+    /**
      * The X-ray in grey with the heatmap in the jet colour map (blue → cyan → yellow → red) over it. The colour's
      * opacity grows with the map value (√v · opacity), so regions without evidence show the plain X-ray and the
      * radiologist can still read the anatomy under weak evidence. The map is resampled to the X-ray's size.
      *
-     * @param opacity opacity of the strongest evidence, 0..1 (0.5 is a good start)
+     * @param opacity opacity of the strongest evidence, 0..1 ({@link #DEFAULT_OPACITY} unless the user asks)
      */
     public static BufferedImage render(GreyImage xray, CamResult cam, double opacity) {
         if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("opacity must be within 0..1, got " + opacity);
@@ -41,9 +53,31 @@ public final class Overlay {
         return out;
     }
 
-    /** Jet: piecewise-linear ramps through blue, cyan, yellow and red for v in [0,1]. */
-    static double[] jet(double v) {
-        double t = 4 * v;
+    /**
+     * The heatmap alone at the map's size, for stacking over the X-ray elsewhere (a browser): jet colours with alpha
+     * √v, so that over the X-ray at full layer opacity it looks like {@link #render} at opacity 1.
+     */
+    public static BufferedImage heatmap(CamResult cam) {
+        int w = cam.width(), h = cam.height();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double v = clamp(cam.at(x, y));
+                double[] c = jet(v);
+                row[x] = to8(Math.sqrt(v)) << 24 | to8(c[0]) << 16 | to8(c[1]) << 8 | to8(c[2]);
+            }
+            out.setRGB(0, y, w, 1, row, 0, w);
+        }
+        return out;
+    }
+
+    /**
+     * The jet colour map every Grad-CAM picture uses: red, green and blue in [0,1] for a map value v in [0,1]
+     * (clamped), piecewise-linear ramps from dark blue through blue, cyan, yellow and red to dark red.
+     */
+    public static double[] jet(double v) {
+        double t = 4 * clamp(v);
         return new double[] {clamp(Math.min(t - 1.5, 4.5 - t)), clamp(Math.min(t - 0.5, 3.5 - t)), clamp(Math.min(t + 0.5, 2.5 - t))};
     }
 

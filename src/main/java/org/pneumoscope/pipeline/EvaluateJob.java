@@ -18,9 +18,7 @@ import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.eval.CaseSelection;
 import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.eval.Evaluation;
 import org.pneumoscope.eval.EvaluationResult;
-import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.eval.Metrics;
 import org.pneumoscope.eval.PredictionsCsv;
 import org.pneumoscope.eval.ReliabilityDiagram;
@@ -39,6 +37,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,10 +50,16 @@ import java.util.Map;
 public final class EvaluateJob {
     private EvaluateJob() {}
 
-    /** {@code shift}: an acquisition shift applied to every image before the model (a stress test; NONE normally). */
     static final String KERMANY_CITATION = "Kermany, Zhang & Goldbaum (2018), Labeled Optical Coherence Tomography "
             + "(OCT) and Chest X-Ray Images for Classification, Mendeley Data v2, doi:10.17632/rscbjbr9sj.2, CC BY 4.0";
 
+    /** Replicates of the patient bootstrap, and draws of the calibrated-model ECE floor. */
+    static final int BOOTSTRAP_DRAWS = 1000;
+
+    /** Bacterial phantoms the pointing game looks at, at the most. */
+    static final int POINTING_IMAGES = 60;
+
+    /** {@code shift}: an acquisition shift applied to every image before the model (a stress test; NONE normally). */
     public record Options(String splitName, boolean tta, boolean gallery, boolean phantom, String attribution,
                          Path masksRoot, long bootstrapSeed, AcquisitionShift shift) {
         public Options {
@@ -113,132 +118,126 @@ public final class EvaluateJob {
         Files.createDirectories(outDir);
         model.shiftReference(); // a damaged one is refused before the images are scored
         Readable rd = readable(model, samples, out);
-        List<Problem> bad = rd.unreadable();
-        List<Problem> skipped = new ArrayList<>(skippedBefore);
-        skipped.addAll(bad);
-        Path skippedCsv = outDir.resolve(Problem.SKIPPED_CSV);
-        if (!skipped.isEmpty()) {
-            Problem.writeCsv(skippedCsv, skipped);
-            out.printf(Locale.ROOT, "%d input(s) skipped in all; the full list with reasons is in %s%n", skipped.size(), skippedCsv);
-        } else {
-            Files.deleteIfExists(skippedCsv); // left by an earlier evaluation into the same folder
-        }
-        List<Sample> ok = rd.ok();
-        if (ok.isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
-        ImageCache cache = rd.cache();
+        int skipped = writeSkipped(outDir, skippedBefore, rd.unreadable(), out);
+        if (rd.ok().isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
         Scored sc = score(model, rd, o.shift(), o.tta(), out);
+        EvaluationSummary.Measured m = measure(model, rd.ok(), sc, o.bootstrapSeed());
+        Map<Label, List<GalleryImage>> gallery = o.gallery() ? gallery(model, rd, m.predictions(), o.shift()) : Map.of();
+        EvaluationSummary.Pointing pg = pointingGame(model, rd, o.masksRoot());
+        // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
+        EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, rd.unreadable().size(), skipped, pg,
+                ProcessMemory.peakRssMb());
+        Path metrics = writeMetrics(outDir, s);
+        writePredictions(outDir, m.predictions());
+        Path report = writeReport(outDir, model, s, gallery);
+        SummaryFormat.print(s, out);
+        return new Outcome(m.result(), m.calibration(), metrics, report, pg.score().hitRate(), pg.score().n(), s.peakRssMb());
+    }
+
+    /**
+     * Lists the scan's skipped inputs and the unreadable films in skipped.csv (and says so on {@code out}), or removes
+     * the one an earlier evaluation into the same folder left; returns how many inputs were skipped in all.
+     */
+    static int writeSkipped(Path outDir, List<Problem> skippedBefore, List<Problem> unreadable, PrintStream out) throws IOException {
+        List<Problem> skipped = new ArrayList<>(skippedBefore);
+        skipped.addAll(unreadable);
+        Path csv = outDir.resolve(Problem.SKIPPED_CSV);
+        if (skipped.isEmpty()) {
+            Files.deleteIfExists(csv);
+            return 0;
+        }
+        Problem.writeCsv(csv, skipped);
+        out.printf(Locale.ROOT, "%d input(s) skipped in all; the full list with reasons is in %s%n", skipped.size(), csv);
+        return skipped.size();
+    }
+
+    /** Calibrates the scores and measures them: metrics with patient-bootstrap intervals, calibration, ECE floor, shift alarm. */
+    static EvaluationSummary.Measured measure(TrainedModel model, List<Sample> ok, Scored sc, long bootstrapSeed) throws IOException {
         int n = ok.size();
-        float[][] logits = sc.logits();
-        int[] labels = sc.labels();
         String[] pids = new String[n], names = new String[n];
         for (int i = 0; i < n; i++) {
             pids[i] = ok.get(i).patientId();
             names[i] = ok.get(i).file().toString();
         }
         Calibration cal = model.calibration();
-        double t = cal.temperature();
-        float[][] probs = cal.probabilities(logits);
+        float[][] probs = cal.probabilities(sc.logits());
+        PredictionsCsv.Predictions p = new PredictionsCsv.Predictions(names, sc.labels(), probs, pids);
         DriftScore.Result drift = driftCheck(model, sc.features(), probs);
-        EvaluationResult r = Evaluation.of(labels, probs, pids, names, new BootstrapConfig(1000, o.bootstrapSeed()));
-        CalibrationResult calib = CalibrationResult.of(cal, logits, labels);
-        double eceBefore = calib.eceBefore();
+        EvaluationResult r = p.evaluate(new BootstrapConfig(BOOTSTRAP_DRAWS, bootstrapSeed));
+        CalibrationResult calib = CalibrationResult.of(cal, sc.logits(), sc.labels());
         // ECE is biased upwards on finite data: what a perfectly calibrated model would score here
-        ReliabilityDiagram.Floor floor = ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 1000, o.bootstrapSeed());
+        ReliabilityDiagram.Floor floor = ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, BOOTSTRAP_DRAWS, bootstrapSeed);
+        return new EvaluationSummary.Measured(p, r, calib, floor, drift);
+    }
 
-        ObjectNode json = r.toJsonNode();
-        json.put("split", o.splitName());
-        json.put("temperature", t);
-        json.put("calibration_method", cal.method());
-        if (cal.shiftsClasses()) {
-            com.fasterxml.jackson.databind.node.ArrayNode cb = json.putArray("class_bias");
-            for (double v : cal.bias()) cb.add(v);
+    /** The Grad-CAM gallery: for each class (in label order) its most confident correct and most confident wrong film. */
+    static Map<Label, List<GalleryImage>> gallery(TrainedModel model, Readable rd, PredictionsCsv.Predictions p,
+                                                  AcquisitionShift shift) throws IOException {
+        Map<Label, List<GalleryImage>> out = new EnumMap<>(Label.class);
+        int[] labels = p.labels();
+        float[][] probs = p.probabilities();
+        for (Label l : Label.values()) {
+            List<GalleryImage> g = new ArrayList<>();
+            int right = CaseSelection.mostConfidentCorrect(labels, probs, l.index());
+            int wrong = CaseSelection.mostConfidentWrong(labels, probs, l.index());
+            if (right >= 0) g.add(cam(model, rd.cache(), rd.ok().get(right), probs[right], "most confident correct", shift));
+            if (wrong >= 0) g.add(cam(model, rd.cache(), rd.ok().get(wrong), probs[wrong], "most confident wrong", shift));
+            out.put(l, g);
         }
-        json.put("ece_uncalibrated", eceBefore);
-        json.put("ece_calibrated", r.ece());
-        ObjectNode fj = json.putObject("ece_if_calibrated");
-        fj.put("mean", floor.mean());
-        fj.put("p95", floor.p95());
-        fj.put("draws", floor.draws());
-        fj.put("seed", floor.seed());
-        json.put("tta", o.tta());
-        if (model.profile() != null) json.put("profile", model.profile());
-        json.put("shift", o.shift().describe());
-        json.put("unreadable_files", bad.size());
-        json.put("skipped_inputs", skipped.size());
-        json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
-        // "shift" names the --shift stress test above; the alarm's check of these films is "shift_alarm"
-        json.set("shift_alarm", RunFolder.JSON.valueToTree(drift.toMap()));
+        return out;
+    }
 
-        // Grad-CAM gallery: for each class the most confident correct and most confident wrong image
-        ReportBuilder rb = new ReportBuilder();
-        PointingGame.Score pg = PointingGame.Score.NONE;
-        if (o.gallery()) {
-            for (Label l : Label.values()) {
-                List<GalleryImage> g = new ArrayList<>();
-                int right = CaseSelection.mostConfidentCorrect(labels, probs, l.index());
-                int wrong = CaseSelection.mostConfidentWrong(labels, probs, l.index());
-                if (right >= 0) g.add(cam(model, cache, ok.get(right), probs[right], "most confident correct", o.shift()));
-                if (wrong >= 0) g.add(cam(model, cache, ok.get(wrong), probs[wrong], "most confident wrong", o.shift()));
-                rb.gradCam(l.id(), g);
-            }
-        }
-        if (o.masksRoot() != null) {
-            pg = PointingGame.score(model, ok, o.masksRoot(), cache, 60);
-            if (pg.n() > 0) {
-                ObjectNode pgj = json.putObject("gradcam_pointing_game");
-                pgj.put("layer", model.net().lastFeatureLayer());
-                pg.writeTo(pgj);
-                pgj.put("tolerance_px", PointingGame.tolerance(model.config().size()));
-                // the last stage's map is 4×4 at 128 px: also score the finer layer3 map (8×8)
-                if (model.net().camLayers().contains("layer3")) {
-                    PointingGame.Score p3 = PointingGame.score(model, ok, o.masksRoot(), cache, 60, "layer3");
-                    p3.writeTo(json.putObject("gradcam_pointing_game_layer3"));
-                    out.printf(Locale.ROOT, "Grad-CAM on layer3: %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                            100 * p3.hitRate(), 100 * p3.chanceHitRate(), 100 * p3.energyInMask(), 100 * p3.maskAreaFraction());
-                }
-            }
-        }
-        // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
-        long peak = ProcessMemory.peakRssMb();
-        if (peak >= 0) json.put("peak_rss_mb", peak); else json.putNull("peak_rss_mb");
+    /**
+     * The Grad-CAM pointing game on the bacterial films that have a lesion mask under {@code masksRoot} (none: not
+     * played). The last stage's map is 4×4 at 128 px, so where the network has a layer3 its finer map (8×8) is scored too.
+     */
+    static EvaluationSummary.Pointing pointingGame(TrainedModel model, Readable rd, Path masksRoot) {
+        if (masksRoot == null) return EvaluationSummary.Pointing.NONE;
+        PointingGame.Score last = PointingGame.score(model, rd.ok(), masksRoot, rd.cache(), POINTING_IMAGES);
+        if (last.n() == 0) return EvaluationSummary.Pointing.NONE;
+        PointingGame.Score layer3 = model.net().camLayers().contains("layer3")
+                ? PointingGame.score(model, rd.ok(), masksRoot, rd.cache(), POINTING_IMAGES, "layer3") : null;
+        return new EvaluationSummary.Pointing(model.net().lastFeatureLayer(), last,
+                PointingGame.tolerance(model.config().size()), layer3);
+    }
+
+    static Path writeMetrics(Path outDir, EvaluationSummary s) throws IOException {
+        ObjectNode json = SummaryFormat.json(s);
         Path metrics = outDir.resolve("metrics.json");
         AtomicFiles.writeString(metrics, RunFolder.JSON.writeValueAsString(json));
-        PredictionsCsv.write(outDir.resolve("predictions.csv"), names, labels, probs, pids);
+        return metrics;
+    }
 
-        Map<String, Object> card = model.card();
+    static void writePredictions(Path outDir, PredictionsCsv.Predictions p) throws IOException {
+        PredictionsCsv.write(outDir.resolve("predictions.csv"), p.files(), p.labels(), p.probabilities(), p.patientIds());
+    }
+
+    /** report.html: the run's configuration, data and training history beside this evaluation's figures and gallery. */
+    static Path writeReport(Path outDir, TrainedModel model, EvaluationSummary s, Map<Label, List<GalleryImage>> gallery)
+            throws IOException {
+        Options o = s.options();
+        EvaluationSummary.Measured m = s.measured();
+        ReportBuilder rb = new ReportBuilder();
+        gallery.forEach((l, g) -> rb.gradCam(l.id(), g));
         rb.title("Pneumoscope evaluation")
                 .subtitle(String.format(Locale.ROOT, "%s@%d · %s split · %d images · %s%s",
-                        model.config().model(), model.config().size(), o.splitName(), n, model.run().dir().getFileName(),
+                        model.config().model(), model.config().size(), o.splitName(), m.n(), model.run().dir().getFileName(),
                         o.shift().isNone() ? "" : " · acquisition shifted: " + o.shift().describe()))
                 .runConfig(model.config().toMap())
-                .datasetCounts(datasetCounts(card))
+                .datasetCounts(datasetCounts(model.card()))
                 .trainingHistory(history(model.run()))
-                .evaluation(r)
+                .evaluation(m.result())
                 .evaluationSplit(o.splitName())
-                .calibration(calib)
-                .calibrationFloor(floor)
+                .calibration(m.calibration())
+                .calibrationFloor(m.calibratedFloor())
                 .readerReference(ReaderReference.KAIST_2020)
                 .phantomData(o.phantom())
-                .shiftAlarm(drift)
+                .shiftAlarm(m.shiftAlarm())
                 .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
                         o.attribution() != null ? o.attribution() : (o.phantom() ? "Pneumoscope phantom chest X-rays" : "user-supplied chest X-rays"),
                         o.phantom()));
         if (o.attribution() != null) rb.attribution(o.attribution());
-        Path report = rb.write(outDir.resolve("report.html"));
-        if (!o.shift().isNone()) out.println("every image re-rendered before the model: " + o.shift().describe());
-        out.println(EvaluationTables.text(r));
-        out.printf(Locale.ROOT, "ECE (15 bins): %.4f before calibration, %.4f after (%s)%n", eceBefore, r.ece(),
-                cal.describe(List.of(Label.ids())));
-        out.printf(Locale.ROOT, "  a perfectly calibrated model with these confidences would score %.4f on %d images (95 %% of %d draws <= %.4f): %s%n",
-                floor.mean(), n, floor.draws(), floor.p95(),
-                floor.consistent(r.ece()) ? "no evidence of miscalibration" : "miscalibrated beyond chance");
-        if (pg.n() > 0) {
-            out.printf(Locale.ROOT, "Grad-CAM pointing game on %d bacterial phantoms (layer4): %.1f %% hits (%.1f %% by chance), %.1f %% of the map's energy inside masks covering %.1f %% of the image%n",
-                    pg.n(), 100 * pg.hitRate(), 100 * pg.chanceHitRate(), 100 * pg.energyInMask(), 100 * pg.maskAreaFraction());
-        }
-        out.println(drift.line());
-        out.println("peak RSS after evaluation: " + ProcessMemory.mb(peak));
-        return new Outcome(r, calib, metrics, report, pg.hitRate(), pg.n(), peak);
+        return rb.write(outDir.resolve("report.html"));
     }
 
     /**

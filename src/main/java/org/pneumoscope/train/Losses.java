@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Ranks;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -61,12 +63,8 @@ public final class Losses {
         for (int i = 0; i < n; i++) {
             int j = perm[i];
             for (int p = 0; p < per; p++) x[i * per + p] = a * data[i * per + p] + b * data[j * per + p];
-            int best = 0;
-            for (int c = 0; c < k; c++) {
-                t[i * k + c] = a * targets[i * k + c] + b * targets[j * k + c];
-                if (t[i * k + c] > t[i * k + best]) best = c;
-            }
-            dom[i] = best;
+            for (int c = 0; c < k; c++) t[i * k + c] = a * targets[i * k + c] + b * targets[j * k + c];
+            dom[i] = Ranks.argmax(Arrays.copyOfRange(t, i * k, (i + 1) * k));
         }
         return new Mixed(x, t, dom);
     }

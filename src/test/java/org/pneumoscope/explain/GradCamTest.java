@@ -18,6 +18,7 @@ import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Ranks;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 
@@ -88,7 +89,7 @@ class GradCamTest {
             for (int i = 0; i < 30; i++) {
                 int label = i % 3;
                 NDArray x = m.create(picture(label, r), new Shape(1, 1, SIZE, SIZE));
-                if (GradCam.argmax(net.predict(x).toFloatArray()) == label) correct++;
+                if (Ranks.argmax(net.predict(x).toFloatArray()) == label) correct++;
             }
             assertTrue(correct >= 27, "the tiny net learnt the toy task: " + correct + "/30");
 
@@ -159,8 +160,7 @@ class GradCamTest {
                 float[] oneHot = new float[cells * cells];
                 oneHot[row * cells + col] = 1;
                 float[] map = GradCam.toInputGrid(oneHot, cells, cells, net.cellStride(layer), size, size);
-                int peak = 0;
-                for (int i = 1; i < map.length; i++) if (map[i] > map[peak]) peak = i;
+                int peak = Ranks.argmax(map);
                 double ex = sx / sw, ey = sy / sw;
                 int px = peak % size, py = peak / size;
                 assertTrue(Math.abs(px - ex) <= 2.5 && Math.abs(py - ey) <= 2.5, String.format(java.util.Locale.ROOT,
@@ -186,8 +186,7 @@ class GradCamTest {
     }
 
     static void assertInQuadrant(CamResult c, int x0, int y0) {
-        int best = 0;
-        for (int i = 1; i < c.map().length; i++) if (c.map()[i] > c.map()[best]) best = i;
+        int best = Ranks.argmax(c.map());
         int bx = best % c.width(), by = best / c.width();
         assertTrue(bx >= x0 && bx < x0 + SIZE / 2 && by >= y0 && by < y0 + SIZE / 2, "peak at " + bx + "," + by);
     }
@@ -210,7 +209,7 @@ class GradCamTest {
                 double p = 0;
                 for (float f : c.probabilities()) p += f;
                 assertEquals(1.0, p, 1e-4);
-                assertEquals(GradCam.argmax(c.probabilities()), c.targetClass());
+                assertEquals(Ranks.argmax(c.probabilities()), c.targetClass());
                 assertTrue(max == 1f || sum == 0, "normalised");
             }
             CamResult forced = GradCam.compute(net, m, x, "layer4", 2);
@@ -254,6 +253,35 @@ class GradCamTest {
         assertEquals(15, raw.getHeight());
         assertEquals(255, raw.getRaster().getSample(1, 1, 0));
         assertEquals(0, raw.getRaster().getSample(18, 13, 0));
+    }
+
+    @Test
+    void heatmapLayerIsTheJetRampWithAlphaOfRootEvidence() {
+        float[] map = {0f, 0.25f, 0.5f, 0.75f, 1f, 1.5f};
+        CamResult cam = new CamResult(map, 3, 2, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        BufferedImage h = Overlay.heatmap(cam);
+        assertEquals(3, h.getWidth());
+        assertEquals(2, h.getHeight());
+        assertEquals(0x00000080, h.getRGB(0, 0), "no evidence: transparent dark blue");
+        assertEquals(0x80 << 24 | 0x0080FF, h.getRGB(1, 0), "a quarter: cyan-blue at alpha 0.5");
+        assertEquals(0xFF800000, h.getRGB(1, 1), "strongest evidence: opaque dark red");
+        assertEquals(h.getRGB(1, 1), h.getRGB(2, 1), "values above 1 are clamped");
+        double[] mid = Overlay.jet(0.5);
+        assertArrayEquals(new double[] {0.5, 1, 0.5}, mid, 1e-12);
+        assertArrayEquals(Overlay.jet(0), Overlay.jet(-3), 0);
+    }
+
+    @Test
+    void overlayAtTheDefaultOpacity() {
+        byte[] px = new byte[16 * 16];
+        java.util.Arrays.fill(px, (byte) 100);
+        float[] map = new float[16 * 16];
+        for (int i = 0; i < map.length; i++) map[i] = i / (float) map.length;
+        CamResult cam = new CamResult(map, 16, 16, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        GreyImage xray = new GreyImage(16, 16, px);
+        BufferedImage a = Overlay.render(xray, cam), b = Overlay.render(xray, cam, Overlay.DEFAULT_OPACITY);
+        for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) assertEquals(b.getRGB(x, y), a.getRGB(x, y));
+        assertTrue(Overlay.DEFAULT_OPACITY > 0 && Overlay.DEFAULT_OPACITY < 0.5, "more X-ray than colour even at the peak");
     }
 
     @Test

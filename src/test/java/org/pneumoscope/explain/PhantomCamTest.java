@@ -132,7 +132,7 @@ class PhantomCamTest {
                     CamResult r = GradCam.compute(random, sub, x, null, Label.BACTERIA.index());
                     double[] mc = PointingGame.measure(c, p.lesionMask(), tol), mr = PointingGame.measure(r, p.lesionMask(), tol);
                     n++;
-                    if (GradCam.argmax(c.probabilities()) == Label.BACTERIA.index()) called++;
+                    if (org.pneumoscope.core.Ranks.argmax(c.probabilities()) == Label.BACTERIA.index()) called++;
                     if (mc[0] > 0) hits++;
                     if (mr[0] > 0) randomHits++;
                     energy += mc[1];
