@@ -2,7 +2,7 @@ package org.pneumoscope.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DjlSetup;
@@ -163,7 +163,7 @@ public final class TrainJob {
         // contrast before augmentation, as at inference (TrainedModel.input): augmentation then varies a normalised image
         Contrast contrast = cfg.contrastMode();
         ImageSource images = s -> contrast.apply(cache.get(s.file(), cfg.size(), mode));
-        Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
+        Transform aug = cfg.augment() == Recipe.NONE ? null : cfg.augment().transform();
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
             ImageSource early = cfg.earlySize() > 0 ? s -> contrast.apply(cache.get(s.file(), cfg.earlySize(), mode)) : null;
@@ -207,7 +207,7 @@ public final class TrainJob {
             valScores = scored.scores();
             valFeatures = scored.features();
             if (val.size() >= Calibration.MIN_IMAGES) {
-                cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
+                cal = Calibration.fit(calibrationMethod(cfg.calibration().id(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }

@@ -162,7 +162,7 @@ public final class Trainer {
                         EpochStats es = new EpochStats(epoch + 1, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
                                 val.loss(), val.accuracy(), val.recall(), lr, seen / trainSecs, elapsed);
                         history.add(es);
-                        double crit = cfg.select().equals("val_acc") ? -val.accuracy() : val.loss();
+                        double crit = cfg.select() == TrainConfig.Select.VAL_ACC ? -val.accuracy() : val.loss();
                         if (req.val().isEmpty()) crit = es.trainLoss();
                         boolean improved = Double.isNaN(best) || crit < best - 1e-6;
                         if (improved) {
@@ -239,7 +239,7 @@ public final class Trainer {
     /** Keras-style "balanced" weights n/(k·n_c) when balance=weights, else 1. */
     static float[] classWeights(TrainConfig cfg, int[] counts) {
         float[] w = {1, 1, 1};
-        if (!cfg.balance().equals("weights")) return w;
+        if (cfg.balance() != TrainConfig.Balance.WEIGHTS) return w;
         int n = 0, k = 0;
         for (int c : counts) { n += c; if (c > 0) k++; }
         for (int i = 0; i < w.length; i++) w[i] = counts[i] > 0 ? (float) n / (k * counts[i]) : 0f;
@@ -255,7 +255,7 @@ public final class Trainer {
     /** Images shown per epoch: the (balanced) set, times 1 + augment_copies. */
     public static int epochLength(TrainConfig cfg, int[] counts) {
         int base;
-        if (!cfg.balance().equals("oversample")) base = counts[0] + counts[1] + counts[2];
+        if (cfg.balance() != TrainConfig.Balance.OVERSAMPLE) base = counts[0] + counts[1] + counts[2];
         else {
             int max = 0, k = 0;
             for (int c : counts) { max = Math.max(max, c); if (c > 0) k++; }
@@ -279,7 +279,7 @@ public final class Trainer {
     static EpochPlan epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
         Random rng = new Random(BatchLoader.mix(cfg.seed(), epoch, -3));
         List<Integer> idx = new ArrayList<>();
-        if (cfg.balance().equals("oversample")) {
+        if (cfg.balance() == TrainConfig.Balance.OVERSAMPLE) {
             int max = 0;
             for (int c : counts) max = Math.max(max, c);
             List<List<Integer>> byClass = new ArrayList<>();
