@@ -165,9 +165,6 @@ public record TrainConfig(
         splitRatios(split);
     }
 
-    /** The same as {@link #norm}. */
-    public Norm normMode() { return norm; }
-
     private static void check(boolean ok, String msg) {
         if (!ok) throw new UserException("config: " + msg, 2);
     }
