@@ -1,10 +1,12 @@
 package org.pneumoscope.augment;
 
+import org.pneumoscope.core.Choices;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,7 @@ import java.util.Set;
 public final class Augmentations {
     private Augmentations() {}
 
-    public static final List<String> NAMES = List.of("none", "seed", "light", "medium", "strong", "acquisition");
+    public static final List<String> NAMES = Arrays.stream(Recipe.values()).map(Recipe::id).toList();
 
     /** Exactly the seed study's albumentations pipeline (see shared/seed-study.md). */
     public static Transform seedRecipe() {
@@ -91,19 +93,12 @@ public final class Augmentations {
                 Maybe.of(0.3, new GaussianNoise(0.005, 0.03)));
     }
 
-    /** "none", "seed", "light", "medium" or "strong" (case-insensitive). */
+    /** A {@link Recipe} by name (any case; "off" is "none"). */
     public static Transform named(String name) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        switch (n) {
-            case "none": case "off": return Compose.of();
-            case "seed": return seedRecipe();
-            case "light": return lightRecipe();
-            case "medium": return mediumRecipe();
-            case "strong": return strongRecipe();
-            case "acquisition": return acquisitionRecipe();
-            default:
-                throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (known: " + String.join(", ", NAMES) + ")");
-        }
+        Recipe r = Choices.find(Recipe.class, name);
+        if (r == null)
+            throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+        return r.transform();
     }
 
     /**

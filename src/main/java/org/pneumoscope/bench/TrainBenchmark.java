@@ -2,7 +2,7 @@ package org.pneumoscope.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.core.DjlSetup;
 import org.pneumoscope.core.GreyImage;
@@ -59,7 +59,7 @@ public final class TrainBenchmark {
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < n; i++) samples.add(new Sample(Path.of("bench", i + ".png"), Label.of(i % 3), "b" + i, "train"));
         ImageSource src = s -> images.get(Integer.parseInt(s.file().getFileName().toString().replace(".png", "")));
-        Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
+        Transform aug = cfg.augment() == Recipe.NONE ? null : cfg.augment().transform();
         int total = steps * cfg.batch();
         int[] order = new int[total];
         for (int i = 0; i < total; i++) order[i] = i % n;

@@ -88,7 +88,7 @@ public class AdaptCommand implements Callable<Integer> {
         try (TrainedModel m = TrainedModel.load(run)) {
             if (!SiteAdaptation.hasBatchNorm(m.net()))
                 throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
-                        + "itself, norm: " + m.config().norm() + "); use it on the new films as it is", 2);
+                        + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
             Films films = decode(m, log);
             if (films.images().size() < minFilms)
                 throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data

@@ -209,7 +209,7 @@ public class BenchHeadlineCommand implements Callable<Integer> {
 
     static String config(TrainConfig c) {
         return String.format(Locale.ROOT, "%s width %.2f @%d px, batch %d, epochs %d, max_minutes %.0f, augment %s, balance %s, mixup %s, contrast %s, tta %s, calibration %s",
-                c.model(), c.width(), c.size(), c.batch(), c.epochs(), c.maxMinutes(), c.augment(), c.balance(), c.mixup(), c.contrast(), c.tta(),
+                c.model(), c.width(), c.size(), c.batch(), c.epochs(), c.maxMinutes(), c.augment(), c.balance(), c.mixup(), c.contrast().id(), c.tta(),
                 c.calibration());
     }
 

@@ -119,7 +119,7 @@ public class BenchTrainCommand implements Callable<Integer> {
 
     /** Runs the reference once, with glibc's allocator defaults or the launcher's settings; its training img/s, or null. */
     static Double reference(Path ref, TrainConfig cfg, int threads, int steps, boolean launcherAllocator) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", ref.toString(), "--model", cfg.model(),
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", ref.toString(), "--model", cfg.model().id(),
                 "--size", String.valueOf(cfg.size()), "--batch", String.valueOf(cfg.batch()), "--threads", String.valueOf(threads),
                 "--steps", String.valueOf(steps)).redirectErrorStream(true);
         for (Map.Entry<String, String> e : ALLOCATOR.entrySet()) {

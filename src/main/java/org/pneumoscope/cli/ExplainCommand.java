@@ -30,7 +30,7 @@ public class ExplainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--layer", description = "Feature layer to explain (default: the last convolutional stage, layer4).") String layer;
     @Option(names = "--class", description = "Class to explain: 0/bacteria, 1/virus, 2/normal (default: the predicted class).") String cls;
-    @Option(names = "--opacity", defaultValue = "0.45", description = "Heatmap opacity 0..1 (default ${DEFAULT-VALUE}).") double opacity;
+    @Option(names = "--opacity", defaultValue = "" + Overlay.DEFAULT_OPACITY, description = "Heatmap opacity 0..1 (default ${DEFAULT-VALUE}).") double opacity;
 
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;

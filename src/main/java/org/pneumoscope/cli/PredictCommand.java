@@ -124,7 +124,7 @@ public class PredictCommand implements Callable<Integer> {
         Explanation e = c.explain(film);
         Files.createDirectories(dir);
         String base = Path.of(film.name()).getFileName().toString().replaceAll("\\.[^.]*$", "");
-        Overlay.writePng(e.overlay(0.45), dir.resolve(base + "_cam.png"));
+        Overlay.writePng(e.overlay(Overlay.DEFAULT_OPACITY), dir.resolve(base + "_cam.png"));
     }
 
     static String quote(String s) {

@@ -1,5 +1,6 @@
 package org.pneumoscope.data;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import org.pneumoscope.core.GreyImage;
 
 import java.util.Locale;
@@ -21,6 +22,8 @@ public enum Contrast {
     /** Histogram equalisation: each grey level goes to its rank in the image's histogram. */
     EQUALIZE;
 
+    /** The YAML / JSON spelling ("equalize"). */
+    @JsonValue
     public String id() { return name().toLowerCase(Locale.ROOT); }
 
     /** none / stretch / equalize (any case); null when unknown. */

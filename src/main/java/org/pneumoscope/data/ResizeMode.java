@@ -1,5 +1,7 @@
 package org.pneumoscope.data;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.util.Locale;
 
 /** How a non-square image becomes the model's square input. */
@@ -9,6 +11,8 @@ public enum ResizeMode {
     /** Keep the aspect ratio, centre the image and pad the rest with black. */
     LETTERBOX;
 
+    /** The YAML / JSON spelling ("squash"). */
+    @JsonValue
     public String id() { return name().toLowerCase(Locale.ROOT); }
 
     /** Accepts squash/letterbox in any case; null when unknown. */

@@ -1,5 +1,9 @@
 package org.pneumoscope.eval;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.pneumoscope.core.Choice;
+import org.pneumoscope.core.Choices;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -18,9 +22,9 @@ import java.util.Locale;
  * <p>The offsets are stored centred (they sum to 0); only their differences matter to softmax.
  */
 public record Calibration(String method, double temperature, double[] bias) {
-    public static final String TEMPERATURE = "temperature";
-    public static final String BIAS_CORRECTED = "bias-corrected";
-    public static final String NONE = "none";
+    public static final String TEMPERATURE = Method.TEMPERATURE.id();
+    public static final String BIAS_CORRECTED = Method.BIAS_CORRECTED.id();
+    public static final String NONE = Method.NONE.id();
     /** Fewer labelled images than this, and training keeps the identity, {@code calibrate} refuses. */
     public static final int MIN_IMAGES = 10;
     public static final List<String> METHODS = List.of(TEMPERATURE, BIAS_CORRECTED, NONE);
@@ -48,12 +52,25 @@ public record Calibration(String method, double temperature, double[] bias) {
         return new Calibration(TEMPERATURE, t, null);
     }
 
+    /** A config's {@code calibration}: what training fits on the validation split. */
+    public enum Method implements Choice {
+        TEMPERATURE, BIAS_CORRECTED, NONE;
+
+        @Override
+        public List<String> aliases() {
+            return this == BIAS_CORRECTED ? List.of("bias_corrected", "bcts", "temperature+bias") : List.of();
+        }
+
+        /** As written in YAML, JSON and log lines ("bias-corrected"). */
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
+
     /** A method name as written in configs ("temperature", "bias-corrected", "none"); null when unknown. */
     public static String parse(String s) {
-        if (s == null) return null;
-        String n = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-        if (n.equals("bcts") || n.equals("temperature+bias")) n = BIAS_CORRECTED;
-        return METHODS.contains(n) ? n : null;
+        Method m = Choices.find(Method.class, s);
+        return m == null ? null : m.id();
     }
 
     @Override
@@ -109,13 +126,13 @@ public record Calibration(String method, double temperature, double[] bias) {
      * single T of {@link TemperatureScaling#fit}, {@code bias-corrected} T and the class offsets jointly.
      */
     public static Calibration fit(String method, float[][] logits, int[] labels) {
-        String m = parse(method);
+        Method m = Choices.find(Method.class, method);
         if (m == null) throw new IllegalArgumentException("calibration must be one of " + METHODS + ", not " + method);
-        switch (m) {
-            case NONE: return identity();
-            case TEMPERATURE: return ofTemperature(TemperatureScaling.fit(logits, labels));
-            default: return fitBiasCorrected(logits, labels);
-        }
+        return switch (m) {
+            case NONE -> identity();
+            case TEMPERATURE -> ofTemperature(TemperatureScaling.fit(logits, labels));
+            case BIAS_CORRECTED -> fitBiasCorrected(logits, labels);
+        };
     }
 
     /**

@@ -69,7 +69,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
             String key = cfg.model() + "/" + cfg.head();
             List<String> layers = layersOf.computeIfAbsent(key, k -> {
                 // layer names do not depend on width or size: build the slimmest version to read them
-                try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model(), 1, 64, cfg.head(), 0.0625, true))) {
+                try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model().id(), 1, 64, cfg.head().id(), 0.0625, true))) {
                     return new ArrayList<>(n.layerNames());
                 }
             });

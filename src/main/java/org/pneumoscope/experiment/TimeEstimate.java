@@ -1,6 +1,6 @@
 package org.pneumoscope.experiment;
 
-import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Problem;
@@ -79,7 +79,7 @@ public final class TimeEstimate {
         for (ExperimentPlan.Unit u : pending) {
             TrainConfig c = u.cell().config();
             String k = c.augment() + "@" + c.size();
-            if (c.augment().equals("none") || t.augmentSeconds.containsKey(k)) continue;
+            if (c.augment() == Recipe.NONE || t.augmentSeconds.containsKey(k)) continue;
             double a = t.timeAugment(c, train, cache);
             t.augmentSeconds.put(k, a);
             if (log != null) log.printf(Locale.ROOT, "timing probe augment %s at %d px: %.1f ms per image%n", c.augment(), c.size(), 1000 * a);
@@ -89,7 +89,7 @@ public final class TimeEstimate {
 
     /** Seconds to augment one image with the cell's recipe (what the loader adds per augmented view). */
     private double timeAugment(TrainConfig c, List<Sample> train, ImageCache cache) throws IOException {
-        Transform aug = Augmentations.named(c.augment());
+        Transform aug = c.augment().transform();
         ResizeMode mode = c.resizeMode();
         int n = Math.min(train.size(), 16);
         List<org.pneumoscope.augment.FloatImage> imgs = new ArrayList<>();
@@ -150,9 +150,9 @@ public final class TimeEstimate {
     /** Relative compute per image: ResNet GFLOPs at 224 px × width² × (size/224)². */
     static double cost(TrainConfig c) {
         double gflops = switch (c.model()) {
-            case "resnet34" -> 3.6;
-            case "resnet50" -> 4.1;
-            default -> 1.8;
+            case RESNET18 -> 1.8;
+            case RESNET34 -> 3.6;
+            case RESNET50 -> 4.1;
         };
         return gflops * c.width() * c.width() * c.size() * c.size() / (224.0 * 224.0);
     }
@@ -170,7 +170,7 @@ public final class TimeEstimate {
      * every N + 1 otherwise. Counted serially, as on a small machine the loader competes with the model for cores.
      */
     double augmentPerView(TrainConfig c) {
-        if (c.augment().equals("none")) return 0;
+        if (c.augment() == Recipe.NONE) return 0;
         Double a = augmentSeconds.get(c.augment() + "@" + c.size());
         if (a == null) return 0;
         int n = c.augmentCopies();

@@ -1,5 +1,6 @@
 package org.pneumoscope.model;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +22,9 @@ import java.util.Map;
 public record ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual,
                         Norm norm) {
 
-    public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50");
+    public static final List<String> ARCHS = Arrays.stream(Arch.values()).map(Arch::id).toList();
     public static final String TORCHSCRIPT = "torchscript";
-    public static final List<String> HEADS = List.of("linear", "seed");
+    public static final List<String> HEADS = Arrays.stream(Head.values()).map(Head::id).toList();
 
     public ModelSpec {
         if (arch == null) throw new IllegalArgumentException("arch is missing; use one of " + ARCHS);

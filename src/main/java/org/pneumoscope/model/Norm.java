@@ -1,5 +1,7 @@
 package org.pneumoscope.model;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.util.Locale;
 
 /**
@@ -13,7 +15,8 @@ import java.util.Locale;
 public enum Norm {
     BATCH, GROUP;
 
-    /** The YAML / command-line spelling. */
+    /** The YAML / command-line / JSON spelling. */
+    @JsonValue
     public String key() { return name().toLowerCase(Locale.ROOT); }
 
     /** "batch" or "group" (any case); null for anything else. */

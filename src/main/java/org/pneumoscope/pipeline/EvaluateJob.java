@@ -305,7 +305,7 @@ public final class EvaluateJob {
         int pred = Metrics.argmax(p);
         String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),
                 Label.of(pred).id(), p[pred], s.file().getFileName());
-        return new GalleryImage(Overlay.render(g, c, 0.45), cap);
+        return new GalleryImage(Overlay.render(g, c), cap);
     }
 
     static Map<String, int[]> datasetCounts(Map<String, Object> card) {

@@ -2,7 +2,7 @@ package org.pneumoscope.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import org.pneumoscope.augment.Augmentations;
+import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DjlSetup;
@@ -171,7 +171,7 @@ public final class TrainJob {
         // the grey image inference sees (InputRecipe.grey), so augmentation varies what the deployed network reads
         InputRecipe recipe = cfg.input();
         ImageSource images = imageSource(recipe, cache);
-        Transform aug = cfg.augment().equals("none") ? null : Augmentations.named(cfg.augment());
+        Transform aug = cfg.augment() == Recipe.NONE ? null : cfg.augment().transform();
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
             InputRecipe small = cfg.earlySize() > 0 ? recipe.withSize(cfg.earlySize()) : null;
@@ -216,7 +216,7 @@ public final class TrainJob {
             valScores = scored.scores();
             valFeatures = scored.features();
             if (val.size() >= Calibration.MIN_IMAGES) {
-                cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
+                cal = Calibration.fit(calibrationMethod(cfg.calibration().id(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }

@@ -23,8 +23,6 @@ import java.awt.image.BufferedImage;
 public final class Predictor {
     /** Longer side of the pictures sent back; enough for a screen, small enough for a quick JSON answer. */
     public static final int DISPLAY_MAX_SIDE = 512;
-    /** Opacity of the strongest evidence in {@code cam_png} (the page blends its own with a slider). */
-    public static final double OVERLAY_OPACITY = 0.5;
     /** Name given to uploads in decoder messages: the client's file name may itself identify a patient. */
     static final String UPLOAD_NAME = "upload";
 
@@ -70,8 +68,8 @@ public final class Predictor {
             GreyImage shown = scale == 1.0 ? film.image() : Preprocess.resize(film.image(), dw, dh);
             if (e != null) {
                 CamResult shownCam = new CamResult(e.onFilm(dw, dh), dw, dh, p.probabilities(), e.explained().index());
-                camPng = Overlay.png(Overlay.render(shown, shownCam, OVERLAY_OPACITY));
-                heatPng = Overlay.png(heatmap(shownCam));
+                camPng = Overlay.png(Overlay.render(shown, shownCam));
+                heatPng = Overlay.png(Overlay.heatmap(shownCam));
             }
             if (o.image()) imagePng = Overlay.png(grey(shown));
         }
@@ -101,29 +99,9 @@ public final class Predictor {
         }
     }
 
-    /** The heatmap alone: jet colours, alpha √v, so stacked over the X-ray it looks like {@link Overlay#render}. */
-    static BufferedImage heatmap(CamResult cam) {
-        int w = cam.width(), h = cam.height();
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double v = Math.max(0, Math.min(1, cam.at(x, y)));
-                double t = 4 * v; // jet: blue → cyan → yellow → red, the same ramps as the report's overlays
-                int r = to8(Math.min(t - 1.5, 4.5 - t)), g = to8(Math.min(t - 0.5, 3.5 - t)), b = to8(Math.min(t + 0.5, 2.5 - t));
-                int a = to8(Math.sqrt(v));
-                row[x] = a << 24 | r << 16 | g << 8 | b;
-            }
-            out.setRGB(0, y, w, 1, row, 0, w);
-        }
-        return out;
-    }
-
     static BufferedImage grey(GreyImage g) {
         BufferedImage bi = new BufferedImage(g.width(), g.height(), BufferedImage.TYPE_BYTE_GRAY);
         bi.getRaster().setDataElements(0, 0, g.width(), g.height(), g.pixels());
         return bi;
     }
-
-    private static int to8(double v) { return (int) Math.round(Math.max(0, Math.min(1, v)) * 255); }
 }

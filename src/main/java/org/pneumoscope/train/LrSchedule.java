@@ -1,5 +1,8 @@
 package org.pneumoscope.train;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.pneumoscope.core.Choice;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,6 +13,16 @@ import java.util.List;
  * linear warm-up, which suits short fixed budgets better than waiting for a plateau.
  */
 public final class LrSchedule {
+    /** What a config's {@code schedule} names. */
+    public enum Kind implements Choice {
+        PLATEAU, COSINE, CONSTANT;
+
+        /** As written in YAML, JSON and log lines ("cosine"). */
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
+
     private final TrainConfig cfg;
     private final int stepsPerEpoch;
     private long totalSteps;
@@ -47,9 +60,9 @@ public final class LrSchedule {
     }
 
     public double lr(long step) {
-        double base = cfg.schedule().equals("plateau") ? plateauLr : cfg.lr();
+        double base = cfg.schedule() == Kind.PLATEAU ? plateauLr : cfg.lr();
         if (warmupSteps > 0 && step < warmupSteps) return base * (step + 1) / (double) warmupSteps;
-        if (cfg.schedule().equals("cosine")) {
+        if (cfg.schedule() == Kind.COSINE) {
             double t = progress(step);
             double floor = 0.01 * base;
             return floor + (base - floor) * 0.5 * (1 + Math.cos(Math.PI * t));
@@ -155,7 +168,7 @@ public final class LrSchedule {
 
     /** Called after each epoch with the validation accuracy; returns true when the rate was cut. */
     public boolean epochEnd(double valAcc) {
-        if (!cfg.schedule().equals("plateau")) return false;
+        if (cfg.schedule() != Kind.PLATEAU) return false;
         if (valAcc > plateauBest + cfg.plateauMinDelta()) {
             plateauBest = valAcc;
             plateauWait = 0;

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.pneumoscope.core.Choice;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -20,13 +22,21 @@ import java.util.Map;
  * which also zero the gradient (OptimizerTest checks it for SGD).
  */
 public final class Optimizer implements AutoCloseable {
-    /** The kinds a config's {@code optimizer} names. */
-    public static final List<String> KINDS = List.of("adam", "adamw", "sgd");
+    /** What a config's {@code optimizer} names: Adam, AdamW or SGD with momentum. */
+    public enum Kind implements Choice {
+        ADAM, ADAMW, SGD;
+
+        /** As written in YAML, JSON and log lines ("adamw"). */
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
+
     /** SGD's momentum: the value ResNets are trained with from scratch (He et al. 2016). */
     static final float SGD_MOMENTUM = 0.9f;
 
     private final NDManager stateManager;
-    private final String kind;
+    private final Kind kind;
     private final float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     private final float weightDecay;
     private final Map<String, NDArray[]> state = new LinkedHashMap<>();
@@ -36,8 +46,8 @@ public final class Optimizer implements AutoCloseable {
      * {@code weightDecay} is decoupled from the gradient for adamw (Loshchilov and Hutter), an L2 term added to
      * the gradient for adam and sgd (as torch.optim's {@code weight_decay}).
      */
-    public Optimizer(NDManager parent, String kind, double weightDecay) {
-        if (!KINDS.contains(kind)) throw new IllegalArgumentException("optimizer must be one of " + KINDS + ", not " + kind);
+    public Optimizer(NDManager parent, Kind kind, double weightDecay) {
+        if (kind == null) throw new IllegalArgumentException("optimizer kind is missing");
         this.stateManager = parent.newSubManager();
         this.kind = kind;
         this.weightDecay = (float) weightDecay;
@@ -52,7 +62,7 @@ public final class Optimizer implements AutoCloseable {
      */
     public void update(PairList<String, Parameter> params, double lr) {
         step++;
-        boolean sgd = kind.equals("sgd");
+        boolean sgd = kind == Kind.SGD;
         double coef1 = 1.0 - Math.pow(beta1, step);
         double coef2 = 1.0 - Math.pow(beta2, step);
         float biasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
@@ -75,7 +85,7 @@ public final class Optimizer implements AutoCloseable {
                             (float) lr, weightDecay, 1f, -1f, SGD_MOMENTUM, false);
                 } else {
                     w.getNDArrayInternal().adamUpdate(new NDList(w, g, st[0], st[1]), new NDList(w),
-                            (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, kind.equals("adamw"));
+                            (float) lr, biasCorrected, weightDecay, 1f, -1f, beta1, beta2, eps, true, kind == Kind.ADAMW);
                 }
             }
         }

@@ -1,9 +1,17 @@
 package org.pneumoscope.train;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.pneumoscope.augment.Recipe;
+import org.pneumoscope.core.Choice;
+import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.ResizeMode;
+import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
+import org.pneumoscope.model.Norm;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -17,51 +25,82 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * Everything a training run depends on. Loaded as: built-in defaults (the seed study's settings)
  * &lt;- a YAML preset &lt;- command-line overrides; written back resolved into the run folder so a run
  * can be resumed or repeated exactly. YAML keys are the snake_case form of the component names.
+ *
+ * <p>A key that names a choice is an enum, parsed once in {@link #fromMap} (so a bad value is refused when the
+ * config is read, with the key and the choices, not when training reaches it) and written back in its
+ * {@link Choices#id} spelling, which is what the YAML and model.json of every run already hold.
  */
 public record TrainConfig(
-        String model,            // resnet18 | resnet34 | resnet50
+        Arch model,              // resnet18 | resnet34 | resnet50
         int size,                // input side in pixels (square)
         int channels,            // 1 = grey straight in; 3 = grey copied to RGB (for ImageNet-style backbones)
-        String head,             // linear | seed
+        Head head,               // linear | seed
         double width,            // backbone channel multiplier (1.0 = torchvision widths)
         int batch,
         int epochs,
         double lr,
-        String optimizer,        // adam | adamw | sgd (momentum 0.9)
+        Optimizer.Kind optimizer, // adam | adamw | sgd (momentum 0.9)
         double weightDecay,
-        String schedule,         // plateau | cosine | constant
+        LrSchedule.Kind schedule, // plateau | cosine | constant
         double warmupEpochs,
         int plateauPatience,     // seed: ReduceLROnPlateau(val_accuracy, patience 5, factor 0.5, min_delta 0.01)
         double plateauFactor,
         double plateauMinDelta,
         int earlyStopPatience,   // 0 = off; epochs without val-loss improvement before stopping
-        String select,           // val_loss | val_acc : which epoch's weights become the model
+        Select select,           // val_loss | val_acc : which epoch's weights become the model
         long seed,
         String freezeThrough,    // none | stem | layer1 | layer2 | layer3 | layer3.2 | ...
         String weights,          // null | FILE (.pt TorchScript backbone or our .params) | imagenet
-        String augment,          // none | light | medium | seed | strong | acquisition
+        Recipe augment,          // none | light | medium | seed | strong | acquisition
         int augmentCopies,       // 0 = every view augmented; N >= 1 = each epoch shows every image once as is plus N augmented copies
-        String balance,          // none | oversample | weights
+        Balance balance,         // none | oversample | weights
         double labelSmoothing,
         double mixup,            // mixup alpha; 0 = off
         double ema,              // EMA decay of weights; 0 = off
         double l2,               // L2 on the head's dense weights (seed: 1e-3)
-        String resize,           // squash | letterbox
-        String contrast,         // none | stretch | equalize : per-image grey-level normalisation (data.Contrast)
+        ResizeMode resize,       // squash | letterbox
+        Contrast contrast,       // none | stretch | equalize : per-image grey-level normalisation
         String split,            // train:val:test ratios when the data has no split column
         int loaderThreads,       // 0 = auto
         double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
         boolean tta,             // horizontal-flip test-time augmentation at evaluation
-        String calibration,      // temperature | bias-corrected | none : fitted on the validation split (eval.Calibration)
+        Calibration.Method calibration, // temperature | bias-corrected | none : fitted on the validation split
         int earlySize,           // progressive resizing: 0 = off; else the first epochs train at this smaller size
         double earlyFraction,    // ... for this fraction of the time budget (of the epochs without max_minutes)
-        String norm              // batch | group : the backbone's normalisation layers (model.Norm)
+        Norm norm                // batch | group : the backbone's normalisation layers
 ) {
+
+    /** Which epoch's weights become the model: the lowest validation loss or the highest validation accuracy. */
+    public enum Select implements Choice {
+        VAL_LOSS, VAL_ACC;
+
+        /** "val_loss": written with an underscore since the first runs, unlike other choices. */
+        @Override
+        public String id() { return name().toLowerCase(Locale.ROOT); }
+
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
+
+    /**
+     * How the classes are evened out: not at all, by showing the smaller classes' images more often, or by
+     * weighting each class's loss by n/(k·n_c).
+     */
+    public enum Balance implements Choice {
+        NONE, OVERSAMPLE, WEIGHTS;
+
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
 
     /** The seed study's recipe (ResNet-50@224, Adam 1e-4, batch 32, 50 epochs, plateau on val acc). */
     public static final Map<String, Object> DEFAULTS = defaults();
@@ -109,34 +148,23 @@ public record TrainConfig(
     }
 
     public TrainConfig {
-        check(List.of("resnet18", "resnet34", "resnet50").contains(model), "model must be resnet18, resnet34 or resnet50, not " + model);
+        if (Stream.of(model, head, optimizer, schedule, select, augment, balance, resize, contrast, calibration, norm)
+                .anyMatch(Objects::isNull))
+            throw new IllegalArgumentException("every choice of a config needs a value");
         check(size >= 32 && size <= 1024, "size must be 32..1024, not " + size);
         check(channels == 1 || channels == 3, "channels must be 1 or 3");
-        check(List.of("linear", "seed").contains(head), "head must be linear or seed, not " + head);
         check(width > 0 && width <= 4, "width must be in (0, 4]");
         check(batch >= 1, "batch must be >= 1");
         check(epochs >= 1, "epochs must be >= 1");
         check(lr > 0 && lr < 10, "lr must be in (0, 10)");
-        check(Optimizer.KINDS.contains(optimizer), "optimizer must be adam, adamw or sgd, not " + optimizer);
-        check(List.of("plateau", "cosine", "constant").contains(schedule), "schedule must be plateau, cosine or constant");
-        check(List.of("val_loss", "val_acc").contains(select), "select must be val_loss or val_acc");
         check(augmentCopies >= 0 && augmentCopies <= 50, "augment_copies must be 0..50, not " + augmentCopies);
-        check(List.of("none", "oversample", "weights").contains(balance), "balance must be none, oversample or weights");
-        check(List.of("squash", "letterbox").contains(resize), "resize must be squash or letterbox");
-        check(Contrast.parse(contrast) != null, "contrast must be none, stretch or equalize, not " + contrast);
         check(labelSmoothing >= 0 && labelSmoothing < 0.5, "label_smoothing must be in [0, 0.5)");
         check(ema >= 0 && ema < 1, "ema must be in [0, 1)");
         check(earlySize == 0 || (earlySize >= 32 && earlySize < size),
                 "early_size must be 0 (off) or from 32 up to below size (" + size + "), not " + earlySize);
         check(earlyFraction > 0 && earlyFraction < 1, "early_fraction must be in (0, 1), not " + earlyFraction);
-        check(org.pneumoscope.eval.Calibration.parse(calibration) != null,
-                "calibration must be temperature, bias-corrected or none, not " + calibration);
-        check(org.pneumoscope.model.Norm.parse(norm) != null, "norm must be batch or group, not " + norm);
         splitRatios(split);
     }
-
-    /** {@link #norm} parsed (validated in the constructor). */
-    public org.pneumoscope.model.Norm normMode() { return org.pneumoscope.model.Norm.parse(norm); }
 
     private static void check(boolean ok, String msg) {
         if (!ok) throw new UserException("config: " + msg, 2);
@@ -191,7 +219,9 @@ public record TrainConfig(
         }
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Object convert(String key, Object v, Class<?> type) {
+        if (type.isEnum()) return choice(key, v, (Class) type);
         try {
             if (type == String.class) {
                 if (v == null) return null;
@@ -214,11 +244,21 @@ public record TrainConfig(
         throw new IllegalStateException("unsupported type " + type);
     }
 
+    /** {@code v} as written (any case, or an alias) or already parsed; refused with the key and the choices. */
+    private static <E extends Enum<E>> E choice(String key, Object v, Class<E> type) {
+        if (type.isInstance(v)) return type.cast(v);
+        E e = v == null ? null : Choices.find(type, String.valueOf(v));
+        if (e == null) throw new UserException("config: " + key + " must be " + Choices.either(type) + ", not " + v, 2);
+        return e;
+    }
+
+    /** Snake_case keys to values as YAML and model.json hold them (choices as their lower-case spelling). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
             try {
-                m.put(snake(c.getName()), c.getAccessor().invoke(this));
+                Object v = c.getAccessor().invoke(this);
+                m.put(snake(c.getName()), v instanceof Enum<?> e ? Choices.id(e) : v);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
@@ -274,11 +314,11 @@ public record TrainConfig(
         return r;
     }
 
-    /** How a non-square image becomes the square input. */
-    public ResizeMode resizeMode() { return ResizeMode.parse(resize); }
+    /** How a non-square image becomes the square input (the same as {@link #resize}). */
+    public ResizeMode resizeMode() { return resize; }
 
-    /** The per-image grey-level normalisation every image gets before the network (and before augmentation). */
-    public Contrast contrastMode() { return Contrast.parse(contrast); }
+    /** The per-image grey-level normalisation every image gets before the network and before augmentation ({@link #contrast}). */
+    public Contrast contrastMode() { return contrast; }
 
     /** How films become this network's input, in training and inference alike (stored in model.json as "input"). */
     public InputRecipe input() { return InputRecipe.of(size, resizeMode(), contrastMode(), channels); }

@@ -56,171 +56,259 @@ public final class Trainer {
     public static Result train(Request req) throws IOException {
         DjlSetup.configure();
         TrainConfig cfg = req.config();
-        RunFolder run = req.run();
         PrintStream log = req.log() == null ? System.err : req.log();
-        List<Sample> train = req.train();
-        if (train.isEmpty()) throw new org.pneumoscope.core.UserException("no training images");
-        int C = cfg.channels(), S = cfg.size();
-        int[] classCounts = counts(train);
-        float[] classWeights = classWeights(cfg, classCounts);
-
+        if (req.train().isEmpty()) throw new org.pneumoscope.core.UserException("no training images");
         Engine.getInstance().setRandomSeed((int) cfg.seed());
         try (NDManager root = NDManager.newBaseManager();
-             XrayNet net = Models.build(cfg, req.allowDownload(), log)) {
-            Block block = net.block();
-            PairList<String, Parameter> params = block.getParameters();
+             XrayNet net = Models.build(cfg, req.allowDownload(), log);
+             Optimizer opt = new Optimizer(root, cfg.optimizer(), cfg.weightDecay());
+             Ema ema = cfg.ema() > 0 ? new Ema(root, net.block().getParameters(), cfg.ema()) : null) {
+            Loop loop = new Loop(req, log, root, net, opt, ema);
+            if (req.resume() && Files.exists(req.run().lastCheckpoint())) loop.resume();
+            loop.describe();
+            return loop.run();
+        }
+    }
+
+    /**
+     * One call of {@link #train}: the network with what trains it, and the run's progress. The progress fields are
+     * exactly what a checkpoint holds, so a resumed run continues as if it had never stopped.
+     */
+    private static final class Loop {
+        private final Request req;
+        private final TrainConfig cfg;
+        private final RunFolder run;
+        private final PrintStream log;
+        private final List<Sample> train;
+        private final int C, S;
+        private final int[] classCounts;
+        private final float[] classWeights;
+        private final NDManager root;
+        private final XrayNet net;
+        private final Block block;
+        private final PairList<String, Parameter> params;
+        private final ParameterStore ps;
+        private final Optimizer opt;
+        private final Ema ema;
+        private final LrSchedule schedule;
+        private final TrainStep step;
+        private final int threads;
+        private ExecutorService pool;
+
+        private final List<EpochStats> history = new ArrayList<>();
+        private int startEpoch;
+        private double best = Double.NaN;
+        private int bestEpoch = -1, sinceBest;
+        /** Training seconds before this process (a resumed run's earlier processes). */
+        private double prevSeconds;
+        /** When this process started training. */
+        private long t0;
+        /** Progressive resizing: the previous epoch's phase (null: none yet in this process). */
+        private Boolean lastEarly;
+
+        Loop(Request req, PrintStream log, NDManager root, XrayNet net, Optimizer opt, Ema ema) {
+            this.req = req;
+            this.cfg = req.config();
+            this.run = req.run();
+            this.log = log;
+            this.train = req.train();
+            this.C = cfg.channels();
+            this.S = cfg.size();
+            this.classCounts = counts(train);
+            this.classWeights = classWeights(cfg, classCounts);
+            this.root = root;
+            this.net = net;
+            this.block = net.block();
+            this.params = block.getParameters();
+            this.ps = new ParameterStore(root, false);
+            this.opt = opt;
+            this.ema = ema;
+            this.schedule = new LrSchedule(cfg, (epochLength(cfg, classCounts) + cfg.batch() - 1) / cfg.batch());
             List<Parameter> l2 = cfg.l2() > 0 ? net.l2Parameters() : List.of();
-            ParameterStore ps = new ParameterStore(root, false);
-            int stepsPerEpoch = (epochLength(cfg, classCounts) + cfg.batch() - 1) / cfg.batch();
-            LrSchedule schedule = new LrSchedule(cfg, stepsPerEpoch);
-            List<EpochStats> history = new ArrayList<>();
-            int startEpoch = 0;
-            double best = Double.NaN;
-            int bestEpoch = -1, sinceBest = 0;
-            double prevSeconds = 0;
+            this.step = new TrainStep(block, ps, l2, cfg.l2(), opt, ema, C, S);
+            this.threads = cfg.loaderThreads() > 0 ? cfg.loaderThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
 
-            try (Optimizer opt = new Optimizer(root, cfg.optimizer(), cfg.weightDecay());
-                 Ema ema = cfg.ema() > 0 ? new Ema(root, params, cfg.ema()) : null) {
-                if (req.resume() && Files.exists(run.lastCheckpoint())) {
-                    Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), net, opt, ema, schedule);
-                    startEpoch = st.epochsDone();
-                    history.addAll(st.history());
-                    best = st.best();
-                    bestEpoch = st.bestEpoch();
-                    sinceBest = st.sinceBest();
-                    prevSeconds = st.seconds();
-                    log.printf(Locale.ROOT, "resuming %s after epoch %d%n", run.dir(), startEpoch);
-                }
-                log.printf(Locale.ROOT, "model %s@%d width %.2f head %s: %,d parameters, %,d trainable; %d train / %d val images%n",
-                        cfg.model(), S, cfg.width(), cfg.head(), net.parameterCount(), net.trainableParameterCount(),
-                        train.size(), req.val().size());
+        void resume() throws IOException {
+            Checkpoint.State st = Checkpoint.load(run.lastCheckpoint(), net, opt, ema, schedule);
+            startEpoch = st.epochsDone();
+            history.addAll(st.history());
+            best = st.best();
+            bestEpoch = st.bestEpoch();
+            sinceBest = st.sinceBest();
+            prevSeconds = st.seconds();
+            log.printf(Locale.ROOT, "resuming %s after epoch %d%n", run.dir(), startEpoch);
+        }
 
-                int threads = cfg.loaderThreads() > 0 ? cfg.loaderThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
-                ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-                    Thread t = new Thread(r, "loader");
-                    t.setDaemon(true);
-                    return t;
-                });
-                TrainStep step = new TrainStep(block, ps, l2, cfg.l2(), opt, ema, C, S);
-                long t0 = System.nanoTime();
-                String stopReason = null;
-                Boolean lastEarly = null; // progressive resizing: the previous epoch's phase (null: none yet in this process)
-                try {
-                    for (int epoch = startEpoch; epoch < schedule.plannedEpochs(); epoch++) {
-                        // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
-                        Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
-                        long e0 = System.nanoTime();
-                        EpochPlan plan = epochOrder(cfg, train, classCounts, epoch);
-                        // progressive resizing: early epochs see smaller images (cheaper), the rest the model's size
-                        boolean early = cfg.earlyEpoch(epoch, prevSeconds + (e0 - t0) / 1e9);
-                        int side = early ? cfg.earlySize() : S;
-                        ImageSource source = early ? req.earlyImages() : req.images();
-                        if (cfg.earlySize() > 0 && !early && (lastEarly == null || lastEarly))
-                            log.printf(Locale.ROOT, "progressive resizing: epoch %d on trains at %d px (before: %d px)%n", epoch + 1, S, cfg.earlySize());
-                        lastEarly = early;
-                        int[] order = plan.order();
-                        double lossSum = 0;
-                        int seen = 0, correct = 0;
-                        double lr = schedule.lr(opt.step());
-                        Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
-                                String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, schedule.plannedEpochs()), order.length);
-                        try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), cfg.input().withSize(side),
-                                cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
-                            Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
-                            while (loader.hasNext()) {
-                                BatchLoader.Batch b = loader.next();
-                                if (b.n() < 2 && seen > 0) continue; // a batch of one breaks batch norm
-                                lr = schedule.lr(opt.step());
-                                float[] target = Losses.targets(b.labels(), cfg.labelSmoothing());
-                                float[] data = b.data();
-                                int[] hard = b.labels();
-                                if (cfg.mixup() > 0) {
-                                    Losses.Mixed m = Losses.mixup(data, target, b.n(), cfg.mixup(), mixRng);
-                                    data = m.data();
-                                    target = m.targets();
-                                    hard = m.dominant();
-                                }
-                                TrainStep.Out so = step.run(root, data, target, sampleWeights(hard, classWeights), hard, b.n(), lr, side);
-                                lossSum += so.loss() * b.n();
-                                correct += so.correct();
-                                seen += b.n();
-                                bar.update(seen, seen, String.format(Locale.ROOT, "loss %.4f acc %.3f lr %.2g",
-                                        lossSum / seen, correct / (double) seen, lr));
-                            }
-                        }
-                        double trainSecs = (System.nanoTime() - e0) / 1e9;
-                        Scoring.Scores val;
-                        if (ema != null) {
-                            ema.swap(params);
-                            try { val = Scoring.score(block, ps, root, req.val(), req.images(), cfg, false); }
-                            finally { ema.swap(params); }
-                        } else {
-                            val = Scoring.score(block, ps, root, req.val(), req.images(), cfg, false);
-                        }
-                        boolean cut = schedule.epochEnd(val.accuracy());
-                        double elapsed = prevSeconds + (System.nanoTime() - t0) / 1e9;
-                        EpochStats es = new EpochStats(epoch + 1, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
-                                val.loss(), val.accuracy(), val.recall(), lr, seen / trainSecs, elapsed);
-                        history.add(es);
-                        double crit = cfg.select().equals("val_acc") ? -val.accuracy() : val.loss();
-                        if (req.val().isEmpty()) crit = es.trainLoss();
-                        boolean improved = Double.isNaN(best) || crit < best - 1e-6;
-                        if (improved) {
-                            best = crit;
-                            bestEpoch = epoch + 1;
-                            sinceBest = 0;
-                            if (ema != null) ema.swap(params);
-                            try { net.save(run.bestParams()); }
-                            finally { if (ema != null) ema.swap(params); }
-                        } else {
-                            sinceBest++;
-                        }
-                        log.printf(Locale.ROOT, "epoch %d/%d train loss %.4f acc %.4f | val loss %.4f acc %.4f recall %s | lr %.3g | %.1f img/s | %s%s%s%n",
-                                epoch + 1, schedule.plannedEpochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
-                                fmt(es.valRecall()), lr, es.imgPerSec(), Progress.clock(elapsed),
-                                improved ? " *best" : "", cut ? " (lr cut)" : "");
-                        if (cfg.maxMinutes() > 0) {
-                            // re-plan after every epoch from what epochs cost now, so minutes lost or freed by other
-                            // work on the machine are followed through the run (a plan fixed after epoch 3, made while
-                            // a test job shared the cores, once used only 18 of 29 minutes)
-                            double[] secs = history.stream().mapToDouble(EpochStats::seconds).toArray();
-                            int before = schedule.plannedEpochs();
-                            boolean nextEarly = cfg.earlyEpoch(epoch + 1, elapsed);
-                            double cost = nextEarly
-                                    ? schedule.replanProgressive(cfg.maxMinutes() * 60, secs, startEpoch, opt.step(),
-                                            cfg.earlyFraction() * cfg.maxMinutes() * 60, Math.pow(S / (double) cfg.earlySize(), 2))
-                                    : schedule.replanToBudget(cfg.maxMinutes() * 60, secs, startEpoch, opt.step());
-                            if (schedule.plannedEpochs() != before)
-                                log.printf(Locale.ROOT, "time budget: epochs now take %.0f s, so %d of at most %d epochs fit in "
-                                        + "max_minutes %.0f; the learning-rate schedule is re-planned from here%n", cost,
-                                        schedule.plannedEpochs(), cfg.epochs(), cfg.maxMinutes());
-                        }
-                        run.writeHistory(history);
-                        Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
-                                new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
-                        if (cfg.earlyStopPatience() > 0 && sinceBest >= cfg.earlyStopPatience()) {
-                            stopReason = "early stopping: no val improvement for " + sinceBest + " epochs";
-                            break;
-                        }
-                        if (cfg.maxMinutes() > 0 && epoch + 1 < schedule.plannedEpochs()) {
-                            // the latest epoch, not the mean: the slow first epoch would stop a well-planned run early
-                            double perEpoch = elapsed - (history.size() >= 2 && epoch > startEpoch
-                                    ? history.get(history.size() - 2).seconds() : prevSeconds);
-                            if (elapsed + perEpoch > cfg.maxMinutes() * 60) {
-                                stopReason = String.format(Locale.ROOT, "time budget: another epoch would pass max_minutes %.0f", cfg.maxMinutes());
-                                break;
-                            }
-                        }
-                    }
-                } finally {
-                    pool.shutdownNow();
+        void describe() {
+            log.printf(Locale.ROOT, "model %s@%d width %.2f head %s: %,d parameters, %,d trainable; %d train / %d val images%n",
+                    cfg.model(), S, cfg.width(), cfg.head(), net.parameterCount(), net.trainableParameterCount(),
+                    train.size(), req.val().size());
+        }
+
+        Result run() throws IOException {
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "loader");
+                t.setDaemon(true);
+                return t;
+            });
+            t0 = System.nanoTime();
+            String stopReason = null;
+            try {
+                for (int epoch = startEpoch; epoch < schedule.plannedEpochs(); epoch++) {
+                    stopReason = epoch(epoch);
+                    if (stopReason != null) break;
                 }
-                if (stopReason != null) log.println(stopReason);
-                log.println("peak RSS after training: " + ProcessMemory.mb(ProcessMemory.peakRssMb())
-                        + " (this process's high-water mark, Java heap + native)");
-                double seconds = history.isEmpty() ? 0 : history.get(history.size() - 1).seconds();
-                return new Result(history, bestEpoch, seconds, stopReason != null, stopReason);
+            } finally {
+                pool.shutdownNow();
             }
+            if (stopReason != null) log.println(stopReason);
+            log.println("peak RSS after training: " + ProcessMemory.mb(ProcessMemory.peakRssMb())
+                    + " (this process's high-water mark, Java heap + native)");
+            double seconds = history.isEmpty() ? 0 : history.get(history.size() - 1).seconds();
+            return new Result(history, bestEpoch, seconds, stopReason != null, stopReason);
+        }
+
+        /** Trains, validates and checkpoints one epoch; returns why training stops after it, or null. */
+        private String epoch(int epoch) throws IOException {
+            // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
+            Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
+            long e0 = System.nanoTime();
+            EpochPlan plan = epochOrder(cfg, train, classCounts, epoch);
+            // progressive resizing: early epochs see smaller images (cheaper), the rest the model's size
+            boolean early = cfg.earlyEpoch(epoch, prevSeconds + (e0 - t0) / 1e9);
+            if (cfg.earlySize() > 0 && !early && (lastEarly == null || lastEarly))
+                log.printf(Locale.ROOT, "progressive resizing: epoch %d on trains at %d px (before: %d px)%n", epoch + 1, S, cfg.earlySize());
+            lastEarly = early;
+            Pass pass = trainPass(epoch, plan, early ? req.earlyImages() : req.images(), early ? cfg.earlySize() : S);
+            double trainSecs = (System.nanoTime() - e0) / 1e9;
+            Scoring.Scores val = withEmaWeights(() -> Scoring.score(block, ps, root, req.val(), req.images(), cfg, false));
+            boolean cut = schedule.epochEnd(val.accuracy());
+            double elapsed = prevSeconds + (System.nanoTime() - t0) / 1e9;
+            EpochStats es = new EpochStats(epoch + 1, pass.lossSum() / Math.max(1, pass.seen()),
+                    pass.correct() / (double) Math.max(1, pass.seen()), val.loss(), val.accuracy(), val.recall(), pass.lr(),
+                    pass.seen() / trainSecs, elapsed);
+            history.add(es);
+            boolean improved = keepIfBest(es, val);
+            log.printf(Locale.ROOT, "epoch %d/%d train loss %.4f acc %.4f | val loss %.4f acc %.4f recall %s | lr %.3g | %.1f img/s | %s%s%s%n",
+                    es.epoch(), schedule.plannedEpochs(), es.trainLoss(), es.trainAcc(), es.valLoss(), es.valAcc(),
+                    fmt(es.valRecall()), es.lr(), es.imgPerSec(), Progress.clock(elapsed),
+                    improved ? " *best" : "", cut ? " (lr cut)" : "");
+            if (cfg.maxMinutes() > 0) replanToBudget(epoch, elapsed);
+            run.writeHistory(history);
+            Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
+                    new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
+            return stopReason(epoch, elapsed);
+        }
+
+        /** Sums over one pass through an epoch's views, and the learning rate of its last step. */
+        private record Pass(double lossSum, int seen, int correct, double lr) {}
+
+        private Pass trainPass(int epoch, EpochPlan plan, ImageSource source, int side) throws IOException {
+            int[] order = plan.order();
+            double lossSum = 0;
+            int seen = 0, correct = 0;
+            double lr = schedule.lr(opt.step());
+            Progress bar = new Progress(System.console() != null ? System.err : log, System.console() != null,
+                    String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, schedule.plannedEpochs()), order.length);
+            try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), cfg.input().withSize(side),
+                    cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
+                Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
+                while (loader.hasNext()) {
+                    BatchLoader.Batch b = loader.next();
+                    if (b.n() < 2 && seen > 0) continue; // a batch of one breaks batch norm
+                    lr = schedule.lr(opt.step());
+                    TrainStep.Out so = trainOn(b, mixRng, lr, side);
+                    lossSum += so.loss() * b.n();
+                    correct += so.correct();
+                    seen += b.n();
+                    bar.update(seen, seen, String.format(Locale.ROOT, "loss %.4f acc %.3f lr %.2g",
+                            lossSum / seen, correct / (double) seen, lr));
+                }
+            }
+            return new Pass(lossSum, seen, correct, lr);
+        }
+
+        private TrainStep.Out trainOn(BatchLoader.Batch b, Random mixRng, double lr, int side) {
+            float[] target = Losses.targets(b.labels(), cfg.labelSmoothing());
+            float[] data = b.data();
+            int[] hard = b.labels();
+            if (cfg.mixup() > 0) {
+                Losses.Mixed m = Losses.mixup(data, target, b.n(), cfg.mixup(), mixRng);
+                data = m.data();
+                target = m.targets();
+                hard = m.dominant();
+            }
+            return step.run(root, data, target, sampleWeights(hard, classWeights), hard, b.n(), lr, side);
+        }
+
+        /**
+         * Whether the epoch is the best yet by the configured criterion (train loss when there is no validation
+         * split); if so its weights are kept, the averaged ones with an EMA since those are what was validated.
+         */
+        private boolean keepIfBest(EpochStats es, Scoring.Scores val) throws IOException {
+            double crit = cfg.select() == TrainConfig.Select.VAL_ACC ? -val.accuracy() : val.loss();
+            if (req.val().isEmpty()) crit = es.trainLoss();
+            boolean improved = Double.isNaN(best) || crit < best - 1e-6;
+            if (!improved) {
+                sinceBest++;
+                return false;
+            }
+            best = crit;
+            bestEpoch = es.epoch();
+            sinceBest = 0;
+            withEmaWeights(() -> {
+                net.save(run.bestParams());
+                return null;
+            });
+            return true;
+        }
+
+        /**
+         * Re-planned after every epoch from what epochs cost now, so minutes lost or freed by other work on the machine
+         * are followed through the run (a plan fixed after epoch 3, made while a test job shared the cores, once used
+         * only 18 of 29 minutes).
+         */
+        private void replanToBudget(int epoch, double elapsed) {
+            double[] secs = history.stream().mapToDouble(EpochStats::seconds).toArray();
+            int before = schedule.plannedEpochs();
+            boolean nextEarly = cfg.earlyEpoch(epoch + 1, elapsed);
+            double cost = nextEarly
+                    ? schedule.replanProgressive(cfg.maxMinutes() * 60, secs, startEpoch, opt.step(),
+                            cfg.earlyFraction() * cfg.maxMinutes() * 60, Math.pow(S / (double) cfg.earlySize(), 2))
+                    : schedule.replanToBudget(cfg.maxMinutes() * 60, secs, startEpoch, opt.step());
+            if (schedule.plannedEpochs() != before)
+                log.printf(Locale.ROOT, "time budget: epochs now take %.0f s, so %d of at most %d epochs fit in "
+                        + "max_minutes %.0f; the learning-rate schedule is re-planned from here%n", cost,
+                        schedule.plannedEpochs(), cfg.epochs(), cfg.maxMinutes());
+        }
+
+        private String stopReason(int epoch, double elapsed) {
+            if (cfg.earlyStopPatience() > 0 && sinceBest >= cfg.earlyStopPatience())
+                return "early stopping: no val improvement for " + sinceBest + " epochs";
+            if (cfg.maxMinutes() > 0 && epoch + 1 < schedule.plannedEpochs()) {
+                // the latest epoch, not the mean: the slow first epoch would stop a well-planned run early
+                double perEpoch = elapsed - (history.size() >= 2 && epoch > startEpoch
+                        ? history.get(history.size() - 2).seconds() : prevSeconds);
+                if (elapsed + perEpoch > cfg.maxMinutes() * 60)
+                    return String.format(Locale.ROOT, "time budget: another epoch would pass max_minutes %.0f", cfg.maxMinutes());
+            }
+            return null;
+        }
+
+        /** Validation and the kept weights use the EMA's averaged weights when there is one; training its own. */
+        private <T> T withEmaWeights(WeightsTask<T> task) throws IOException {
+            if (ema == null) return task.run();
+            ema.swap(params);
+            try {
+                return task.run();
+            } finally {
+                ema.swap(params);
+            }
+        }
+
+        private interface WeightsTask<T> {
+            T run() throws IOException;
         }
     }
 
@@ -239,7 +327,7 @@ public final class Trainer {
     /** Keras-style "balanced" weights n/(k·n_c) when balance=weights, else 1. */
     static float[] classWeights(TrainConfig cfg, int[] counts) {
         float[] w = {1, 1, 1};
-        if (!cfg.balance().equals("weights")) return w;
+        if (cfg.balance() != TrainConfig.Balance.WEIGHTS) return w;
         int n = 0, k = 0;
         for (int c : counts) { n += c; if (c > 0) k++; }
         for (int i = 0; i < w.length; i++) w[i] = counts[i] > 0 ? (float) n / (k * counts[i]) : 0f;
@@ -255,7 +343,7 @@ public final class Trainer {
     /** Images shown per epoch: the (balanced) set, times 1 + augment_copies. */
     public static int epochLength(TrainConfig cfg, int[] counts) {
         int base;
-        if (!cfg.balance().equals("oversample")) base = counts[0] + counts[1] + counts[2];
+        if (cfg.balance() != TrainConfig.Balance.OVERSAMPLE) base = counts[0] + counts[1] + counts[2];
         else {
             int max = 0, k = 0;
             for (int c : counts) { max = Math.max(max, c); if (c > 0) k++; }
@@ -279,7 +367,7 @@ public final class Trainer {
     static EpochPlan epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
         Random rng = new Random(BatchLoader.mix(cfg.seed(), epoch, -3));
         List<Integer> idx = new ArrayList<>();
-        if (cfg.balance().equals("oversample")) {
+        if (cfg.balance() == TrainConfig.Balance.OVERSAMPLE) {
             int max = 0;
             for (int c : counts) max = Math.max(max, c);
             List<List<Integer>> byClass = new ArrayList<>();

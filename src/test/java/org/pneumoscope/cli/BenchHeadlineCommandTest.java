@@ -54,7 +54,7 @@ class BenchHeadlineCommandTest {
         assertEquals(1, h.path("epochs_run").asInt());
         assertEquals("cpu", h.path("preset").asText());
         // the config line says how classes were balanced (oversampling changes what an epoch is)
-        String balance = org.pneumoscope.train.TrainConfig.fromMap(org.pneumoscope.train.TrainConfig.readYaml(run.resolve("config.yaml"))).balance();
+        String balance = org.pneumoscope.train.TrainConfig.fromMap(org.pneumoscope.train.TrainConfig.readYaml(run.resolve("config.yaml"))).balance().id();
         assertTrue(h.path("config").asText().contains("balance " + balance + ","), h.path("config").asText());
         // peak RSS: the evaluation's figure, and a real one where /proc exists
         assertEquals(test.path("peak_rss_mb").toString(), h.path("peak_rss_mb").toString());

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.cli.CliRun;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
@@ -90,7 +91,7 @@ class ExperimentTest {
         List<Cell> cells = s.expand();
         assertEquals(List.of("a_batch=8", "a_batch=16", "b_batch=8", "b_batch=16"), cells.stream().map(Cell::name).toList());
         Cell b16 = cells.get(3);
-        assertEquals("strong", b16.config().augment());
+        assertEquals(Recipe.STRONG, b16.config().augment());
         assertEquals(5e-4, b16.config().lr(), 1e-15, "a cell's own value beats base");
         assertEquals(16, b16.config().batch());
         assertEquals(3, cells.get(0).config().epochs(), "base beats the preset");
@@ -283,7 +284,7 @@ class ExperimentTest {
         assertEquals(List.of("cpu", "augment-medium", "224-quarter"), cells.stream().map(Cell::name).toList());
         TrainConfig cpu = Presets.resolve("cpu", Map.of());
         assertEquals(cpu, cells.get(0).config(), "the preset unchanged");
-        assertEquals("medium", cells.get(1).config().augment());
+        assertEquals(Recipe.MEDIUM, cells.get(1).config().augment());
         assertEquals(224, cells.get(2).config().size());
         assertEquals(0.25, cells.get(2).config().width(), 1e-12);
     }

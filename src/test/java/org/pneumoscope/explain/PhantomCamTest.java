@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.Contrast;
@@ -112,7 +111,7 @@ class PhantomCamTest {
         TrainConfig cfg = Presets.resolve("demo", Map.of("seed", 5L, "size", SIZE));
         Engine.getInstance().setRandomSeed(5);
         Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), train, val, s -> images.get(s.file()),
-                Augmentations.named(cfg.augment()), false, false, new PrintStream(OutputStream.nullOutputStream())));
+                cfg.augment().transform(), false, false, new PrintStream(OutputStream.nullOutputStream())));
 
         int tol = PointingGame.tolerance(SIZE);
         int n = 0, hits = 0, called = 0, randomHits = 0;

@@ -255,7 +255,7 @@ class ServerApiTest {
             m.path("classes").forEach(k -> ids.add(k.path("id").asText()));
             assertEquals(List.of(Label.ids()), ids);
             assertEquals(model.config().size(), m.path("config").path("size").asInt());
-            assertEquals(model.config().model(), m.path("architecture").path("model").asText());
+            assertEquals(model.config().model().id(), m.path("architecture").path("model").asText());
             int train = 0;
             for (JsonNode v : m.path("data").path("train")) train += v.asInt();
             assertTrue(train > 0, m.path("data").toString());

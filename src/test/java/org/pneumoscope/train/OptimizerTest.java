@@ -7,15 +7,18 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.core.UserException;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OptimizerTest {
 
@@ -38,7 +41,7 @@ class OptimizerTest {
 
     @Test
     void sgdFollowsHeavyBallMomentumWithL2AndClearsTheGradient() {
-        try (NDManager m = NDManager.newBaseManager(); Optimizer opt = new Optimizer(m, "sgd", 0.1)) {
+        try (NDManager m = NDManager.newBaseManager(); Optimizer opt = new Optimizer(m, Optimizer.Kind.SGD, 0.1)) {
             PairList<String, Parameter> ps = param(m, 1f, -2f);
             NDArray w = ps.get(0).getValue().getArray();
             float lr = 0.05f, mom = Optimizer.SGD_MOMENTUM;
@@ -65,7 +68,7 @@ class OptimizerTest {
     void sgdMomentumSurvivesACheckpoint() throws Exception {
         byte[] saved;
         float[] uninterrupted;
-        try (NDManager m = NDManager.newBaseManager(); Optimizer opt = new Optimizer(m, "sgd", 0)) {
+        try (NDManager m = NDManager.newBaseManager(); Optimizer opt = new Optimizer(m, Optimizer.Kind.SGD, 0)) {
             PairList<String, Parameter> ps = param(m, 1f, -2f);
             NDArray w = ps.get(0).getValue().getArray();
             backwardSquares(w);
@@ -79,7 +82,7 @@ class OptimizerTest {
             uninterrupted = w.toFloatArray();
 
             // a fresh optimizer given the checkpoint takes the same second step; one without it does not
-            try (Optimizer resumed = new Optimizer(m, "sgd", 0); Optimizer cold = new Optimizer(m, "sgd", 0)) {
+            try (Optimizer resumed = new Optimizer(m, Optimizer.Kind.SGD, 0); Optimizer cold = new Optimizer(m, Optimizer.Kind.SGD, 0)) {
                 resumed.load(new DataInputStream(new ByteArrayInputStream(saved)));
                 assertEquals(1, resumed.step());
                 PairList<String, Parameter> a = param(m, after1), b = param(m, after1);
@@ -97,8 +100,7 @@ class OptimizerTest {
 
     @Test
     void unknownKindIsRefused() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            assertThrows(IllegalArgumentException.class, () -> new Optimizer(m, "rmsprop", 0));
-        }
+        UserException e = assertThrows(UserException.class, () -> TrainConfig.fromMap(Map.of("optimizer", "rmsprop")));
+        assertTrue(e.getMessage().contains("optimizer must be adam, adamw or sgd, not rmsprop"), e.getMessage());
     }
 }

@@ -85,7 +85,7 @@ class TrainerTest {
         int[] y = {0, 1, 2, 0};
         try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
              org.pneumoscope.model.XrayNet net = Models.build(cfg, false, null);
-             Optimizer opt = new Optimizer(root, "adamw", 0.01)) {
+             Optimizer opt = new Optimizer(root, Optimizer.Kind.ADAMW, 0.01)) {
             TrainStep step = new TrainStep(net.block(), new ai.djl.training.ParameterStore(root, false), List.of(), 0, opt, null, 1, s);
             step.run(root, x, Losses.targets(y, 0), w, y, n, 1e-3);
             long before = directBuffers();
