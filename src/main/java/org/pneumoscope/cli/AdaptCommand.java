@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.api.Film;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
@@ -11,7 +12,6 @@ import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
-import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.SiteAdaptation;
 import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.RunFolder;
@@ -128,7 +128,7 @@ public class AdaptCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<GreyImage>> decoded = new ArrayList<>();
-            for (Path f : files) decoded.add(pool.submit(() -> EvaluateJob.load(f, m)));
+            for (Path f : files) decoded.add(pool.submit(() -> m.recipe().fit(Film.read(f).image()))); // refused as predict refuses
             List<Path> ok = new ArrayList<>();
             List<GreyImage> images = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
@@ -140,11 +140,7 @@ public class AdaptCommand implements Callable<Integer> {
                     problems.add(files.get(i) + ": " + (c instanceof DecodeException d ? d.reason() : String.valueOf(c)));
                 }
             }
-            if (!problems.isEmpty()) {
-                log.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
-                problems.stream().limit(20).forEach(p -> log.println("  " + p));
-                if (problems.size() > 20) log.println("  ... and " + (problems.size() - 20) + " more");
-            }
+            Problem.listLines(log, "file(s) skipped:", problems);
             return new Films(ok, images, problems);
         } finally {
             pool.shutdownNow();

@@ -25,10 +25,15 @@ public record Problem(Path file, String reason) {
      * many more there are. The heading is plain text, not a format: a path in it may hold '%'.
      */
     public static void list(java.io.PrintStream out, String heading, List<Problem> problems) {
-        if (problems.isEmpty()) return;
-        out.println(problems.size() + " " + heading);
-        problems.stream().limit(LISTED).forEach(p -> out.println("  " + p));
-        if (problems.size() > LISTED) out.printf(java.util.Locale.ROOT, "  ... and %d more%n", problems.size() - LISTED);
+        listLines(out, heading, problems.stream().map(Problem::toString).toList());
+    }
+
+    /** {@link #list} for problems already written as {@code "file: reason"} lines. */
+    public static void listLines(java.io.PrintStream out, String heading, List<String> lines) {
+        if (lines.isEmpty()) return;
+        out.println(lines.size() + " " + heading);
+        lines.stream().limit(LISTED).forEach(p -> out.println("  " + p));
+        if (lines.size() > LISTED) out.printf(java.util.Locale.ROOT, "  ... and %d more%n", lines.size() - LISTED);
     }
 
     /**
