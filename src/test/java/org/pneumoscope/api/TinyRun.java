@@ -15,10 +15,10 @@ import java.util.Map;
  * A finished run folder holding an initialised, untrained quarter-width ResNet-18: enough to exercise every inference
  * path in a second, with the input recipe and calibration a caller chooses.
  */
-final class TinyRun {
+public final class TinyRun {
     private TinyRun() {}
 
-    static Path make(Path dir, Map<String, Object> overrides, boolean storeRecipe) throws IOException {
+    public static Path make(Path dir, Map<String, Object> overrides, boolean storeRecipe) throws IOException {
         Map<String, Object> o = new HashMap<>();
         o.put("model", "resnet18");
         o.put("width", 0.25);

@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue #4's sanity check: after the demo's short training on phantoms, does Grad-CAM for "bacteria" point at the
+ * A sanity check: after the demo's short training on phantoms, does Grad-CAM for "bacteria" point at the
  * consolidation the generator drew? Scored as {@link PointingGame} scores an evaluation (same
  * {@link PointingGame#measure}, same tolerance, layer4, explained class = bacteria) on fresh phantoms the net never
  * saw, and against the same network with random weights (Adebayo et al. 2018's model-randomisation check: a map

@@ -4,18 +4,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.api.TinyRun;
 import org.pneumoscope.core.GreyImage;
-import org.pneumoscope.model.XrayNet;
-import org.pneumoscope.train.Models;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
-import org.pneumoscope.train.TrainConfig;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +24,7 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Issue #3 for inference: evaluate, predict and serve score through {@link TrainedModel}. DJL's create(float[])
+ * Evaluate, predict and serve score through {@link TrainedModel}. DJL's create(float[])
  * leaves one direct buffer per batch for the GC to free, so native memory followed GC timing; the model now reuses
  * one input buffer per concurrent caller.
  */
@@ -40,17 +37,7 @@ class TrainedModelTest {
     /** An untrained but initialised tiny network saved as a finished run: enough to exercise the scoring paths. */
     @BeforeAll
     static void load() throws Exception {
-        Map<String, Object> o = new HashMap<>();
-        o.put("model", "resnet18"); o.put("width", 0.25); o.put("size", SIZE); o.put("head", "linear");
-        TrainConfig cfg = TrainConfig.fromMap(o);
-        RunFolder run = new RunFolder(dir);
-        try (XrayNet net = Models.build(cfg, false, null)) {
-            net.save(run.modelParams());
-        }
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("config", cfg.toMap());
-        card.put("temperature", 1.5);
-        RunFolder.JSON.writeValue(run.modelJson().toFile(), card);
+        TinyRun.make(dir, Map.of("size", SIZE), false);
         model = TrainedModel.load(dir);
         Random r = new Random(3);
         images = new ArrayList<>();

@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Issue #3 on the server's scoring path: two workers predicting many uploads (with and without Grad-CAM and the
+ * The server's scoring path: two workers predicting many uploads (with and without Grad-CAM and the
  * mirrored pass) add no direct buffer per request, which would wait for the GC to give its native memory back.
  */
 class PredictorMemoryTest {

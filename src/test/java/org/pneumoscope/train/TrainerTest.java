@@ -74,7 +74,7 @@ class TrainerTest {
     }
 
     /**
-     * Issue #3: DJL's create(float[]) leaves a direct buffer per array for the GC to free, so native memory followed GC
+     * DJL's create(float[]) leaves a direct buffer per array for the GC to free, so native memory followed GC
      * timing. A step now reuses its input buffers: steps add no direct buffers beyond the first step's.
      */
     @Test
