@@ -5,6 +5,7 @@ import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.InputRecipe;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 
 /**
@@ -28,6 +29,11 @@ public record Film(String name, GreyImage image) {
     /** Decodes and checks an upload or any bytes held in memory; {@code name} only labels messages. */
     public static Film of(byte[] bytes, String name) throws DecodeException {
         return checked(name, ImageDecoder.decode(bytes, name));
+    }
+
+    /** A picture a caller holds already (any colour model; colour is converted to grey by luminance). */
+    public static Film of(BufferedImage picture, String name) throws DecodeException {
+        return checked(name, ImageDecoder.toGrey(picture));
     }
 
     /** Checks pixels a caller decoded itself. */

@@ -102,6 +102,12 @@ class ClassifierTest {
         UserException u = assertThrows(UserException.class, () -> Classifier.load(dir.resolve("phantoms")));
         assertTrue(u.getMessage().contains("phantoms") && u.getMessage().contains("not a finished"), u.getMessage());
         assertThrows(IllegalArgumentException.class, () -> classifier.explain(Film.read(films.get(0)), "layer9", null));
+        java.awt.image.BufferedImage colour = javax.imageio.ImageIO.read(films.get(0).toFile());
+        assertArrayEquals(classifier.predict(films.get(0)).probabilities(),
+                classifier.predict(Film.of(colour, "picture")).probabilities(), 1e-6f, "a BufferedImage reads as its file does");
+        DecodeException strip = assertThrows(DecodeException.class,
+                () -> Film.of(new java.awt.image.BufferedImage(600, 20, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "strip"));
+        assertEquals(DecodeException.Kind.UNUSABLE, strip.kind());
     }
 
     @Test
