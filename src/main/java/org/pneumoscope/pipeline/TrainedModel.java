@@ -57,13 +57,13 @@ public final class TrainedModel implements AutoCloseable {
     private Optional<ShiftReference> shiftReference;
 
     private TrainedModel(RunFolder run, String profile, TrainConfig config, Map<String, Object> card,
-                         Calibration calibration, NDManager manager, XrayNet net) {
+                         Calibration calibration, InputRecipe recipe, NDManager manager, XrayNet net) {
         this.run = run;
         this.profile = profile;
         this.config = config;
         this.card = card;
         this.calibration = calibration;
-        this.recipe = recipeOf(card, config, run.modelJson());
+        this.recipe = recipe;
         this.manager = manager;
         this.net = net;
         this.ps = new ParameterStore(manager, false);
@@ -87,8 +87,9 @@ public final class TrainedModel implements AutoCloseable {
         @SuppressWarnings("unchecked") Map<String, Object> cfgMap = (Map<String, Object>) card.get("config");
         TrainConfig cfg = TrainConfig.fromMap(cfgMap);
         Calibration calibration = profile == null ? calibrationOf(card, run.modelJson()) : profileCalibration(run, profile, card);
+        InputRecipe recipe = recipeOf(card, cfg, run.modelJson()); // a damaged card is refused before the network is open
         XrayNet net = XrayNet.open(profile == null ? run.modelParams() : profileParams(run, profile));
-        return new TrainedModel(run, profile, cfg, card, calibration, NDManager.newBaseManager(), net);
+        return new TrainedModel(run, profile, cfg, card, calibration, recipe, NDManager.newBaseManager(), net);
     }
 
     /**
