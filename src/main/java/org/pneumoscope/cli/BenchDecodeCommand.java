@@ -1,29 +1,11 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.Preprocess;
-import org.pneumoscope.data.ResizeMode;
-import org.pneumoscope.data.Sample;
+import org.pneumoscope.bench.DecodeBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.imageio.ImageIO;
 
 /**
  * {@code pneumoscope bench decode}: images per second for decode + resize, Pneumoscope's path against the
@@ -52,103 +34,9 @@ public class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "R", description = "Timed passes per measurement; the best is reported (default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
-    interface Decoder {
-        void decode(Path file) throws IOException;
-    }
-
     @Override
     public Integer call() throws Exception {
-        ResizeMode rm = ResizeMode.parse(mode);
-        if (rm == null) throw new UserException("--mode must be squash or letterbox, not '" + mode + "'", 2);
-        if (limit < 1 || size < 1 || threads < 1 || rounds < 1)
-            throw new UserException("--limit, --size, --threads and --rounds must be positive", 2);
-        DatasetScan scan = DatasetReader.read(data).requireImages();
-        List<Path> files = spread(scan.samples(), limit);
-
-        Decoder ours = f -> Preprocess.resize(ImageDecoder.decode(f), size, rm);
-        Decoder plain = f -> plainDecode(f, size, rm);
-
-        // Which files decode at all (both paths then use only those), and JIT warm-up.
-        List<Path> usable = new ArrayList<>();
-        int failed = 0;
-        for (Path f : files) {
-            try {
-                ours.decode(f);
-                plain.decode(f);
-                usable.add(f);
-            } catch (IOException | RuntimeException e) {
-                failed++;
-            }
-        }
-        if (usable.isEmpty()) throw new UserException("none of the " + files.size() + " images decoded; nothing to measure");
-
-        System.out.printf(Locale.US, "Decode + resize to %dx%d (%s): %s images from %s, %d core(s) available%n",
-                size, size, rm.id(), DatasetCommand.n(usable.size()), data, Runtime.getRuntime().availableProcessors());
-        if (failed > 0) System.out.println("(" + failed + " image(s) skipped: they did not decode)");
-        // Rounds interleave the four measurements so a busy neighbour process slows them all alike; best kept.
-        double o1 = 0, p1 = 0, on = 0, pn = 0;
-        for (int r = 0; r < rounds; r++) {
-            o1 = Math.max(o1, run(ours, usable, 1));
-            p1 = Math.max(p1, run(plain, usable, 1));
-            on = Math.max(on, run(ours, usable, threads));
-            pn = Math.max(pn, run(plain, usable, threads));
-        }
-        String tn = threads + " thread" + (threads == 1 ? "" : "s");
-        System.out.printf(Locale.US, "%-26s%14s%14s%n", "", "1 thread", tn);
-        System.out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "pneumoscope", o1, on);
-        System.out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "ImageIO.read + Graphics2D", p1, pn);
-        System.out.printf(Locale.US, "%-26s%13.2fx%13.2fx%n", "ratio (pneumoscope/plain)", o1 / p1, on / pn);
+        DecodeBenchmark.run(data, limit, size, mode, threads, rounds, System.out);
         return 0;
-    }
-
-    /** Every k-th sample so all classes and sources are represented. */
-    static List<Path> spread(List<Sample> samples, int limit) {
-        List<Path> out = new ArrayList<>();
-        int n = samples.size();
-        if (n <= limit) {
-            for (Sample s : samples) out.add(s.file());
-            return out;
-        }
-        for (int i = 0; i < limit; i++) out.add(samples.get((int) ((long) i * n / limit)).file());
-        return out;
-    }
-
-    /** The baseline: what a Java developer writes without a pipeline. */
-    public static BufferedImage plainDecode(Path f, int size, ResizeMode mode) throws IOException {
-        BufferedImage src = ImageIO.read(f.toFile());
-        if (src == null) throw new IOException("no reader for " + f);
-        BufferedImage dst = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = dst.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-            Preprocess.Placement p = Preprocess.placement(src.getWidth(), src.getHeight(), size, mode);
-            g.drawImage(src, p.x(), p.y(), p.width(), p.height(), null);
-        } finally {
-            g.dispose();
-        }
-        return dst;
-    }
-
-    private static double run(Decoder d, List<Path> files, int threads) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        long t0 = System.nanoTime();
-        if (threads == 1) {
-            for (Path f : files) d.decode(f);
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                List<Future<?>> fs = new ArrayList<>();
-                for (int t = 0; t < threads; t++)
-                    fs.add(pool.submit(() -> {
-                        for (int i; (i = next.getAndIncrement()) < files.size(); ) d.decode(files.get(i));
-                        return null;
-                    }));
-                for (Future<?> f : fs) f.get();
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-        return files.size() / ((System.nanoTime() - t0) / 1e9);
     }
 }

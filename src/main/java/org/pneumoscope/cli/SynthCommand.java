@@ -2,15 +2,13 @@ package org.pneumoscope.cli;
 
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.synth.PhantomGenerator;
+import org.pneumoscope.pipeline.Phantoms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** Writes a folder of phantom chest X-rays: the data to try everything on when no real films are at hand. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -42,38 +40,14 @@ public class SynthCommand implements Callable<Integer> {
         if (size < 32 || size > 2048) throw new UserException("--size must be 32..2048 pixels, got " + size, 2);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (t < 1) throw new UserException("--threads must be at least 1", 2);
-        checkOutput(out);
         long start = System.nanoTime();
-        PhantomGenerator.Summary s = new PhantomGenerator().generate(out, count, size, seed, t);
+        Phantoms.Made s = Phantoms.generate(out, count, size, seed, t);
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf("wrote %d phantom chest X-rays (%dx%d px, seed %d) to %s in %.1f s%n",
                 s.total(), size, size, seed, out.toAbsolutePath(), secs);
         System.out.printf("  %s %d, %s %d, %s %d; %d patients (some with two films)%n",
                 Label.BACTERIA.id(), s.bacteria(), Label.VIRUS.id(), s.virus(), Label.NORMAL.id(), s.normal(), s.patients());
-        System.out.printf("  manifest %s, lesion masks under %s%n", out.resolve("manifest.csv"), out.resolve("masks"));
+        System.out.printf("  manifest %s, lesion masks under %s%n", s.manifest(), s.masks());
         return 0;
-    }
-
-    /** Refuses to scatter files into a folder holding something other than an earlier phantom set. */
-    static void checkOutput(Path out) throws IOException {
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserException(out + ": exists and is not a folder");
-        if (!Files.isDirectory(out)) return;
-        boolean previousSet = Files.isRegularFile(out.resolve("manifest.csv"))
-                && Files.readAllLines(out.resolve("manifest.csv")).stream().findFirst().orElse("").equals("file,label,patient_id");
-        try (Stream<Path> s = Files.list(out)) {
-            if (s.findAny().isPresent() && !previousSet)
-                throw new UserException(out + ": folder is not empty and holds no phantom set; choose an empty or new folder");
-        }
-        if (previousSet) {
-            // Regenerating over an earlier set: drop its old films so a smaller count leaves no strays.
-            for (String dir : new String[]{"bacteria", "virus", "normal", "masks/bacteria", "masks/virus", "masks/normal"}) {
-                Path d = out.resolve(dir);
-                if (!Files.isDirectory(d)) continue;
-                try (Stream<Path> s = Files.list(d)) {
-                    for (Path p : (Iterable<Path>) s::iterator)
-                        if (p.getFileName().toString().matches("phantom-\\d+\\.png")) Files.delete(p);
-                }
-            }
-        }
     }
 }

@@ -1,20 +1,13 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.ImageCache;
-import org.pneumoscope.data.Sample;
-import org.pneumoscope.pipeline.EvaluateJob;
-import org.pneumoscope.pipeline.TrainJob;
-import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.pipeline.TrainRun;
 import org.pneumoscope.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -37,68 +30,10 @@ public class TrainCommand implements Callable<Integer> {
         if (allowDownload) org.pneumoscope.core.DjlSetup.allowDownload();
         Path runDir = resume != null ? resume : out;
         TrainConfig cfg = resume != null ? null : config.resolve();
-        Result r = run(data, runDir, cfg, resume != null, allowDownload, cache, !noEval, System.out);
+        TrainRun.Result r = TrainRun.run(data, runDir, cfg, resume != null, allowDownload, cache, !noEval, System.out);
         if (r == null) return 0;
         if (r.eval() != null) System.out.println("report: " + r.eval().report());
-        System.out.println(peakLine(r));
+        System.out.println(r.peakLine());
         return 0;
-    }
-
-    /**
-     * What one {@code train} did: the training job, its test evaluation (null with --no-eval or without a test
-     * split) and the wall time of each (seconds; evaluation 0 when skipped).
-     */
-    public record Result(TrainJob.Outcome train, EvaluateJob.Outcome eval, double trainSeconds, double evalSeconds) {}
-
-    /**
-     * The whole of {@code train}: train (or resume) the run, then evaluate it on its test split into RUN/test.
-     * {@code bench headline} runs exactly this. Returns null when a resumed run was already complete.
-     */
-    static Result run(Path data, Path runDir, TrainConfig cfg, boolean resume, boolean allowDownload, Path cache,
-                      boolean evaluate, PrintStream out) throws Exception {
-        long t0 = System.nanoTime();
-        TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out));
-        if (o == null) return null;
-        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, evaluate, out);
-    }
-
-    /**
-     * As {@link #run} on samples that already carry their train/val/test split (written to RUN/split.csv as they
-     * are): {@code bench headline --proxy} trains the same recipe on a proxy split (texture or batch) this way.
-     */
-    static Result runOnSplit(Path data, Path runDir, TrainConfig cfg, List<Sample> samples, PrintStream out) throws Exception {
-        long t0 = System.nanoTime();
-        TrainJob.Outcome o = TrainJob.runOnSplit(runDir, cfg, samples, false, false,
-                new ImageCache(null, Runtime.getRuntime().maxMemory() / 3), out);
-        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, true, out);
-    }
-
-    /** After training: the run evaluated on its test split into RUN/test (unless told not to, or there is none). */
-    private static Result evaluated(TrainJob.Outcome o, double trainSeconds, Path data, Path runDir, boolean evaluate,
-                                    PrintStream out) throws Exception {
-        out.println("model: " + o.run().modelParams());
-        EvaluateJob.Outcome e = null;
-        long t1 = System.nanoTime();
-        if (evaluate) {
-            List<Sample> test = TrainJob.inSplit(o.samples(), "test");
-            if (test.isEmpty()) {
-                out.println("no test split: evaluate later with pneumoscope evaluate --run " + runDir + " --data DATA --out DIR");
-            } else {
-                try (TrainedModel m = TrainedModel.load(runDir)) {
-                    e = EvaluateJob.run(m, test, o.run().testDir(),
-                            EvaluateJob.Options.forSamples("test", m.config().tta(), true, test, data, 42), out);
-                    out.println("test metrics: " + e.metrics());
-                }
-            }
-        }
-        double evalSeconds = e == null ? 0 : (System.nanoTime() - t1) / 1e9;
-        return new Result(o, e, trainSeconds, evalSeconds);
-    }
-
-    /** The summary line of peak memory: the process's RSS high-water mark after training and after evaluation. */
-    static String peakLine(Result r) {
-        return "peak RSS: " + ProcessMemory.mb(r.train().peakRssMb()) + " after training"
-                + (r.eval() == null ? "" : ", " + ProcessMemory.mb(r.eval().peakRssMb()) + " after evaluation")
-                + " (Java heap + native PyTorch memory)";
     }
 }

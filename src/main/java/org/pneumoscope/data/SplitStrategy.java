@@ -21,6 +21,15 @@ public enum SplitStrategy {
 
     public String id() { return Choices.id(this); }
 
+    /** What the tables call the split this strategy holds out. */
+    public String heldOutName() {
+        return switch (this) {
+            case PATIENT -> "test split";
+            case BATCH -> "held-out batch (proxy for new films)";
+            case TEXTURE -> "held-out blurry normals (proxy for new films)";
+        };
+    }
+
     /** "patient", "batch" or "texture" (any case); IllegalArgumentException listing them otherwise. */
     public static SplitStrategy parse(String text) { return Choices.parse(SplitStrategy.class, text); }
 }

@@ -51,11 +51,7 @@ public final class ResultTables {
      * blurry normals (proxy for new films)".
      */
     public static String splitName(SplitStrategy holdout) {
-        return switch (holdout) {
-            case PATIENT -> "test split";
-            case BATCH -> "held-out batch (proxy for new films)";
-            case TEXTURE -> "held-out blurry normals (proxy for new films)";
-        };
+        return holdout.heldOutName();
     }
 
     /** The heading over the test split's columns. */

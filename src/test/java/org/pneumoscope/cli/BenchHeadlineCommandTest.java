@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.bench.HeadlineProxy;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;

@@ -1,4 +1,4 @@
-package org.pneumoscope.cli;
+package org.pneumoscope.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.pneumoscope.core.Label;
@@ -8,7 +8,7 @@ import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.TextureSplit;
-import org.pneumoscope.experiment.ResultTables;
+import org.pneumoscope.pipeline.TrainRun;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 
@@ -33,7 +33,7 @@ import java.util.Map;
  * the data offers (its normals are sharper than its pneumonias). Every figure is read back from the proxy run's own
  * evaluation (RUN/proxy/test/metrics.json).
  */
-final class HeadlineProxy {
+public final class HeadlineProxy {
     private final Path data, dir;
     private final TrainConfig cfg;
     private final SplitStrategy strategy;
@@ -51,7 +51,7 @@ final class HeadlineProxy {
     }
 
     /** The texture split: the proxy that reproduces the shift seen on a sequestered set. */
-    static HeadlineProxy prepare(Path data, Path runDir, TrainConfig cfg) {
+    public static HeadlineProxy prepare(Path data, Path runDir, TrainConfig cfg) {
         return prepare(data, runDir, cfg, SplitStrategy.TEXTURE);
     }
 
@@ -59,7 +59,7 @@ final class HeadlineProxy {
      * The {@code strategy} split of {@code data} (texture or batch), made before anything trains: data it cannot
      * split is refused in seconds rather than after the headline run.
      */
-    static HeadlineProxy prepare(Path data, Path runDir, TrainConfig cfg, SplitStrategy strategy) {
+    public static HeadlineProxy prepare(Path data, Path runDir, TrainConfig cfg, SplitStrategy strategy) {
         Path dir = runDir.resolve("proxy");
         RunFolder run = new RunFolder(dir);
         if (run.complete() || Files.exists(run.lastCheckpoint()))
@@ -87,17 +87,17 @@ final class HeadlineProxy {
     }
 
     /** The samples with the proxy split, as RUN/proxy/split.csv will hold them. */
-    List<Sample> samples() { return samples; }
+    public List<Sample> samples() { return samples; }
 
     /**
      * Trains and evaluates the proxy run (RUN/proxy/split.csv is the proxy split) and returns its block of
      * headline.json; {@code internal} is the headline run's test/metrics.json, for the figure printed beside.
      */
-    Map<String, Object> run(JsonNode internal, PrintStream out) throws Exception {
+    public Map<String, Object> run(JsonNode internal, PrintStream out) throws Exception {
         out.println();
         out.println("proxy run: the same recipe with " + shortText(strategy) + " held out, in " + dir);
         long t0 = System.nanoTime();
-        TrainCommand.Result r = TrainCommand.runOnSplit(data, dir, cfg, samples, out);
+        TrainRun.Result r = TrainRun.runOnSplit(data, dir, cfg, samples, out);
         double totalSeconds = (System.nanoTime() - t0) / 1e9;
         JsonNode test = RunFolder.JSON.readTree(r.eval().metrics().toFile());
         JsonNode card = RunFolder.JSON.readTree(new RunFolder(dir).modelJson().toFile());
@@ -161,11 +161,11 @@ final class HeadlineProxy {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("n", test.path("n").asInt());
         t.put("patients", test.path("patients").asInt());
-        t.put("accuracy", BenchHeadlineCommand.num(test.path("accuracy")));
-        t.put("accuracy_ci95", BenchHeadlineCommand.ci(test.path("ci95").path("accuracy")));
-        t.put("macro_f1", BenchHeadlineCommand.num(test.path("macro_f1")));
+        t.put("accuracy", Headline.num(test.path("accuracy")));
+        t.put("accuracy_ci95", Headline.ci(test.path("ci95").path("accuracy")));
+        t.put("macro_f1", Headline.num(test.path("macro_f1")));
         Map<String, Object> recall = new LinkedHashMap<>();
-        for (String c : Label.ids()) recall.put(c, BenchHeadlineCommand.num(test.path("per_class").path(c).path("recall")));
+        for (String c : Label.ids()) recall.put(c, Headline.num(test.path("per_class").path(c).path("recall")));
         t.put("recall", recall);
         t.put("normal_called_pneumonia", normalCalledPneumonia(test));
         return t;
@@ -186,7 +186,7 @@ final class HeadlineProxy {
 
     /** The block printed after the headline's: the proxy's figures beside the internal test split's. */
     @SuppressWarnings("unchecked")
-    static String text(Map<String, Object> h) {
+    public static String text(Map<String, Object> h) {
         Map<String, Object> p = (Map<String, Object>) h.get("proxy"), t = (Map<String, Object>) h.get("test");
         Map<String, Object> b = (Map<String, Object>) p.get("held_out_test"), wall = (Map<String, Object>) p.get("wall_minutes");
         Map<String, Object> held = (Map<String, Object>) p.get("held_out");
@@ -198,13 +198,13 @@ final class HeadlineProxy {
         sb.append(String.format(Locale.ROOT, "wall:         train %.1f min | evaluate %.1f min | total %.1f min; epochs %d run, best %d%n",
                 wall.get("train"), wall.get("evaluate"), wall.get("total"), p.get("epochs_run"), p.get("best_epoch")));
         String row = "%-26s %-32s %s%n";
-        sb.append(String.format(Locale.ROOT, row, "", "internal test", ResultTables.splitName(strategy)));
+        sb.append(String.format(Locale.ROOT, row, "", "internal test", strategy.heldOutName()));
         sb.append(String.format(Locale.ROOT, row, "accuracy (95% CI)", accuracy(t), accuracy(b)));
         Map<String, Object> ri = (Map<String, Object>) t.get("recall"), rb = (Map<String, Object>) b.get("recall");
         for (String c : Label.ids())
-            sb.append(String.format(Locale.ROOT, row, "recall " + c, BenchHeadlineCommand.f4(ri.get(c)), BenchHeadlineCommand.f4(rb.get(c))));
-        sb.append(String.format(Locale.ROOT, row, "normal called pneumonia", BenchHeadlineCommand.f4(p.get("internal_normal_called_pneumonia")),
-                BenchHeadlineCommand.f4(b.get("normal_called_pneumonia"))));
+            sb.append(String.format(Locale.ROOT, row, "recall " + c, Headline.f4(ri.get(c)), Headline.f4(rb.get(c))));
+        sb.append(String.format(Locale.ROOT, row, "normal called pneumonia", Headline.f4(p.get("internal_normal_called_pneumonia")),
+                Headline.f4(b.get("normal_called_pneumonia"))));
         sb.append(String.format(Locale.ROOT, row, "images (patients)", t.get("n") + " (" + t.get("patients") + ")",
                 b.get("n") + " (" + b.get("patients") + ")"));
         return sb.toString();
@@ -213,8 +213,8 @@ final class HeadlineProxy {
     /** "0.8123 (0.7801-0.8412)", the interval as the headline prints it. */
     private static String accuracy(Map<String, Object> t) {
         List<?> ci = (List<?>) t.get("accuracy_ci95");
-        return BenchHeadlineCommand.f4(t.get("accuracy")) + " ("
-                + (ci == null ? "n/a" : BenchHeadlineCommand.f4(ci.get(0)) + "-" + BenchHeadlineCommand.f4(ci.get(1))) + ")";
+        return Headline.f4(t.get("accuracy")) + " ("
+                + (ci == null ? "n/a" : Headline.f4(ci.get(0)) + "-" + Headline.f4(ci.get(1))) + ")";
     }
 
     /** What a proxy split holds out, in a few words. */
