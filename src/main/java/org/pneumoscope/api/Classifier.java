@@ -7,6 +7,7 @@ import org.pneumoscope.core.Ranks;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.explain.CamResult;
+import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.Scoring;
 
@@ -125,6 +126,25 @@ public final class Classifier implements AutoCloseable {
     /** The layers {@link #explain(Film, String, Label)} can look at, first to last. */
     public List<String> layers() {
         return model.net().camLayers();
+    }
+
+    /** Whether the run stored a shift reference (runs trained before it existed have none). */
+    public boolean hasShiftReference() throws IOException {
+        return model.shiftReference().isPresent();
+    }
+
+    /**
+     * Compares a window of this classifier's predictions (made with features, as {@link #predict} makes them) with
+     * the training site's validation films: the shift alarm {@code predict} prints and the server shows.
+     */
+    public ShiftCheck checkShift(List<Prediction> window) throws IOException {
+        float[][] features = new float[window.size()][], probabilities = new float[window.size()][];
+        for (int i = 0; i < window.size(); i++) {
+            features[i] = window.get(i).features();
+            probabilities[i] = window.get(i).probabilities();
+            if (features[i] == null) throw new IllegalArgumentException(window.get(i).film() + ": prediction carries no features");
+        }
+        return ShiftCheck.of(EvaluateJob.driftCheck(model, features, probabilities));
     }
 
     @Override

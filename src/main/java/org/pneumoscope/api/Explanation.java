@@ -8,6 +8,8 @@ import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A prediction with its Grad-CAM heatmap: where in the film the evidence for {@code explained} lay.
@@ -23,6 +25,19 @@ import java.awt.image.BufferedImage;
  */
 public record Explanation(Prediction prediction, Label explained, String layer, CamResult heatmap, GreyImage input,
                           GreyImage film, ResizeMode resize) {
+    /** The heatmap's opacity at the strongest evidence in every overlay Pneumoscope draws. */
+    public static final double DEFAULT_OPACITY = Overlay.DEFAULT_OPACITY;
+
+    /** Writes {@link #overlay} as a PNG, atomically. */
+    public void writeOverlay(Path png, double opacity) throws IOException {
+        Overlay.writePng(overlay(opacity), png);
+    }
+
+    /** Writes the raw heatmap (grey, white = strongest evidence) as a PNG, atomically. */
+    public void writeHeatmap(Path png) throws IOException {
+        Overlay.write(Overlay.rawMapPng(heatmap), png);
+    }
+
     /** The heatmap blended over the film at the network's input size, {@code opacity} at the strongest evidence. */
     public BufferedImage overlay(double opacity) {
         return Overlay.render(input, heatmap, opacity);

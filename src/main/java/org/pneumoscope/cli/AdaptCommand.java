@@ -1,6 +1,7 @@
 package org.pneumoscope.cli;
 
 import org.pneumoscope.api.Film;
+import org.pneumoscope.api.FilmListing;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
@@ -153,7 +154,7 @@ public class AdaptCommand implements Callable<Integer> {
         boolean manifest = Files.isRegularFile(data) && data.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
         if (!manifest) {
             if (split != null) throw new UserException("--split needs a manifest (a CSV) as --data", 2);
-            PredictCommand.Listing l = PredictCommand.list(List.of(data));
+            FilmListing l = FilmListing.of(List.of(data));
             files.addAll(l.files());
             problems.addAll(l.problems());
             return;

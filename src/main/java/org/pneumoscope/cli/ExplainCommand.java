@@ -1,5 +1,7 @@
 package org.pneumoscope.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Explanation;
 import org.pneumoscope.api.Film;
@@ -8,8 +10,6 @@ import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,10 +30,12 @@ public class ExplainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--layer", description = "Feature layer to explain (default: the last convolutional stage, layer4).") String layer;
     @Option(names = "--class", description = "Class to explain: 0/bacteria, 1/virus, 2/normal (default: the predicted class).") String cls;
-    @Option(names = "--opacity", defaultValue = "" + Overlay.DEFAULT_OPACITY, description = "Heatmap opacity 0..1 (default ${DEFAULT-VALUE}).") double opacity;
+    @Option(names = "--opacity", defaultValue = "" + Explanation.DEFAULT_OPACITY, description = "Heatmap opacity 0..1 (default ${DEFAULT-VALUE}).") double opacity;
 
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override
     public Integer call() throws Exception {
@@ -62,9 +64,9 @@ public class ExplainCommand implements Callable<Integer> {
                 Explanation e = c.explain(film, layer, target);
                 double ms = (System.nanoTime() - t0) / 1e6;
                 String base = img.getFileName().toString().replaceAll("\\.[^.]*$", "");
-                Overlay.writePng(e.overlay(opacity), out.resolve(base + "_cam.png"));
-                Overlay.write(Overlay.rawMapPng(e.heatmap()), out.resolve(base + "_map.png"));
-                AtomicFiles.writeString(out.resolve(base + ".json"), RunFolder.JSON.writeValueAsString(card(img, e, ms)));
+                e.writeOverlay(out.resolve(base + "_cam.png"), opacity);
+                e.writeHeatmap(out.resolve(base + "_map.png"));
+                AtomicFiles.writeString(out.resolve(base + ".json"), JSON.writeValueAsString(card(img, e, ms)));
                 Prediction p = e.prediction();
                 System.out.printf(Locale.ROOT, "%s: %s (p %.3f) -> %s%n", img, p.label().id(), p.confidence(), out.resolve(base + "_cam.png"));
             }

@@ -3,31 +3,22 @@ package org.pneumoscope.cli;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Explanation;
 import org.pneumoscope.api.Film;
+import org.pneumoscope.api.FilmListing;
 import org.pneumoscope.api.Prediction;
+import org.pneumoscope.api.ShiftCheck;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.eval.DriftScore;
-import org.pneumoscope.explain.Overlay;
-import org.pneumoscope.pipeline.EvaluateJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -38,7 +29,7 @@ import java.util.concurrent.Future;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Classify X-ray files or folders (recursively). Unreadable files are listed with reasons; the rest are scored.",
-                "With " + DriftScore.MIN_WINDOW + " files or more, a shift check compares them with the run's validation films "
+                "With " + ShiftCheck.MIN_FILMS + " files or more, a shift check compares them with the run's validation films "
                         + "and warns when they differ (e.g. another scanner)."})
 public class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
@@ -54,17 +45,17 @@ public class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Listing listing = list(paths);
+        FilmListing listing = FilmListing.of(paths);
         List<Path> files = listing.files();
         if (files.isEmpty())
             throw new UserException("no files found under " + paths + (listing.problems().isEmpty() ? ""
                     : "; skipped: " + String.join("; ", listing.problems())));
         try (Classifier c = Classifier.load(run, profile)) {
             Classifier use = tta != null ? c.withTta(tta) : c;
-            if (files.size() >= DriftScore.MIN_WINDOW) c.model().shiftReference(); // a damaged one is refused before any work
+            if (files.size() >= ShiftCheck.MIN_FILMS) c.hasShiftReference(); // a damaged one is refused before any work
             StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
             List<String> problems = new ArrayList<>(listing.problems());
-            List<float[]> features = new ArrayList<>(), probabilities = new ArrayList<>();
+            List<Prediction> scoredPredictions = new ArrayList<>();
             int scored = 0;
             ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
             try {
@@ -77,8 +68,7 @@ public class PredictCommand implements Callable<Integer> {
                     for (Prediction p : use.predict(films)) {
                         csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(p.film()), p.label().id(),
                                 p.probability(Label.BACTERIA), p.probability(Label.VIRUS), p.probability(Label.NORMAL)));
-                        features.add(p.features());
-                        probabilities.add(p.probabilities());
+                        scoredPredictions.add(p);
                     }
                     if (camDir != null) for (Film f : films) writeCam(c, f, camDir);
                     scored += films.size();
@@ -97,8 +87,8 @@ public class PredictCommand implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
                 problems.forEach(p -> System.err.println("  " + p));
             }
-            if (scored >= DriftScore.MIN_WINDOW) {
-                String line = EvaluateJob.driftCheck(c.model(), features.toArray(float[][]::new), probabilities.toArray(float[][]::new)).line();
+            if (scored >= ShiftCheck.MIN_FILMS) {
+                String line = c.checkShift(scoredPredictions).line();
                 // with the predictions on stdout the line goes to stderr, so the CSV stays a CSV
                 (out != null ? System.out : System.err).println(line);
             }
@@ -124,61 +114,10 @@ public class PredictCommand implements Callable<Integer> {
         Explanation e = c.explain(film);
         Files.createDirectories(dir);
         String base = Path.of(film.name()).getFileName().toString().replaceAll("\\.[^.]*$", "");
-        Overlay.writePng(e.overlay(Overlay.DEFAULT_OPACITY), dir.resolve(base + "_cam.png"));
+        e.writeOverlay(dir.resolve(base + "_cam.png"), Explanation.DEFAULT_OPACITY);
     }
 
     static String quote(String s) {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-    }
-
-    /** The files to score, and the inputs skipped while listing them (with reasons). */
-    record Listing(List<Path> files, List<String> problems) {}
-
-    /**
-     * Files as given, and every regular non-hidden file under folders, following symbolic links (a linked folder of
-     * images is scored) but reporting loops, unreadable folders and names that are not valid text instead of
-     * silently dropping them. Sorted within each folder.
-     */
-    static Listing list(List<Path> paths) throws IOException {
-        List<Path> out = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (Path p : paths) {
-            if (!Files.isDirectory(p)) {
-                if (!DatasetReader.representableName(p)) problems.add(p + ": " + DatasetReader.nameNotTextReason());
-                else out.add(p); // the decoder says what is wrong with it, if anything
-                continue;
-            }
-            List<Path> found = new ArrayList<>();
-            Files.walkFileTree(p, EnumSet.of(FileVisitOption.FOLLOW_LINKS), 64, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return !dir.equals(p) && dir.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE
-                            : FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                    String n = f.getFileName().toString();
-                    if (n.startsWith(".") || n.endsWith(".csv") || n.endsWith(".json")) return FileVisitResult.CONTINUE;
-                    if (attrs.isSymbolicLink()) problems.add(f + ": broken symbolic link (its target does not exist)");
-                    else if (!attrs.isRegularFile()) problems.add(f + ": not a regular file (device, pipe or socket); skipped");
-                    else if (!DatasetReader.representableName(f)) problems.add(f + ": " + DatasetReader.nameNotTextReason());
-                    else found.add(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path f, IOException e) {
-                    if (e instanceof FileSystemLoopException)
-                        problems.add(f + ": symbolic link loop (the link points back to a folder above it); skipped");
-                    else if (e instanceof AccessDeniedException) problems.add(f + ": cannot read: permission denied");
-                    else problems.add(f + ": cannot read: " + e.getMessage());
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-            found.sort(null);
-            out.addAll(found);
-        }
-        return new Listing(out, problems);
     }
 }

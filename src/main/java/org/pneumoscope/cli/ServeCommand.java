@@ -2,7 +2,7 @@ package org.pneumoscope.cli;
 
 import io.javalin.util.JavalinBindException;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.eval.DriftScore;
+import org.pneumoscope.api.ShiftCheck;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;
 import picocli.CommandLine.Command;
@@ -85,7 +85,7 @@ public class ServeCommand implements Callable<Integer> {
             System.out.println("  WARNING: listening on " + cfg.host() + ": other machines can reach this server (no authentication, plain HTTP).");
         System.out.println(server.hasShiftReference()
                 ? "  Shift alarm: the last " + PneumoscopeServer.SHIFT_WINDOW + " films are compared with the run's validation films (/api/health, the page)."
-                : "  " + DriftScore.NO_REFERENCE + ": no shift alarm.");
+                : "  " + ShiftCheck.NO_REFERENCE + ": no shift alarm.");
         System.out.println("  Research use only, not a diagnosis.");
         System.out.println();
         System.out.println("  Open " + server.url() + "   (Ctrl-C to stop)");
