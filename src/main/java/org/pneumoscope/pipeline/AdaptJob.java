@@ -1,0 +1,243 @@
+package org.pneumoscope.pipeline;
+
+import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.DecodeException;
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.DatasetReader;
+import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.FileListing;
+import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.data.Problem;
+import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.DriftScore;
+import org.pneumoscope.eval.ShiftReference;
+import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.train.Scoring;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code adapt}: re-estimates a trained network's BatchNorm statistics on unlabelled films from another site or period
+ * (AdaBN, {@link SiteAdaptation}) and stores the result as a named site profile beside the run's own weights, which
+ * stay as they are, or as a new run folder.
+ */
+public final class AdaptJob {
+    /** Fewer films give BatchNorm statistics too noisy to trust (each is a mean over the films). */
+    public static final int MIN_FILMS = 50;
+    /**
+     * A film is out of range when its features lie further from the training films' than any validation film's
+     * did; when most films are, they are not chest X-rays as the network knows them (other body parts, photographs,
+     * blank or scrambled images). Films of another site shift the features, but far less: the proxy's blurry normals,
+     * shifted enough to cost 10-20 points of accuracy, stay mostly inside the range (docs/recipe.md, "Site adaptation").
+     */
+    static final double OUT_OF_RANGE_SHARE = 0.5;
+
+    /**
+     * What to adapt and where to put it.
+     *
+     * @param run      a finished run folder
+     * @param data     the new site's films: a folder (searched recursively) or a dataset manifest
+     * @param split    only this split of a manifest, or null
+     * @param name     the profile name, or null for the films folder's name
+     * @param out      instead of a profile, a new run folder (must not exist), or null
+     * @param minFilms refuse fewer usable films than this
+     */
+    public record Options(Path run, Path data, String split, String name, Path out, int minFilms) {}
+
+    private final Path run, data, out;
+    private final String split, name;
+    private final int minFilms;
+
+    private AdaptJob(Options o) {
+        run = o.run();
+        data = o.data();
+        split = o.split();
+        name = o.name();
+        out = o.out();
+        minFilms = o.minFilms();
+    }
+
+    /** What adapt did: where it wrote, the films used, and the predicted class mix on them before and after. */
+    public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter) {}
+
+    /** Adapts the run as {@code o} says and returns what was written. */
+    public static Result run(Options o, PrintStream log) throws Exception {
+        return new AdaptJob(o).adapt(log);
+    }
+
+    private Result adapt(PrintStream log) throws Exception {
+        if (out != null && name != null) throw new UserException("--name and --out: choose one (a profile, or a new run)", 2);
+        if (minFilms < 1) throw new UserException("--min-films must be at least 1", 2);
+        RunFolder source = new RunFolder(run);
+        Path target = out != null ? out : source.profileDir(name != null ? name : defaultName(data));
+        if (Files.exists(target))
+            throw new UserException(target + " already exists; adapt never overwrites"
+                    + (out == null ? " a profile: choose another --name" : ": choose another --out"), 2);
+        try (TrainedModel m = TrainedModel.load(run)) {
+            if (!SiteAdaptation.hasBatchNorm(m.net()))
+                throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
+                        + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
+            Films films = decode(m, log);
+            if (films.images().size() < minFilms)
+                throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data
+                        + " has " + films.images().size() + (films.problems().isEmpty() ? "" : " (" + films.problems().size()
+                        + " more could not be read)"));
+            boolean tta = m.config().tta();
+            Scoring.Outputs before = m.scores(films.images(), tta);
+            requireChestXrays(m, before.features(), log);
+            int batches = SiteAdaptation.adaBn(m, films.images());
+            Scoring.Outputs after = m.scores(films.images(), tta);
+            float[][] pBefore = m.calibration().probabilities(before.logits());
+            float[][] pAfter = m.calibration().probabilities(after.logits());
+            Map<String, Object> card = card(m, films, batches, pBefore, pAfter);
+            write(m, target, card, ShiftReference.of(after.features(), pAfter, tta));
+            Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore), ShiftReference.classMix(pAfter));
+            report(log, r, films, target);
+            return r;
+        }
+    }
+
+    /** The films folder's own name, or the manifest's without its extension, made into a valid profile name. */
+    static String defaultName(Path data) {
+        Path abs = data.toAbsolutePath().normalize();
+        String n = abs.getFileName() == null ? "site" : abs.getFileName().toString();
+        if (Files.isRegularFile(abs)) n = n.replaceAll("\\.[^.]*$", "");
+        n = n.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "");
+        return n.isEmpty() ? "site" : n.length() > 64 ? n.substring(0, 64) : n;
+    }
+
+    /** Decoded films at the model's size, and the files that could not be used, with reasons. */
+    record Films(List<Path> files, List<GreyImage> images, List<String> problems) {}
+
+    private Films decode(TrainedModel m, PrintStream log) throws IOException, InterruptedException {
+        List<Path> files = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        listFiles(files, problems);
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<Future<GreyImage>> decoded = new ArrayList<>();
+            for (Path f : files) decoded.add(pool.submit(() -> usable(f, m))); // refused as predict refuses
+            List<Path> ok = new ArrayList<>();
+            List<GreyImage> images = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                try {
+                    images.add(decoded.get(i).get());
+                    ok.add(files.get(i));
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    problems.add(files.get(i) + ": " + (c instanceof DecodeException d ? d.reason() : String.valueOf(c)));
+                }
+            }
+            Problem.listLines(log, "file(s) skipped:", problems);
+            return new Films(ok, images, problems);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The film at the model's size, refused as every door refuses an unusable one. */
+    private static GreyImage usable(Path f, TrainedModel m) throws IOException {
+        GreyImage g = ImageDecoder.decode(f);
+        InputRecipe.checkUsable(g, f.toString());
+        return m.recipe().fit(g);
+    }
+
+    /** The files of a manifest (its --split only, when given) or of a folder; labels are not needed. */
+    private void listFiles(List<Path> files, List<String> problems) throws IOException {
+        if (!Files.exists(data)) throw new UserException("--data " + data + " does not exist");
+        boolean manifest = Files.isRegularFile(data) && data.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
+        if (!manifest) {
+            if (split != null) throw new UserException("--split needs a manifest (a CSV) as --data", 2);
+            FileListing.collect(List.of(data), files, problems);
+            return;
+        }
+        DatasetScan scan = DatasetReader.read(data);
+        List<Sample> s = split == null ? scan.samples() : scan.inSplit(split);
+        for (Sample x : s) files.add(x.file());
+        for (Problem p : scan.problems()) problems.add(p.toString());
+    }
+
+    /**
+     * Refuses films most of which lie outside the range of the training site's validation films (see
+     * {@link #OUT_OF_RANGE_SHARE}); without a shift reference (runs trained before it existed) says it cannot check.
+     */
+    private void requireChestXrays(TrainedModel m, float[][] features, PrintStream log) throws IOException {
+        Optional<ShiftReference> ref = m.shiftReference();
+        if (ref.isEmpty()) {
+            log.println("note: " + run + " has no shift reference, so adapt cannot check that these are chest X-rays");
+            return;
+        }
+        DriftScore d = new DriftScore(ref.get());
+        double limit = d.typicalLimit(1.0);
+        int outside = 0;
+        for (float[] f : features) if (d.atypicality(f) > limit) outside++;
+        double share = outside / (double) features.length;
+        log.printf(Locale.ROOT, "films outside the range of the training site's validation films: %d of %d (%.0f %%)%n",
+                outside, features.length, 100 * share);
+        if (share > OUT_OF_RANGE_SHARE)
+            throw new UserException(String.format(Locale.ROOT, "%s: %d of %d films (%.0f %%) lie outside the range of the "
+                            + "training films, so they do not look like chest X-rays to this network (other body parts, photographs, "
+                            + "blank or scrambled images?); adapt refuses them", data, outside, features.length, 100 * share));
+    }
+
+    private Map<String, Object> card(TrainedModel m, Films films, int batches, float[][] pBefore, float[][] pAfter) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("format", "pneumoscope-site-profile/1");
+        c.put("method", "adabn");
+        c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
+        c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
+        c.put("films", films.images().size());
+        c.put("skipped", films.problems().size());
+        c.put("batches", batches);
+        c.put("tta", m.config().tta());
+        c.put("created", Instant.now().toString());
+        c.put("predicted_mix_before", mix(ShiftReference.classMix(pBefore)));
+        c.put("predicted_mix_after", mix(ShiftReference.classMix(pAfter)));
+        return c;
+    }
+
+    private static Map<String, Object> mix(double[] m) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        for (int i = 0; i < m.length; i++) x.put(Label.of(i).id(), Math.round(m[i] * 10000) / 10000.0);
+        return x;
+    }
+
+    /** The profile (or new run) folder appears whole or not at all, so --profile never loads a half-written one. */
+    private void write(TrainedModel m, Path target, Map<String, Object> card, ShiftReference reference) throws IOException {
+        AtomicFiles.writeFolder(target, tmp -> {
+            m.net().save(tmp.resolve("model.params"));
+            reference.write(tmp);
+            if (out != null) {
+                RunFolder src = m.run();
+                for (Path f : List.of(src.modelJson(), src.config(), src.split()))
+                    if (Files.isRegularFile(f)) AtomicFiles.write(tmp.resolve(f.getFileName()), o -> Files.copy(f, o));
+            }
+            AtomicFiles.writeString(tmp.resolve(out != null ? "adaptation.json" : TrainedModel.PROFILE_CARD),
+                    RunFolder.JSON.writeValueAsString(card));
+        });
+    }
+
+    private static void report(PrintStream log, Result r, Films films, Path target) {
+        log.printf(Locale.ROOT, "adapted on %d films (%d batches; %d skipped)%n", r.films(), r.batches(), films.problems().size());
+        log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
+        log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
+        log.println("written: " + target);
+    }
+}
