@@ -3,6 +3,7 @@ package org.pneumoscope.api;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.ImageFormat;
 import org.pneumoscope.data.InputRecipe;
 
 import java.awt.image.BufferedImage;
@@ -44,6 +45,11 @@ public record Film(String name, GreyImage image) {
     private static Film checked(String name, GreyImage g) throws DecodeException {
         InputRecipe.checkUsable(g, name);
         return new Film(name, g);
+    }
+
+    /** The image format the bytes are in, as messages name it ("JPEG", "DICOM", ...), or "unknown". */
+    public static String formatOf(byte[] bytes) {
+        return ImageFormat.sniff(bytes).displayName();
     }
 
     public int width() { return image.width(); }

@@ -3,9 +3,16 @@ package org.pneumoscope.bench;
 import org.pneumoscope.augment.Augmenter;
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.Transform;
+import org.pneumoscope.core.Label;
+import org.pneumoscope.core.UserException;
+import org.pneumoscope.pipeline.AugmentPreview;
+import org.pneumoscope.synth.PhantomGenerator;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -64,5 +71,17 @@ public final class AugmentBenchmark {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         return new Result(threads, image.width(), done.get(), secs, cpuNanos.get() / 1e9);
+    }
+
+    /** Images per second of {@code pipeline} on a phantom of {@code px} px, printed. */
+    public static void report(String recipe, int px, int threads, double seconds, long seed, PrintStream log) throws InterruptedException {
+        Transform pipeline = AugmentPreview.pipeline(recipe);
+        if (threads < 1) throw new UserException("--threads must be at least 1", 2);
+        if (seconds <= 0 || seconds > 600) throw new UserException("--seconds must be in (0, 600]", 2);
+        FloatImage img = FloatImage.of(new PhantomGenerator().render(Label.BACTERIA, px, new Random(seed)).image());
+        Result r = run(pipeline, img, threads, seconds);
+        log.printf(Locale.ROOT, "recipe %s at %dx%d px, %d thread(s): %.0f images/s wall-clock (%.0f per thread); "
+                        + "%.0f images per CPU-second (%.2f ms of CPU per image)%n",
+                recipe, px, px, threads, r.imagesPerSecond(), r.perThread(), r.perCpuSecond(), 1000.0 / r.perCpuSecond());
     }
 }

@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.bench.AugmentBenchmark;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.pipeline.AugmentPreview;
 import picocli.CommandLine.ArgGroup;
@@ -68,7 +69,7 @@ public class AugmentCommand implements Callable<Integer> {
         if (rows < 1 || rows > 32) throw new UserException("--rows must be 1..32, got " + rows, 2);
         int px = size != null ? size : (mode.bench ? 128 : 224);
         if (px < 16 || px > 2048) throw new UserException("--size must be 16..2048, got " + px, 2);
-        if (mode.bench) AugmentPreview.bench(recipe, px, threads, seconds, seed, System.out);
+        if (mode.bench) AugmentBenchmark.report(recipe, px, threads, seconds, seed, System.out);
         else AugmentPreview.preview(recipe, new AugmentPreview.Source(images, data, rows, seed), n, px, out, System.out);
         return 0;
     }

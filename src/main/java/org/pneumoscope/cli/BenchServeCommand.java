@@ -1,20 +1,16 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.api.Film;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.ImageDecoder;
-import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.explain.Overlay;
+import org.pneumoscope.pipeline.Phantoms;
 import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.serve.MultipartBody;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;
-import org.pneumoscope.synth.PhantomGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -28,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -184,10 +179,7 @@ public class BenchServeCommand implements Callable<Integer> {
                 if (f != null) return describe("kermany224/" + kermany.relativize(f), Files.readAllBytes(f));
             }
         }
-        GreyImage g = new PhantomGenerator().render(Label.BACTERIA, 224, new Random(7)).image();
-        BufferedImage bi = new BufferedImage(g.width(), g.height(), BufferedImage.TYPE_BYTE_GRAY);
-        bi.getRaster().setDataElements(0, 0, g.width(), g.height(), g.pixels());
-        return describe("a phantom X-ray (the shared Kermany data was not found)", Overlay.png(bi));
+        return describe("a phantom X-ray (the shared Kermany data was not found)", Phantoms.png(Label.BACTERIA, 224, 7));
     }
 
     static Path sharedData() {
@@ -203,8 +195,8 @@ public class BenchServeCommand implements Callable<Integer> {
 
     private static Sample describe(String name, byte[] bytes) {
         try {
-            GreyImage g = ImageDecoder.decode(bytes, name);
-            return new Sample(name, bytes, g.width(), g.height(), ImageFormat.sniff(bytes).displayName());
+            Film f = Film.of(bytes, name);
+            return new Sample(name, bytes, f.width(), f.height(), Film.formatOf(bytes));
         } catch (org.pneumoscope.core.DecodeException e) {
             throw new UserException(e.getMessage());
         }

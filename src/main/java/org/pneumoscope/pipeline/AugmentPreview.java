@@ -4,7 +4,6 @@ import org.pneumoscope.augment.Augmentations;
 import org.pneumoscope.augment.ContactSheet;
 import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.Transform;
-import org.pneumoscope.bench.AugmentBenchmark;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
@@ -42,18 +41,6 @@ public final class AugmentPreview {
         } catch (IllegalArgumentException | IOException e) {
             throw new UserException("recipe " + recipe + ": " + e.getMessage(), 2);
         }
-    }
-
-    /** Images per second of {@code pipeline} on a phantom of {@code px} px, printed. */
-    public static void bench(String recipe, int px, int threads, double seconds, long seed, PrintStream log) throws InterruptedException {
-        Transform pipeline = pipeline(recipe);
-        if (threads < 1) throw new UserException("--threads must be at least 1", 2);
-        if (seconds <= 0 || seconds > 600) throw new UserException("--seconds must be in (0, 600]", 2);
-        FloatImage img = FloatImage.of(new PhantomGenerator().render(Label.BACTERIA, px, new Random(seed)).image());
-        AugmentBenchmark.Result r = AugmentBenchmark.run(pipeline, img, threads, seconds);
-        log.printf(Locale.ROOT, "recipe %s at %dx%d px, %d thread(s): %.0f images/s wall-clock (%.0f per thread); "
-                        + "%.0f images per CPU-second (%.2f ms of CPU per image)%n",
-                recipe, px, px, threads, r.imagesPerSecond(), r.perThread(), r.perCpuSecond(), 1000.0 / r.perCpuSecond());
     }
 
     /** What to preview: files, or rows picked from a dataset folder, or (neither given) phantoms. */

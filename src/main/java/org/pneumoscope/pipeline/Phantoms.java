@@ -1,12 +1,18 @@
 package org.pneumoscope.pipeline;
 
+import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.synth.PhantomGenerator;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /** A folder of phantom chest films with lesion masks: the data to try everything on when no real films are at hand. */
 public final class Phantoms {
@@ -23,6 +29,16 @@ public final class Phantoms {
         checkOutput(out);
         PhantomGenerator.Summary s = new PhantomGenerator().generate(out, count, size, seed, threads);
         return new Made(out, s.total(), s.bacteria(), s.virus(), s.normal(), s.patients());
+    }
+
+    /** One phantom film of {@code label} as PNG bytes, the same for the same seed: a film to send when no real one is at hand. */
+    public static byte[] png(Label label, int size, long seed) throws IOException {
+        GreyImage g = new PhantomGenerator().render(label, size, new Random(seed)).image();
+        BufferedImage bi = new BufferedImage(g.width(), g.height(), BufferedImage.TYPE_BYTE_GRAY);
+        bi.getRaster().setDataElements(0, 0, g.width(), g.height(), g.pixels());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(bi, "png", out);
+        return out.toByteArray();
     }
 
     /** Refuses to scatter files into a folder holding something other than an earlier phantom set. */
