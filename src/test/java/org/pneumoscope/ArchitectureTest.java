@@ -89,6 +89,15 @@ class ArchitectureTest {
         rule("serve", List.of("model", "train", "augment", "synth")).check(classes);
     }
 
+    /**
+     * The command line parses options and prints; the work is done by pipeline jobs, the Java API and the bench
+     * harness, so a command never reaches a network, a renderer, the phantom generator or the Grad-CAM code itself.
+     */
+    @Test
+    void theCommandLineLeavesTheWorkToTheJobs() {
+        rule("cli", List.of("model", "synth", "explain", "report")).check(classes);
+    }
+
     /** The rule is real: a class of a lower floor that used a higher one would break it. */
     @Test
     void theRuleCatchesAClimbingImport() {
