@@ -28,10 +28,13 @@ public class AdaptCommand implements Callable<Integer> {
             description = "Instead of a profile, write a new run folder holding the adapted network (RUN2 must not exist).") Path out;
     @Option(names = "--min-films", paramLabel = "N", description = "Refuse fewer usable films than this (default ${DEFAULT-VALUE}).")
     int minFilms = AdaptJob.MIN_FILMS;
+    @Option(names = "--method", paramLabel = "M", description = "adabn: re-estimate the BatchNorm statistics (default); "
+            + "tent: then also fit the BatchNorm layers' scale and shift by minimising the entropy of the predictions on the "
+            + "films (one pass, no labels).") AdaptJob.Method method = AdaptJob.Method.ADABN;
 
     @Override
     public Integer call() throws Exception {
-        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms), System.out);
+        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms, method), System.out);
         return 0;
     }
 }

@@ -38,6 +38,7 @@ public class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         choice(cl, org.pneumoscope.data.SplitStrategy.class);
         choice(cl, org.pneumoscope.data.BatchSplit.End.class);
+        choice(cl, org.pneumoscope.pipeline.AdaptJob.Method.class);
         cl.setParameterExceptionHandler((ex, args) -> {
             System.err.println("pneumoscope: " + ex.getMessage().lines().findFirst().orElse("bad usage")
                     + " (see --help)");

@@ -1,6 +1,8 @@
 package org.pneumoscope.pipeline;
 
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Choice;
+import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
@@ -58,12 +60,29 @@ public final class AdaptJob {
      * @param name     the profile name, or null for the films folder's name
      * @param out      instead of a profile, a new run folder (must not exist), or null
      * @param minFilms refuse fewer usable films than this
+     * @param method   what is re-estimated
      */
-    public record Options(Path run, Path data, String split, String name, Path out, int minFilms) {}
+    public record Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method) {}
+
+    /** What adapt re-estimates without labels. */
+    public enum Method implements Choice {
+        /** BatchNorm statistics only (AdaBN). */
+        ADABN,
+        /** BatchNorm statistics, then the BatchNorm layers' scale and shift by entropy minimisation (TENT). */
+        TENT;
+
+        /** "adabn" or "tent" (any case); IllegalArgumentException listing them otherwise. */
+        public static Method parse(String text) { return Choices.parse(Method.class, text); }
+    }
+
+    /** TENT's passes over the films and Adam's step size: one pass, as the method was published for online use. */
+    static final int TENT_PASSES = 1;
+    static final double TENT_LR = 1e-3;
 
     private final Path run, data, out;
     private final String split, name;
     private final int minFilms;
+    private final Method method;
 
     private AdaptJob(Options o) {
         run = o.run();
@@ -72,6 +91,7 @@ public final class AdaptJob {
         name = o.name();
         out = o.out();
         minFilms = o.minFilms();
+        method = o.method();
     }
 
     /** What adapt did: where it wrote, the films used, and the predicted class mix on them before and after. */
@@ -103,6 +123,10 @@ public final class AdaptJob {
             Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
             int batches = SiteAdaptation.adaBn(m, films.images());
+            if (method == Method.TENT) {
+                double h = SiteAdaptation.tent(m, films.images(), TENT_PASSES, TENT_LR, 42);
+                log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
+            }
             Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
@@ -200,7 +224,7 @@ public final class AdaptJob {
     private Map<String, Object> card(TrainedModel m, Films films, int batches, float[][] pBefore, float[][] pAfter) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("format", "pneumoscope-site-profile/1");
-        c.put("method", "adabn");
+        c.put("method", method.id());
         c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
         c.put("films", films.images().size());

@@ -1,16 +1,25 @@
 package org.pneumoscope.pipeline;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.train.Optimizer;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Random;
 
 /**
  * Unsupervised adaptation of a trained network to another site's films: AdaBN (Li et al. 2016). Every BatchNorm's
@@ -43,6 +52,50 @@ public final class SiteAdaptation {
         try (NDManager sub = model.manager().newSubManager()) {
             return model.net().recalibrateBatchNorm(() -> new Batches(model, films, sub));
         }
+    }
+
+    /**
+     * Entropy minimisation of the BatchNorm layers' scale and shift (TENT, Wang et al. 2021), run after {@link #adaBn}:
+     * the network's predictions on the new films are made more confident by moving only the normalisation layers'
+     * affine parameters (a few thousand numbers), with the re-estimated statistics held fixed. No label is used; the
+     * films are shuffled (seeded) so each batch mixes the site's classes. Returns the mean entropy of the last pass.
+     *
+     * <p>Why only scale and shift: they are what a site's shift in feature statistics perturbs, and moving anything
+     * more on unlabelled films lets the network drift to a confident but wrong answer (the method's known failure).
+     */
+    public static double tent(TrainedModel model, List<GreyImage> films, int passes, double lr, long seed) {
+        if (!hasBatchNorm(model.net())) throw new IllegalArgumentException("the network has no BatchNorm layers to adapt");
+        PairList<String, Parameter> affine = new PairList<>();
+        for (var np : model.net().block().getParameters()) {
+            Parameter.Type t = np.getValue().getType();
+            if (t == Parameter.Type.GAMMA || t == Parameter.Type.BETA) affine.add(np.getKey(), np.getValue());
+        }
+        List<GreyImage> order = new ArrayList<>(films);
+        double entropy = Double.NaN;
+        try (NDManager sub = model.manager().newSubManager(); Optimizer opt = new Optimizer(sub, Optimizer.Kind.ADAM, 0)) {
+            for (var np : affine) np.getValue().getArray().setRequiresGradient(true);
+            ParameterStore ps = new ParameterStore(sub, false);
+            for (int pass = 0; pass < passes; pass++) {
+                Collections.shuffle(order, new Random(seed + pass));
+                double sum = 0;
+                int batches = 0;
+                for (Iterator<NDArray> it = new Batches(model, order, sub); it.hasNext(); batches++) {
+                    NDArray x = it.next();
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = model.net().block().forward(ps, new NDList(x), false).singletonOrThrow();
+                        NDArray logp = logits.logSoftmax(1);
+                        NDArray h = logp.exp().mul(logp).sum(new int[] {1}).neg().mean();
+                        sum += h.getFloat();
+                        gc.backward(h);
+                    }
+                    opt.update(affine, lr);
+                }
+                entropy = sum / Math.max(1, batches);
+            }
+        } finally {
+            for (var np : affine) np.getValue().getArray().setRequiresGradient(false);
+        }
+        return entropy;
     }
 
     /** The films as input batches, each closed when the next is made so that only one is alive at a time. */
