@@ -121,6 +121,60 @@ class AdaptCommandTest {
         }
     }
 
+    /**
+     * TENT starts from AdaBN's statistics and moves only the BatchNorm scale and shift, towards more confident
+     * answers on the films it adapted to.
+     */
+    @Test
+    void tentMovesOnlyTheNormalisationScaleAndShiftAndLowersTheEntropy() throws Exception {
+        ensureProfile("site-b");
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-tent", "--method", "tent");
+        assertEquals(0, a.code(), a.all());
+        assertTrue(a.out().contains("mean entropy"), a.all());
+        Path p = run.resolve("profiles").resolve("site-b-tent");
+        assertEquals("tent", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
+        assertEquals(modelHash, sha(run.resolve("model.params")), "the run's weights are untouched");
+        try (TrainedModel base = TrainedModel.load(run); TrainedModel adabn = TrainedModel.load(run, "site-b");
+             TrainedModel tent = TrainedModel.load(run, "site-b-tent")) {
+            var b = base.net().namedParameters();
+            var n = adabn.net().namedParameters();
+            var t = tent.net().namedParameters();
+            int movedAffine = 0;
+            for (String k : t.keySet()) {
+                float[] x = t.get(k).getArray().toFloatArray();
+                ai.djl.nn.Parameter.Type type = t.get(k).getType();
+                if (type == ai.djl.nn.Parameter.Type.GAMMA || type == ai.djl.nn.Parameter.Type.BETA) {
+                    if (!java.util.Arrays.equals(x, n.get(k).getArray().toFloatArray())) movedAffine++;
+                } else if (type == ai.djl.nn.Parameter.Type.RUNNING_MEAN || type == ai.djl.nn.Parameter.Type.RUNNING_VAR) {
+                    assertArrayEquals(n.get(k).getArray().toFloatArray(), x, 1e-6f, k + ": AdaBN's statistics are kept");
+                } else {
+                    assertArrayEquals(b.get(k).getArray().toFloatArray(), x, k + ": learnt weights do not change");
+                }
+            }
+            assertTrue(movedAffine > 0, "some scale or shift moved");
+            List<GreyImage> films = new ArrayList<>();
+            for (Path f : ShiftAlarmTest.pngs(shifted)) films.add(EvaluateJob.load(f, base));
+            boolean tta = base.config().tta();
+            assertTrue(entropy(tent.logits(films, tta)) < entropy(adabn.logits(films, tta)), "the answers on these films are surer");
+        }
+    }
+
+    /** Mean entropy of the softmax of each row. */
+    static double entropy(float[][] logits) {
+        double sum = 0;
+        for (float[] l : logits) {
+            double max = Double.NEGATIVE_INFINITY, z = 0, h = 0;
+            for (float v : l) max = Math.max(max, v);
+            for (float v : l) z += Math.exp(v - max);
+            for (float v : l) {
+                double p = Math.exp(v - max) / z;
+                if (p > 0) h -= p * Math.log(p);
+            }
+            sum += h;
+        }
+        return sum / logits.length;
+    }
+
     @Test
     void everyDoorTakesTheProfile() throws Exception {
         ensureProfile("site-b");
