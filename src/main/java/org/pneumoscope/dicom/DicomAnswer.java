@@ -41,11 +41,18 @@ public final class DicomAnswer {
     private final Product product;
 
     public DicomAnswer(Classifier classifier) {
-        this.classifier = classifier;
-        this.product = Product.of(classifier);
+        this(classifier, Product.of(classifier));
     }
 
-    public Classifier classifier() { return classifier; }
+    private DicomAnswer(Classifier classifier, Product product) {
+        this.classifier = classifier;
+        this.product = product;
+    }
+
+    /** The same model with mirror-image averaging on or off (see {@link Classifier#withTta}). */
+    public DicomAnswer withTta(boolean on) {
+        return on == classifier.tta() ? this : new DicomAnswer(classifier.withTta(on), product);
+    }
 
     /**
      * Decodes and checks the film as every door does, classifies it (with the classifier's mirror averaging, if
