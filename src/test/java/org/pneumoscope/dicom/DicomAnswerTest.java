@@ -56,6 +56,29 @@ class DicomAnswerTest {
         }
     }
 
+    /** A film beyond the size limit is scaled down to it, and the notice is burned into the top band's pixels. */
+    @Test
+    void aLargeFilmIsScaledDownWithTheNoticeBurnedIn() throws Exception {
+        int w = 2600, h = 2100;
+        byte[] px = new byte[w * h];
+        for (int i = 0; i < px.length; i++) px[i] = (byte) (60 + (i % w) * 120 / w + (i / w) * 60 / h);
+        org.pneumoscope.api.Film film = org.pneumoscope.api.Film.of(new org.pneumoscope.core.GreyImage(w, h, px), "big");
+        org.pneumoscope.api.Explanation e = classifier.explain(film);
+        java.awt.image.BufferedImage img = SecondaryCapture.picture(e, e.prediction());
+        assertEquals(SecondaryCapture.MAX_SIDE, img.getWidth());
+        assertEquals(Math.round(h * (double) SecondaryCapture.MAX_SIDE / w), img.getHeight());
+        int band = img.getHeight() / 18, white = 0, black = 0, other = 0;
+        for (int y = 0; y < band; y++)
+            for (int x = 0; x < img.getWidth(); x++) {
+                int v = img.getRGB(x, y) & 0xffffff;
+                if (v == 0xffffff) white++;
+                else if (v == 0) black++;
+                else if (((v >> 16) & 0xff) != (v & 0xff)) other++; // colour: the heatmap shows through
+            }
+        assertEquals(0, other, "the band is opaque black and white");
+        assertTrue(white > band * 50 && black > white, "white lettering on black: " + white + " white, " + black + " black");
+    }
+
     @Test
     void aJpegIsRefusedWithTheReason() throws Exception {
         java.awt.image.BufferedImage bi = new java.awt.image.BufferedImage(96, 96, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
