@@ -33,6 +33,7 @@ class ArchitectureTest {
             List.of("report"),
             List.of("pipeline"),
             List.of("api"),
+            List.of("dicom"),
             List.of("serve", "experiment", "bench"),
             List.of("cli"));
     /** Same-floor uses that are allowed: training reports validation metrics; evaluation never trains. */

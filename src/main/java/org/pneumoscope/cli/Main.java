@@ -18,6 +18,7 @@ import picocli.CommandLine;
                 AdaptCommand.class,
                 PredictCommand.class,
                 ServeCommand.class,
+                WatchCommand.class,
                 ExplainCommand.class,
                 EngineCommand.class,
                 DatasetCommand.class,

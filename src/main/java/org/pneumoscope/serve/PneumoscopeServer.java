@@ -47,7 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
- *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM)
+ *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM);
+ *                     ?format=dicom answers a DICOM film with its SR and Grad-CAM secondary capture instead of JSON
  * GET  /api/health    liveness, load and the shift alarm over the last {@link #SHIFT_WINDOW} films
  * GET  /api/model     the model card
  * GET  /              the page
@@ -234,6 +235,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         long t0 = System.nanoTime();
         Predictor.Options opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()),
                 flag(ctx, "image", false));
+        boolean dicom = dicomFormat(ctx);
         long declared = ctx.req().getContentLengthLong();
         long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
         if (declared > limit) throw refuseTooLarge(ctx, declared);
@@ -247,6 +249,10 @@ public final class PneumoscopeServer implements AutoCloseable {
         try {
             bytes = readUpload(ctx);
             byte[] upload = bytes;
+            if (dicom) {
+                answerDicom(ctx, upload, opt.tta(), t0);
+                return;
+            }
             Future<Predictor.Prediction> job = pool.submit(() -> {
                 running.incrementAndGet();
                 try {
@@ -279,7 +285,54 @@ public final class PneumoscopeServer implements AutoCloseable {
         }
     }
 
-    private static Predictor.Prediction await(Future<Predictor.Prediction> job) throws Exception {
+    /**
+     * {@code ?format=dicom}: the film's SR and Grad-CAM secondary capture as a DICOMweb-style multipart/related
+     * body of two application/dicom parts (the SR first).
+     */
+    private void answerDicom(Context ctx, byte[] upload, boolean tta, long t0) throws Exception {
+        org.pneumoscope.dicom.DicomAnswer.Objects o = await(pool.submit(() -> {
+            running.incrementAndGet();
+            try {
+                if (cfg.beforeInference() != null) cfg.beforeInference().run();
+                return predictor.dicom(upload, tta);
+            } finally {
+                running.decrementAndGet();
+            }
+        }));
+        org.pneumoscope.api.Prediction p = o.prediction();
+        if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
+        Map<String, Object> probs = new LinkedHashMap<>();
+        for (Label k : Label.values()) probs.put(k.id(), p.probability(k));
+        keep(upload, Map.of("status", 200, "label", p.label().id(), "probabilities", probs, "format", "dicom", "tta", tta,
+                "received", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+        served.incrementAndGet();
+        String boundary = "pneumoscope-" + java.util.UUID.randomUUID();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(o.sr().length + o.sc().length + 512);
+        part(body, boundary, "structured report", o.sr());
+        part(body, boundary, "Grad-CAM secondary capture", o.sc());
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ctx.status(200).contentType("multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+                .result(body.toByteArray());
+        log(ctx, 200, p.label().id() + String.format(Locale.ROOT, " %.2f dicom", p.confidence()) + (tta ? " tta" : ""),
+                t0, upload.length);
+    }
+
+    private static void part(java.io.ByteArrayOutputStream out, String boundary, String what, byte[] dicom) {
+        out.writeBytes(("--" + boundary + "\r\nContent-Type: application/dicom\r\nContent-Description: " + what
+                + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.writeBytes(dicom);
+        out.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** Whether {@code ?format=} asks for DICOM (the other answer is the JSON one). */
+    private static boolean dicomFormat(Context ctx) {
+        String f = ctx.queryParam("format");
+        if (f == null || f.isEmpty() || f.equalsIgnoreCase("json")) return false;
+        if (f.equalsIgnoreCase("dicom")) return true;
+        throw ApiError.badRequest("bad_parameter", "'format' must be json or dicom");
+    }
+
+    private static <T> T await(Future<T> job) throws Exception {
         try {
             return job.get();
         } catch (ExecutionException e) {

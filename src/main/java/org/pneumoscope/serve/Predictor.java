@@ -5,9 +5,9 @@ import org.pneumoscope.api.Explanation;
 import org.pneumoscope.api.Film;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
-import org.pneumoscope.core.UnsupportedFormatException;
 import org.pneumoscope.data.ImageFormat;
 import org.pneumoscope.data.Preprocess;
+import org.pneumoscope.dicom.DicomAnswer;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
 import org.pneumoscope.pipeline.TrainedModel;
@@ -42,8 +42,16 @@ public final class Predictor {
                              byte[] camPng, byte[] heatmapPng, byte[] imagePng, int camClass, float[] features) {}
 
     private final Classifier classifier;
+    private DicomAnswer dicom; // made at the first DICOM request: it reads the run's model card
 
-    public Predictor(Classifier classifier) { this.classifier = classifier; }
+    public Predictor(Classifier classifier) {
+        this.classifier = classifier;
+    }
+
+    private synchronized DicomAnswer dicomAnswer() {
+        if (dicom == null) dicom = new DicomAnswer(classifier);
+        return dicom;
+    }
 
     public TrainedModel model() { return classifier.model(); }
 
@@ -84,18 +92,20 @@ public final class Predictor {
     static Film decode(byte[] bytes) {
         try {
             return Film.of(bytes, UPLOAD_NAME);
-        } catch (UnsupportedFormatException e) {
-            throw ApiError.unsupported(e.reason());
         } catch (DecodeException e) {
-            switch (e.kind()) {
-                case EMPTY: throw ApiError.badRequest("empty_file", "the uploaded file is empty");
-                case NOT_AN_IMAGE: throw ApiError.badRequest("not_an_image", e.reason());
-                case UNSUPPORTED: throw ApiError.unsupported(e.reason());
-                case TOO_LARGE: throw ApiError.tooLarge(e.reason());
-                case UNUSABLE: throw ApiError.unusable(e.reason());
-                case TRUNCATED: case CORRUPT: throw ApiError.badRequest("corrupt_image", e.reason());
-                default: throw ApiError.badRequest("unreadable_image", e.reason());
-            }
+            throw ApiError.of(e);
+        }
+    }
+
+    /**
+     * The upload's answer in DICOM (an SR and a Grad-CAM secondary capture in the film's study), refused as
+     * {@link #predict} refuses films, and with 415 when the upload is not DICOM.
+     */
+    public DicomAnswer.Objects dicom(byte[] bytes, boolean tta) {
+        try {
+            return dicomAnswer().withTta(tta).answer(bytes, UPLOAD_NAME);
+        } catch (DecodeException e) {
+            throw ApiError.of(e);
         }
     }
 
