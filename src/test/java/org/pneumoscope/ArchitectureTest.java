@@ -32,7 +32,7 @@ class ArchitectureTest {
             List.of("explain"),
             List.of("report"),
             List.of("pipeline"),
-            List.of("api"),
+            List.of("api", "export"),
             List.of("dicom"),
             List.of("serve", "experiment", "bench"),
             List.of("cli"));

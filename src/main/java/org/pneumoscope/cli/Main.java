@@ -27,6 +27,7 @@ import picocli.CommandLine;
                 AugmentCommand.class,
                 ExperimentCommand.class,
                 EnsembleCommand.class,
+                ExportCommand.class,
         })
 public class Main implements Runnable {
 

@@ -23,7 +23,8 @@ import ai.djl.util.PairList;
 public final class GroupNorm extends AbstractBlock {
     /** Wu &amp; He's default; channels fewer than this get one group each (instance normalisation). */
     static final int MAX_GROUPS = 32;
-    private static final float EPS = 1e-5f;
+    /** Added to each group's variance (PyTorch's default). */
+    public static final float EPS = 1e-5f;
 
     private final Parameter gamma;
     private final Parameter beta;
@@ -36,7 +37,7 @@ public final class GroupNorm extends AbstractBlock {
     }
 
     /** The largest divisor of {@code channels} not above {@link #MAX_GROUPS}. */
-    static int groupsFor(int channels) {
+    public static int groupsFor(int channels) {
         for (int g = Math.min(MAX_GROUPS, channels); g > 1; g--) if (channels % g == 0) return g;
         return 1;
     }

@@ -69,6 +69,8 @@ public final class XrayNet implements AutoCloseable {
     public static final float L2_FACTOR = 1e-3f;
     /** Name that unfreezes everything in {@link #freezeThrough(String)}. */
     public static final String NONE = "none";
+    /** Added to every BatchNorm's running variance (PyTorch's default). */
+    public static final float BN_EPSILON = 1e-5f;
 
     private static final String MAGIC = "PNEUMOSCOPE-NET";
     private static final int FORMAT = 1;
@@ -254,7 +256,7 @@ public final class XrayNet implements AutoCloseable {
 
     private static Block bn() {
         // momentum 0.9 here is PyTorch's 0.1: running = 0.9·running + 0.1·batch
-        return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
+        return BatchNorm.builder().optEpsilon(BN_EPSILON).optMomentum(0.9f).build();
     }
 
     private static Block dense(int units) {
