@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +96,7 @@ public record DatasetStats(String source, String layout, int images, Map<Label, 
                 Path f = samples.get(i).file();
                 try {
                     byte[] bytes = ImageDecoder.readBytes(f);
-                    hashes[i] = HexFormat.of().formatHex(ImageCache.sha256(bytes));
+                    hashes[i] = Fingerprints.sha256(bytes);
                     GreyImage g = ImageDecoder.decode(bytes, f.toString());
                     dims[i] = g.width() + "x" + g.height();
                     grey[i] = ExposureCheck.statistics(g);

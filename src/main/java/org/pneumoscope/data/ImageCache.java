@@ -13,10 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -167,7 +164,7 @@ public final class ImageCache {
             BasicFileAttributes a = Files.readAttributes(key.file, BasicFileAttributes.class);
             String id = key.file + "\u0000" + a.lastModifiedTime().toMillis() + "\u0000" + a.size() + "\u0000"
                     + key.size + "\u0000" + key.mode + "\u0000" + PIPELINE_VERSION;
-            String hex = HexFormat.of().formatHex(sha256(id.getBytes(StandardCharsets.UTF_8)));
+            String hex = Fingerprints.sha256(id.getBytes(StandardCharsets.UTF_8));
             return diskDir.resolve(hex.substring(0, 2)).resolve(hex + ".grey");
         } catch (IOException e) {
             return null;
@@ -198,14 +195,6 @@ public final class ImageCache {
         } catch (IOException e) {
             if (diskWarned.compareAndSet(false, true))
                 LOG.warn("image cache: cannot write to {} ({}); continuing with the memory cache only", diskDir, e.getMessage());
-        }
-    }
-
-    static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -8,6 +8,7 @@ import org.pneumoscope.eval.BootstrapConfig;
 import org.pneumoscope.eval.Ensemble;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.PredictionsCsv;
+import org.pneumoscope.train.Provenance;
 import org.pneumoscope.train.RunFolder;
 
 import java.io.PrintStream;
@@ -62,6 +63,8 @@ public final class EnsembleJob {
         EvaluationResult e = avg.evaluate(boot);
         json.put("method", "mean of the members' calibrated class probabilities");
         json.setAll(e.toJsonNode());
+        // the members' metrics.json name their models' configs and films; an ensemble adds only the software
+        json.set("provenance", RunFolder.JSON.valueToTree(Provenance.software().toMap()));
         Path metrics = out.resolve("metrics.json");
         AtomicFiles.writeString(metrics, RunFolder.JSON.writeValueAsString(json));
         PredictionsCsv.write(out.resolve("predictions.csv"), avg.files(), avg.labels(), avg.probabilities(), avg.patientIds());

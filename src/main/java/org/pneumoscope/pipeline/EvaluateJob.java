@@ -29,6 +29,7 @@ import org.pneumoscope.report.GalleryImage;
 import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.report.ReaderReference;
 import org.pneumoscope.report.ReportBuilder;
+import org.pneumoscope.train.Provenance;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 
@@ -126,12 +127,19 @@ public final class EvaluateJob {
         EvaluationSummary.Pointing pg = pointingGame(model, rd, o.masksRoot());
         // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
         EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, rd.unreadable().size(), skipped, pg,
-                ProcessMemory.peakRssMb());
+                ProcessMemory.peakRssMb(), provenance(model, rd.ok()));
         Path metrics = writeMetrics(outDir, s);
         writePredictions(outDir, m.predictions());
         Path report = writeReport(outDir, model, s, gallery);
         SummaryFormat.print(s, out);
         return new Outcome(m.result(), m.calibration(), metrics, report, pg.score().hitRate(), pg.score().n(), s.peakRssMb());
+    }
+
+    /** The software, the fingerprints of the model's config and of the films scored, and the model's own provenance. */
+    static Map<String, Object> provenance(TrainedModel model, List<Sample> scored) {
+        Map<String, Object> p = Provenance.of(model.config(), scored).toMap();
+        p.put("model", model.card().get("provenance"));
+        return p;
     }
 
     /**

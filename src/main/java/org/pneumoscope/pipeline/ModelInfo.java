@@ -3,6 +3,7 @@ package org.pneumoscope.pipeline;
 import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.report.ModelCard;
+import org.pneumoscope.train.Provenance;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 
@@ -58,6 +59,9 @@ public final class ModelInfo {
         if (m.profile() != null) c.put("profile", m.profile());
         c.put("format", src.get("format"));
         c.put("created", src.get("created"));
+        // what made the model (from its model.json; null for runs from before it was kept), and what serves it now
+        c.put("provenance", src.get("provenance"));
+        c.put("served_by", served());
         List<Map<String, Object>> classes = new java.util.ArrayList<>();
         for (Label l : Label.values()) {
             Map<String, Object> k = new LinkedHashMap<>();
@@ -98,6 +102,13 @@ public final class ModelInfo {
         s.put("trained_on", trainedOn);
         s.put("metrics", headline(test, src));
         return new ModelInfo(c, s);
+    }
+
+    /** The software answering: Pneumoscope's version and commit, DJL and PyTorch. */
+    static Map<String, Object> served() {
+        Map<String, Object> s = Provenance.software().toMap();
+        s.keySet().retainAll(List.of("pneumoscope_version", "git_commit", "git_dirty", "djl_version", "pytorch_version"));
+        return s;
     }
 
     public static String name(TrainConfig cfg) {

@@ -44,6 +44,7 @@ final class SummaryFormat {
         json.set("shift_alarm", RunFolder.JSON.valueToTree(m.shiftAlarm().toMap()));
         pointing(json, s.pointing());
         if (s.peakRssMb() >= 0) json.put("peak_rss_mb", s.peakRssMb()); else json.putNull("peak_rss_mb");
+        json.set("provenance", RunFolder.JSON.valueToTree(s.provenance()));
         return json;
     }
 

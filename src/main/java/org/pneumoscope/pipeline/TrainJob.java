@@ -227,6 +227,7 @@ public final class TrainJob {
         card.put("format", "pneumoscope-model/1");
         card.put("classes", List.of(Label.ids()));
         card.put("created", Instant.now().toString());
+        card.put("provenance", result.provenance().toMap());
         card.put("config", cfg.toMap());
         card.put("input", cfg.input().toMap());
         card.put("temperature", temperature);

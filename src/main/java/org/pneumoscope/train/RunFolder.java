@@ -60,7 +60,8 @@ public record RunFolder(Path dir) {
     /** A finished run has its final model and card; a run without them can be resumed. */
     public boolean complete() { return Files.isRegularFile(modelParams()) && Files.isRegularFile(modelJson()); }
 
-    public void writeHistory(List<Trainer.EpochStats> history) throws IOException {
+    /** metrics.csv and metrics.json: one row per epoch; the JSON also says what made the run ({@link Provenance}). */
+    public void writeHistory(List<Trainer.EpochStats> history, Provenance provenance) throws IOException {
         StringBuilder csv = new StringBuilder("epoch,train_loss,train_acc,val_loss,val_acc");
         for (String c : Label.ids()) csv.append(",val_recall_").append(c);
         csv.append(",lr,img_per_s,elapsed_s\n");
@@ -88,6 +89,7 @@ public record RunFolder(Path dir) {
         root.put("epochs", json);
         // the process's high-water mark so far (Java heap + native PyTorch memory); the last write is the end of training
         root.put("peak_rss_mb", ProcessMemory.orNull(ProcessMemory.peakRssMb()));
+        root.put("provenance", provenance.toMap());
         AtomicFiles.writeString(metricsJson(), JSON.writeValueAsString(root));
     }
 

@@ -266,6 +266,21 @@ public record TrainConfig(
         return m;
     }
 
+    /**
+     * SHA-256 of the resolved config in a canonical form: {@link #toMap} as compact JSON with the keys sorted. Two runs
+     * with the same fingerprint were configured identically, whatever preset, file or options the values came from.
+     */
+    public String fingerprint() {
+        try {
+            return org.pneumoscope.data.Fingerprints.sha256(CANONICAL.writeValueAsBytes(toMap()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
     public TrainConfig with(Map<String, ?> overrides) {
         Map<String, Object> m = toMap();
         m.putAll(normalise(overrides));

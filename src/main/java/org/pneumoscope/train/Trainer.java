@@ -50,8 +50,9 @@ public final class Trainer {
         }
     }
 
+    /** {@code provenance}: the software and the fingerprints of the config and the training images. */
     public record Result(List<EpochStats> history, int bestEpoch, double seconds, boolean stoppedEarly,
-                         String stopReason) {}
+                         String stopReason, Provenance provenance) {}
 
     public static Result train(Request req) throws IOException {
         DjlSetup.configure();
@@ -96,6 +97,7 @@ public final class Trainer {
         private ExecutorService pool;
 
         private final List<EpochStats> history = new ArrayList<>();
+        private final Provenance provenance;
         private int startEpoch;
         private double best = Double.NaN;
         private int bestEpoch = -1, sinceBest;
@@ -112,6 +114,7 @@ public final class Trainer {
             this.run = req.run();
             this.log = log;
             this.train = req.train();
+            this.provenance = Provenance.of(cfg, train);
             this.C = cfg.channels();
             this.S = cfg.size();
             this.classCounts = counts(train);
@@ -166,7 +169,7 @@ public final class Trainer {
             log.println("peak RSS after training: " + ProcessMemory.mb(ProcessMemory.peakRssMb())
                     + " (this process's high-water mark, Java heap + native)");
             double seconds = history.isEmpty() ? 0 : history.get(history.size() - 1).seconds();
-            return new Result(history, bestEpoch, seconds, stopReason != null, stopReason);
+            return new Result(history, bestEpoch, seconds, stopReason != null, stopReason, provenance);
         }
 
         /** Trains, validates and checkpoints one epoch; returns why training stops after it, or null. */
@@ -195,7 +198,7 @@ public final class Trainer {
                     fmt(es.valRecall()), es.lr(), es.imgPerSec(), Progress.clock(elapsed),
                     improved ? " *best" : "", cut ? " (lr cut)" : "");
             if (cfg.maxMinutes() > 0) replanToBudget(epoch, elapsed);
-            run.writeHistory(history);
+            run.writeHistory(history, provenance);
             Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
                     new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
             return stopReason(epoch, elapsed);

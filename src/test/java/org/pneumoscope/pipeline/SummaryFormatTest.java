@@ -27,7 +27,7 @@ class SummaryFormatTest {
     static final List<String> ADDED_KEYS = List.of("split", "temperature", "calibration_method", "class_bias",
             "ece_uncalibrated", "ece_calibrated", "ece_if_calibrated", "tta", "profile", "shift", "unreadable_files",
             "skipped_inputs", "radiologist_reference_accuracy", "shift_alarm", "gradcam_pointing_game",
-            "gradcam_pointing_game_layer3", "peak_rss_mb");
+            "gradcam_pointing_game_layer3", "peak_rss_mb", "provenance");
 
     static EvaluationSummary summary(Calibration cal, String profile, EvaluationSummary.Pointing pointing, long peak,
                                      AcquisitionShift shift) {
@@ -41,7 +41,7 @@ class SummaryFormatTest {
                 CalibrationResult.of(cal, logits, labels), ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 50, 1),
                 DriftScore.Result.noReference(probs));
         EvaluateJob.Options o = new EvaluateJob.Options("test", true, false, true, null, null, 1).withShift(shift);
-        return new EvaluationSummary(o, profile, m, 1, 3, pointing, peak);
+        return new EvaluationSummary(o, profile, m, 1, 3, pointing, peak, java.util.Map.of("config_sha256", "c0ffee"));
     }
 
     static final EvaluationSummary.Pointing PLAYED = new EvaluationSummary.Pointing("layer4",
@@ -67,6 +67,7 @@ class SummaryFormatTest {
         assertEquals(1, json.path("unreadable_files").asInt());
         assertEquals(3, json.path("skipped_inputs").asInt());
         assertEquals(512, json.path("peak_rss_mb").asLong());
+        assertEquals("c0ffee", json.path("provenance").path("config_sha256").asText());
         JsonNode pg = json.path("gradcam_pointing_game");
         assertEquals(List.of("layer", "n", "hit_rate", "energy_in_mask", "mask_area_fraction", "chance_hit_rate", "tolerance_px"),
                 names(pg));
