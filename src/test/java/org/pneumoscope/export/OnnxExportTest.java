@@ -247,6 +247,87 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * The README's Python blocks, run by Debian's python3 with numpy and Pillow against a stand-in for onnxruntime
+     * (Debian has none) that reads the metadata with onnx and hands over the tensor it is given: that tensor must be
+     * the one {@code predict} makes from the same file, and ONNX Runtime must turn it into predict's probabilities.
+     */
+    @Test
+    void theReadmesPythonGivesWhatPredictGives() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        Assumptions.assumeTrue(new ProcessBuilder(python.toString(), "-c", "import onnx, numpy, PIL").start().waitFor() == 0,
+                "python3-onnx, python3-numpy or python3-pil is not installed");
+        String readme = Files.readString(Path.of("README.md"));
+        List<String> blocks = new ArrayList<>();
+        for (int at = readme.indexOf("```python\n", readme.indexOf("## Export")); at >= 0 && blocks.size() < 2;
+             at = readme.indexOf("```python\n", at + 1)) {
+            int from = at + "```python\n".length();
+            blocks.add(readme.substring(from, readme.indexOf("```", from)));
+        }
+        assertEquals(2, blocks.size(), "the Export section shows the run and the recipe");
+        assertEquals(5, blocks.get(0).lines().count(), "the README promises five lines");
+        Path work = Files.createDirectories(dir.resolve("python"));
+        Files.copy(export("cpu"), work.resolve("model.onnx"));
+        writeOnnxruntimeStandIn(work.resolve("stub"));
+        List<Path> sources = new ArrayList<>();
+        for (Film f : realFilms(3)) sources.add(Path.of(f.name()));
+        if (sources.isEmpty()) {
+            sources.add(work.resolve("phantom.png"));
+            org.pneumoscope.synth.ImageFiles.writePng(films.get(0).image(), sources.get(0));
+        }
+        try (Classifier loaded = Classifier.load(run("cpu"))) {
+            Classifier c = loaded.withTta(false);
+            for (Path source : sources) {
+                Path film = Files.copy(source, work.resolve("chest.jpeg"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                float[] fed = runPython(python, blocks.get(1) + "\n" + blocks.get(0), work);
+                Film f = Film.read(film);
+                float[] want = inputs(c.recipe(), List.of(f));
+                assertEquals(want.length, fed.length, "the snippet's tensor has the recipe's shape");
+                double worstInput = 0, worst = 0;
+                for (int i = 0; i < want.length; i++) worstInput = Math.max(worstInput, Math.abs(want[i] - fed[i]));
+                float[] p0 = c.predict(f).probabilities(), p1 = runOrt(work.resolve("model.onnx"), fed, c.recipe())[1][0];
+                for (int k = 0; k < Label.COUNT; k++) worst = Math.max(worst, Math.abs(p0[k] - p1[k]));
+                System.out.printf(Locale.ROOT, "README's Python on %s: max |input diff| %.2e, max |p diff| %.2e%n",
+                        source.getFileName(), worstInput, worst);
+                assertTrue(worst <= 1e-4, source + ": the snippet's probabilities differ from predict's by " + worst);
+            }
+        }
+    }
+
+    /** An {@code onnxruntime} module that reads the metadata with onnx and writes the fed tensor to feed.bin. */
+    static void writeOnnxruntimeStandIn(Path stub) throws IOException {
+        Path pkg = Files.createDirectories(stub.resolve("onnxruntime"));
+        Files.writeString(pkg.resolve("__init__.py"), String.join("\n",
+                "import numpy as np, onnx",
+                "class _Meta:",
+                "    def __init__(self, m): self.custom_metadata_map = {p.key: p.value for p in m.metadata_props}",
+                "class InferenceSession:",
+                "    def __init__(self, path): self._m = onnx.load(path)",
+                "    def get_modelmeta(self): return _Meta(self._m)",
+                "    def run(self, names, feeds):",
+                "        x = feeds['input']",
+                "        assert x.dtype == np.float32 and names == ['probabilities'], (x.dtype, names)",
+                "        x.astype('<f4').tofile('feed.bin')",
+                "        return [np.zeros((x.shape[0], 3), np.float32)]", ""));
+    }
+
+    /** Runs {@code code} in {@code work} with the stand-in on the path; returns the tensor it fed. */
+    static float[] runPython(Path python, String code, Path work) throws Exception {
+        Files.deleteIfExists(work.resolve("feed.bin"));
+        ProcessBuilder pb = new ProcessBuilder(python.toString(), "-c", code).directory(work.toFile()).redirectErrorStream(true);
+        pb.environment().put("PYTHONPATH", work.resolve("stub").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "the README's Python failed:\n" + out);
+        assertTrue(out.contains("'bacteria'") && out.contains("'normal'"), "it prints the classes: " + out);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(work.resolve("feed.bin"))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        float[] fed = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(fed);
+        return fed;
+    }
+
     @Test
     void theCommandWritesOnceAndNeverOverwritesUnlessForced() throws Exception {
         Path run = run("tiny"), out = dir.resolve("cli").resolve("model.onnx");
