@@ -340,6 +340,9 @@ class OnnxExportTest {
         assertTrue(again.err().contains("already exists"), again.err());
         assertEquals(HexFormat.of().formatHex(before), HexFormat.of().formatHex(Files.readAllBytes(out)), "the first export is untouched");
         assertEquals(0, CliRun.of("export", "--run", run.toString(), "--out", out.toString(), "--force").code());
+        CliRun profile = CliRun.of("export", "--run", run.toString(), "--profile", "site-b", "--out", dir.resolve("p.onnx").toString());
+        assertEquals(1, profile.code());
+        assertTrue(profile.err().contains("has no site profile 'site-b'"), profile.err());
         CliRun torch = CliRun.of("export", "--run", run.toString(), "--format", "torchscript", "--out", dir.resolve("x.pt").toString());
         assertEquals(2, torch.code());
         assertTrue(torch.err().contains("--format must be onnx"), torch.err());
