@@ -50,6 +50,8 @@ class EnsembleCommandTest {
         assertEquals(4 / 6.0, m.get("members").get(0).get("accuracy").asDouble(), 1e-9);
         assertEquals(4 / 6.0, m.get("members").get(1).get("accuracy").asDouble(), 1e-9);
         assertEquals(6, m.get("n").asInt());
+        assertEquals(org.pneumoscope.core.BuildInfo.version(), m.path("provenance").path("pneumoscope_version").asText(),
+                "the ensemble names the software that made it");
         PredictionsCsv.Predictions p = PredictionsCsv.read(out.resolve("predictions.csv"));
         assertEquals("../data/test/b1.png", p.files()[0]);
         assertArrayEquals(new float[] {.55f, .375f, .075f}, p.probabilities()[0], 1e-5f);
