@@ -1,5 +1,6 @@
 package org.pneumoscope.cli;
 
+import org.pneumoscope.core.BuildInfo;
 import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.DjlSetup;
 import org.pneumoscope.core.UserException;
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** Entry point: {@code pneumoscope <command> --help}. Bad usage exits 2 with a one-line reason. */
-@Command(name = "pneumoscope", mixinStandardHelpOptions = true, version = "pneumoscope 0.1.0",
+@Command(name = "pneumoscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Chest X-ray classification (bacterial / viral pneumonia / normal) with Grad-CAM. Research use only.",
         subcommands = {
                 CommandLine.HelpCommand.class,
@@ -30,6 +31,11 @@ import picocli.CommandLine;
                 ExportCommand.class,
         })
 public class Main implements Runnable {
+    /** --version: the pom's version and the commit the build came from. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() { return new String[] {"pneumoscope " + BuildInfo.describe()}; }
+    }
 
     @Override
     public void run() {

@@ -1,6 +1,7 @@
 package org.pneumoscope.dicom;
 
 import org.pneumoscope.api.Classifier;
+import org.pneumoscope.core.BuildInfo;
 import org.pneumoscope.pipeline.ModelInfo;
 
 import java.util.Map;
@@ -13,7 +14,8 @@ import java.util.Map;
  * @param modelVersion which trained weights: the run folder's name, when they were made, and the site profile if any
  */
 public record Product(String modelName, String modelVersion) {
-    public static final String VERSION = "0.1.0";
+    /** The pom's version, as the build recorded it. */
+    public static final String VERSION = BuildInfo.version();
     public static final String MANUFACTURER = "Pneumoscope";
     public static final String SOFTWARE = "pneumoscope " + VERSION;
 

@@ -21,7 +21,13 @@ public final class Uids {
     static final String IMPLEMENTATION_CLASS_UID = of(UUID.nameUUIDFromBytes(
             "org.pneumoscope DICOM writer".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     /** At most 16 characters (SH). */
-    static final String IMPLEMENTATION_VERSION_NAME = "PNEUMOSCOPE_" + Product.VERSION.replace(".", "");
+    static final String IMPLEMENTATION_VERSION_NAME = "PNEUMOSCOPE_" + versionDigits();
+
+    /** The version's leading digits without dots ("0.1.0-SNAPSHOT" → "010"), cut so the name stays within 16 characters. */
+    private static String versionDigits() {
+        String d = Product.VERSION.replaceAll("[^0-9.].*$", "").replace(".", "");
+        return d.length() > 4 ? d.substring(0, 4) : d;
+    }
 
     private static final Pattern SHAPE = Pattern.compile("(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))*");
 
