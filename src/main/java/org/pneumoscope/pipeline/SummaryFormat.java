@@ -8,7 +8,6 @@ import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.eval.ReliabilityDiagram;
-import org.pneumoscope.report.ReaderReference;
 import org.pneumoscope.train.RunFolder;
 
 import java.io.PrintStream;
@@ -39,7 +38,7 @@ final class SummaryFormat {
         json.put("shift", s.options().shift().describe());
         json.put("unreadable_files", s.unreadable());
         json.put("skipped_inputs", s.skipped());
-        json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
+        // no reader figure here: it comes from another study on other films, so it is context in report.html, not a metric
         // "shift" names the --shift stress test above; the alarm's check of these films is "shift_alarm"
         json.set("shift_alarm", RunFolder.JSON.valueToTree(m.shiftAlarm().toMap()));
         pointing(json, s.pointing());

@@ -26,7 +26,7 @@ class SummaryFormatTest {
     /** The keys evaluate adds after the evaluation's own, in metrics.json's order (all optional ones present). */
     static final List<String> ADDED_KEYS = List.of("split", "temperature", "calibration_method", "class_bias",
             "ece_uncalibrated", "ece_calibrated", "ece_if_calibrated", "tta", "profile", "shift", "unreadable_files",
-            "skipped_inputs", "radiologist_reference_accuracy", "shift_alarm", "gradcam_pointing_game",
+            "skipped_inputs", "shift_alarm", "gradcam_pointing_game",
             "gradcam_pointing_game_layer3", "peak_rss_mb");
 
     static EvaluationSummary summary(Calibration cal, String profile, EvaluationSummary.Pointing pointing, long peak,
