@@ -3,6 +3,7 @@ package org.pneumoscope.cli;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.ImageCache;
+import org.pneumoscope.data.PatientIds;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainJob;
@@ -28,6 +29,10 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--allow-download", description = "Let --weights imagenet fetch weights through DJL's model zoo.") boolean allowDownload;
     @Option(names = "--cache", description = "Folder for an on-disk decode cache (default: memory only).") Path cache;
     @Option(names = "--no-eval", description = "Skip the test-split evaluation and report at the end.") boolean noEval;
+    @Option(names = "--regroup", description = "When the dataset's own split puts one patient in two of train, val and test, "
+            + "move that patient's images into the split holding most of them (default: refuse, listing the patients).") boolean regroup;
+    @Option(names = "--verbatim-ids", description = "Take a manifest's patient_id as written instead of by the file-name rule "
+            + "(which makes NORMAL2-IM-0383 and IM-0383 one patient).") boolean verbatimIds;
     @Mixin ConfigOptions config;
 
     @Override
@@ -37,7 +42,8 @@ public class TrainCommand implements Callable<Integer> {
         if (allowDownload) org.pneumoscope.core.DjlSetup.allowDownload();
         Path runDir = resume != null ? resume : out;
         TrainConfig cfg = resume != null ? null : config.resolve();
-        Result r = run(data, runDir, cfg, resume != null, allowDownload, cache, !noEval, System.out);
+        Result r = run(new TrainJob.Options(data, runDir, cfg, resume != null, allowDownload, cache, System.out, regroup,
+                verbatimIds ? PatientIds.Rule.VERBATIM : PatientIds.Rule.NAMING), !noEval);
         if (r == null) return 0;
         if (r.eval() != null) System.out.println("report: " + r.eval().report());
         System.out.println(peakLine(r));
@@ -56,10 +62,14 @@ public class TrainCommand implements Callable<Integer> {
      */
     static Result run(Path data, Path runDir, TrainConfig cfg, boolean resume, boolean allowDownload, Path cache,
                       boolean evaluate, PrintStream out) throws Exception {
+        return run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out), evaluate);
+    }
+
+    static Result run(TrainJob.Options options, boolean evaluate) throws Exception {
         long t0 = System.nanoTime();
-        TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out));
+        TrainJob.Outcome o = TrainJob.run(options);
         if (o == null) return null;
-        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, evaluate, out);
+        return evaluated(o, (System.nanoTime() - t0) / 1e9, options.data(), options.runDir(), evaluate, options.out());
     }
 
     /**

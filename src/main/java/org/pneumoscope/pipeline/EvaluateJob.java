@@ -11,6 +11,8 @@ import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.PatientIds;
+import org.pneumoscope.data.SplitCheck;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.BootstrapConfig;
@@ -225,6 +227,7 @@ public final class EvaluateJob {
                         o.shift().isNone() ? "" : " · acquisition shifted: " + o.shift().describe()))
                 .runConfig(model.config().toMap())
                 .datasetCounts(datasetCounts(model.card()))
+                .splitCheck(splitCheckText(model.card()))
                 .trainingHistory(history(model.run()))
                 .evaluation(m.result())
                 .evaluationSplit(o.splitName())
@@ -306,6 +309,16 @@ public final class EvaluateJob {
         String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),
                 Label.of(pred).id(), p[pred], s.file().getFileName());
         return new GalleryImage(Overlay.render(g, c), cap);
+    }
+
+    /** The leak check's sentence from the model card; a run from before the check says it was not checked. */
+    static String splitCheckText(Map<String, Object> card) {
+        if (!(card.get("split_check") instanceof Map<?, ?> m) || !(m.get("patients") instanceof Number p))
+            return "This run was split before the leak check existed: whether a patient appears in two splits was not "
+                    + "checked (pneumoscope dataset stats --data RUN/split.csv lists any).";
+        int regrouped = m.get("regrouped") instanceof Number r ? r.intValue() : 0;
+        PatientIds.Rule ids = "verbatim".equals(m.get("patient_ids")) ? PatientIds.Rule.VERBATIM : PatientIds.Rule.NAMING;
+        return new SplitCheck.Result(p.intValue(), regrouped, ids).text();
     }
 
     static Map<String, int[]> datasetCounts(Map<String, Object> card) {

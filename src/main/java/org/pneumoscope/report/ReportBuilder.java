@@ -48,6 +48,7 @@ public final class ReportBuilder {
     private ZonedDateTime generatedAt = ZonedDateTime.now();
     private Map<String, Object> runConfig;
     private Map<String, int[]> datasetCounts;
+    private String splitCheck;
     private List<EpochRecord> history;
     private EvaluationResult evaluation;
     private String evaluationSplit = "test";
@@ -78,6 +79,12 @@ public final class ReportBuilder {
      * {@link Label#index()}. Shown as a class × split table with totals, in the map's order.
      */
     public ReportBuilder datasetCounts(Map<String, int[]> countsBySplit) { this.datasetCounts = countsBySplit; return this; }
+
+    /**
+     * What was checked about the splits (e.g. the leak check's sentence), shown under the dataset table; without it the
+     * table says that nothing was checked.
+     */
+    public ReportBuilder splitCheck(String text) { this.splitCheck = text; return this; }
 
     /** Per-epoch training records for the training-curve figure. */
     public ReportBuilder trainingHistory(List<EpochRecord> epochs) { this.history = epochs; return this; }
@@ -289,7 +296,8 @@ public final class ReportBuilder {
             b.append("</tbody><tfoot><tr><th scope=\"row\">Total</th>");
             for (long t : colTotals) b.append("<td class=\"num\">").append(String.format(Locale.ROOT, "%,d", t)).append("</td>");
             b.append("<td class=\"num\"><strong>").append(String.format(Locale.ROOT, "%,d", grand)).append("</strong></td></tr></tfoot></table>\n");
-            b.append("<p class=\"note\">Images per class and split. Splits are made by patient, so no patient appears in two splits.</p>\n");
+            b.append("<p class=\"note\">Images per class and split. ").append(splitCheck != null ? esc(splitCheck)
+                    : "Whether a patient appears in two splits was not checked for this run.").append("</p>\n");
             body = b.toString();
         }
         section(h, "dataset", "Dataset", body);
