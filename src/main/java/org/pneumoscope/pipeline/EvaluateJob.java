@@ -119,6 +119,8 @@ public final class EvaluateJob {
                               List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
         model.shiftReference(); // a damaged one is refused before the images are scored
+        TrainingOverlap overlap = TrainingOverlap.of(model, samples);
+        SummaryFormat.warnTrainedOn(overlap, out); // before the long part, and again under the tables
         Readable rd = readable(model, samples, out);
         int skipped = writeSkipped(outDir, skippedBefore, rd.unreadable(), out);
         if (rd.ok().isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
@@ -128,7 +130,7 @@ public final class EvaluateJob {
         EvaluationSummary.Pointing pg = pointingGame(model, rd, o.masksRoot());
         // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
         EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, rd.unreadable().size(), skipped, pg,
-                ProcessMemory.peakRssMb());
+                ProcessMemory.peakRssMb(), overlap);
         Path metrics = writeMetrics(outDir, s);
         writePredictions(outDir, m.predictions());
         Path report = writeReport(outDir, model, s, gallery);
@@ -235,6 +237,7 @@ public final class EvaluateJob {
                 .calibrationFloor(m.calibratedFloor())
                 .readerReference(ReaderReference.KAIST_2020)
                 .phantomData(o.phantom())
+                .trainedOnWarning(s.overlap().warning())
                 .shiftAlarm(m.shiftAlarm())
                 .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
                         o.attribution() != null ? o.attribution() : (o.phantom() ? "Pneumoscope phantom chest X-rays" : "user-supplied chest X-rays"),

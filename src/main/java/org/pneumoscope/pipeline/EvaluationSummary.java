@@ -17,9 +17,10 @@ import org.pneumoscope.eval.ReliabilityDiagram;
  * @param skipped    inputs left out in all: those the dataset scan skipped and the unreadable films
  * @param pointing   the Grad-CAM pointing game on phantom masks ({@link Pointing#NONE} without masks)
  * @param peakRssMb  the process's peak RSS after the heavy parts (-1 where /proc is absent)
+ * @param overlap    which of the films the run has seen (its split.csv, by file and by patient)
  */
 record EvaluationSummary(EvaluateJob.Options options, String profile, Measured measured, int unreadable, int skipped,
-                         Pointing pointing, long peakRssMb) {
+                         Pointing pointing, long peakRssMb, TrainingOverlap overlap) {
 
     /**
      * The calibrated predictions of the readable films (in their order) and what they measure.

@@ -59,6 +59,7 @@ public final class ReportBuilder {
     private String attribution;
     private ModelCard modelCard;
     private boolean phantomData;
+    private String seenFilms;
     private DriftScore.Result shiftAlarm;
     private final List<String[]> extraSections = new ArrayList<>();   // {id, title, html}
 
@@ -118,6 +119,9 @@ public final class ReportBuilder {
 
     /** Marks the run as trained/evaluated on generated phantom images: a banner says so on top. */
     public ReportBuilder phantomData(boolean phantom) { this.phantomData = phantom; return this; }
+
+    /** Says on top that the evaluated films include some the model trained on (null: none), with how many. */
+    public ReportBuilder trainedOnWarning(String warning) { this.seenFilms = warning; return this; }
 
     /** The shift alarm's check of the evaluated films: a banner on top when it fired, a note otherwise. */
     public ReportBuilder shiftAlarm(DriftScore.Result check) { this.shiftAlarm = check; return this; }
@@ -211,6 +215,9 @@ public final class ReportBuilder {
                     + "clinical performance.</div>\n");
         b.append("<div class=\"banner\"><strong>Research use only.</strong> Pneumoscope is not a medical device and "
                 + "must not be used for diagnosis or patient management.</div>\n");
+        if (seenFilms != null)
+            b.append("<div class=\"banner warn\" id=\"trained-on\"><strong>Films the model trained on.</strong> ")
+                    .append(esc(capitalised(seenFilms))).append("</div>\n");
         b.append(shiftAlarmHtml());
         if (evaluation == null) {
             b.append(notAvailable("no evaluation was run, so there are no headline figures."));
