@@ -12,6 +12,7 @@ import org.pneumoscope.eval.CalibrationResult;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainJob;
 import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.pipeline.TrainingOverlap;
 import org.pneumoscope.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,8 +34,10 @@ import java.util.concurrent.Callable;
  * retraining.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = "Re-fit a trained run's calibration (temperature, or temperature and class offsets) on labelled images "
-                + "and store it in the run's model.json; the calibration it replaces is kept there.")
+        description = {"Re-fit a trained run's calibration (temperature, or temperature and class offsets) on labelled images "
+                + "and store it in the run's model.json; the calibration it replaces is kept there.",
+                "Films of the run's training or test split are refused: calibrate on its validation split (the default) "
+                        + "or on labelled films it never saw."})
 public class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
     @Option(names = "--method", defaultValue = "bias-corrected",
@@ -63,6 +66,7 @@ public class CalibrateCommand implements Callable<Integer> {
             String sp = split != null ? split : (data == null ? "val" : null);
             DatasetScan scan = EvaluateCommand.read(src, out);
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
+            TrainingOverlap.of(model, s).refuseForCalibration(src + (sp == null ? "" : " (split " + sp + ")"));
             if (s.size() < Calibration.MIN_IMAGES)
                 throw new UserException("calibration needs at least " + Calibration.MIN_IMAGES + " labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")
                         + src + " has " + s.size());

@@ -6,8 +6,10 @@ import org.pneumoscope.data.BatchSplit;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Manifest;
+import org.pneumoscope.data.PatientIds;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.SplitCheck;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.data.Splitter;
 import org.pneumoscope.data.TextureSplit;
@@ -56,6 +58,14 @@ public class DatasetSplitCommand implements Callable<Integer> {
 
     @Option(names = "--keep-existing", description = "Keep splits the dataset already has; distribute only the rest.")
     boolean keepExisting;
+
+    @Option(names = "--regroup", description = "When the kept splits put one patient in two of train, val and test, move "
+            + "that patient's images into the split holding most of them (default: refuse, listing the patients).")
+    boolean regroup;
+
+    @Option(names = "--verbatim-ids", description = "Take a manifest's patient_id as written instead of by the file-name "
+            + "rule (which makes NORMAL2-IM-0383 and IM-0383 one patient).")
+    boolean verbatimIds;
 
     @Option(names = "--force", description = "Allow overwriting the manifest that was read.")
     boolean force;
@@ -107,15 +117,19 @@ public class DatasetSplitCommand implements Callable<Integer> {
         if (folds != null && (folds < 2 || folds > 100)) throw new UserException("--folds must be between 2 and 100", 2);
         checkStrategyOptions(r);
 
-        DatasetScan scan = DatasetReader.read(data).requireImages();
+        PatientIds.Rule ids = verbatimIds ? PatientIds.Rule.VERBATIM : PatientIds.Rule.NAMING;
+        DatasetScan scan = DatasetReader.read(data, ids).requireImages();
         Path outAbs = checkedOut(scan);
-        List<Sample> split = split(scan.samples(), r);
+        SplitCheck.Checked checked = SplitCheck.check(split(scan.samples(), r), regroup, ids, "Add --regroup to move each "
+                + "such patient's images into the split that holds most of them, or drop --keep-existing to re-split everyone.");
+        List<Sample> split = checked.samples();
         int[] foldOf = folds == null ? null : folds(split);
         Manifest.write(outAbs, split, outAbs.getParent(), foldOf);
 
         System.out.println("Wrote " + out + ": " + n(split.size()) + " images, " + splitText() + ", seed " + seed
                 + (folds != null ? ", " + folds + " folds" : "") + (keepExisting ? ", existing splits kept" : ""));
         printTable(split, foldOf);
+        System.out.println(checked.result().text());
         if (batch != null) printHoldout(batch);
         if (texture != null) printTexture(texture);
         if (!scan.problems().isEmpty())

@@ -47,9 +47,14 @@ public class DatasetStatsCommand implements Callable<Integer> {
     @Option(names = "--list", paramLabel = "N", description = "Longest list printed per section in text mode (default ${DEFAULT-VALUE}).")
     int listLimit = 20;
 
+    @Option(names = "--verbatim-ids", description = "Take a manifest's patient_id as written instead of by the file-name "
+            + "rule (which makes NORMAL2-IM-0383 and IM-0383 one patient).")
+    boolean verbatimIds;
+
     @Override
     public Integer call() throws Exception {
-        DatasetScan scan = DatasetReader.read(data).requireImages();
+        DatasetScan scan = DatasetReader.read(data, verbatimIds ? org.pneumoscope.data.PatientIds.Rule.VERBATIM
+                : org.pneumoscope.data.PatientIds.Rule.NAMING).requireImages();
         DatasetStats st = DatasetStats.compute(scan, !noDecode, threads, DatasetCommand.progress("reading images"));
         PrintStream out = System.out;
         if (json) {

@@ -56,17 +56,22 @@ public final class DatasetReader {
 
     /** Reads a folder (any accepted layout) or a CSV manifest. Stops only when the path does not exist. */
     public static DatasetScan read(Path dataFolderOrCsv) {
+        return read(dataFolderOrCsv, PatientIds.Rule.NAMING);
+    }
+
+    /** As {@link #read(Path)}, reading a manifest's {@code patient_id} by {@code ids}. */
+    public static DatasetScan read(Path dataFolderOrCsv, PatientIds.Rule ids) {
         Path p = dataFolderOrCsv;
         if (Files.isDirectory(p)) {
             Path manifest = p.resolve(MANIFEST_NAME);
-            if (Files.isRegularFile(manifest)) return readManifest(manifest);
+            if (Files.isRegularFile(manifest)) return readManifest(manifest, ids);
             return readFolder(p);
         }
         if (Files.isRegularFile(p)) {
             if (looksLikeImage(p))
                 throw new UserException(p + " is an image, not a dataset: give the folder holding the class folders, "
                         + "or a CSV manifest");
-            return readManifest(p);
+            return readManifest(p, ids);
         }
         throw new UserException("no such file or folder: " + p);
     }
@@ -334,6 +339,14 @@ public final class DatasetReader {
      * {@link Problem} and the rest is read.
      */
     public static DatasetScan readManifest(Path csv) {
+        return readManifest(csv, PatientIds.Rule.NAMING);
+    }
+
+    /**
+     * As {@link #readManifest(Path)}; a stated {@code patient_id} is read by {@code ids} (the naming rule of file names,
+     * or as written). An empty one always comes from the file name.
+     */
+    public static DatasetScan readManifest(Path csv, PatientIds.Rule ids) {
         String text;
         try {
             byte[] bytes = Files.readAllBytes(csv);
@@ -462,7 +475,7 @@ public final class DatasetReader {
                 continue;
             }
             String patient = patientCol >= 0 && patientCol < f.size() ? f.get(patientCol).trim() : "";
-            if (patient.isEmpty()) patient = PatientIds.fromFileName(norm.getFileName().toString());
+            patient = patient.isEmpty() ? PatientIds.fromFileName(norm.getFileName().toString()) : ids.apply(patient);
             firstLine.put(key, row.line()); // only accepted rows count as originals for duplicates
             firstLabel.put(key, label);
             samples.add(new Sample(file, label, patient, split));

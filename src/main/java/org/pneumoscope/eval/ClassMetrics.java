@@ -16,6 +16,6 @@ package org.pneumoscope.eval;
 public record ClassMetrics(String name, int support, int tp, int fn, int fp, int tn,
                            double precision, double recall, double specificity, double f1, double auc,
                            Interval recallCi) {
-    /** True when the class occurs in the data; absent classes are left out of macro averages. */
+    /** True when the class occurs in the data; an absent class counts in macro averages only when it was predicted (as 0). */
     public boolean present() { return support > 0; }
 }

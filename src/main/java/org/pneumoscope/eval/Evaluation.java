@@ -18,9 +18,12 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>The predicted class is the argmax of the probabilities; ties go to the lower index.</li>
  *   <li>Precision of a class never predicted is 0 (scikit-learn {@code zero_division=0}).</li>
- *   <li>Recall, F1 and AUC of a class absent from the data are undefined (NaN, JSON null), and such a class
- *       is left out of the macro averages (which average over the classes present). Weighted averages use the
- *       support as weight, so an absent class has no weight anyway.</li>
+ *   <li>Recall, F1 and AUC of a class absent from the data are undefined (NaN, JSON null) in its own row. The
+ *       macro averages of precision, recall and F1 run over the classes that are present or predicted, as
+ *       scikit-learn's (labels = the union of true and predicted; {@code zero_division=0}): a class predicted but
+ *       absent counts with 0, so predictions of a class that is not there lower the average instead of vanishing.
+ *       A class neither present nor predicted is left out. Weighted averages use the support as weight, so an
+ *       absent class has no weight anyway.</li>
  *   <li>AUC is one-vs-rest on the class probability, computed exactly (Mann-Whitney, ties count ½);
  *       NaN when only one side is present. Macro AUC averages the defined per-class AUCs.</li>
  *   <li>ECE uses 15 equal-width bins on the top-class probability; log loss clips probabilities at 1e-15;
@@ -66,7 +69,7 @@ public final class Evaluation {
 
     /**
      * Macro-F1 of the arg-max predictions of {@code scores} (logits or probabilities, one row per image), with the
-     * conventions of a full evaluation (classes absent from {@code labels} left out; NaN for no images), without
+     * conventions of a full evaluation (classes neither in {@code labels} nor predicted left out; NaN for no images), without
      * its bootstrap: cheap enough to score a validation split in passing.
      */
     public static double macroF1(int[] labels, float[][] scores) {
@@ -237,11 +240,11 @@ public final class Evaluation {
 
         static double ratio(double num, double den) { return den == 0 ? Double.NaN : num / den; }
 
-        /** Per-class precision, recall, specificity, F1 from a confusion matrix. Row k: [p, r, spec, f1, support]. */
+        /** Per-class precision, recall, specificity, F1 from a confusion matrix. Row k: [p, r, spec, f1, support, predicted]. */
         static double[][] perClass(int[][] cm) {
             long total = 0;
             for (int[] row : cm) for (int c : row) total += c;
-            double[][] out = new double[K][5];
+            double[][] out = new double[K][6];
             for (int k = 0; k < K; k++) {
                 int tp = cm[k][k], support = 0, predicted = 0;
                 for (int j = 0; j < K; j++) {
@@ -255,7 +258,7 @@ public final class Evaluation {
                 double specificity = ratio(tn, tn + fp);
                 double f1 = Double.isNaN(recall) ? Double.NaN
                         : precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall);
-                out[k] = new double[]{precision, recall, specificity, f1, support};
+                out[k] = new double[]{precision, recall, specificity, f1, support, predicted};
             }
             return out;
         }
@@ -269,11 +272,18 @@ public final class Evaluation {
             return ratio(hit, total);
         }
 
-        /** Mean of column {@code col} over classes present (support > 0). */
+        /**
+         * Mean of column {@code col} over the classes present or predicted; a predicted but absent class, whose
+         * recall and F1 are undefined, counts with 0 (scikit-learn's macro average with {@code zero_division=0}).
+         */
         static double macro(double[][] pc, int col) {
             double s = 0;
             int m = 0;
-            for (double[] r : pc) if (r[4] > 0) { s += r[col]; m++; }
+            for (double[] r : pc) {
+                if (r[4] == 0 && r[5] == 0) continue;
+                s += Double.isNaN(r[col]) ? 0 : r[col];
+                m++;
+            }
             return m == 0 ? Double.NaN : s / m;
         }
 

@@ -19,7 +19,7 @@ import java.util.List;
  * @param patients        distinct patients (the bootstrap's resampling units)
  * @param classes         class names in label order: bacteria, virus, normal
  * @param confusionMatrix counts, rows = true class, columns = predicted class
- * @param macroF1         unweighted mean F1 over the classes present in the data
+ * @param macroF1         unweighted mean F1 over the classes present in the data or predicted (a predicted but absent class counts 0)
  * @param weightedF1      support-weighted mean F1
  * @param macroAuc        mean of the defined one-vs-rest AUCs
  * @param ece             expected calibration error, 15 bins

@@ -228,17 +228,11 @@ public final class ExperimentRunner {
         }
     }
 
+    /** One finished run, by its validation figures: its test figures wait for the choice of a cell. */
     static String line(UnitResult r, SplitStrategy holdout) {
-        return String.format(Locale.ROOT, "%s fold %d: validation accuracy %.3f, macro-F1 %.3f; %s accuracy %.3f, macro-F1 %.3f, "
-                        + "recall %s, macro AUC %.3f (best epoch %d of %d, %s)", r.cell(), r.fold(), r.valAccuracy(), r.valMacroF1(),
-                ResultTables.testShort(holdout), r.accuracy(), r.macroF1(), recallText(r.recall()),
-                r.macroAuc(), r.bestEpoch(), r.epochsRun(), Progress.clock(r.wallSeconds()));
-    }
-
-    private static String recallText(double[] r) {
-        StringBuilder b = new StringBuilder();
-        for (Label l : Label.values()) b.append(b.length() > 0 ? " " : "").append(l.id()).append(String.format(Locale.ROOT, " %.2f", r[l.index()]));
-        return b.toString();
+        return String.format(Locale.ROOT, "%s fold %d: validation accuracy %.3f, macro-F1 %.3f (best epoch %d of %d, %s); "
+                        + "%s scored, shown for the chosen cell only", r.cell(), r.fold(), r.valAccuracy(), r.valMacroF1(),
+                r.bestEpoch(), r.epochsRun(), Progress.clock(r.wallSeconds()), ResultTables.testShort(holdout));
     }
 
     private static String fail(Path out, ExperimentPlan.Unit u, Exception e, PrintStream log) {
@@ -411,14 +405,17 @@ public final class ExperimentRunner {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-" + (w + 15) + "s%-35s%s%n", "",
                 ResultTables.RANK_HEADING, ResultTables.testHeading(plan.spec().holdout())));
         b.append(String.format(Locale.ROOT, row, "cell", "folds", "rank", "accuracy", "macro-F1", "accuracy", "macro-F1", "macro AUC"));
+        Cell best = ResultTables.best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             Integer r = rank.get(e.getKey());
+            boolean chosen = e.getKey().equals(best);
             b.append(String.format(Locale.ROOT, row, e.getKey().name(), rs.size(), r == null ? "—" : r.toString(),
                     text(ResultTables.VALIDATION.get(0), rs), text(ResultTables.VALIDATION.get(1), rs),
-                    text(ResultTables.METRICS.get(0), rs), text(ResultTables.METRICS.get(1), rs), text(ResultTables.METRICS.get(5), rs)));
+                    ResultTables.testText(ResultTables.METRICS.get(0), rs, chosen),
+                    ResultTables.testText(ResultTables.METRICS.get(1), rs, chosen),
+                    ResultTables.testText(ResultTables.METRICS.get(5), rs, chosen)));
         }
-        Cell best = ResultTables.best(all);
         if (best != null) b.append(ResultTables.bestLine(best, all.get(best), plan.spec().holdout()).replace("**", "")).append('\n');
         return b.toString();
     }

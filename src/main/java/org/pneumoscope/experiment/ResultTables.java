@@ -29,8 +29,9 @@ import java.util.function.ToDoubleFunction;
  * rewritten atomically; the runs' own files are never touched here.
  *
  * <p>Cells are ranked by their mean validation macro-F1 (each run's own held-out fold). The test split is scored
- * once per run and shown, but never used to choose: a recipe picked on the test split is fitted to it, and its
- * test figure no longer says how it does on films nobody looked at. Every table says so where the test columns are.
+ * once per run but shown for the chosen cell only (the one ranked first): a recipe picked on the test split is
+ * fitted to it, and its test figure no longer says how it does on films nobody looked at; showing every cell's
+ * test figure invites that choice. Every table says so where the test columns are.
  */
 public final class ResultTables {
     private ResultTables() {}
@@ -56,8 +57,13 @@ public final class ResultTables {
 
     /** The heading over the test split's columns. */
     static String testHeading(SplitStrategy holdout) {
-        return holdout == SplitStrategy.PATIENT ? "test (scored once, not used for ranking)"
-                : splitName(holdout).replace(")", "; scored once, not used for ranking)");
+        return holdout == SplitStrategy.PATIENT ? "test (chosen cell only, not used for ranking)"
+                : splitName(holdout).replace(")", "; chosen cell only, not used for ranking)");
+    }
+
+    /** A test figure of a cell: shown for the chosen cell only, "—" for every other. */
+    static String testText(Metric m, List<UnitResult> rs, boolean chosen) {
+        return chosen && !rs.isEmpty() ? cellText(m, rs) : "—";
     }
 
     /** Short prefix of a test column's title: "test accuracy", "held-out batch accuracy", "blurry-normal holdout accuracy". */
@@ -157,16 +163,14 @@ public final class ResultTables {
         AtomicFiles.writeString(out.resolve("index.html"), indexHtml(plan, out, all, keys));
     }
 
-    /** Bar charts: validation macro-F1 (what ranks the cells), then the test split's accuracy and macro-F1. */
+    /**
+     * The bar chart of validation macro-F1, what ranks the cells. There is no chart of test figures per cell: they are
+     * shown for the chosen cell only (charts an earlier version drew are removed; they are derived files).
+     */
     private static void writeBars(Map<Cell, List<UnitResult>> all, Path plots, SplitStrategy holdout) throws IOException {
-        Map<String, double[]> val = bars(all, UnitResult::valMacroF1), acc = bars(all, UnitResult::accuracy),
-                f1 = bars(all, UnitResult::macroF1);
-        if (acc.isEmpty()) return;
-        String test = " per cell (mean ± SD over folds; " + splitName(holdout) + ", not used for ranking)";
-        String name = testShort(holdout);
-        String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
-        Plots.writePng(BarChart.withErrorBars(acc, cap + " accuracy" + test, "Accuracy"), plots.resolve("accuracy.png"));
-        Plots.writePng(BarChart.withErrorBars(f1, cap + " macro-F1" + test, "Macro-F1"), plots.resolve("macro_f1.png"));
+        Files.deleteIfExists(plots.resolve("accuracy.png"));
+        Files.deleteIfExists(plots.resolve("macro_f1.png"));
+        Map<String, double[]> val = bars(all, UnitResult::valMacroF1);
         if (!val.isEmpty())
             Plots.writePng(BarChart.withErrorBars(val, "Validation macro-F1 per cell (mean ± SD over folds; ranks the cells)", "Macro-F1"),
                     plots.resolve("val_macro_f1.png"));
@@ -197,12 +201,13 @@ public final class ResultTables {
         for (Metric m : VALIDATION) b.append(',').append(m.id());
         for (Metric m : METRICS) b.append(',').append(t).append(m.id());
         b.append(",best_epoch,epochs_run,wall_seconds,val_images,").append(t).append("images\n");
+        Cell best = best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet())
             for (UnitResult r : e.getValue()) {
                 b.append(csv(r.cell())).append(',').append(r.fold());
                 for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
                 for (Metric m : VALIDATION) b.append(',').append(num(m.get().applyAsDouble(r)));
-                for (Metric m : METRICS) b.append(',').append(num(m.get().applyAsDouble(r)));
+                for (Metric m : METRICS) b.append(',').append(e.getKey().equals(best) ? num(m.get().applyAsDouble(r)) : "");
                 b.append(',').append(r.bestEpoch()).append(',').append(r.epochsRun())
                         .append(',').append(String.format(Locale.ROOT, "%.1f", r.wallSeconds()))
                         .append(',').append(r.valImages()).append(',').append(r.testImages()).append('\n');
@@ -219,6 +224,7 @@ public final class ResultTables {
         for (Metric m : METRICS) b.append(',').append(t).append(m.id()).append("_mean,").append(t).append(m.id()).append("_std");
         b.append(",best_epoch_mean,wall_seconds_mean\n");
         Map<Cell, Integer> rank = ranks(all);
+        Cell best = best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             if (rs.isEmpty()) continue;
@@ -226,7 +232,8 @@ public final class ResultTables {
             for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
             b.append(',').append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "");
             for (Metric m : concat(VALIDATION, METRICS)) {
-                double[] ms = meanStd(values(rs, m.get()));
+                double[] ms = VALIDATION.contains(m) || e.getKey().equals(best) ? meanStd(values(rs, m.get()))
+                        : new double[] {Double.NaN, Double.NaN};
                 b.append(',').append(num(ms[0])).append(',').append(num(ms[1]));
             }
             b.append(',').append(num(meanStd(values(rs, r -> r.bestEpoch()))[0]))
@@ -276,12 +283,14 @@ public final class ResultTables {
         for (int i = 0; i <= 1 + VALIDATION.size() + METRICS.size(); i++) b.append("|---:");
         b.append("|\n");
         Map<Cell, Integer> rank = ranks(all);
+        Cell chosen = best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             b.append("| ").append(e.getKey().name()).append(" | ").append(rs.size());
             for (String k : keys) b.append(" | ").append(e.getKey().value(k));
             b.append(" | ").append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "—");
-            for (Metric m : concat(VALIDATION, METRICS)) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
+            for (Metric m : VALIDATION) b.append(" | ").append(rs.isEmpty() ? "—" : cellText(m, rs));
+            for (Metric m : METRICS) b.append(" | ").append(testText(m, rs, e.getKey().equals(chosen)));
             double wall = meanStd(values(rs, UnitResult::wallSeconds))[0];
             b.append(" | ").append(Double.isFinite(wall) ? String.format(Locale.ROOT, "%.1f", wall / 60) : "—");
             b.append(" |\n");
@@ -292,7 +301,7 @@ public final class ResultTables {
         for (Cell c : plan.cells())
             if (c.description() != null) b.append("- **").append(c.name()).append("**: ").append(c.description().trim()).append('\n');
         if (plan.cells().stream().anyMatch(c -> c.description() != null)) b.append('\n');
-        b.append("![validation macro-F1](plots/val_macro_f1.png)\n![accuracy](plots/accuracy.png)\n![macro-F1](plots/macro_f1.png)\n");
+        b.append("![validation macro-F1](plots/val_macro_f1.png)\n");
         return b.toString();
     }
 
@@ -309,7 +318,8 @@ public final class ResultTables {
             case PATIENT -> "one fixed split of " + counts + " (whole patients)";
         };
         return String.format(Locale.ROOT, "Cells are ranked by mean validation macro-F1: each run's own held-out fold at the selected "
-                        + "epoch, before calibration. Columns headed *%s*: %s, %s, the same for every cell. %d-fold cross-validation "
+                        + "epoch, before calibration. Columns headed *%s*: %s, %s, the same for every cell; every run is scored on it, "
+                        + "but only the chosen cell's figures are shown, so that they cannot sway the choice. %d-fold cross-validation "
                         + "over the rest, grouped by patient and stratified by class (seed %d). Each value is the mean ± sample SD (n−1) "
                         + "over the finished folds. %d of %d runs finished.",
                 testShort(holdout), testHeading(holdout), split, plan.folds().folds(), plan.spec().seed(), done,
@@ -324,8 +334,9 @@ public final class ResultTables {
 
     static String bestLine(Cell best, List<UnitResult> rs, SplitStrategy holdout) {
         double val = meanStd(values(rs, UnitResult::valMacroF1))[0], test = meanStd(values(rs, UnitResult::macroF1))[0];
-        return String.format(Locale.ROOT, "Highest mean validation macro-F1: **%s** (%.1f %%; %s macro-F1 %.1f %%, scored once, not used "
-                + "for ranking). With few folds, differences smaller than about one SD are not evidence of a real difference.",
+        return String.format(Locale.ROOT, "Highest mean validation macro-F1, the chosen cell: **%s** (%.1f %%; %s macro-F1 %.1f %%, "
+                + "shown for this cell only, not used for ranking). With few folds, differences smaller than about one SD are not "
+                + "evidence of a real difference.",
                 best.name(), 100 * val, testShort(holdout), 100 * test);
     }
 
@@ -391,10 +402,6 @@ public final class ResultTables {
         if (best != null) b.append("<p>").append(esc(bestLine(best, all.get(best), holdout).replace("**", ""))).append("</p>\n");
         if (Files.exists(out.resolve("plots/val_macro_f1.png")))
             b.append("<h2>Validation macro-F1 (ranks the cells)</h2>\n<img src=\"plots/val_macro_f1.png\" alt=\"validation macro-F1 per cell\" width=\"760\">\n");
-        if (Files.exists(out.resolve("plots/accuracy.png")))
-            b.append("<h2>").append(esc(testHeading(holdout))).append(": accuracy and macro-F1</h2>\n"
-                    + "<img src=\"plots/accuracy.png\" alt=\"accuracy per cell\" width=\"760\">\n"
-                    + "<img src=\"plots/macro_f1.png\" alt=\"macro-F1 per cell\" width=\"760\">\n");
         b.append("<h2>Learning curves (mean over folds)</h2>\n");
         for (Cell c : all.keySet()) {
             String rel = "plots/curves-" + c.name() + ".png";
@@ -419,13 +426,16 @@ public final class ResultTables {
         for (Metric m : concat(VALIDATION, METRICS)) b.append("<th>").append(esc(m.title())).append("</th>");
         b.append("<th>reports</th></tr>\n");
         Map<Cell, Integer> rank = ranks(all);
+        Cell chosen = best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             b.append("<tr><td>").append(esc(e.getKey().name())).append("</td><td>").append(rs.size()).append("</td>");
             for (String k : keys) b.append("<td>").append(esc(e.getKey().value(k))).append("</td>");
             b.append("<td>").append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "—").append("</td>");
-            for (Metric m : concat(VALIDATION, METRICS)) b.append("<td>").append(esc(rs.isEmpty() ? "—" : cellText(m, rs))).append("</td>");
+            for (Metric m : VALIDATION) b.append("<td>").append(esc(rs.isEmpty() ? "—" : cellText(m, rs))).append("</td>");
+            for (Metric m : METRICS) b.append("<td>").append(esc(testText(m, rs, e.getKey().equals(chosen)))).append("</td>");
             b.append("<td>");
+            if (!e.getKey().equals(chosen)) rs = List.of(); // the test reports hold the test figures: the chosen cell's only
             for (UnitResult r : rs) {
                 String rel = "cells/" + e.getKey().name() + "/fold-" + r.fold() + "/test/report.html";
                 if (Files.exists(out.resolve(rel))) b.append("<a href=\"").append(esc(rel)).append("\">fold ").append(r.fold()).append("</a> ");

@@ -158,6 +158,15 @@ public final class PretrainedWeights {
     private static Result importTorchvision(ModelSpec spec, PtSymbolBlock module, String source) {
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         module.getParameters().forEach(p -> arrays.put(p.getKey(), p.getValue().getArray()));
+        return fromTorchvisionArrays(spec, arrays, source);
+    }
+
+    /**
+     * A network of {@code spec} with torchvision-named {@code arrays} copied in ({@link #copyInto}); flagged for BatchNorm
+     * recalibration when the arrays hold no running statistics, as a TorchScript file's parameters never do unless its
+     * exporter made them parameters.
+     */
+    public static Result fromTorchvisionArrays(ModelSpec spec, Map<String, NDArray> arrays, String source) {
         XrayNet target = XrayNet.build(spec);
         try {
             List<String> notes = new ArrayList<>();
@@ -165,7 +174,7 @@ public final class PretrainedWeights {
             boolean stats = copyInto(target, arrays, source, notes);
             if (!stats)
                 notes.add("the file has no BatchNorm running statistics (TorchScript lists parameters, not buffers): "
-                        + "re-estimate them with XrayNet.recalibrateBatchNorm on training images before training");
+                        + "training re-estimates them on the training films before its first step");
             return new Result(target, notes, !stats);
         } catch (RuntimeException e) {
             target.close();

@@ -11,6 +11,8 @@ import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.data.PatientIds;
+import org.pneumoscope.data.SplitCheck;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.BootstrapConfig;
@@ -118,6 +120,8 @@ public final class EvaluateJob {
                               List<Problem> skippedBefore) throws IOException {
         Files.createDirectories(outDir);
         model.shiftReference(); // a damaged one is refused before the images are scored
+        TrainingOverlap overlap = TrainingOverlap.of(model, samples);
+        SummaryFormat.warnTrainedOn(overlap, out); // before the long part, and again under the tables
         Readable rd = readable(model, samples, out);
         int skipped = writeSkipped(outDir, skippedBefore, rd.unreadable(), out);
         if (rd.ok().isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
@@ -127,7 +131,7 @@ public final class EvaluateJob {
         EvaluationSummary.Pointing pg = pointingGame(model, rd, o.masksRoot());
         // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
         EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, rd.unreadable().size(), skipped, pg,
-                ProcessMemory.peakRssMb(), provenance(model, rd.ok()));
+                ProcessMemory.peakRssMb(), overlap, provenance(model, rd.ok()));
         Path metrics = writeMetrics(outDir, s);
         writePredictions(outDir, m.predictions());
         Path report = writeReport(outDir, model, s, gallery);
@@ -233,6 +237,7 @@ public final class EvaluateJob {
                         o.shift().isNone() ? "" : " · acquisition shifted: " + o.shift().describe()))
                 .runConfig(model.config().toMap())
                 .datasetCounts(datasetCounts(model.card()))
+                .splitCheck(splitCheckText(model.card()))
                 .trainingHistory(history(model.run()))
                 .evaluation(m.result())
                 .evaluationSplit(o.splitName())
@@ -240,6 +245,7 @@ public final class EvaluateJob {
                 .calibrationFloor(m.calibratedFloor())
                 .readerReference(ReaderReference.KAIST_2020)
                 .phantomData(o.phantom())
+                .trainedOnWarning(s.overlap().warning())
                 .shiftAlarm(m.shiftAlarm())
                 .modelCard(ModelCard.standard(model.config().model() + "@" + model.config().size() + " (" + model.config().head() + " head)",
                         o.attribution() != null ? o.attribution() : (o.phantom() ? "Pneumoscope phantom chest X-rays" : "user-supplied chest X-rays"),
@@ -314,6 +320,16 @@ public final class EvaluateJob {
         String cap = String.format(Locale.ROOT, "%s: true %s, predicted %s (p %.2f) — %s", what, s.label().id(),
                 Label.of(pred).id(), p[pred], s.file().getFileName());
         return new GalleryImage(Overlay.render(g, c), cap);
+    }
+
+    /** The leak check's sentence from the model card; a run from before the check says it was not checked. */
+    static String splitCheckText(Map<String, Object> card) {
+        if (!(card.get("split_check") instanceof Map<?, ?> m) || !(m.get("patients") instanceof Number p))
+            return "This run was split before the leak check existed: whether a patient appears in two splits was not "
+                    + "checked (pneumoscope dataset stats --data RUN/split.csv lists any).";
+        int regrouped = m.get("regrouped") instanceof Number r ? r.intValue() : 0;
+        PatientIds.Rule ids = "verbatim".equals(m.get("patient_ids")) ? PatientIds.Rule.VERBATIM : PatientIds.Rule.NAMING;
+        return new SplitCheck.Result(p.intValue(), regrouped, ids).text();
     }
 
     static Map<String, int[]> datasetCounts(Map<String, Object> card) {

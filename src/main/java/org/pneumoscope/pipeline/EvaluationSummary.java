@@ -17,11 +17,12 @@ import org.pneumoscope.eval.ReliabilityDiagram;
  * @param skipped    inputs left out in all: those the dataset scan skipped and the unreadable films
  * @param pointing   the Grad-CAM pointing game on phantom masks ({@link Pointing#NONE} without masks)
  * @param peakRssMb  the process's peak RSS after the heavy parts (-1 where /proc is absent)
+ * @param overlap    which of the films the run has seen (its split.csv, by file and by patient)
  * @param provenance what made the figures: the software, the model's config and the evaluated films (fingerprints),
  *                   and under {@code "model"} the provenance model.json holds (null for runs from before it was kept)
  */
 record EvaluationSummary(EvaluateJob.Options options, String profile, Measured measured, int unreadable, int skipped,
-                         Pointing pointing, long peakRssMb, java.util.Map<String, Object> provenance) {
+                         Pointing pointing, long peakRssMb, TrainingOverlap overlap, java.util.Map<String, Object> provenance) {
 
     /**
      * The calibrated predictions of the readable films (in their order) and what they measure.

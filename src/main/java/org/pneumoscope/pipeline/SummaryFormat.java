@@ -8,7 +8,6 @@ import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
 import org.pneumoscope.eval.ReliabilityDiagram;
-import org.pneumoscope.report.ReaderReference;
 import org.pneumoscope.train.RunFolder;
 
 import java.io.PrintStream;
@@ -39,7 +38,8 @@ final class SummaryFormat {
         json.put("shift", s.options().shift().describe());
         json.put("unreadable_files", s.unreadable());
         json.put("skipped_inputs", s.skipped());
-        json.put("radiologist_reference_accuracy", ReaderReference.KAIST_2020.rate());
+        json.set("training_overlap", RunFolder.JSON.valueToTree(s.overlap().toMap()));
+        // no reader figure here: it comes from another study on other films, so it is context in report.html, not a metric
         // "shift" names the --shift stress test above; the alarm's check of these films is "shift_alarm"
         json.set("shift_alarm", RunFolder.JSON.valueToTree(m.shiftAlarm().toMap()));
         pointing(json, s.pointing());
@@ -70,6 +70,7 @@ final class SummaryFormat {
         EvaluationResult r = m.result();
         ReliabilityDiagram.Floor floor = m.calibratedFloor();
         EvaluationSummary.Pointing pg = s.pointing();
+        warnTrainedOn(s.overlap(), out);
         if (pg.layer3() != null) out.println("Grad-CAM on layer3: " + figures(pg.layer3()));
         if (!s.options().shift().isNone()) out.println("every image re-rendered before the model: " + s.options().shift().describe());
         out.println(EvaluationTables.text(r));
@@ -83,6 +84,12 @@ final class SummaryFormat {
         }
         out.println(m.shiftAlarm().line());
         out.println("peak RSS after evaluation: " + ProcessMemory.mb(s.peakRssMb()));
+    }
+
+    /** The trained-on warning, on its own lines so that it is not lost in the tables (nothing when the films are new). */
+    static void warnTrainedOn(TrainingOverlap overlap, PrintStream out) {
+        String w = overlap.warning();
+        if (w != null) out.println("!!! WARNING: " + w);
     }
 
     /** "12.5 % hits (10.8 % by chance), ...": a pointing game's figures in percent. */

@@ -14,9 +14,11 @@ import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Manifest;
+import org.pneumoscope.data.PatientIds;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.data.SplitCheck;
 import org.pneumoscope.data.Splitter;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
@@ -49,8 +51,24 @@ import java.util.Map;
 public final class TrainJob {
     private TrainJob() {}
 
+    /**
+     * {@code regroup}: when a patient has images in two of the chosen splits, move them into one instead of refusing;
+     * {@code ids}: how a manifest's patient ids are read.
+     */
     public record Options(Path data, Path runDir, TrainConfig config, boolean resume, boolean allowDownload,
-                          Path cacheDir, PrintStream out) {}
+                          Path cacheDir, PrintStream out, boolean regroup, PatientIds.Rule ids) {
+        public Options {
+            if (ids == null) ids = PatientIds.Rule.NAMING;
+        }
+
+        public Options(Path data, Path runDir, TrainConfig config, boolean resume, boolean allowDownload,
+                       Path cacheDir, PrintStream out) {
+            this(data, runDir, config, resume, allowDownload, cacheDir, out, false, PatientIds.Rule.NAMING);
+        }
+    }
+
+    /** What the leak check found when the split was chosen, kept beside config.yaml and copied into model.json. */
+    static final String SPLIT_CHECK = "split_check.json";
 
     /** {@code peakRssMb}: the process's peak RSS at the end of the job (-1 where /proc is absent). */
     public record Outcome(RunFolder run, TrainConfig config, List<Sample> samples, Trainer.Result result,
@@ -81,7 +99,7 @@ public final class TrainJob {
                 throw new UserException(o.runDir() + " already holds a run; use --resume to continue it or choose another --out");
             cfg = o.config();
             checkWritable(o.runDir());
-            DatasetScan scan = DatasetReader.read(o.data());
+            DatasetScan scan = DatasetReader.read(o.data(), o.ids());
             report(scan.problems(), out);
             skipped.addAll(scan.problems());
             scan.requireImages().requireAllClasses();
@@ -96,8 +114,13 @@ public final class TrainJob {
                 out.printf(Locale.ROOT, "split %s by patient (stratified, seed %d)%s%n", cfg.split(), cfg.seed(),
                         hasVal || hasTest ? "; the dataset's own split was incomplete or tiny, so all images were re-split" : "");
             }
+            SplitCheck.Checked checked = SplitCheck.check(samples, o.regroup(), o.ids(), "Add --regroup to move each such "
+                    + "patient's images into the split that holds most of them, or re-split the data (pneumoscope dataset split).");
+            samples = checked.samples();
+            out.println(checked.result().text());
             Files.createDirectories(o.runDir());
             AtomicFiles.writeString(run.config(), cfg.toYaml());
+            writeSplitCheck(run, checked.result());
             Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
         }
 
@@ -125,11 +148,25 @@ public final class TrainJob {
             if (Files.exists(run.lastCheckpoint()) || run.complete())
                 throw new UserException(runDir + " already holds a run");
             checkWritable(runDir);
+            SplitCheck.Result check = SplitCheck.check(samples, false, PatientIds.Rule.NAMING,
+                    "A split made for a run must keep each patient in one split.").result();
             Files.createDirectories(runDir);
             AtomicFiles.writeString(run.config(), cfg.toYaml());
+            writeSplitCheck(run, check);
             Manifest.write(run.split(), samples, Manifest.commonRoot(samples));
         }
         return trainPrepared(run, cfg, samples, resume, allowDownload, cache, out, new ArrayList<>());
+    }
+
+    static void writeSplitCheck(RunFolder run, SplitCheck.Result check) throws IOException {
+        AtomicFiles.writeString(run.dir().resolve(SPLIT_CHECK), RunFolder.JSON.writeValueAsString(check.toMap()));
+    }
+
+    /** The leak check a run recorded when its split was chosen; null for a run from before the check. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> splitCheck(RunFolder run) throws IOException {
+        Path f = run.dir().resolve(SPLIT_CHECK);
+        return Files.isRegularFile(f) ? RunFolder.JSON.readValue(f.toFile(), LinkedHashMap.class) : null;
     }
 
     /**
@@ -248,6 +285,8 @@ public final class TrainJob {
             data.put(split, m);
         }
         card.put("data", data);
+        Map<String, Object> check = splitCheck(run);
+        if (check != null) card.put("split_check", check);
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("n", val.size());
         v.put("accuracy", RunFolder.finite(valScores.accuracy()));

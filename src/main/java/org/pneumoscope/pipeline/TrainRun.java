@@ -32,10 +32,15 @@ public final class TrainRun {
     /** Trains (or resumes) and evaluates; null when a resumed run was already complete. */
     public static Result run(Path data, Path runDir, TrainConfig cfg, boolean resume, boolean allowDownload, Path cache,
                              boolean evaluate, PrintStream out) throws Exception {
+        return run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out), evaluate);
+    }
+
+    /** As above with every option of the training job (how patients are grouped, whether leaking ones are moved). */
+    public static Result run(TrainJob.Options options, boolean evaluate) throws Exception {
         long t0 = System.nanoTime();
-        TrainJob.Outcome o = TrainJob.run(new TrainJob.Options(data, runDir, cfg, resume, allowDownload, cache, out));
+        TrainJob.Outcome o = TrainJob.run(options);
         if (o == null) return null;
-        return evaluated(o, (System.nanoTime() - t0) / 1e9, data, runDir, evaluate, out);
+        return evaluated(o, (System.nanoTime() - t0) / 1e9, options.data(), options.runDir(), evaluate, options.out());
     }
 
     /**

@@ -48,6 +48,7 @@ public final class ReportBuilder {
     private ZonedDateTime generatedAt = ZonedDateTime.now();
     private Map<String, Object> runConfig;
     private Map<String, int[]> datasetCounts;
+    private String splitCheck;
     private List<EpochRecord> history;
     private EvaluationResult evaluation;
     private String evaluationSplit = "test";
@@ -58,6 +59,7 @@ public final class ReportBuilder {
     private String attribution;
     private ModelCard modelCard;
     private boolean phantomData;
+    private String seenFilms;
     private DriftScore.Result shiftAlarm;
     private final List<String[]> extraSections = new ArrayList<>();   // {id, title, html}
 
@@ -78,6 +80,12 @@ public final class ReportBuilder {
      * {@link Label#index()}. Shown as a class × split table with totals, in the map's order.
      */
     public ReportBuilder datasetCounts(Map<String, int[]> countsBySplit) { this.datasetCounts = countsBySplit; return this; }
+
+    /**
+     * What was checked about the splits (e.g. the leak check's sentence), shown under the dataset table; without it the
+     * table says that nothing was checked.
+     */
+    public ReportBuilder splitCheck(String text) { this.splitCheck = text; return this; }
 
     /** Per-epoch training records for the training-curve figure. */
     public ReportBuilder trainingHistory(List<EpochRecord> epochs) { this.history = epochs; return this; }
@@ -111,6 +119,9 @@ public final class ReportBuilder {
 
     /** Marks the run as trained/evaluated on generated phantom images: a banner says so on top. */
     public ReportBuilder phantomData(boolean phantom) { this.phantomData = phantom; return this; }
+
+    /** Says on top that the evaluated films include some the model trained on (null: none), with how many. */
+    public ReportBuilder trainedOnWarning(String warning) { this.seenFilms = warning; return this; }
 
     /** The shift alarm's check of the evaluated films: a banner on top when it fired, a note otherwise. */
     public ReportBuilder shiftAlarm(DriftScore.Result check) { this.shiftAlarm = check; return this; }
@@ -204,6 +215,9 @@ public final class ReportBuilder {
                     + "clinical performance.</div>\n");
         b.append("<div class=\"banner\"><strong>Research use only.</strong> Pneumoscope is not a medical device and "
                 + "must not be used for diagnosis or patient management.</div>\n");
+        if (seenFilms != null)
+            b.append("<div class=\"banner warn\" id=\"trained-on\"><strong>Films the model trained on.</strong> ")
+                    .append(esc(capitalised(seenFilms))).append("</div>\n");
         b.append(shiftAlarmHtml());
         if (evaluation == null) {
             b.append(notAvailable("no evaluation was run, so there are no headline figures."));
@@ -289,7 +303,8 @@ public final class ReportBuilder {
             b.append("</tbody><tfoot><tr><th scope=\"row\">Total</th>");
             for (long t : colTotals) b.append("<td class=\"num\">").append(String.format(Locale.ROOT, "%,d", t)).append("</td>");
             b.append("<td class=\"num\"><strong>").append(String.format(Locale.ROOT, "%,d", grand)).append("</strong></td></tr></tfoot></table>\n");
-            b.append("<p class=\"note\">Images per class and split. Splits are made by patient, so no patient appears in two splits.</p>\n");
+            b.append("<p class=\"note\">Images per class and split. ").append(splitCheck != null ? esc(splitCheck)
+                    : "Whether a patient appears in two splits was not checked for this run.").append("</p>\n");
             body = b.toString();
         }
         section(h, "dataset", "Dataset", body);

@@ -5,8 +5,19 @@ import org.pneumoscope.model.Norm;
 import org.pneumoscope.model.PretrainedWeights;
 import org.pneumoscope.model.XrayNet;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.data.Sample;
+
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /** Builds the network a config describes, initialised, with pretrained weights and freezing applied. */
 public final class Models {
@@ -17,15 +28,74 @@ public final class Models {
     }
 
     public static XrayNet build(TrainConfig cfg, boolean allowDownload, PrintStream log) throws IOException {
+        return create(cfg, allowDownload, log).net();
+    }
+
+    /** As {@link #build}, with what the weights need before training (BatchNorm statistics the file did not hold). */
+    public static PretrainedWeights.Result create(TrainConfig cfg, boolean allowDownload, PrintStream log) throws IOException {
         PretrainedWeights.Result r = PretrainedWeights.resolve(cfg.weights(), allowDownload).createNet(spec(cfg));
         XrayNet net = r.net();
         try {
             if (log != null && cfg.weights() != null) r.notes().forEach(n -> log.println("weights: " + n));
             net.freezeThrough(cfg.freezeThrough());
-            return net;
+            return r;
         } catch (RuntimeException e) {
             net.close();
             throw e;
+        }
+    }
+
+    /** Training films read to re-estimate BatchNorm statistics, at the most. */
+    public static final int RECALIBRATION_IMAGES = 640;
+
+    /**
+     * Re-estimates every BatchNorm's running mean and variance, frozen layers included, from up to
+     * {@value #RECALIBRATION_IMAGES} training films, un-augmented and normalised as inference feeds them: the AdaBN
+     * estimate ({@link XrayNet#recalibrateBatchNorm}, which site adaptation uses too) on the training data. Weights
+     * that come without statistics (TorchScript files list parameters, not buffers) otherwise normalise with mean 0
+     * and variance 1, which frozen layers never correct. Returns the number of batches used.
+     */
+    public static int recalibrateBatchNorm(XrayNet net, List<Sample> train, ImageSource images, InputRecipe recipe,
+                                           int batch) {
+        int n = Math.min(train.size(), RECALIBRATION_IMAGES);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = (int) ((long) i * train.size() / n); // spread over the list
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try (NDManager m = NDManager.newBaseManager();
+             BatchLoader loader = new BatchLoader(train, order, images, null, recipe, batch, 0, 0, pool, 2)) {
+            return net.recalibrateBatchNorm(() -> new Batches(loader, m, recipe));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The loader's batches as arrays, each closed when the next is made (one alive at a time). */
+    private static final class Batches implements Iterator<NDArray> {
+        private final BatchLoader loader;
+        private final NDManager manager;
+        private final InputRecipe recipe;
+        private NDManager current;
+
+        Batches(BatchLoader loader, NDManager manager, InputRecipe recipe) {
+            this.loader = loader;
+            this.manager = manager;
+            this.recipe = recipe;
+        }
+
+        @Override
+        public boolean hasNext() {
+            boolean more = loader.hasNext();
+            if (!more && current != null) current.close();
+            return more;
+        }
+
+        @Override
+        public NDArray next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            if (current != null) current.close();
+            current = manager.newSubManager();
+            BatchLoader.Batch b = loader.next();
+            return current.create(b.data(), new Shape(b.n(), recipe.channels(), recipe.size(), recipe.size()));
         }
     }
 }

@@ -12,6 +12,7 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.PretrainedWeights;
 import org.pneumoscope.model.XrayNet;
 
 import java.io.IOException;
@@ -60,15 +61,25 @@ public final class Trainer {
         PrintStream log = req.log() == null ? System.err : req.log();
         if (req.train().isEmpty()) throw new org.pneumoscope.core.UserException("no training images");
         Engine.getInstance().setRandomSeed((int) cfg.seed());
+        PretrainedWeights.Result made = Models.create(cfg, req.allowDownload(), log);
         try (NDManager root = NDManager.newBaseManager();
-             XrayNet net = Models.build(cfg, req.allowDownload(), log);
+             XrayNet net = made.net();
              Optimizer opt = new Optimizer(root, cfg.optimizer(), cfg.weightDecay());
              Ema ema = cfg.ema() > 0 ? new Ema(root, net.block().getParameters(), cfg.ema()) : null) {
             Loop loop = new Loop(req, log, root, net, opt, ema);
-            if (req.resume() && Files.exists(req.run().lastCheckpoint())) loop.resume();
+            if (req.resume() && Files.exists(req.run().lastCheckpoint())) loop.resume(); // the checkpoint holds the statistics
+            else if (made.needsBatchNormRecalibration()) recalibrate(net, req, log);
             loop.describe();
             return loop.run();
         }
+    }
+
+    /** Gives weights that came without BatchNorm statistics the training films' own, before the first step. */
+    private static void recalibrate(XrayNet net, Request req, PrintStream log) {
+        TrainConfig cfg = req.config();
+        int batches = Models.recalibrateBatchNorm(net, req.train(), req.images(), cfg.input(), cfg.batch());
+        log.printf(Locale.ROOT, "weights: BatchNorm statistics re-estimated on %d training films (%d batches), frozen layers "
+                + "included: the weights came without them%n", Math.min(req.train().size(), Models.RECALIBRATION_IMAGES), batches);
     }
 
     /**

@@ -140,7 +140,7 @@ class PipelineTest {
 
     @Test
     void benchTrainComparesWithTheReferenceUnderBothAllocators() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "no /usr/bin/python3: skipped");
+        org.pneumoscope.testing.RequiredTools.assume("torch", Files.isExecutable(Path.of("/usr/bin/python3")), "no /usr/bin/python3: skipped");
         // a stand-in for torch_reference.py whose rate shows which allocator environment it was given
         Path fake = dir.resolve("fake_reference.py");
         Files.writeString(fake, String.join("\n",

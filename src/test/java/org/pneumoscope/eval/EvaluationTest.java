@@ -194,10 +194,13 @@ class EvaluationTest {
         // AUC: pos p2 {.8,.6,.3}, neg {.3,.7}: .8 beats 2, .6 beats .3, .3 ties .3 -> 3.5/6
         assertEquals(3.5 / 6, nm.auc(), EPS);
 
-        // macro averages over the present classes only (bacteria, normal)
-        assertEquals((0 + 2.0 / 3) / 2, r.macroF1(), EPS);
-        assertEquals((0 + 2.0 / 3) / 2, r.macroPrecision(), EPS);
-        assertEquals((0 + 2.0 / 3) / 2, r.macroRecall(), EPS);
+        // scikit-learn's macro averages run over true and predicted classes: virus, predicted but absent, counts 0
+        // (f1_score(y, pred, average="macro") = 0.2222 here, not the 0.3333 of the present classes alone)
+        assertEquals((0 + 0 + 2.0 / 3) / 3, r.macroF1(), EPS);
+        assertEquals((0 + 0 + 2.0 / 3) / 3, r.macroPrecision(), EPS);
+        assertEquals((0 + 0 + 2.0 / 3) / 3, r.macroRecall(), EPS);
+        assertEquals(r.macroF1(), Evaluation.macroF1(Y2, P2), EPS);
+        // AUC of an absent class is undefined (scikit-learn refuses it): the macro AUC averages the defined ones
         assertEquals((0.25 + 3.5 / 6) / 2, r.macroAuc(), EPS);
         assertEquals((2 * 0 + 3 * 2.0 / 3) / 5, r.weightedF1(), EPS);
 
@@ -218,6 +221,17 @@ class EvaluationTest {
         assertTrue(json.get("ci95").get("recall").get("virus").isNull());
         assertTrue(json.get("binary").get("bacterial_vs_viral").get("auc").isNull());
         assertEquals(0.0, json.get("per_class").get("bacteria").get("precision").asDouble(), 0.0);
+    }
+
+    /** A class neither in the data nor predicted is left out of the macro averages, as scikit-learn leaves it out. */
+    @Test
+    void classNeitherPresentNorPredictedIsLeftOut() {
+        int[] y = {0, 0, 2, 2};
+        float[][] p = {{0.9f, 0.05f, 0.05f}, {0.2f, 0.1f, 0.7f}, {0.1f, 0.1f, 0.8f}, {0.1f, 0.2f, 0.7f}};
+        EvaluationResult r = Evaluation.of(y, p, null, null, BootstrapConfig.NONE);
+        // bacteria: tp 1, fn 1, fp 0 -> F1 2/3; normal: tp 2, fp 1 -> F1 0.8; virus neither -> left out
+        assertEquals((2.0 / 3 + 0.8) / 2, r.macroF1(), EPS);
+        assertEquals((1.0 + 2.0 / 3) / 2, r.macroPrecision(), EPS);
     }
 
     @Test

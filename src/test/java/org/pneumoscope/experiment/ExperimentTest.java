@@ -168,22 +168,32 @@ class ExperimentTest {
         assertEquals(List.of(2, 1), all.keySet().stream().map(c -> ResultTables.ranks(all).get(c)).toList());
 
         String md = Files.readString(out.resolve("summary.md"));
-        assertTrue(md.contains("Highest mean validation macro-F1: **augment_copies=1** (81.0 %; test macro-F1 50.0 %"), md);
-        assertTrue(md.contains("Columns headed *test*: test (scored once, not used for ranking), one fixed split of"), md);
+        assertTrue(md.contains("Highest mean validation macro-F1, the chosen cell: **augment_copies=1** (81.0 %; test macro-F1 50.0 %"), md);
+        assertTrue(md.contains("Columns headed *test*: test (chosen cell only, not used for ranking), one fixed split of"), md);
+        // the test figure is shown once, for the chosen cell: the other cell's 90 % would invite picking it
+        assertTrue(md.contains("| augment_copies=0 | 2 | 0 | 2 | 61.0 ± 1.4 % | 61.0 ± 1.4 % | — | — |"), md);
+        assertFalse(md.contains("90.0"), md);
         assertTrue(md.contains("| cell | folds | augment_copies | rank | val accuracy | val macro-F1 | test accuracy | test macro-F1 |"), md);
         assertTrue(md.contains("| augment_copies=1 | 2 | 1 | 1 | 81.0 ± 1.4 % | 81.0 ± 1.4 % | 50.0 ± 0.0 % |"), md);
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertTrue(summary.get(0).startsWith("cell,folds,augment_copies,rank_by_val_macro_f1,val_accuracy_mean,val_accuracy_std,"
                 + "val_macro_f1_mean,val_macro_f1_std,test_accuracy_mean,"), summary.get(0));
         assertTrue(summary.get(1).startsWith("augment_copies=0,2,0,2,0.610000,"), summary.get(1));
+        assertFalse(summary.get(1).contains("0.900000"), "no test figure of a cell not chosen: " + summary.get(1));
+        assertTrue(summary.get(2).contains("0.500000"), summary.get(2));
+        for (String row : Files.readAllLines(out.resolve("results.csv")))
+            if (row.startsWith("augment_copies=0,"))
+                assertEquals(List.of("", "", "", "", "", "", ""), List.of(row.split(",", -1)).subList(5, 12), "results.csv neither: " + row);
         assertTrue(summary.get(2).startsWith("augment_copies=1,2,1,1,0.810000,"), summary.get(2));
         String html = Files.readString(out.resolve("index.html"));
-        assertTrue(html.contains(">validation (ranks the cells)</th>") && html.contains(">test (scored once, not used for ranking)</th>"), html);
+        assertTrue(html.contains(">validation (ranks the cells)</th>") && html.contains(">test (chosen cell only, not used for ranking)</th>"), html);
+        assertFalse(html.contains("90.0"), html);
         assertTrue(Files.size(out.resolve("plots/val_macro_f1.png")) > 2000);
         String console = ExperimentRunner.summaryText(plan, out);
-        assertTrue(console.contains("validation (ranks the cells)") && console.contains("test (scored once, not used for ranking)"), console);
+        assertTrue(console.contains("validation (ranks the cells)") && console.contains("test (chosen cell only, not used for ranking)"), console);
+        assertFalse(console.contains("90.0"), console); // the other cell's test figure (its macro AUC 0.900 is the chosen cell's)
         assertTrue(console.matches("(?s).*\\naugment_copies=1\\s+2\\s+1\\s+81\\.0 .*"), console);
-        assertTrue(console.contains("Highest mean validation macro-F1: augment_copies=1"), console);
+        assertTrue(console.contains("Highest mean validation macro-F1, the chosen cell: augment_copies=1"), console);
 
         // a run from before validation figures were recorded is shown, not ranked
         Path old = ExperimentPlan.resultFile(out, "augment_copies=1", 0);
@@ -214,8 +224,8 @@ class ExperimentTest {
 
         assertTrue(plan.describe(null, 1).contains("test:  held-out batch (proxy for new films): the lowest-numbered 15 %"), plan.describe(null, 1));
         String md = ResultTables.summaryMd(plan, Map.of(), plan.keyColumns());
-        assertTrue(md.contains("Columns headed *held-out batch*: held-out batch (proxy for new films; scored once, not used for "
-                + "ranking), the lowest-numbered 15 % of each file-name family's patients"), md);
+        assertTrue(md.contains("Columns headed *held-out batch*: held-out batch (proxy for new films; chosen cell only, not used "
+                + "for ranking), the lowest-numbered 15 % of each file-name family's patients"), md);
         String csv = ResultTables.resultsCsv(Map.of(), plan.keyColumns(), spec.holdout());
         assertTrue(csv.contains(",batch_accuracy,") && csv.endsWith(",val_images,batch_images\n"), csv);
         Path written = tmp.resolve("plan-batch");
@@ -256,8 +266,8 @@ class ExperimentTest {
         assertTrue(described.contains("test:  held-out blurry normals (proxy for new films): the blurriest 25 % of normal-class "
                 + "patients and a random 15 % of the others"), described);
         String md = ResultTables.summaryMd(plan, Map.of(), plan.keyColumns());
-        assertTrue(md.contains("Columns headed *blurry-normal holdout*: held-out blurry normals (proxy for new films; scored once, "
-                + "not used for ranking), the blurriest 25 % of normal-class patients and a random 15 % of the others"), md);
+        assertTrue(md.contains("Columns headed *blurry-normal holdout*: held-out blurry normals (proxy for new films; chosen cell "
+                + "only, not used for ranking), the blurriest 25 % of normal-class patients and a random 15 % of the others"), md);
         String csv = ResultTables.resultsCsv(Map.of(), plan.keyColumns(), spec.holdout());
         assertTrue(csv.contains(",texture_accuracy,") && csv.endsWith(",val_images,texture_images\n"), csv);
         Path written = tmp.resolve("plan-texture");
@@ -319,10 +329,12 @@ class ExperimentTest {
         assertEquals("cell,fold,augment_copies,val_accuracy,val_macro_f1,test_accuracy,test_macro_f1,test_recall_bacteria,"
                 + "test_recall_virus,test_recall_normal,test_macro_auc,test_ece,best_epoch,epochs_run,wall_seconds,val_images,test_images",
                 rows.get(0));
+        String chosen = ResultTables.best(ResultTables.collect(plan, out)).name();
         for (String row : rows.subList(1, 5)) {
             String[] c = row.split(",", -1);
             assertEquals(17, c.length, row);
-            double acc = Double.parseDouble(c[5]);
+            assertEquals(c[0].equals(chosen), !c[5].isEmpty(), "test figures for the chosen cell only: " + row);
+            double acc = c[5].isEmpty() ? 0.5 : Double.parseDouble(c[5]);
             assertTrue(acc >= 0 && acc <= 1, row);
             assertEquals("1", c[13], "one epoch: " + row);
             // validation figures: the run's own held-out fold, as its model card records them
@@ -348,13 +360,15 @@ class ExperimentTest {
                     .mapToDouble(c -> Double.parseDouble(c[14])).average().orElseThrow() / 60;
             assertEquals(expect, minutes, 0.051, line);
         }
-        for (String png : List.of("accuracy.png", "macro_f1.png", "curves-augment_copies=0.png", "curves-augment_copies=1.png"))
+        for (String png : List.of("val_macro_f1.png", "curves-augment_copies=0.png", "curves-augment_copies=1.png"))
             assertTrue(Files.size(out.resolve("plots").resolve(png)) > 2000, png);
+        assertFalse(Files.exists(out.resolve("plots/accuracy.png")), "no chart of every cell's test figures");
         String index = Files.readString(out.resolve("index.html"));
         for (String cell : List.of("augment_copies=0", "augment_copies=1"))
             for (int f = 1; f <= 2; f++) {
                 String link = "cells/" + cell + "/fold-" + f + "/test/report.html";
-                assertTrue(index.contains(link) && Files.isRegularFile(out.resolve(link)), link);
+                assertTrue(Files.isRegularFile(out.resolve(link)), link);
+                assertEquals(cell.equals(chosen), index.contains(link), "test reports linked for the chosen cell only: " + link);
             }
 
         // 3. a run killed after its last epoch checkpoint (before its model card) resumes instead of retraining

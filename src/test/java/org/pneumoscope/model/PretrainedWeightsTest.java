@@ -17,6 +17,7 @@ import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.testing.RequiredTools;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.GradCam;
 
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PretrainedWeightsTest {
 
@@ -196,7 +196,7 @@ class PretrainedWeightsTest {
 
     @Test
     void ourResNetsComputeWhatTorchvisionComputes(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "skipped: /usr/bin/python3 is not installed");
+        RequiredTools.assume("torch", Files.isExecutable(Path.of("/usr/bin/python3")), "skipped: /usr/bin/python3 is not installed");
         Path script = Path.of("scripts", "export_torchvision_resnet.py").toAbsolutePath();
         List<String> archs = List.of("resnet18", "resnet50");
         List<Process> exports = new ArrayList<>();
@@ -207,7 +207,7 @@ class PretrainedWeightsTest {
         for (Process p : exports) {
             String log = new String(p.getInputStream().readAllBytes());
             int rc = p.waitFor();
-            assumeTrue(rc == 0 || !log.contains("No module named"), "skipped: /usr/bin/python3 lacks torch or torchvision "
+            RequiredTools.assume("torch", rc == 0 || !log.contains("No module named"), "skipped: /usr/bin/python3 lacks torch or torchvision "
                     + "(apt-get install -y python3-torch python3-torchvision)");
             assertEquals(0, rc, log);
         }

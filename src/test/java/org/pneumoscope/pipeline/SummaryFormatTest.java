@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,7 +27,7 @@ class SummaryFormatTest {
     /** The keys evaluate adds after the evaluation's own, in metrics.json's order (all optional ones present). */
     static final List<String> ADDED_KEYS = List.of("split", "temperature", "calibration_method", "class_bias",
             "ece_uncalibrated", "ece_calibrated", "ece_if_calibrated", "tta", "profile", "shift", "unreadable_files",
-            "skipped_inputs", "radiologist_reference_accuracy", "shift_alarm", "gradcam_pointing_game",
+            "skipped_inputs", "training_overlap", "shift_alarm", "gradcam_pointing_game",
             "gradcam_pointing_game_layer3", "peak_rss_mb", "provenance");
 
     static EvaluationSummary summary(Calibration cal, String profile, EvaluationSummary.Pointing pointing, long peak,
@@ -41,7 +42,9 @@ class SummaryFormatTest {
                 CalibrationResult.of(cal, logits, labels), ReliabilityDiagram.calibratedFloor(probs, Metrics.ECE_BINS, 50, 1),
                 DriftScore.Result.noReference(probs));
         EvaluateJob.Options o = new EvaluateJob.Options("test", true, false, true, null, null, 1).withShift(shift);
-        return new EvaluationSummary(o, profile, m, 1, 3, pointing, peak, java.util.Map.of("config_sha256", "c0ffee"));
+        return new EvaluationSummary(o, profile, m, 1, 3, pointing, peak,
+                new TrainingOverlap(true, Map.of("train", 0, "val", 0, "test", 0), Map.of("train", 0, "val", 0, "test", 0), 6),
+                java.util.Map.of("config_sha256", "c0ffee"));
     }
 
     static final EvaluationSummary.Pointing PLAYED = new EvaluationSummary.Pointing("layer4",

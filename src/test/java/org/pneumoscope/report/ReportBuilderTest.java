@@ -87,7 +87,7 @@ class ReportBuilderTest {
 
     @Test
     void reportRendersInHeadlessChromium() throws Exception {
-        assumeTrue(HeadlessChromium.available(), "SKIPPED browser check: " + HeadlessChromium.MISSING);
+        org.pneumoscope.testing.RequiredTools.assume("chromium", HeadlessChromium.available(), "SKIPPED browser check: " + HeadlessChromium.MISSING);
         Path dir = buildDir().resolve("report-test");
         Files.createDirectories(dir);
         Path report = new SyntheticRun(5).fullReport().write(dir.resolve("report.html"));

@@ -15,6 +15,7 @@ import org.pneumoscope.data.DicomWriter;
 import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.testing.HeadlessChromium;
+import org.pneumoscope.testing.RequiredTools;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +23,12 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The page in headless Chromium: upload a real chest X-ray through the file input and read the answer off the page. */
 class ServerBrowserTest {
     @Test
     void uploadShowsClassProbabilitiesAndHeatmap() throws Exception {
-        assumeTrue(HeadlessChromium.available(), "SKIPPED browser test: " + HeadlessChromium.MISSING);
+        RequiredTools.assume("chromium", HeadlessChromium.available(), "SKIPPED browser test: " + HeadlessChromium.MISSING);
         Path run = ServeFixture.run();
         Path dir = Files.createDirectories(ServeFixture.buildDir().resolve("serve-browser"));
         Path upload;
