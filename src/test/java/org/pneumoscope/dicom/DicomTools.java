@@ -1,5 +1,6 @@
 package org.pneumoscope.dicom;
 
+import org.pneumoscope.testing.RequiredTools;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.synth.PhantomGenerator;
@@ -52,7 +53,8 @@ public final class DicomTools {
     /** Skips the calling test unless every tool named is installed. */
     public static void assumeInstalled(String... tools) {
         for (String t : tools)
-            assumeTrue(installed(t), t + " is not installed (apt-get install dcmtk dicom3tools); skipped");
+            RequiredTools.assume(t.equals("dciodvfy") ? "dicom3tools" : "dcmtk", installed(t),
+                    t + " is not installed (apt-get install dcmtk dicom3tools); skipped");
     }
 
     /** Runs a tool, stdout and stderr together. */

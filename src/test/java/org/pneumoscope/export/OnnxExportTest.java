@@ -1,5 +1,6 @@
 package org.pneumoscope.export;
 
+import org.pneumoscope.testing.RequiredTools;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -220,8 +221,8 @@ class OnnxExportTest {
     @Test
     void debiansOnnxCheckerAcceptsTheFile() throws Exception {
         Path python = Path.of("/usr/bin/python3");
-        Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
-        Assumptions.assumeTrue(new ProcessBuilder(python.toString(), "-c", "import onnx").start().waitFor() == 0,
+        RequiredTools.assume("onnx", Files.isExecutable(python)
+                        && new ProcessBuilder(python.toString(), "-c", "import onnx").start().waitFor() == 0,
                 "Debian's python3-onnx is not installed (apt-get install python3-onnx)");
         String script = String.join("\n",
                 "import json, sys, onnx",
@@ -255,8 +256,8 @@ class OnnxExportTest {
     @Test
     void theReadmesPythonGivesWhatPredictGives() throws Exception {
         Path python = Path.of("/usr/bin/python3");
-        Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
-        Assumptions.assumeTrue(new ProcessBuilder(python.toString(), "-c", "import onnx, numpy, PIL").start().waitFor() == 0,
+        RequiredTools.assume("onnx", Files.isExecutable(python)
+                        && new ProcessBuilder(python.toString(), "-c", "import onnx, numpy, PIL").start().waitFor() == 0,
                 "python3-onnx, python3-numpy or python3-pil is not installed");
         String readme = Files.readString(Path.of("README.md"));
         List<String> blocks = new ArrayList<>();

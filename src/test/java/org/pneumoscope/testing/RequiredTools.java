@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Skips a test whose Debian tool is missing, except where the environment says the tool is installed: CI installs
- * Chromium and chromedriver, python3-torch and dcmtk and lists what it found in {@value #ENV} (comma-separated:
- * {@code chromium}, {@code torch}, {@code dcmtk}); a test of a listed tool that would skip fails instead, so a CI run
+ * Chromium and chromedriver, python3-torch, dcmtk, dicom3tools and python3-onnx and lists what it found in {@value #ENV}
+ * (comma-separated: {@code chromium}, {@code torch}, {@code dcmtk}, {@code dicom3tools}, {@code onnx}); a test of a listed tool that would skip fails instead, so a CI run
  * never reports green for tests it did not run. Without the variable (a developer's machine) it is a plain skip.
  */
 public final class RequiredTools {
