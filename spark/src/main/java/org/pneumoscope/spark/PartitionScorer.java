@@ -9,6 +9,7 @@ import org.pneumoscope.api.Prediction;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.ImageDecoder;
+import org.pneumoscope.pipeline.ModelInfo;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,33 +29,32 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
     /** What a model writes beside every score, so a table that holds several models' scores stays readable. */
     record Stamp(String model, String hash, String calibration, boolean tta) implements java.io.Serializable {
-        static Stamp of(Classifier c, String hash) {
-            var m = c.model();
-            String name = m.run().dir().toAbsolutePath().normalize().getFileName() + " (" + m.config().model() + "@"
-                    + m.config().size() + (c.profile() == null ? "" : ", profile " + c.profile()) + ")";
-            String cal = m.calibration().method() + ": " + m.calibration().describe(List.of(Label.ids()));
-            return new Stamp(name, hash, cal, c.tta());
+        /** The run folder's name and the network as the server names it; the calibration as evaluate prints it. */
+        static Stamp of(Classifier c, String run, String hash) {
+            String name = java.nio.file.Path.of(run).toAbsolutePath().normalize().getFileName() + " ("
+                    + ModelInfo.of(c.model()).summary().get("name") + (c.profile() == null ? "" : ", profile " + c.profile()) + ")";
+            var cal = c.model().calibration();
+            return new Stamp(name, hash, cal.method() + ": " + cal.describe(List.of(Label.ids())), c.tta());
         }
     }
 
-    private final String run, profile, hash;
-    private final Boolean tta;
+    private final String run, profile;
+    private final Stamp stamp;
     private final int threads;
 
-    PartitionScorer(String run, String profile, String hash, Boolean tta, int threads) {
+    /** {@code stamp}: the driver's description of the model, whose hash every executor checks its own copy against. */
+    PartitionScorer(String run, String profile, Stamp stamp, int threads) {
         this.run = run;
         this.profile = profile;
-        this.hash = hash;
-        this.tta = tta;
+        this.stamp = stamp;
         this.threads = threads;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> in) throws Exception {
-        Classifier loaded = ModelHolder.get(run, profile, hash);
+        Classifier loaded = ModelHolder.get(run, profile, stamp.hash());
         Torch.threads(threads);
-        Classifier c = tta == null ? loaded : loaded.withTta(tta);
-        Stamp stamp = Stamp.of(c, hash);
+        Classifier c = loaded.tta() == stamp.tta() ? loaded : loaded.withTta(stamp.tta());
         Deque<Row> ready = new ArrayDeque<>();
         return new Iterator<>() {
             @Override

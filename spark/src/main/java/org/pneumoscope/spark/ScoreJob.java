@@ -61,7 +61,7 @@ public final class ScoreJob {
         String hash = ModelHolder.hash(java.nio.file.Path.of(o.run()), o.profile()); // a bad run is refused before Spark works
         // the driver opens the model too: a damaged run fails here, and the rows of files never read name it as well
         org.pneumoscope.api.Classifier c = ModelHolder.get(o.run(), o.profile(), hash);
-        PartitionScorer.Stamp stamp = PartitionScorer.Stamp.of(o.tta() == null ? c : c.withTta(o.tta()), hash);
+        PartitionScorer.Stamp stamp = PartitionScorer.Stamp.of(o.tta() == null ? c : c.withTta(o.tta()), o.run(), hash);
         ScoreInput in = ScoreInput.open(spark, o.input());
         Path outDir = new Path(o.out());
         FileSystem fs = outDir.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -84,7 +84,7 @@ public final class ScoreJob {
                 listed, o.input(), skipped, toRead);
 
         Dataset<Row> rows = errorRows(wanted.filter(readable.unary_$bang()), stamp);
-        if (toRead > 0) rows = rows.unionByName(scored(spark, in, wanted, readable, skipped > 0, toRead, hash, o));
+        if (toRead > 0) rows = rows.unionByName(scored(spark, in, wanted, readable, skipped > 0, toRead, stamp, o));
         rows.select(java.util.Arrays.stream(ScoreSchema.columns()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
                 .write().mode(SaveMode.Append).parquet(table);
         wanted.unpersist();
@@ -136,7 +136,7 @@ public final class ScoreJob {
      * files, or a resumed folder) exactly the wanted files are read, so nothing scored before is read twice.
      */
     private static Dataset<Row> scored(SparkSession spark, ScoreInput in, Dataset<Row> wanted, Column readable,
-                                       boolean resumed, long n, String hash, Options o) {
+                                       boolean resumed, long n, PartitionScorer.Stamp stamp, Options o) {
         Dataset<Row> content;
         if (in.kind() == ScoreInput.Kind.FOLDER && !resumed) {
             content = binaryFiles(spark).load(in.roots().toArray(String[]::new)).filter(notCsvOrJson());
@@ -147,7 +147,7 @@ public final class ScoreJob {
         content = content.filter(col("length").leq(ImageDecoder.MAX_FILE_BYTES)).select("path", "length", "content");
         int target = (int) Math.max(spark.sparkContext().defaultParallelism(), (n + o.filesPerTask() - 1) / o.filesPerTask());
         if (content.rdd().getNumPartitions() > target) content = content.coalesce(target);
-        PartitionScorer scorer = new PartitionScorer(o.run(), o.profile(), hash, o.tta(), threads(spark, o));
+        PartitionScorer scorer = new PartitionScorer(o.run(), o.profile(), stamp, threads(spark, o));
         Dataset<Row> s = content.mapPartitions(scorer, Encoders.row(ScoreSchema.SCHEMA));
         if (in.kind() == ScoreInput.Kind.FOLDER) return s;
         Dataset<Row> labels = wanted.select(col(ScoreSchema.PATH).as("p"), col(ScoreSchema.LABEL).as("l"), col(ScoreSchema.PATIENT).as("pid"));
