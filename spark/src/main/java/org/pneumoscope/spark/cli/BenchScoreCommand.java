@@ -31,6 +31,8 @@ public class BenchScoreCommand implements Callable<Integer> {
     @Option(names = "--films", defaultValue = "384", description = "Phantoms to write without --data (default ${DEFAULT-VALUE}).") int films;
     @Option(names = "--size", defaultValue = "256", description = "Their side in pixels (default ${DEFAULT-VALUE}).") int size;
     @Option(names = "--slots", defaultValue = "1,2", split = ",", description = "Local task slots to measure (default ${DEFAULT-VALUE}).") List<Integer> slots;
+    @Option(names = "--threads-per-task", defaultValue = "1", paramLabel = "N",
+            description = "PyTorch threads per Spark task (default ${DEFAULT-VALUE}: each slot is one core, so the slots' ratio is the scaling; predict uses every core).") int threads;
 
     @Override
     public Integer call() throws Exception {
@@ -45,8 +47,16 @@ public class BenchScoreCommand implements Callable<Integer> {
             }
             long n = countFiles(dir);
             System.out.printf(Locale.ROOT, "%d film(s) in %s; %d cores%n", n, dir, Runtime.getRuntime().availableProcessors());
-            SparkMain.commandLine().execute("predict", "--run", run.toString(), "--out", tmp.resolve("warm.csv").toString(),
-                    firstFile(dir).toString()); // loads the engine once, as a long-running job would have
+            Path first = firstFile(dir), warm = Files.createDirectories(tmp.resolve("warm"));
+            Files.copy(first, warm.resolve(first.getFileName()));
+            // the engine, Spark's classes and its generated code are loaded once before anything is timed, as in a long job
+            SparkMain.commandLine().execute("predict", "--run", run.toString(), "--out", tmp.resolve("warm.csv").toString(), first.toString());
+            SparkSession w = Sessions.open("local[1]");
+            try {
+                ScoreJob.run(w, options(warm, tmp.resolve("warm-out")), new PrintStream(OutputStream.nullOutputStream()));
+            } finally {
+                w.stop();
+            }
             long t0 = System.nanoTime();
             int rc = SparkMain.commandLine().execute("predict", "--run", run.toString(), "--out", tmp.resolve("predict.csv").toString(), dir.toString());
             double predict = n / ((System.nanoTime() - t0) / 1e9);
@@ -55,17 +65,17 @@ public class BenchScoreCommand implements Callable<Integer> {
             for (int k : slots) {
                 SparkSession s = Sessions.open("local[" + k + "]");
                 try {
-                    ScoreJob.Outcome o = ScoreJob.run(s, new ScoreJob.Options(run.toString(), null, dir.toString(),
-                            tmp.resolve("spark-" + k).toString(), null, 0, 256, false, 42), new PrintStream(OutputStream.nullOutputStream()));
+                    ScoreJob.Outcome o = ScoreJob.run(s, options(dir, tmp.resolve("spark-" + k)), new PrintStream(OutputStream.nullOutputStream()));
                     if (o.errors() > 0) System.out.printf(Locale.ROOT, "local[%d]: %d file(s) with errors%n", k, o.errors());
                     spark.add(new double[]{k, o.written() / o.seconds()});
                 } finally {
                     s.stop();
                 }
             }
-            System.out.printf(Locale.ROOT, "predict           %7.1f films/s%n", predict);
+            System.out.printf(Locale.ROOT, "predict           %7.1f films/s  (PyTorch threads: all cores)%n", predict);
             for (double[] r : spark)
-                System.out.printf(Locale.ROOT, "spark local[%d]   %7.1f films/s  (%.2f x predict)%n", (int) r[0], r[1], r[1] / predict);
+                System.out.printf(Locale.ROOT, "spark local[%d]   %7.1f films/s  (%.2f x predict; %d PyTorch thread(s) per task)%n",
+                        (int) r[0], r[1], r[1] / predict, threads);
             if (spark.size() >= 2)
                 System.out.printf(Locale.ROOT, "local[%d] / local[%d]: %.2f x%n", (int) spark.get(spark.size() - 1)[0],
                         (int) spark.get(0)[0], spark.get(spark.size() - 1)[1] / spark.get(0)[1]);
@@ -73,6 +83,10 @@ public class BenchScoreCommand implements Callable<Integer> {
         } finally {
             deleteTree(tmp);
         }
+    }
+
+    private ScoreJob.Options options(Path input, Path out) {
+        return new ScoreJob.Options(run.toString(), null, input.toString(), out.toString(), null, threads, 256, false, 42);
     }
 
     private static long countFiles(Path dir) throws java.io.IOException {
@@ -83,8 +97,8 @@ public class BenchScoreCommand implements Callable<Integer> {
 
     private static Path firstFile(Path dir) throws java.io.IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".png")).findFirst()
-                    .orElseThrow(() -> new UserException("no PNG film under " + dir));
+            return s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".csv") && !p.toString().endsWith(".json"))
+                    .findFirst().orElseThrow(() -> new UserException("no film under " + dir));
         }
     }
 
