@@ -97,7 +97,7 @@ public final class Classifier implements AutoCloseable {
             Scoring.Outputs s = model.scores(inputs, tta);
             float[][] p = model.calibration().probabilities(s.logits());
             for (int i = 0; i < part.size(); i++)
-                out.add(new Prediction(part.get(i).name(), Label.of(Ranks.argmax(p[i])), p[i], tta, s.features()[i]));
+                out.add(new Prediction(part.get(i).name(), Label.of(Ranks.argmax(p[i])), p[i], tta, s.features()[i], s.logits()[i]));
         }
         return out;
     }

@@ -14,13 +14,20 @@ import java.util.Locale;
  * @param tta           whether the film's mirror image was averaged in
  * @param features      the pooled features the network's head read, for a caller that watches for shifted films
  *                      (the same vector the shift alarm compares with the training site's)
+ * @param logits        the network's raw scores before calibration, in {@link Label} order (null where not kept), for
+ *                      a caller that measures calibration on labelled films, as {@code evaluate} does
  */
-public record Prediction(String film, Label label, float[] probabilities, boolean tta, float[] features) {
+public record Prediction(String film, Label label, float[] probabilities, boolean tta, float[] features, float[] logits) {
     public Prediction {
         if (probabilities.length != Label.COUNT)
             throw new IllegalArgumentException("need " + Label.COUNT + " probabilities, got " + probabilities.length);
         probabilities = probabilities.clone();
         features = features == null ? null : features.clone();
+        logits = logits == null ? null : logits.clone();
+    }
+
+    public Prediction(String film, Label label, float[] probabilities, boolean tta, float[] features) {
+        this(film, label, probabilities, tta, features, null);
     }
 
     /** The calibrated probability of class {@code l}. */
@@ -38,6 +45,9 @@ public record Prediction(String film, Label label, float[] probabilities, boolea
 
     @Override
     public float[] features() { return features == null ? null : features.clone(); }
+
+    @Override
+    public float[] logits() { return logits == null ? null : logits.clone(); }
 
     @Override
     public String toString() {

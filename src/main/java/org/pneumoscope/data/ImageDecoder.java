@@ -77,11 +77,7 @@ public final class ImageDecoder {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class); // one stat for both checks
             if (attrs.isDirectory())
                 throw new DecodeException(name, DecodeException.Kind.NOT_AN_IMAGE, "is a folder, not an image file");
-            long size = attrs.size();
-            if (size == 0) throw new DecodeException(name, DecodeException.Kind.EMPTY, "empty file (0 bytes)");
-            if (size > MAX_FILE_BYTES)
-                throw new DecodeException(name, DecodeException.Kind.TOO_LARGE,
-                        "file too large (" + (size >> 20) + " MiB; limit " + (MAX_FILE_BYTES >> 20) + " MiB)");
+            checkFileSize(name, attrs.size());
             return Files.readAllBytes(file);
         } catch (DecodeException e) {
             throw e;
@@ -95,6 +91,17 @@ public final class ImageDecoder {
         } catch (OutOfMemoryError e) {
             throw new DecodeException(name, DecodeException.Kind.TOO_LARGE, "not enough memory to read this file");
         }
+    }
+
+    /**
+     * Refuses an empty file and one over {@link #MAX_FILE_BYTES} from its size alone, before its bytes are read (also
+     * for a caller that lists files elsewhere, e.g. on a distributed file system).
+     */
+    public static void checkFileSize(String name, long size) throws DecodeException {
+        if (size == 0) throw new DecodeException(name, DecodeException.Kind.EMPTY, "empty file (0 bytes)");
+        if (size > MAX_FILE_BYTES)
+            throw new DecodeException(name, DecodeException.Kind.TOO_LARGE,
+                    "file too large (" + (size >> 20) + " MiB; limit " + (MAX_FILE_BYTES >> 20) + " MiB)");
     }
 
     /** Decodes image bytes; {@code nameForMessages} is only used in exception messages. */

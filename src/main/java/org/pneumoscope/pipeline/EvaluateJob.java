@@ -147,6 +147,21 @@ public final class EvaluateJob {
     }
 
     /**
+     * evaluate's metrics.json for films scored elsewhere (another process or machine: {@code sc} holds their raw logits,
+     * labels and pooled features, in the order of {@code ok}), measured by the same code as {@link #run}; prints the same
+     * summary on {@code out} and returns the JSON text. The pointing game needs the films' Grad-CAM maps and is not played.
+     */
+    public static String metricsOfScored(TrainedModel model, List<Sample> ok, Scored sc, Options o, int unreadable,
+                                         PrintStream out) throws IOException {
+        if (ok.isEmpty()) throw new org.pneumoscope.core.UserException("no readable labelled films to measure");
+        EvaluationSummary.Measured m = measure(model, ok, sc, o.bootstrapSeed());
+        EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, unreadable, unreadable,
+                EvaluationSummary.Pointing.NONE, ProcessMemory.peakRssMb(), TrainingOverlap.of(model, ok), provenance(model, ok));
+        SummaryFormat.print(s, out);
+        return RunFolder.JSON.writeValueAsString(SummaryFormat.json(s));
+    }
+
+    /**
      * Lists the scan's skipped inputs and the unreadable films in skipped.csv (and says so on {@code out}), or removes
      * the one an earlier evaluation into the same folder left; returns how many inputs were skipped in all.
      */

@@ -1,0 +1,25 @@
+package org.pneumoscope.spark.cli;
+
+import org.pneumoscope.cli.Main;
+import org.pneumoscope.core.DjlSetup;
+import picocli.CommandLine;
+
+/**
+ * The command line with the Spark commands added ({@code score}, {@code bench score}): the launcher runs this class for
+ * them, with Spark on the class path, and spark-submit runs it from the job jar.
+ */
+public final class SparkMain {
+    private SparkMain() {}
+
+    public static CommandLine commandLine() {
+        CommandLine cl = Main.commandLine();
+        cl.addSubcommand("score", new ScoreCommand());
+        cl.getSubcommands().get("bench").addSubcommand("score", new BenchScoreCommand());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        DjlSetup.configure();
+        System.exit(commandLine().execute(args));
+    }
+}
