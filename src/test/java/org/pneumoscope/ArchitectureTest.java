@@ -92,11 +92,11 @@ class ArchitectureTest {
 
     /**
      * The command line parses options and prints; the work is done by pipeline jobs, the Java API and the bench
-     * harness, so a command never reaches a network, a renderer, the phantom generator or the Grad-CAM code itself.
+     * harness, so a command never reaches augmentation, phantoms, a network, a metric, Grad-CAM or a renderer itself.
      */
     @Test
     void theCommandLineLeavesTheWorkToTheJobs() {
-        rule("cli", List.of("model", "synth", "explain", "report")).check(classes);
+        rule("cli", List.of("augment", "synth", "model", "eval", "explain", "report")).check(classes);
     }
 
     /** The rule is real: a class of a lower floor that used a higher one would break it. */

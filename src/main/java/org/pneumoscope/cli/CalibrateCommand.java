@@ -1,30 +1,10 @@
 package org.pneumoscope.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import org.pneumoscope.augment.AcquisitionShift;
-import org.pneumoscope.core.AtomicFiles;
-import org.pneumoscope.core.Label;
-import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.Sample;
-import org.pneumoscope.eval.Calibration;
-import org.pneumoscope.eval.CalibrationResult;
-import org.pneumoscope.pipeline.EvaluateJob;
-import org.pneumoscope.pipeline.TrainJob;
-import org.pneumoscope.pipeline.TrainedModel;
-import org.pneumoscope.pipeline.TrainingOverlap;
-import org.pneumoscope.train.RunFolder;
+import org.pneumoscope.pipeline.CalibrateJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -48,69 +28,9 @@ public class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Calibrate the run's site profile NAME (made by adapt) instead; stored in its profile.json.") String profile;
 
-    /** What was fitted, and its effect on the calibration images (NLL/ECE before = the stored calibration). */
-    public record Result(Calibration previous, Calibration fitted, CalibrationResult before, CalibrationResult after,
-                         int images, boolean written) {}
-
     @Override
     public Integer call() throws Exception {
-        run(System.out);
+        CalibrateJob.run(new CalibrateJob.Options(run, method, data, split, dryRun, profile), System.out);
         return 0;
-    }
-
-    public Result run(PrintStream out) throws Exception {
-        String m = Calibration.parse(method);
-        if (m == null) throw new UserException("--method must be temperature, bias-corrected or none, not " + method, 2);
-        try (TrainedModel model = TrainedModel.load(run, profile)) {
-            Path src = data != null ? data : model.run().split();
-            String sp = split != null ? split : (data == null ? "val" : null);
-            DatasetScan scan = EvaluateCommand.read(src, out);
-            List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
-            TrainingOverlap.of(model, s).refuseForCalibration(src + (sp == null ? "" : " (split " + sp + ")"));
-            if (s.size() < Calibration.MIN_IMAGES)
-                throw new UserException("calibration needs at least " + Calibration.MIN_IMAGES + " labelled images; " + (sp == null ? "" : "split '" + sp + "' of ")
-                        + src + " has " + s.size());
-            EvaluateJob.Readable rd = EvaluateJob.readable(model, s, out);
-            if (rd.ok().size() < Calibration.MIN_IMAGES)
-                throw new UserException("calibration needs at least " + Calibration.MIN_IMAGES + " readable images; " + rd.ok().size() + " decoded");
-            EvaluateJob.Scored sc = EvaluateJob.score(model, rd, AcquisitionShift.NONE, model.config().tta(), out);
-            Calibration previous = model.calibration();
-            Calibration fitted = Calibration.fit(TrainJob.calibrationMethod(m, sc.labels(), out), sc.logits(), sc.labels());
-            CalibrationResult before = CalibrationResult.of(previous, sc.logits(), sc.labels());
-            CalibrationResult after = CalibrationResult.of(fitted, sc.logits(), sc.labels());
-            List<String> names = List.of(Label.ids());
-            out.printf(Locale.ROOT, "%d images (%s%s)%n", rd.ok().size(), sp == null ? "" : sp + " split of ", src);
-            out.printf(Locale.ROOT, "stored:  %-15s %s: NLL %.4f, ECE %.4f%n", previous.method(), previous.describe(names), before.nllAfter(), before.eceAfter());
-            out.printf(Locale.ROOT, "fitted:  %-15s %s: NLL %.4f, ECE %.4f%n", fitted.method(), fitted.describe(names), after.nllAfter(), after.eceAfter());
-            boolean write = !dryRun;
-            if (write) {
-                Path cardFile = profile == null ? model.run().modelJson()
-                        : model.run().profileDir(profile).resolve(TrainedModel.PROFILE_CARD);
-                Map<String, Object> card = RunFolder.JSON.readValue(cardFile.toFile(),
-                        new TypeReference<LinkedHashMap<String, Object>>() {});
-                Map<String, Object> old = new LinkedHashMap<>();
-                // the calibration in use, which for a profile not calibrated before is the run's
-                old.put("calibration_method", previous.method());
-                old.put("temperature", previous.temperature());
-                if (previous.shiftsClasses()) old.put("class_bias", previous.bias());
-                if (card.containsKey("calibration")) old.put("calibration", card.get("calibration"));
-                old.put("replaced", Instant.now().toString());
-                old.put("replaced_with_images", rd.ok().size());
-                old.put("replaced_with_data", src.toString() + (sp == null ? "" : " (" + sp + ")"));
-                List<Object> history = new ArrayList<>();
-                if (card.get("previous_calibrations") instanceof List<?> l) history.addAll(l);
-                history.add(old);
-                card.put("temperature", fitted.temperature());
-                card.put("calibration_method", fitted.method());
-                if (fitted.shiftsClasses()) card.put("class_bias", fitted.bias()); else card.remove("class_bias");
-                card.put("calibration", RunFolder.JSON.convertValue(after.toJsonNode(), Map.class));
-                card.put("previous_calibrations", history);
-                AtomicFiles.writeString(cardFile, RunFolder.JSON.writeValueAsString(card));
-                out.println("written to " + cardFile + " (the calibration it replaces is under previous_calibrations)");
-                out.println("metrics computed before this (e.g. " + model.run().testDir().resolve("metrics.json")
-                        + ") used the old calibration; re-run: pneumoscope evaluate --run " + run + " --out DIR");
-            }
-            return new Result(previous, fitted, before, after, rd.ok().size(), write);
-        }
     }
 }

@@ -1,20 +1,10 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.augment.AcquisitionShift;
-import org.pneumoscope.core.UserException;
-import org.pneumoscope.data.DatasetReader;
-import org.pneumoscope.data.DatasetScan;
-import org.pneumoscope.data.Problem;
-import org.pneumoscope.data.Sample;
-import org.pneumoscope.pipeline.EvaluateJob;
-import org.pneumoscope.pipeline.RobustnessSweep;
-import org.pneumoscope.pipeline.TrainedModel;
+import org.pneumoscope.pipeline.EvaluateRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
@@ -45,36 +35,7 @@ public class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AcquisitionShift sh = AcquisitionShift.parse(shift); // a bad spelling fails before the model loads
-        if (sweep != null && shift != null) throw new UserException("--sweep and --shift: choose one (the sweep lists its own shifts)", 2);
-        List<AcquisitionShift> shifts = sweep == null ? null : RobustnessSweep.parse(sweep);
-        try (TrainedModel m = TrainedModel.load(run, profile)) {
-            Path src = data != null ? data : m.run().split();
-            String sp = split != null ? split : (data == null ? "test" : null);
-            DatasetScan scan = read(src, System.out);
-            List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
-            if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
-            if (shifts != null) {
-                EvaluateJob.Options eo = EvaluateJob.Options.forSamples(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), false, s, src, bootstrapSeed);
-                System.out.printf(Locale.ROOT, "robustness sweep: %d images, as they are and under %d shift(s)%n", s.size(), shifts.size());
-                RobustnessSweep.Result r = RobustnessSweep.run(m, s, out, eo, shifts, System.out, scan.problems());
-                System.out.println("robustness: " + r.json());
-                return 0;
-            }
-            EvaluateJob.Outcome o = EvaluateJob.run(m, s, out,
-                    EvaluateJob.Options.forSamples(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), !noGallery, s, src, bootstrapSeed)
-                            .withShift(sh), System.out,
-                    scan.problems());
-            System.out.println("metrics: " + o.metrics());
-            System.out.println("report: " + o.report());
-        }
+        EvaluateRun.run(new EvaluateRun.Options(run, profile, data, split, out, tta, !noGallery, shift, sweep, bootstrapSeed), System.out);
         return 0;
-    }
-
-    /** Reads labelled images, listing the first twenty files it skipped (and how many more). */
-    static DatasetScan read(Path src, java.io.PrintStream out) {
-        DatasetScan scan = DatasetReader.read(src).requireImages();
-        Problem.list(out, "file(s) skipped while reading " + src + ":", scan.problems());
-        return scan;
     }
 }

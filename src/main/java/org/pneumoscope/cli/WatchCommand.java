@@ -122,7 +122,7 @@ public class WatchCommand implements Callable<Integer> {
         Path target = dir.resolve(name);
         for (int i = 2; Files.exists(target); i++) target = dir.resolve(DicomAnswer.base(name) + "-" + i
                 + (name.contains(".") && name.lastIndexOf('.') > 0 ? name.substring(name.lastIndexOf('.')) : ""));
-        Files.move(film, target);
+        AtomicFiles.rename(film, target);
         lastLook.remove(film);
         return target;
     }

@@ -105,6 +105,15 @@ public final class AtomicFiles {
     }
 
     /**
+     * Moves a file to {@code target} in one step (a rename within the file system), never over an existing file: a
+     * reader sees it at one place or the other, and a crash cannot leave half of it in each.
+     */
+    public static void rename(Path source, Path target) throws IOException {
+        if (Files.exists(target)) throw new java.nio.file.FileAlreadyExistsException(target.toString());
+        Files.move(source, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
      * Deletes the temporary files a writer killed mid-write (kill -9, power cut) left under {@code dir}. Call it
      * only where no writer can be at work, e.g. under a run's lock before resuming.
      */

@@ -127,7 +127,12 @@ class AtomicWritesTest {
         }, "atomic-reader");
         reader.start();
         try {
-            for (int i = 0; i < 4; i++) writer.write(target, i % 2 == 0 ? 2 : 1);
+            // at least four rewrites, and more until the reader has read a few times (a loaded machine may not
+            // schedule it at once); pairs, so the last write is version 1
+            for (int i = 0; i < 4 || (reads.get() < 3 && i < 400); i += 2) {
+                writer.write(target, 2);
+                writer.write(target, 1);
+            }
         } finally {
             stop.set(true);
             reader.join(10_000);
