@@ -1,11 +1,15 @@
 package org.pneumoscope;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -97,6 +101,21 @@ class ArchitectureTest {
     @Test
     void theCommandLineLeavesTheWorkToTheJobs() {
         rule("cli", List.of("augment", "synth", "model", "eval", "explain", "report")).check(classes);
+    }
+
+    /**
+     * An experiment composes training and evaluation through pipeline jobs; it never builds a network, draws
+     * phantoms or runs Grad-CAM itself. (It still times a few training steps and augmentations for its estimate,
+     * and draws its own tables with the report's charts.)
+     */
+    @Test
+    void experimentsGoThroughThePipeline() {
+        noClasses().that().resideInAPackage("org.pneumoscope.experiment..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage("org.pneumoscope.synth..",
+                                "org.pneumoscope.model..", "org.pneumoscope.explain..")
+                        // the names a config gives its network are words of the config, not the network
+                        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(Arch.class, Head.class))))
+                .because("an experiment composes pipeline jobs").check(classes);
     }
 
     /** The rule is real: a class of a lower floor that used a higher one would break it. */

@@ -6,8 +6,7 @@ import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.SplitStrategy;
-import org.pneumoscope.model.ModelSpec;
-import org.pneumoscope.model.XrayNet;
+import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 
@@ -19,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.pneumoscope.pipeline.FoldPlan;
 
 /**
  * An experiment ready to run: its cells with resolved configs, the data partition, and notes worth reading
@@ -67,12 +67,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
             TrainConfig cfg = c.config();
             if (cfg.weights() != null || "none".equals(cfg.freezeThrough())) continue;
             String key = cfg.model() + "/" + cfg.head();
-            List<String> layers = layersOf.computeIfAbsent(key, k -> {
-                // layer names do not depend on width or size: build the slimmest version to read them
-                try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model().id(), 1, 64, cfg.head().id(), 0.0625, true))) {
-                    return new ArrayList<>(n.layerNames());
-                }
-            });
+            List<String> layers = layersOf.computeIfAbsent(key, k -> ModelInfo.layerNames(cfg));
             if (!layers.contains(cfg.freezeThrough()))
                 throw new UserException("cell " + c.name() + ": freeze_through '" + cfg.freezeThrough() + "' is not a layer of "
                         + cfg.model() + " (layers: none, " + String.join(", ", layers) + ")", 2);
@@ -179,7 +174,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
         String row = "  %-" + w + "s  %-" + cw + "s %10s %10s %10s%n";
         b.append(String.format(Locale.ROOT, row, "cell", "config", "img/epoch", "epochs", "est./run"));
         for (Cell c : cells) {
-            int perEpoch = org.pneumoscope.train.Trainer.epochLength(c.config(), folds.trainCounts(0));
+            int perEpoch = ModelInfo.epochLength(c.config(), folds.trainCounts(0));
             String est = estimate == null ? "-" : org.pneumoscope.core.Progress.clock(estimate.unitSeconds(c));
             b.append(String.format(Locale.ROOT, row, c.name(), c.settingsText(), String.format(Locale.ROOT, "%,d", perEpoch),
                     Integer.toString(c.config().epochs()), est));

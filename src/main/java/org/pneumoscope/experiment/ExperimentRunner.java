@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.pneumoscope.pipeline.FoldPlan;
 
 /**
  * Runs an experiment's cell × fold trainings into one output folder and keeps its tables current.

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import org.pneumoscope.pipeline.FoldPlan;
 
 /**
  * The experiment's tables and figures, rebuilt from the finished runs' {@code result.json} files after every

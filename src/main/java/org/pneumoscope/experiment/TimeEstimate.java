@@ -6,6 +6,7 @@ import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 import org.pneumoscope.train.Trainer;
@@ -183,7 +184,7 @@ public final class TimeEstimate {
         TrainConfig c = cell.config();
         double spi = secondsPerImage(c), aug = augmentPerView(c);
         int valN = ExperimentPlan.total(plan.folds().valCounts(0)), testN = ExperimentPlan.total(plan.folds().testCounts());
-        double perEpoch = Trainer.epochLength(c, plan.folds().trainCounts(0)) * (spi + aug) + valN * spi * FORWARD_SHARE;
+        double perEpoch = ModelInfo.epochLength(c, plan.folds().trainCounts(0)) * (spi + aug) + valN * spi * FORWARD_SHARE;
         int epochs = c.epochs();
         if (c.maxMinutes() > 0) epochs = (int) Math.max(1, Math.min(epochs, Math.floor(c.maxMinutes() * 60 / perEpoch)));
         double scoring = (valN + testN * (c.tta() ? 2 : 1)) * spi * FORWARD_SHARE + testN * decodeSeconds;

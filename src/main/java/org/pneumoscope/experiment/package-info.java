@@ -7,7 +7,7 @@
  *
  * <p>An {@link org.pneumoscope.experiment.ExperimentSpec} (YAML: preset, base overrides, named cells and/or a
  * grid, folds, test fraction, seed) expands into {@link org.pneumoscope.experiment.Cell}s; an
- * {@link org.pneumoscope.experiment.ExperimentPlan} adds the data partition ({@link org.pneumoscope.experiment.FoldPlan});
+ * {@link org.pneumoscope.experiment.ExperimentPlan} adds the data partition ({@link org.pneumoscope.pipeline.FoldPlan});
  * {@link org.pneumoscope.experiment.ExperimentRunner} trains every cell × fold through the same path as
  * {@code pneumoscope train} ({@code TrainJob.runOnSplit} then {@code EvaluateJob}) and
  * {@link org.pneumoscope.experiment.ResultTables} keeps the tables current.

@@ -2,16 +2,20 @@ package org.pneumoscope.pipeline;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.report.ModelCard;
 import org.pneumoscope.train.Provenance;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
+import org.pneumoscope.train.Trainer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -210,5 +214,20 @@ public final class ModelInfo {
             h.put("note", "no test evaluation yet; validation accuracy of the selected epoch");
         }
         return h;
+    }
+
+    /**
+     * The layer names of {@code cfg}'s network, first to last, as {@code freeze_through} names them. They do not depend
+     * on width or input size, so the slimmest version is built to read them.
+     */
+    public static List<String> layerNames(TrainConfig cfg) {
+        try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model().id(), 1, 64, cfg.head().id(), 0.0625, true))) {
+            return new ArrayList<>(n.layerNames());
+        }
+    }
+
+    /** Films one epoch of {@code cfg} draws from training splits with these class counts (oversampling counts). */
+    public static int epochLength(TrainConfig cfg, int[] classCounts) {
+        return Trainer.epochLength(cfg, classCounts);
     }
 }

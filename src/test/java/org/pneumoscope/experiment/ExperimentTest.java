@@ -35,6 +35,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import org.pneumoscope.pipeline.FoldPlan;
 
 /**
  * The experiment runner on 60 tiny phantoms (ResNet-18 at width 0.25, 64 px, one epoch, two folds): spec

@@ -1,4 +1,4 @@
-package org.pneumoscope.experiment;
+package org.pneumoscope.pipeline;
 
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
@@ -206,7 +206,7 @@ public final class FoldPlan {
         return String.format(Locale.ROOT, "%d image(s) new, %d gone, %d in another fold (e.g. %s)", added, removed, changed, first);
     }
 
-    static String countsText(int[] c) {
+    public static String countsText(int[] c) {
         return String.format(Locale.ROOT, "%,d images (%,d bacteria, %,d virus, %,d normal)", c[0] + c[1] + c[2], c[0], c[1], c[2]);
     }
 }
