@@ -69,7 +69,9 @@ public final class AdaptJob {
         /** BatchNorm statistics only (AdaBN). */
         ADABN,
         /** BatchNorm statistics, then the BatchNorm layers' scale and shift by entropy minimisation (TENT). */
-        TENT;
+        TENT,
+        /** As TENT, with a term that keeps the predicted classes diverse (information maximisation). */
+        INFOMAX;
 
         /** "adabn" or "tent" (any case); IllegalArgumentException listing them otherwise. */
         public static Method parse(String text) { return Choices.parse(Method.class, text); }
@@ -123,8 +125,9 @@ public final class AdaptJob {
             Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
             int batches = SiteAdaptation.adaBn(m, films.images());
-            if (method == Method.TENT) {
-                double h = SiteAdaptation.tent(m, films.images(), TENT_PASSES, TENT_LR, 42);
+            if (method != Method.ADABN) {
+                double h = method == Method.TENT ? SiteAdaptation.tent(m, films.images(), TENT_PASSES, TENT_LR, 42)
+                        : SiteAdaptation.infomax(m, films.images(), TENT_PASSES, TENT_LR, 42);
                 log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
             }
             Scoring.Outputs after = m.scores(films.images(), tta);

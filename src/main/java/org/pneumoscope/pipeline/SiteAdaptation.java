@@ -64,6 +64,20 @@ public final class SiteAdaptation {
      * more on unlabelled films lets the network drift to a confident but wrong answer (the method's known failure).
      */
     public static double tent(TrainedModel model, List<GreyImage> films, int passes, double lr, long seed) {
+        return entropyMinimisation(model, films, passes, lr, seed, false);
+    }
+
+    /**
+     * As {@link #tent}, with a diversity term (information maximisation, as in SHOT, Liang et al. 2020): each batch's
+     * loss is the mean entropy of its predictions minus the entropy of their mean, so films are made surer without
+     * all being pushed into one class, the collapse plain entropy minimisation shows on three imbalanced classes.
+     */
+    public static double infomax(TrainedModel model, List<GreyImage> films, int passes, double lr, long seed) {
+        return entropyMinimisation(model, films, passes, lr, seed, true);
+    }
+
+    private static double entropyMinimisation(TrainedModel model, List<GreyImage> films, int passes, double lr, long seed,
+                                              boolean diversity) {
         if (!hasBatchNorm(model.net())) throw new IllegalArgumentException("the network has no BatchNorm layers to adapt");
         PairList<String, Parameter> affine = new PairList<>();
         for (var np : model.net().block().getParameters()) {
@@ -84,8 +98,13 @@ public final class SiteAdaptation {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray logits = model.net().block().forward(ps, new NDList(x), false).singletonOrThrow();
                         NDArray logp = logits.logSoftmax(1);
-                        NDArray h = logp.exp().mul(logp).sum(new int[] {1}).neg().mean();
+                        NDArray p = logp.exp();
+                        NDArray h = p.mul(logp).sum(new int[] {1}).neg().mean();
                         sum += h.getFloat();
+                        if (diversity) {
+                            NDArray mean = p.mean(new int[] {0});
+                            h = h.add(mean.mul(mean.add(1e-8f).log()).sum()); // minus the entropy of the mean prediction
+                        }
                         gc.backward(h);
                     }
                     opt.update(affine, lr);
