@@ -159,6 +159,19 @@ class AdaptCommandTest {
         }
     }
 
+    /** The diversity-keeping variant runs the same way and says so in its card; the run's weights stay as they were. */
+    @Test
+    void infomaxWritesItsOwnProfile() throws Exception {
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
+        assertEquals(0, a.code(), a.all());
+        Path p = run.resolve("profiles").resolve("site-b-im");
+        assertEquals("infomax", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
+        assertEquals(modelHash, sha(run.resolve("model.params")));
+        CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--method", "magic");
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.err().contains("adabn") && bad.err().contains("infomax"), "a bad method names the choices: " + bad.err());
+    }
+
     /** Mean entropy of the softmax of each row. */
     static double entropy(float[][] logits) {
         double sum = 0;
