@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "adapt", mixinStandardHelpOptions = true,
         description = {"Adapt a trained run to another site's films without labels: re-estimate the network's BatchNorm "
-                + "statistics on them (AdaBN) and store the result as a site profile, RUN/profiles/NAME/, beside the run's "
+                + "statistics on them (AdaBN) and fit its normalisation layers' scale and shift to them (--method), and store the result as a site profile, RUN/profiles/NAME/, beside the run's "
                 + "own weights, which are never changed. Use it with --profile NAME in predict, evaluate, explain and serve.",
                 "Needs at least 50 films (default --min-films) that look like chest X-rays to the run's network; "
                         + "labels, if the data has them, are not used."})
@@ -28,9 +28,11 @@ public class AdaptCommand implements Callable<Integer> {
             description = "Instead of a profile, write a new run folder holding the adapted network (RUN2 must not exist).") Path out;
     @Option(names = "--min-films", paramLabel = "N", description = "Refuse fewer usable films than this (default ${DEFAULT-VALUE}).")
     int minFilms = AdaptJob.MIN_FILMS;
-    @Option(names = "--method", paramLabel = "M", description = "adabn: re-estimate the BatchNorm statistics (default); "
-            + "tent: then also fit the BatchNorm layers' scale and shift by minimising the entropy of the predictions on the "
-            + "films (one pass, no labels).") AdaptJob.Method method = AdaptJob.Method.ADABN;
+    @Option(names = "--method", paramLabel = "M", description = "infomax (default): re-estimate the BatchNorm statistics, "
+            + "then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while the predicted "
+            + "classes stay as varied (one pass, no labels); adabn: the statistics only; tent: surer predictions without the "
+            + "diversity term (it pushed viral films into bacterial on the texture proxy).")
+    AdaptJob.Method method = AdaptJob.Method.INFOMAX;
 
     @Override
     public Integer call() throws Exception {

@@ -74,7 +74,7 @@ class AdaptCommandTest {
     /** Makes profile {@code name} from the shifted films once (tests may run in any order). */
     static synchronized void ensureProfile(String name) throws Exception {
         if (Files.isDirectory(run.resolve("profiles").resolve(name))) return;
-        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", name);
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", name, "--method", "adabn");
         assertEquals(0, a.code(), a.all());
     }
 
@@ -90,7 +90,9 @@ class AdaptCommandTest {
         assertEquals("adabn", card.get("method").asText());
         assertEquals(60, card.get("films").asInt());
         try (var s = Files.list(run.resolve("profiles"))) {
-            assertEquals(List.of(p), s.toList(), "no temporary folder is left behind");
+            // other tests add their own profiles; none leaves a hidden temporary folder
+            List<String> names = s.map(x -> x.getFileName().toString()).toList();
+            assertTrue(names.contains("site-b") && names.stream().noneMatch(n -> n.startsWith(".")), names.toString());
         }
         CliRun again = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b");
         assertEquals(2, again.code(), again.all());
@@ -159,10 +161,10 @@ class AdaptCommandTest {
         }
     }
 
-    /** The diversity-keeping variant runs the same way and says so in its card; the run's weights stay as they were. */
+    /** The default, the diversity-keeping variant, runs the same way and says so in its card; the run's weights stay. */
     @Test
-    void infomaxWritesItsOwnProfile() throws Exception {
-        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
+    void infomaxIsTheDefaultAndWritesItsOwnProfile() throws Exception {
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im");
         assertEquals(0, a.code(), a.all());
         Path p = run.resolve("profiles").resolve("site-b-im");
         assertEquals("infomax", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
