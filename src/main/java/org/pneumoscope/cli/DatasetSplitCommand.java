@@ -21,13 +21,13 @@ import java.util.concurrent.Callable;
                 + "train/val/test splits that every other command accepts as --data.",
                 "With --folds K, a fold column (0..K-1) is added for cross-validation over the non-test images; "
                         + "test images get an empty fold.",
-                "Manifest paths are relative to the CSV, so --out must be inside the data folder."})
+                "Manifest paths are relative to the CSV's folder, or absolute for images outside it."})
 public class DatasetSplitCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FOLDER|CSV", description = "Dataset folder or CSV manifest.")
     Path data;
 
-    @Option(names = "--out", required = true, paramLabel = "CSV", description = "Manifest to write (inside the data folder).")
+    @Option(names = "--out", required = true, paramLabel = "CSV", description = "Manifest to write.")
     Path out;
 
     @Option(names = "--ratios", paramLabel = "T:V:T", description = "train:val:test proportions (default ${DEFAULT-VALUE}).")

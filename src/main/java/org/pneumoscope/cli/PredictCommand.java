@@ -11,6 +11,7 @@ import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.dicom.DicomAnswer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,7 +76,7 @@ public class PredictCommand implements Callable<Integer> {
                     List<Film> films = readable(read.subList(from, to), files.subList(from, to), problems);
                     List<Prediction> predicted = use.predict(films);
                     for (Prediction p : predicted) {
-                        csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", quote(p.film()), p.label().id(),
+                        csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", Csv.field(p.film()), p.label().id(),
                                 p.probability(Label.BACTERIA), p.probability(Label.VIRUS), p.probability(Label.NORMAL)));
                         scoredPredictions.add(p);
                     }
@@ -155,9 +156,5 @@ public class PredictCommand implements Callable<Integer> {
             noDicom.add(film.name() + ": " + e.reason());
             return 0;
         }
-    }
-
-    static String quote(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

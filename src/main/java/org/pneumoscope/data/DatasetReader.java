@@ -37,7 +37,7 @@ import java.util.Set;
  *   <li><b>class-folders</b>: {@code bacteria|bacterial/}, {@code virus|viral/}, {@code normal/};</li>
  *   <li>either of these under {@code train/ val/ test/} (which then set the split; "+splits" in the layout);</li>
  *   <li><b>manifest</b>: a CSV with at least {@code file,label} (optional {@code patient_id}, {@code split},
- *       {@code fold}; extra columns ignored), paths relative to the CSV's folder.</li>
+ *       {@code fold}; extra columns ignored), paths relative to the CSV's folder or absolute.</li>
  * </ul>
  * A folder holding a {@code manifest.csv} is read through that manifest: it is the dataset author's statement of
  * labels, patients and splits (use {@link #readFolder} to walk the folders instead).
@@ -334,9 +334,9 @@ public final class DatasetReader {
     private static final List<String> PATIENT_COLUMNS = List.of("patient_id", "patient", "patientid", "patient id");
 
     /**
-     * Reads a CSV manifest. A header without {@code file} or {@code label} stops with one clear line; every bad
-     * row (unknown label or split, duplicate, missing file, absolute path, path leaving the folder) becomes a
-     * {@link Problem} and the rest is read.
+     * Reads a CSV manifest. Paths are relative to the manifest's folder (or its {@code #root=} line), or absolute.
+     * A header without {@code file} or {@code label}, or text that is not CSV, stops with one clear line; every bad
+     * row (unknown label or split, duplicate, missing file) becomes a {@link Problem} and the rest is read.
      */
     public static DatasetScan readManifest(Path csv) {
         return readManifest(csv, PatientIds.Rule.NAMING);
@@ -371,7 +371,12 @@ public final class DatasetReader {
             // keep line numbers right for messages: blank the directive line instead of removing it
             text = (nl < 0 ? "" : "\n" + text.substring(nl + 1));
         }
-        List<Csv.Row> rows = Csv.parse(text);
+        List<Csv.Row> rows;
+        try {
+            rows = Csv.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("manifest " + csv + ": " + e.getMessage());
+        }
         int hdr = 0;
         while (hdr < rows.size() && rows.get(hdr).blank()) hdr++;
         if (hdr >= rows.size())
@@ -406,30 +411,23 @@ public final class DatasetReader {
                 problems.add(new Problem(csv, where + ": only " + f.size() + " field(s), expected at least " + (needed + 1)));
                 continue;
             }
-            String rel = f.get(fileCol).trim().replace('\\', '/');
-            if (rel.isEmpty()) {
+            // no trim: the parser already trimmed an unquoted field, and a quoted name keeps its spaces
+            String rel = f.get(fileCol);
+            if (rel.isBlank()) {
                 problems.add(new Problem(csv, where + ": empty file path"));
                 continue;
             }
             Path relPath;
             try {
-                relPath = Path.of(rel);
+                relPath = filePath(base, rel);
             } catch (InvalidPathException e) {
                 problems.add(new Problem(csv, where + ": invalid file path '" + rel + "'"));
                 continue;
             }
-            if (relPath.isAbsolute() || rel.startsWith("/") || rel.matches("^[A-Za-z]:.*")) {
-                problems.add(new Problem(relPath, where + ": absolute path not allowed (paths must be relative to the "
-                        + "manifest's folder)"));
-                continue;
-            }
-            Path norm = relPath.normalize();
-            if (norm.startsWith("..") || norm.toString().isEmpty()) {
-                problems.add(new Problem(relPath, where + ": path leaves the manifest's folder ('../'); not allowed"));
-                continue;
-            }
-            Path file = shown.resolve(norm);
-            String key = norm.toString();
+            // absolute paths and ../ are the user's to give: a manifest is a list of files, not a boundary
+            Path file = shown.resolve(relPath).normalize();
+            Path abs = base.resolve(relPath).normalize();
+            String key = abs.toString();
             String labelText = f.get(labelCol).trim();
             Label label = Label.parse(labelText);
             if (label == null) {
@@ -465,7 +463,6 @@ public final class DatasetReader {
                     continue;
                 }
             }
-            Path abs = base.resolve(norm);
             if (!Files.exists(abs)) {
                 problems.add(new Problem(file, where + ": file not found"));
                 continue;
@@ -475,13 +472,20 @@ public final class DatasetReader {
                 continue;
             }
             String patient = patientCol >= 0 && patientCol < f.size() ? f.get(patientCol).trim() : "";
-            patient = patient.isEmpty() ? PatientIds.fromFileName(norm.getFileName().toString()) : ids.apply(patient);
+            patient = patient.isEmpty() ? PatientIds.fromFileName(abs.getFileName().toString()) : ids.apply(patient);
             firstLine.put(key, row.line()); // only accepted rows count as originals for duplicates
             firstLabel.put(key, label);
             samples.add(new Sample(file, label, patient, split));
             if (fold != null) folds.put(file, fold);
         }
         return new DatasetScan(samples, problems, "manifest", folds, csv);
+    }
+
+    /** A manifest's file field as a path: a Windows separator reads as '/', unless a file's own name holds it. */
+    private static Path filePath(Path base, String field) {
+        Path asWritten = Path.of(field).normalize();
+        if (field.indexOf('\\') < 0 || Files.exists(base.resolve(asWritten))) return asWritten;
+        return Path.of(field.replace('\\', '/')).normalize();
     }
 
     private static int indexOf(List<String> header, List<String> names) {

@@ -1,16 +1,16 @@
 package org.pneumoscope.data;
 
 import org.pneumoscope.core.AtomicFiles;
-import org.pneumoscope.core.UserException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Writes the CSV manifest that {@link DatasetReader} reads back: {@code file,label,patient_id,split[,fold]},
- * UTF-8, paths relative to a folder with forward slashes. The write is atomic (temp file, then rename), so a
+ * UTF-8 ({@link Csv}), paths relative to a folder with forward slashes (absolute for a file outside it). The write is atomic (temp file, then rename), so a
  * crash never leaves half a manifest behind.
  */
 public final class Manifest {
@@ -47,28 +47,26 @@ public final class Manifest {
         Path csvDir = csv.toAbsolutePath().normalize().getParent();
         // a manifest kept apart from its images (a run's split.csv) names the folder its paths are relative to
         if (!base.equals(csvDir)) b.append(ROOT_DIRECTIVE).append(base).append('\n');
-        b.append("file,label,patient_id,split").append(folds != null ? ",fold" : "").append('\n');
+        b.append(Csv.record(folds != null ? List.of("file", "label", "patient_id", "split", "fold")
+                : List.of("file", "label", "patient_id", "split")));
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
-            b.append(Csv.quote(relativePath(base, s.file()))).append(',')
-                    .append(s.label().id()).append(',')
-                    .append(Csv.quote(s.patientId() == null ? "" : s.patientId())).append(',')
-                    .append(s.split() == null ? "" : s.split());
-            if (folds != null) b.append(',').append(folds[i] < 0 ? "" : Integer.toString(folds[i]));
-            b.append('\n');
+            Object[] row = {path(base, s.file()), s.label().id(), s.patientId(), s.split(), null};
+            if (folds != null && folds[i] >= 0) row[4] = folds[i];
+            b.append(Csv.record(folds != null ? row : Arrays.copyOf(row, 4)));
         }
         AtomicFiles.write(csv, b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The manifest's path for {@code file}: relative, '/'-separated, never leaving {@code base}. */
-    static String relativePath(Path base, Path file) {
+    /**
+     * The manifest's path for {@code file}: relative and '/'-separated when it lies under {@code base}, so that the
+     * folder can move with its manifest; absolute otherwise.
+     */
+    static String path(Path base, Path file) {
         Path abs = file.toAbsolutePath().normalize();
-        Path rel = base.relativize(abs);
-        if (rel.startsWith("..") || rel.isAbsolute() || rel.toString().isEmpty())
-            throw new UserException("cannot write " + file + " into a manifest in " + base
-                    + ": manifest paths must stay inside the manifest's folder (write the CSV into the data folder)");
+        if (!abs.startsWith(base) || abs.equals(base)) return abs.toString();
         StringBuilder sb = new StringBuilder();
-        for (Path part : rel) {
+        for (Path part : base.relativize(abs)) {
             if (sb.length() > 0) sb.append('/');
             sb.append(part);
         }

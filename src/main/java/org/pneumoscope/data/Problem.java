@@ -41,9 +41,8 @@ public record Problem(Path file, String reason) {
      * may have thousands, and whoever fixes them needs the whole list.
      */
     public static void writeCsv(Path csv, List<Problem> problems) throws IOException {
-        StringBuilder b = new StringBuilder("file,reason\n");
-        for (Problem p : problems)
-            b.append(Csv.quote(p.file() == null ? "" : p.file().toString())).append(',').append(Csv.quote(p.reason())).append('\n');
+        StringBuilder b = new StringBuilder(Csv.record("file", "reason"));
+        for (Problem p : problems) b.append(Csv.record(p.file(), p.reason()));
         AtomicFiles.writeString(csv, b.toString());
     }
 }

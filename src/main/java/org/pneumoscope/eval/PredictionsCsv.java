@@ -1,10 +1,9 @@
 package org.pneumoscope.eval;
 
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Csv;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +12,12 @@ import java.util.Locale;
 /**
  * predictions.csv: one row per image with columns
  * {@code file,true_label,predicted_label,p_bacteria,p_virus,p_normal,patient_id}. Labels are written as class
- * names, probabilities with 6 decimals; fields are quoted (RFC 4180) when they hold a comma, quote or newline.
+ * names, probabilities with 6 decimals; the CSV is {@link Csv}'s, so any file name or patient id reads back.
  * The patient id comes last so the per-image bootstrap can be redone from the file alone; it is empty when unknown.
  */
 public final class PredictionsCsv {
-    public static final String HEADER = "file,true_label,predicted_label,p_bacteria,p_virus,p_normal,patient_id";
+    private static final String[] COLUMNS = {"file", "true_label", "predicted_label", "p_bacteria", "p_virus", "p_normal", "patient_id"};
+    public static final String HEADER = String.join(",", COLUMNS);
 
     private PredictionsCsv() {}
 
@@ -43,15 +43,11 @@ public final class PredictionsCsv {
     public static void write(Path csv, String[] files, int[] trueLabels, float[][] probabilities, String[] patientIds)
             throws IOException {
         Evaluation.validate(trueLabels, probabilities, patientIds, files);
-        StringBuilder sb = new StringBuilder(64 * (trueLabels.length + 1));
-        sb.append(HEADER).append('\n');
+        StringBuilder sb = new StringBuilder(64 * (trueLabels.length + 1)).append(Csv.record((Object[]) COLUMNS));
         for (int i = 0; i < trueLabels.length; i++) {
             float[] p = probabilities[i];
-            sb.append(quote(files == null || files[i] == null ? "" : files[i])).append(',')
-                    .append(Label.of(trueLabels[i]).id()).append(',')
-                    .append(Label.of(Metrics.argmax(p)).id());
-            for (float v : p) sb.append(',').append(String.format(Locale.ROOT, "%.6f", v));
-            sb.append(',').append(quote(patientIds == null || patientIds[i] == null ? "" : patientIds[i])).append('\n');
+            sb.append(Csv.record(files == null ? null : files[i], Label.of(trueLabels[i]).id(), Label.of(Metrics.argmax(p)).id(),
+                    decimal(p[0]), decimal(p[1]), decimal(p[2]), patientIds == null ? null : patientIds[i]));
         }
         org.pneumoscope.core.AtomicFiles.writeString(csv, sb.toString());
     }
@@ -62,17 +58,22 @@ public final class PredictionsCsv {
      * @throws IllegalArgumentException naming the file and line of the first malformed row
      */
     public static Predictions read(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        if (lines.isEmpty() || !lines.get(0).startsWith("file,true_label,predicted_label,p_bacteria,p_virus,p_normal"))
+        List<Csv.Row> rows;
+        try {
+            rows = Csv.read(csv);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(csv + ": " + e.getMessage());
+        }
+        if (rows.isEmpty() || rows.get(0).fields().size() < 6
+                || !rows.get(0).fields().subList(0, 6).equals(List.of(COLUMNS).subList(0, 6)))
             throw new IllegalArgumentException(csv + ": not a predictions file (expected header '" + HEADER + "')");
         List<String> files = new ArrayList<>(), patients = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<float[]> probs = new ArrayList<>();
-        for (int ln = 1; ln < lines.size(); ln++) {
-            String line = lines.get(ln);
-            if (line.isBlank()) continue;
-            String where = csv + " line " + (ln + 1);
-            List<String> f = split(line, where);
+        for (Csv.Row row : rows.subList(1, rows.size())) {
+            if (row.blank()) continue;
+            String where = csv + " line " + row.line();
+            List<String> f = row.fields();
             if (f.size() < 6) throw new IllegalArgumentException(where + ": expected at least 6 fields, got " + f.size());
             Label label = Label.parse(f.get(1));
             if (label == null) throw new IllegalArgumentException(where + ": unknown true label '" + f.get(1) + "'");
@@ -92,38 +93,14 @@ public final class PredictionsCsv {
             files.add(f.get(0));
             labels.add(label.index());
             probs.add(p);
-            String pid = f.size() > 6 ? f.get(6) : "";
+            String pid = row.get(6);
             patients.add(pid.isEmpty() ? null : pid);
         }
         return new Predictions(files.toArray(new String[0]), labels.stream().mapToInt(Integer::intValue).toArray(),
                 probs.toArray(new float[0][]), patients.toArray(new String[0]));
     }
 
-    static String quote(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
-        return '"' + s.replace("\"", "\"\"") + '"';
-    }
-
-    static List<String> split(String line, String where) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') { cur.append('"'); i++; }
-                    else quoted = false;
-                } else cur.append(c);
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else cur.append(c);
-        }
-        if (quoted) throw new IllegalArgumentException(where + ": unterminated quoted field");
-        out.add(cur.toString());
-        return out;
+    private static String decimal(float v) {
+        return String.format(Locale.ROOT, "%.6f", v);
     }
 }

@@ -3,6 +3,7 @@ package org.pneumoscope.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.EpochRecord;
@@ -198,15 +199,15 @@ public final class ResultTables {
     static String resultsCsv(Map<Cell, List<UnitResult>> all, List<String> keys, SplitStrategy holdout) {
         String t = csvPrefix(holdout);
         StringBuilder b = new StringBuilder("cell,fold");
-        for (String k : keys) b.append(',').append(k);
+        for (String k : keys) b.append(',').append(Csv.field(k));
         for (Metric m : VALIDATION) b.append(',').append(m.id());
         for (Metric m : METRICS) b.append(',').append(t).append(m.id());
         b.append(",best_epoch,epochs_run,wall_seconds,val_images,").append(t).append("images\n");
         Cell best = best(all);
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet())
             for (UnitResult r : e.getValue()) {
-                b.append(csv(r.cell())).append(',').append(r.fold());
-                for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
+                b.append(Csv.field(r.cell())).append(',').append(r.fold());
+                for (String k : keys) b.append(',').append(Csv.field(e.getKey().value(k)));
                 for (Metric m : VALIDATION) b.append(',').append(num(m.get().applyAsDouble(r)));
                 for (Metric m : METRICS) b.append(',').append(e.getKey().equals(best) ? num(m.get().applyAsDouble(r)) : "");
                 b.append(',').append(r.bestEpoch()).append(',').append(r.epochsRun())
@@ -219,7 +220,7 @@ public final class ResultTables {
     static String summaryCsv(Map<Cell, List<UnitResult>> all, List<String> keys, SplitStrategy holdout) {
         String t = csvPrefix(holdout);
         StringBuilder b = new StringBuilder("cell,folds");
-        for (String k : keys) b.append(',').append(k);
+        for (String k : keys) b.append(',').append(Csv.field(k));
         b.append(",rank_by_val_macro_f1");
         for (Metric m : VALIDATION) b.append(',').append(m.id()).append("_mean,").append(m.id()).append("_std");
         for (Metric m : METRICS) b.append(',').append(t).append(m.id()).append("_mean,").append(t).append(m.id()).append("_std");
@@ -229,8 +230,8 @@ public final class ResultTables {
         for (Map.Entry<Cell, List<UnitResult>> e : all.entrySet()) {
             List<UnitResult> rs = e.getValue();
             if (rs.isEmpty()) continue;
-            b.append(csv(e.getKey().name())).append(',').append(rs.size());
-            for (String k : keys) b.append(',').append(csv(e.getKey().value(k)));
+            b.append(Csv.field(e.getKey().name())).append(',').append(rs.size());
+            for (String k : keys) b.append(',').append(Csv.field(e.getKey().value(k)));
             b.append(',').append(rank.containsKey(e.getKey()) ? rank.get(e.getKey()).toString() : "");
             for (Metric m : concat(VALIDATION, METRICS)) {
                 double[] ms = VALIDATION.contains(m) || e.getKey().equals(best) ? meanStd(values(rs, m.get()))
@@ -250,11 +251,6 @@ public final class ResultTables {
     }
 
     static String num(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6f", d) : ""; }
-
-    static String csv(String s) {
-        if (s == null) return "";
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-    }
 
     // ------------------------------------------------------------------ Markdown
 

@@ -146,14 +146,12 @@ public final class DatasetSplitJob {
             throw new UserException(option + " must be between 0 and 0.5 (exclusive), not " + f, 2);
     }
 
-    /** --out as an absolute path, refused when it cannot hold the manifest. */
+    /**
+     * --out as an absolute path, refused when it cannot hold the manifest. Anywhere will do: the paths of images
+     * outside its folder are written absolute.
+     */
     private Path checkedOut(DatasetScan scan) {
-        Path root = (Files.isDirectory(data) ? data : data.toAbsolutePath().getParent()).toAbsolutePath().normalize();
         Path outAbs = out.toAbsolutePath().normalize();
-        if (!outAbs.getParent().startsWith(root))
-            throw new UserException("--out " + out + " must be inside the data folder " + root
-                    + " (manifest paths are relative to the CSV and may not leave its folder); e.g. --out "
-                    + root.resolve("split.csv"));
         if (scan.source() != null && Files.isRegularFile(scan.source())
                 && scan.source().toAbsolutePath().normalize().equals(outAbs) && !force)
             throw new UserException("--out " + out + " is the manifest being read; choose another name or add --force");

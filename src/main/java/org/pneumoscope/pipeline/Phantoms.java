@@ -3,6 +3,7 @@ package org.pneumoscope.pipeline;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.synth.PhantomGenerator;
 
 import java.awt.image.BufferedImage;
@@ -10,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -41,12 +43,22 @@ public final class Phantoms {
         return out.toByteArray();
     }
 
+    /** Whether {@code csv} is the manifest a phantom set writes (its header is exactly file,label,patient_id). */
+    private static boolean isPhantomManifest(Path csv) {
+        if (!Files.isRegularFile(csv)) return false;
+        try {
+            List<Csv.Row> rows = Csv.read(csv);
+            return !rows.isEmpty() && rows.get(0).fields().equals(List.of("file", "label", "patient_id"));
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // not readable as a manifest: not ours to replace
+        }
+    }
+
     /** Refuses to scatter files into a folder holding something other than an earlier phantom set. */
     static void checkOutput(Path out) throws IOException {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UserException(out + ": exists and is not a folder");
         if (!Files.isDirectory(out)) return;
-        boolean previousSet = Files.isRegularFile(out.resolve("manifest.csv"))
-                && Files.readAllLines(out.resolve("manifest.csv")).stream().findFirst().orElse("").equals("file,label,patient_id");
+        boolean previousSet = isPhantomManifest(out.resolve("manifest.csv"));
         try (Stream<Path> s = Files.list(out)) {
             if (s.findAny().isPresent() && !previousSet)
                 throw new UserException(out + ": folder is not empty and holds no phantom set; choose an empty or new folder");

@@ -6,6 +6,7 @@ import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.EvaluationResult;
@@ -146,14 +147,18 @@ public final class RobustnessSweep {
     private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 
     static String csv(List<Row> rows) {
-        StringBuilder b = new StringBuilder("shift,n,accuracy,accuracy_change,macro_f1,recall_bacteria,recall_virus,recall_normal,"
-                + "normals_called_pneumonia,normals_called_viral,ece\n");
+        StringBuilder b = new StringBuilder(Csv.record("shift", "n", "accuracy", "accuracy_change", "macro_f1", "recall_bacteria",
+                "recall_virus", "recall_normal", "normals_called_pneumonia", "normals_called_viral", "ece"));
         double base = rows.get(0).accuracy();
         for (Row r : rows)
-            b.append(String.format(Locale.ROOT, "\"%s\",%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%.6f%n", r.shift(), r.n(), r.accuracy(),
-                    r.accuracy() - base, r.macroF1(), r.recall()[0], r.recall()[1], r.recall()[2], r.normalsCalledPneumonia(),
-                    r.normalsCalledViral(), r.ece()));
+            b.append(Csv.record(r.shift(), r.n(), decimal(r.accuracy()), decimal(r.accuracy() - base), decimal(r.macroF1()),
+                    decimal(r.recall()[0]), decimal(r.recall()[1]), decimal(r.recall()[2]), r.normalsCalledPneumonia(),
+                    r.normalsCalledViral(), decimal(r.ece())));
         return b.toString();
+    }
+
+    private static String decimal(double v) {
+        return String.format(Locale.ROOT, "%.6f", v);
     }
 
     /** index.html: the table, the chart and a link to each evaluation's own report. */

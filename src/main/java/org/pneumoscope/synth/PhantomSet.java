@@ -1,6 +1,7 @@
 package org.pneumoscope.synth;
 
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Csv;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,10 +91,10 @@ final class PhantomSet {
         } finally {
             pool.shutdownNow();
         }
-        StringBuilder csv = new StringBuilder("file,label,patient_id\n");
+        StringBuilder csv = new StringBuilder(Csv.record("file", "label", "patient_id"));
         int[] perClass = new int[Label.COUNT];
         for (Entry e : plan) {
-            csv.append(e.file()).append(',').append(e.label().id()).append(',').append(e.patientId()).append('\n');
+            csv.append(Csv.record(e.file(), e.label().id(), e.patientId()));
             perClass[e.label().index()]++;
         }
         ImageFiles.writeString(outDir.resolve("manifest.csv"), csv.toString());

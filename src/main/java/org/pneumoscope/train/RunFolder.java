@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
+import org.pneumoscope.data.Csv;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,14 +63,17 @@ public record RunFolder(Path dir) {
 
     /** metrics.csv and metrics.json: one row per epoch; the JSON also says what made the run ({@link Provenance}). */
     public void writeHistory(List<Trainer.EpochStats> history, Provenance provenance) throws IOException {
-        StringBuilder csv = new StringBuilder("epoch,train_loss,train_acc,val_loss,val_acc");
-        for (String c : Label.ids()) csv.append(",val_recall_").append(c);
-        csv.append(",lr,img_per_s,elapsed_s\n");
+        List<String> header = new ArrayList<>(List.of("epoch", "train_loss", "train_acc", "val_loss", "val_acc"));
+        for (String c : Label.ids()) header.add("val_recall_" + c);
+        header.addAll(List.of("lr", "img_per_s", "elapsed_s"));
+        StringBuilder csv = new StringBuilder(Csv.record(header));
         List<Map<String, Object>> json = new ArrayList<>();
         for (Trainer.EpochStats e : history) {
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f", e.epoch(), e.trainLoss(), e.trainAcc(), e.valLoss(), e.valAcc()));
-            for (double r : e.valRecall()) csv.append(String.format(Locale.ROOT, ",%.6f", r));
-            csv.append(String.format(Locale.ROOT, ",%.6g,%.2f,%.1f%n", e.lr(), e.imgPerSec(), e.seconds()));
+            List<Object> row = new ArrayList<>(List.of(e.epoch(), f("%.6f", e.trainLoss()), f("%.6f", e.trainAcc()),
+                    f("%.6f", e.valLoss()), f("%.6f", e.valAcc())));
+            for (double r : e.valRecall()) row.add(f("%.6f", r));
+            row.addAll(List.of(f("%.6g", e.lr()), f("%.2f", e.imgPerSec()), f("%.1f", e.seconds())));
+            csv.append(Csv.record(row));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", e.epoch());
             m.put("train_loss", finite(e.trainLoss()));
@@ -94,4 +98,6 @@ public record RunFolder(Path dir) {
     }
 
     public static Double finite(double d) { return Double.isFinite(d) ? d : null; }
+
+    private static String f(String format, double v) { return String.format(Locale.ROOT, format, v); }
 }

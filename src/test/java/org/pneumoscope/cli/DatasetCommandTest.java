@@ -265,11 +265,18 @@ class DatasetCommandTest {
     }
 
     @Test
-    void splitRefusesAnOutputOutsideTheDataFolderAndBadRatios(@TempDir Path tmp) {
+    void splitWritesOutsideTheDataFolderWithAbsolutePathsAndRefusesBadRatios(@TempDir Path tmp) throws Exception {
         Path d = leakyDataset(tmp.resolve("data"));
-        Run r = run("dataset", "split", "--data", d.toString(), "--out", tmp.resolve("elsewhere/split.csv").toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("must be inside the data folder"), r.err());
+        Path elsewhere = tmp.resolve("elsewhere/split.csv");
+        Run r = run("dataset", "split", "--data", d.toString(), "--out", elsewhere.toString());
+        assertEquals(0, r.code(), r.err());
+        String second = Files.readAllLines(elsewhere).get(1);
+        assertTrue(second.startsWith(d.toAbsolutePath().toString()), "an image outside the manifest's folder is named absolutely: " + second);
+        assertEquals(0, run("dataset", "split", "--data", d.toString(), "--out", d.resolve("inside.csv").toString()).code());
+        DatasetScan back = DatasetReader.read(elsewhere), inside = DatasetReader.read(d.resolve("inside.csv"));
+        assertTrue(back.problems().isEmpty(), back.problems().toString());
+        assertFalse(back.samples().isEmpty());
+        assertEquals(inside.samples(), back.samples(), "the same split, whichever folder holds the manifest");
         r = run("dataset", "split", "--data", d.toString(), "--out", d.resolve("s.csv").toString(), "--ratios", "8:1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--ratios"), r.err());

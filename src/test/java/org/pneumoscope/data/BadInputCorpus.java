@@ -169,10 +169,11 @@ public final class BadInputCorpus {
         add.accept(first + ",covid-19,mp90,", new String[]{"unknown label", "unknown label 'covid-19'"});
         add.accept(first + "," + firstLabel.id() + ",mp0,", new String[]{"duplicate row", "duplicate of line 2"});
         add.accept(second + "," + other.id() + ",mp1,", new String[]{"duplicate row, other label", "duplicate of line 3 with a different label"});
+        // absolute and ../ paths are read like any other: the same file twice is a duplicate, an absent one is missing
         add.accept(dataDir.resolve(first).toAbsolutePath().normalize() + "," + firstLabel.id() + ",mp91,",
-                new String[]{"absolute path", "absolute path not allowed"});
-        add.accept("../outside.png,normal,mp92,", new String[]{"../ path", "path leaves the manifest's folder"});
-        add.accept("normal/../../outside.png,normal,mp93,", new String[]{"../ inside a path", "path leaves the manifest's folder"});
+                new String[]{"absolute path of a listed file", "duplicate of line 2"});
+        add.accept("../outside.png,normal,mp92,", new String[]{"../ path to a missing file", "file not found"});
+        add.accept("normal/../../outside.png,normal,mp93,", new String[]{"../ inside a path", "file not found"});
         add.accept("normal/not-there.png,normal,mp94,", new String[]{"missing file", "file not found"});
         add.accept("normal/only-a-path.png", new String[]{"missing columns on a line", "only 1 field(s)"});
         add.accept(",normal,mp95,", new String[]{"empty path", "empty file path"});

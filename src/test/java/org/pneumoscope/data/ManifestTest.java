@@ -22,6 +22,7 @@ class ManifestTest {
         for (String f : List.of("a.jpg", "b.jpg", "c.jpg", "d.jpg", "sub/e.jpg", "f,with comma.jpg"))
             TestImages.write(d.resolve(f), JPEG);
         Files.createDirectories(d.resolve("folder.jpg"));
+        Path absoluteA = d.resolve("a.jpg").toAbsolutePath();
         String csv = "\uFEFFFile,Label,Patient_ID,Split,fold,notes\r\n"
                 + "a.jpg,bacteria,P1,train,0,first\r\n"
                 + "b.jpg,Viral,P2,validation,1,\r\n"
@@ -29,9 +30,9 @@ class ManifestTest {
                 + "a.jpg,bacteria,P1,train,0,\r\n"          // duplicate
                 + "./a.jpg,virus,P1,train,0,\r\n"           // duplicate with another label
                 + "missing.jpg,normal,P4,train,,\r\n"       // file not found
-                + "/etc/passwd,normal,P5,train,,\r\n"       // absolute
-                + "../outside.jpg,normal,P6,train,,\r\n"    // escapes
-                + "sub/../../x.jpg,normal,P6,train,,\r\n"   // escapes after normalising
+                + absoluteA + ",bacteria,P1,train,0,\r\n"  // absolute: the same file as line 2
+                + "../outside.jpg,normal,P6,train,,\r\n"    // outside the folder, missing
+                + "sub/../../x.jpg,normal,P6,train,,\r\n"   // outside after normalising, missing
                 + "d.jpg,normal,P7,holdout,,\r\n"           // unknown split
                 + "sub\\e.jpg,normal,,test,x,\r\n"          // bad fold
                 + "sub\\e.jpg,normal,,test,,\r\n"           // Windows separator, derived patient id
@@ -60,9 +61,9 @@ class ManifestTest {
         assertContains(reasons, "line 5: duplicate of line 2; skipped");
         assertContains(reasons, "line 6: duplicate of line 2 with a different label (bacteria there, virus here)");
         assertContains(reasons, "missing.jpg: manifest line 7: file not found");
-        assertContains(reasons, "line 8: absolute path not allowed");
-        assertContains(reasons, "line 9: path leaves the manifest's folder");
-        assertContains(reasons, "line 10: path leaves the manifest's folder");
+        assertContains(reasons, "line 8: duplicate of line 2; skipped");
+        assertContains(reasons, "line 9: file not found");
+        assertContains(reasons, "line 10: file not found");
         assertContains(reasons, "line 11: unknown split 'holdout'");
         assertContains(reasons, "line 12: fold 'x' is not a non-negative whole number");
         assertContains(reasons, "line 15: is a folder");
@@ -121,12 +122,32 @@ class ManifestTest {
     }
 
     @Test
-    void writingPathsOutsideTheFolderIsRefused(@TempDir Path d) throws Exception {
+    void absoluteAndParentPathsAreRead(@TempDir Path d) throws Exception {
+        Path a = TestImages.write(d.resolve("imgs/a.jpg"), JPEG), b = TestImages.write(d.resolve("imgs/b.jpg"), JPEG);
+        Path csv = d.resolve("lists/m.csv");
+        Files.createDirectories(csv.getParent());
+        Files.writeString(csv, "file,label\n../imgs/a.jpg,normal\n" + b.toAbsolutePath() + ",virus\n" + a.toAbsolutePath() + ",normal\n");
+        DatasetScan s = DatasetReader.read(csv);
+        assertEquals(List.of(a.toAbsolutePath(), b.toAbsolutePath()), s.samples().stream().map(x -> x.file().toAbsolutePath()).toList());
+        assertEquals(List.of("manifest line 4: duplicate of line 2; skipped"), s.problems().stream().map(Problem::reason).toList());
+    }
+
+    @Test
+    void pathsOutsideTheFolderAreWrittenAbsoluteAndReadBack(@TempDir Path d) throws Exception {
         Path img = TestImages.write(d.resolve("data/a.jpg"), JPEG);
         Path csv = d.resolve("runs/split.csv");
-        UserException e = assertThrows(UserException.class,
-                () -> Manifest.write(csv, List.of(new Sample(img, Label.NORMAL, "a", "train")), csv.getParent()));
-        assertTrue(e.getMessage().contains("must stay inside the manifest's folder"));
-        assertFalse(Files.exists(csv));
+        List<Sample> samples = List.of(new Sample(img, Label.NORMAL, "a", "train"));
+        Manifest.write(csv, samples, csv.getParent());
+        assertEquals("file,label,patient_id,split\n" + img.toAbsolutePath() + ",normal,a,train\n", Files.readString(csv));
+        assertEquals(samples, DatasetReader.read(csv).samples());
+    }
+
+    @Test
+    void aQuotedFieldThatNeverClosesStopsWithTheLine(@TempDir Path d) throws Exception {
+        Path m = d.resolve("m.csv");
+        Files.writeString(m, "file,label\na.jpg,normal\n\"b.jpg,normal\nc.jpg,normal\n");
+        UserException e = assertThrows(UserException.class, () -> DatasetReader.read(m));
+        assertTrue(e.getMessage().startsWith("manifest " + m + ": not readable as CSV"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
     }
 }

@@ -41,7 +41,7 @@ class RobustnessSweepTest {
         List<String> names = List.of("none", "gamma=0.5", "contrast=0.3", "blur=1.5,noise=0.05");
         assertEquals(names.size(), rows.size());
         double base = rows.get(0).path("accuracy").asDouble();
-        List<String> csv = Files.readAllLines(out.resolve("robustness.csv"));
+        List<org.pneumoscope.data.Csv.Row> csv = org.pneumoscope.data.Csv.read(out.resolve("robustness.csv"));
         assertEquals(names.size() + 1, csv.size());
         for (int i = 0; i < names.size(); i++) {
             JsonNode row = rows.get(i);
@@ -56,7 +56,7 @@ class RobustnessSweepTest {
             assertEquals(m.path("per_class").path("normal").path("recall").asDouble(), row.path("recall").path("normal").asDouble(), 0);
             String expectShift = i == 0 ? "none" : AcquisitionShift.parse(names.get(i)).describe();
             assertEquals(expectShift, m.path("shift").asText(), "the folder's evaluation ran under its shift");
-            assertTrue(csv.get(i + 1).startsWith("\"" + names.get(i) + "\","), csv.get(i + 1));
+            assertEquals(names.get(i), csv.get(i + 1).get(0), csv.get(i + 1).toString());
             assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%.1f %%", 100 * row.path("accuracy").asDouble())), r.out());
         }
         // the shifts reached the pixels: a model that ignored them would give one set of predictions four times

@@ -13,6 +13,7 @@ import org.pneumoscope.cli.CliRun;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.BadInputCorpus;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.serve.MultipartBody;
 import org.pneumoscope.serve.PneumoscopeServer;
@@ -120,31 +121,10 @@ class ReliabilityCorpusTest {
     static Map<String, List<String>> skippedCsv(Path csv) throws Exception {
         assertTrue(Files.isRegularFile(csv), csv + " lists the skipped inputs");
         Map<String, List<String>> m = new TreeMap<>();
-        List<String> lines = Files.readAllLines(csv);
-        assertEquals("file,reason", lines.get(0));
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = parseCsvLine(l);
-            m.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f[1]);
-        }
+        List<Csv.Row> rows = Csv.read(csv);
+        assertEquals(List.of("file", "reason"), rows.get(0).fields());
+        for (Csv.Row r : rows.subList(1, rows.size())) m.computeIfAbsent(r.get(0), k -> new ArrayList<>()).add(r.get(1));
         return m;
-    }
-
-    static String[] parseCsvLine(String l) {
-        List<String> out = new ArrayList<>();
-        StringBuilder b = new StringBuilder();
-        boolean q = false;
-        for (int i = 0; i < l.length(); i++) {
-            char c = l.charAt(i);
-            if (q) {
-                if (c == '"' && i + 1 < l.length() && l.charAt(i + 1) == '"') { b.append('"'); i++; }
-                else if (c == '"') q = false;
-                else b.append(c);
-            } else if (c == '"') q = true;
-            else if (c == ',') { out.add(b.toString()); b.setLength(0); }
-            else b.append(c);
-        }
-        out.add(b.toString());
-        return out.toArray(new String[0]);
     }
 
     /** Every bad entry has exactly one reason under its own path, containing the expected fragment; good ones none. */

@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Csv;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.pipeline.EvaluateJob;
 
@@ -48,10 +49,8 @@ final class Report {
         List<Row> rows = all.withColumn("outcome", coalesce(col(ScoreSchema.PREDICTED), concat(lit("error:"), col(ScoreSchema.ERROR_KIND))))
                 .groupBy(ScoreSchema.MODEL, ScoreSchema.MODEL_HASH, "outcome").count()
                 .orderBy(ScoreSchema.MODEL, ScoreSchema.MODEL_HASH, "outcome").collectAsList();
-        StringBuilder csv = new StringBuilder("model,model_hash,outcome,films\n");
-        for (Row r : rows)
-            csv.append(quote(r.getString(0))).append(',').append(r.getString(1)).append(',').append(r.getString(2))
-                    .append(',').append(r.getLong(3)).append('\n');
+        StringBuilder csv = new StringBuilder(Csv.record("model", "model_hash", "outcome", "films"));
+        for (Row r : rows) csv.append(Csv.record(r.getString(0), r.getString(1), r.getString(2), r.getLong(3)));
         Path p = new Path(outDir, "summary.csv");
         writeText(fs, p, csv.toString());
         out.println("summary of every model's outcomes: " + p);
@@ -116,9 +115,5 @@ final class Report {
         }
         if (fs.exists(q)) fs.delete(q, false);
         if (!fs.rename(tmp, q)) throw new IOException("could not rename " + tmp + " to " + q);
-    }
-
-    static String quote(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

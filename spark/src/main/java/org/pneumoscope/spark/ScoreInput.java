@@ -46,7 +46,11 @@ record ScoreInput(Kind kind, String qualified, List<String> roots, Dataset<Row> 
         Path q = fs.makeQualified(in);
         FileStatus st = fs.getFileStatus(q);
         String name = q.getName().toLowerCase(Locale.ROOT);
-        if (st.isFile() && name.endsWith(".csv")) return table(spark, Kind.CSV, q, spark.read().option("header", "true").csv(q.toString()));
+        // the program's CSV dialect (data.Csv, RFC 4180): quotes doubled inside a quoted field, which may span lines;
+        // spaces around an unquoted field are dropped, a quoted one keeps them
+        if (st.isFile() && name.endsWith(".csv"))
+            return table(spark, Kind.CSV, q, spark.read().option("header", "true").option("escape", "\"").option("multiLine", "true")
+                    .option("ignoreLeadingWhiteSpace", "true").option("ignoreTrailingWhiteSpace", "true").csv(q.toString()));
         if (name.endsWith(".parquet") || (st.isDirectory() && holdsParquet(fs, q)))
             return table(spark, Kind.PARQUET, q, spark.read().parquet(q.toString()));
         if (st.isDirectory()) return new ScoreInput(Kind.FOLDER, q.toString(), List.of(q.toString()), null);
@@ -79,7 +83,7 @@ record ScoreInput(Kind kind, String qualified, List<String> roots, Dataset<Row> 
             if (p == null || p.isBlank()) p = "";
             Label l = labelCol == null ? null : Label.parse(r.getAs(labelCol));
             String label = labelCol == null ? null : l != null ? l.id() : r.getAs(labelCol);
-            return RowFactory.create(resolve(base, p.strip()), label, pidCol == null ? null : r.getAs(pidCol));
+            return RowFactory.create(resolve(base, p), label, pidCol == null ? null : r.getAs(pidCol));
         };
     }
 

@@ -214,6 +214,29 @@ class ScoreJobTest {
         assertFalse(Files.exists(out.resolve(ScoreJob.TABLE)));
     }
 
+    @Test
+    @Order(5)
+    void aManifestThePipelineWroteIsReadWithEveryName() throws Exception {
+        List<org.pneumoscope.data.Sample> samples = new java.util.ArrayList<>();
+        List<String> names = org.pneumoscope.CsvRoundTripTest.AWKWARD;
+        for (int i = 0; i < names.size(); i++) {
+            // half beside the manifest (relative paths), half outside its folder (absolute paths)
+            Path f = dir.resolve(i % 2 == 0 ? "awkward/list" : "awkward/elsewhere").resolve(names.get(i));
+            Files.createDirectories(f.getParent());
+            Files.copy(films.get(i % films.size()), f);
+            samples.add(new org.pneumoscope.data.Sample(f, org.pneumoscope.core.Label.of(i % 3), "p" + i, null));
+        }
+        Path csv = dir.resolve("awkward/list/manifest.csv");
+        org.pneumoscope.data.Manifest.write(csv, samples, csv.getParent());
+        ScoreInput in = ScoreInput.open(spark, csv.toString());
+        Map<String, String> labels = new HashMap<>();
+        for (Row r : in.table().collectAsList())
+            labels.put(new org.apache.hadoop.fs.Path(r.getString(0)).toUri().getPath(), r.getString(1));
+        Map<String, String> expected = new HashMap<>();
+        for (org.pneumoscope.data.Sample x : samples) expected.put(x.file().toString(), x.label().id());
+        assertEquals(expected, labels);
+    }
+
     static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
