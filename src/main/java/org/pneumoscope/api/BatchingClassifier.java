@@ -61,8 +61,6 @@ public final class BatchingClassifier implements AutoCloseable {
     /** passes[k]: passes that held k + 1 films. */
     private final AtomicLongArray passes;
     private volatile boolean closed;
-    /** Films in the last pass (only the pass thread reads and writes it). */
-    private int lastPassSize;
 
     public BatchingClassifier(Classifier classifier, Policy policy) {
         this(classifier, policy, true);
@@ -136,16 +134,11 @@ public final class BatchingClassifier implements AutoCloseable {
         }
     }
 
-    /**
-     * The first call and those that arrive before its wait is over, up to a full pass. A lone caller (the last pass
-     * held one film and nobody else is waiting) does not wait: one client at a time is answered as fast as without
-     * sharing, and under load the calls that queue up while a pass runs fill the next one anyway.
-     */
+    /** The first call and those that arrive before its wait is over, up to a full pass. */
     private List<Call> gather(Call first) throws InterruptedException {
         List<Call> batch = new ArrayList<>(policy.maxBatch());
         batch.add(first);
-        boolean alone = lastPassSize <= 1 && queue.isEmpty();
-        long deadline = System.nanoTime() + (alone ? 0 : policy.maxWait().toNanos());
+        long deadline = System.nanoTime() + policy.maxWait().toNanos();
         while (batch.size() < policy.maxBatch()) {
             long left = deadline - System.nanoTime();
             Call c = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
@@ -164,7 +157,6 @@ public final class BatchingClassifier implements AutoCloseable {
             try {
                 List<Prediction> answers = classifier.withTta(tta).predict(part.stream().map(Call::film).toList());
                 passes.incrementAndGet(part.size() - 1);
-                lastPassSize = part.size();
                 for (int i = 0; i < part.size(); i++) part.get(i).answer().complete(answers.get(i));
             } catch (RuntimeException e) {
                 for (Call c : part) c.answer().completeExceptionally(e);
