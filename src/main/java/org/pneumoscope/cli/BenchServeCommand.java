@@ -1,6 +1,5 @@
 package org.pneumoscope.cli;
 
-import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Film;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
@@ -45,19 +44,12 @@ public class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--requests", paramLabel = "N", description = "Requests per measurement (default ${DEFAULT-VALUE}).")
     int requests = 200;
 
-    @Option(names = "--concurrency", paramLabel = "N[,N...]", split = ",",
-            description = "Clients sending at the same time; each level is measured in turn (default ${DEFAULT-VALUE}).")
-    List<Integer> concurrency = List.of(1, 4, 16, 32);
-
-    @Option(names = "--batch-wait-ms", paramLabel = "MS", description = "The server's wait for predictions to share a pass (default ${DEFAULT-VALUE}).")
-    long batchWaitMs = ServerConfig.DEFAULT_BATCH_WAIT_MS;
-
-    @Option(names = "--max-batch", paramLabel = "N", description = "The server's largest shared pass; 1 turns sharing off (default ${DEFAULT-VALUE}).")
-    int maxBatch = ServerConfig.DEFAULT_MAX_BATCH;
+    @Option(names = "--concurrency", paramLabel = "N", description = "Clients sending at the same time (default ${DEFAULT-VALUE}).")
+    int concurrency = 4;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Time limit for the whole benchmark (warm-up, then half of what is left per "
             + "measurement); a measurement stops there even if not all requests were sent (default ${DEFAULT-VALUE}).")
-    double seconds = 120;
+    double seconds = 60;
 
     @Option(names = "--workers", paramLabel = "N", description = "Server workers (default: the number of cores).")
     Integer workers;
@@ -73,77 +65,42 @@ public class BenchServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (requests < 1 || concurrency.isEmpty() || concurrency.stream().anyMatch(c -> c < 1) || !(seconds > 0))
+        if (requests < 1 || concurrency < 1 || !(seconds > 0))
             throw new UserException("--requests, --concurrency and --seconds must be positive", 2);
-        if (most > 64) throw new UserException("--concurrency is limited to 64 (loopback benchmark)", 2);
+        if (concurrency > 64) throw new UserException("--concurrency is limited to 64 (loopback benchmark)", 2);
         Sample s = sample();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         int cores = Runtime.getRuntime().availableProcessors();
         try (TrainedModel m = TrainedModel.load(run)) {
-            double offline = offlineRate(m, s.bytes());
-            ServerConfig.Builder b = ServerConfig.builder(run).host("127.0.0.1").port(0).batchWaitMs(batchWaitMs).maxBatch(maxBatch);
+            ServerConfig.Builder b = ServerConfig.builder(run).host("127.0.0.1").port(0);
             if (workers != null) b.workers(workers);
             // room for every client, so the figures measure speed, not refusals
             ServerConfig cfg = b.build();
-            if (cfg.capacity() < most) cfg = b.queue(most).build();
+            if (cfg.capacity() < concurrency) cfg = b.queue(concurrency).build();
             try (PneumoscopeServer server = PneumoscopeServer.start(cfg, m)) {
-                System.out.printf(Locale.ROOT, "Serving %s on %s: %d worker(s) x %d PyTorch thread(s), queue %d, %s%n",
-                        server.modelInfo().summary().get("name"), server.url(), cfg.workers(), server.torchThreads(), cfg.queue(),
-                        cfg.batching() ? "shared passes of up to " + cfg.maxBatch() + " films, " + cfg.batchWaitMs() + " ms wait" : "one pass per request");
-                System.out.printf(Locale.ROOT, "Image: %s (%dx%d %s, %.1f KB); %d core(s), load average %.2f before start%n",
-                        s.description(), s.width(), s.height(), s.format(), s.bytes().length / 1024.0, cores, load);
-                System.out.printf(Locale.ROOT, "offline batch scoring of the same film (Java API, batches of %d, %s): %.1f films/s%n",
-                        Classifier.BATCH, m.config().tta() ? "with flip TTA as the server's default" : "no TTA", offline);
-                List<Result> results = measureAll(server, s.bytes(), deadline());
-                print(results, offline);
+                System.out.printf(Locale.ROOT, "Serving %s on %s: %d worker(s) x %d PyTorch thread(s), queue %d%n",
+                        server.modelInfo().summary().get("name"), server.url(), cfg.workers(), server.torchThreads(), cfg.queue());
+                System.out.printf(Locale.ROOT, "Image: %s (%dx%d %s, %.1f KB); %d concurrent client(s); %d core(s), load average %.2f before start%n",
+                        s.description(), s.width(), s.height(), s.format(), s.bytes().length / 1024.0, concurrency, cores, load);
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newFixedThreadPool(2, daemon())).build();
+                URI base = URI.create(server.url());
+                long deadline = System.nanoTime() + (long) (seconds * 1e9);
+                // warm-up: JIT, PyTorch allocator, Grad-CAM hooks
+                measure(client, base, s.bytes(), "warm-up", true, Math.min(requests, 2 * concurrency), concurrency, deadline);
+                List<Result> results = new ArrayList<>();
+                for (boolean cam : new boolean[] {false, true}) {
+                    long now = System.nanoTime(); // the time left is shared: half for the first measurement, the rest for the second
+                    long phaseEnd = cam ? deadline : now + Math.max(0, deadline - now) / 2;
+                    results.add(measure(client, base, s.bytes(), cam ? "with Grad-CAM" : "without Grad-CAM", cam, requests, concurrency, phaseEnd));
+                }
+                print(results);
                 double after = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
                 System.out.printf(Locale.ROOT, "load average after: %.2f (%d cores; above %d means other processes competed for the CPU)%n",
                         after, cores, cores);
                 return results.stream().allMatch(r -> r.failed() == 0) ? 0 : 1;
             }
         }
-    }
-
-    private long deadline() { return System.nanoTime() + (long) (seconds * 1e9); }
-
-    /** A warm-up, then each concurrency level without and with Grad-CAM; the time left is shared equally among them. */
-    private List<Result> measureAll(PneumoscopeServer server, byte[] image, long deadline) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newFixedThreadPool(4, daemon())).build();
-        URI base = URI.create(server.url());
-        int first = concurrency.get(0);
-        // warm-up: JIT, PyTorch allocator, Grad-CAM hooks
-        measure(client, base, image, "warm-up", true, Math.min(requests, 2 * first), first, deadline);
-        List<Result> results = new ArrayList<>();
-        int left = 2 * concurrency.size();
-        for (int c : concurrency) {
-            for (boolean cam : new boolean[] {false, true}) {
-                long now = System.nanoTime();
-                long phaseEnd = now + Math.max(0, deadline - now) / left--;
-                results.add(measure(client, base, image, "c=" + c + (cam ? " with Grad-CAM" : " without Grad-CAM"), cam, requests, c, phaseEnd));
-            }
-        }
-        return results;
-    }
-
-    /**
-     * Films per second of {@link Classifier#predict(List)} on copies of the film (decoded once per film, as the server
-     * decodes each upload), best of three rounds after a warm-up: the rate the cores give without HTTP or waiting.
-     */
-    static double offlineRate(TrainedModel m, byte[] image) throws Exception {
-        Classifier c = Classifier.of(m);
-        List<byte[]> copies = java.util.Collections.nCopies(2 * Classifier.BATCH, image);
-        c.predict(Film.of(image, "warm-up"));
-        double best = 0;
-        for (int round = 0; round < 3; round++) {
-            long t0 = System.nanoTime();
-            List<Film> films = new ArrayList<>();
-            for (byte[] b : copies) films.add(Film.of(b, "film"));
-            c.predict(films);
-            best = Math.max(best, copies.size() / ((System.nanoTime() - t0) / 1e9));
-        }
-        return best;
     }
 
     /** Sends up to {@code n} requests from {@code clients} threads until {@code endNanos}. */
@@ -192,13 +149,12 @@ public class BenchServeCommand implements Callable<Integer> {
         return new Result(name, sent, ok.get(), refused.get(), failed.get(), secs, good);
     }
 
-    static void print(List<Result> results, double offline) {
-        System.out.printf(Locale.ROOT, "%n%-26s%9s%6s%9s%8s%9s%9s%9s%9s%9s%11s%n", "", "requests", "ok", "refused", "failed",
-                "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "/offline");
+    static void print(List<Result> results) {
+        System.out.printf(Locale.ROOT, "%n%-18s%9s%6s%9s%8s%9s%9s%9s%9s%n", "", "requests", "ok", "refused", "failed",
+                "req/s", "p50 ms", "p95 ms", "max ms");
         for (Result r : results)
-            System.out.printf(Locale.ROOT, "%-26s%9d%6d%9d%8d%9.2f%9.0f%9.0f%9.0f%9.0f%10.2fx%n", r.name(), r.sent(), r.ok(), r.refused(),
-                    r.failed(), r.perSecond(), r.percentile(0.50), r.percentile(0.95), r.percentile(0.99), r.percentile(1.0),
-                    r.perSecond() / offline);
+            System.out.printf(Locale.ROOT, "%-18s%9d%6d%9d%8d%9.2f%9.0f%9.0f%9.0f%n", r.name(), r.sent(), r.ok(), r.refused(),
+                    r.failed(), r.perSecond(), r.percentile(0.50), r.percentile(0.95), r.percentile(1.0));
     }
 
     /** Nearest-rank percentile of sorted values; NaN when empty. */
