@@ -97,9 +97,6 @@ public final class BatchingClassifier implements AutoCloseable {
         }
     }
 
-    /** Calls waiting for a pass now. */
-    int queued() { return queue.size(); }
-
     /** How many passes held 1, 2, ... {@link Policy#maxBatch} films since this classifier was made. */
     public long[] passSizes() {
         long[] out = new long[passes.length()];

@@ -54,12 +54,6 @@ public class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
-    @Option(names = "--batch-wait-ms", paramLabel = "MS", description = "How long a prediction without Grad-CAM waits for "
-            + "concurrent ones to share its forward pass (default ${DEFAULT-VALUE}).")
-    long batchWaitMs = ServerConfig.DEFAULT_BATCH_WAIT_MS;
-    @Option(names = "--max-batch", paramLabel = "N", description = "Most films in one shared pass; 1 runs every request "
-            + "alone (default ${DEFAULT-VALUE}).")
-    int maxBatch = ServerConfig.DEFAULT_MAX_BATCH;
     @Option(names = "--quiet", description = "Do not print a line per request.")
     boolean quiet;
 
@@ -84,9 +78,8 @@ public class ServeCommand implements Callable<Integer> {
         }, "pneumoscope-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("Pneumoscope is serving " + server.modelInfo().summary().get("name") + " from " + run);
-        System.out.printf(Locale.ROOT, "  %d worker(s) x %d PyTorch thread(s), queue %d, %s, uploads up to %d MB%s%n",
-                cfg.workers(), server.torchThreads(), cfg.queue(), cfg.batching() ? "predictions share passes of up to "
-                        + cfg.maxBatch() + " films (" + cfg.batchWaitMs() + " ms wait)" : "one pass per prediction", maxUploadMb,
+        System.out.printf(Locale.ROOT, "  %d worker(s) x %d PyTorch thread(s), queue %d, uploads up to %d MB%s%n",
+                cfg.workers(), server.torchThreads(), cfg.queue(), maxUploadMb,
                 keepUploads != null ? ", kept in " + keepUploads.toAbsolutePath() : ", nothing written to disk");
         if (!isLoopback(cfg.host()))
             System.out.println("  WARNING: listening on " + cfg.host() + ": other machines can reach this server (no authentication, plain HTTP).");
@@ -109,12 +102,9 @@ public class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UserException("--port must be within 0..65535", 2);
         if (!(idleTimeoutSeconds >= 0.1) || idleTimeoutSeconds > 86_400) throw new UserException("--idle-timeout must be between 0.1 and 86400 seconds", 2);
         if (minUploadRate < 0) throw new UserException("--min-upload-rate must be 0 or more", 2);
-        if (batchWaitMs < 0 || batchWaitMs > 1000) throw new UserException("--batch-wait-ms must be within 0..1000", 2);
-        if (maxBatch < 1 || maxBatch > 256) throw new UserException("--max-batch must be within 1..256", 2);
         ServerConfig.Builder b = ServerConfig.builder(run).profile(profile).host(host).port(port).workers(w).maxUploadMb(maxUploadMb)
                 .keepUploads(keepUploads).log(quiet ? null : System.out)
-                .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate)
-                .batchWaitMs(batchWaitMs).maxBatch(maxBatch);
+                .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate);
         if (queue != null) b.queue(queue);
         return b.build();
     }

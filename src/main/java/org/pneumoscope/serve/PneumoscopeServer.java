@@ -9,7 +9,6 @@ import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.pneumoscope.api.BatchingClassifier;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.InputRecipe;
@@ -78,7 +77,6 @@ public final class PneumoscopeServer implements AutoCloseable {
     private final ModelInfo info;
     private final UploadStore store;
     private final Semaphore slots;
-    private final BatchingClassifier batcher;
     private final ThreadPoolExecutor pool;
     private final MultipartConfigElement multipart;
     private final Map<String, byte[]> assets;
@@ -97,17 +95,13 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.model = model;
         this.ownsModel = ownsModel;
         this.classifier = Classifier.of(model); // the server closes the model itself
-        // with shared passes every admitted request may wait for one at once; the passes themselves run one at a time
-        this.batcher = cfg.batching() ? new BatchingClassifier(classifier, new BatchingClassifier.Policy(
-                java.time.Duration.ofMillis(cfg.batchWaitMs()), cfg.maxBatch(), Math.max(1, cfg.capacity()))) : null;
-        this.predictor = new Predictor(classifier, batcher);
+        this.predictor = new Predictor(classifier);
         this.info = ModelInfo.of(model);
         this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
         this.slots = new Semaphore(cfg.capacity());
         AtomicInteger n = new AtomicInteger();
-        int threads = cfg.batching() ? Math.max(cfg.workers(), cfg.capacity()) : cfg.workers();
-        this.pool = new ThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+        this.pool = new ThreadPoolExecutor(cfg.workers(), cfg.workers(), 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "pneumoscope-worker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -122,8 +116,7 @@ public final class PneumoscopeServer implements AutoCloseable {
                 "/app.js", resource("app.js"),
                 "/app.css", resource("app.css"));
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-        // one pass at a time may use every core when passes are shared; otherwise the workers split them
-        this.torchThreads = cfg.batching() ? cores : Math.max(1, cores / cfg.workers());
+        this.torchThreads = Math.max(1, cores / cfg.workers());
         this.previousTorchThreads = setTorchThreads(torchThreads);
     }
 
@@ -181,7 +174,6 @@ public final class PneumoscopeServer implements AutoCloseable {
     public void close() {
         if (app != null) app.stop();
         pool.shutdownNow();
-        if (batcher != null) batcher.close();
         try {
             pool.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -506,17 +498,6 @@ public final class PneumoscopeServer implements AutoCloseable {
         h.put("served", served.get());
         h.put("refused_busy", refusedBusy.get());
         h.put("internal_errors", failed.get());
-        if (batcher != null) {
-            Map<String, Object> b = new LinkedHashMap<>();
-            b.put("max_wait_ms", cfg.batchWaitMs());
-            b.put("max_batch", cfg.maxBatch());
-            long[] sizes = batcher.passSizes();
-            long passes = 0;
-            for (long n : sizes) passes += n;
-            b.put("passes", passes);
-            b.put("mean_films_per_pass", passes == 0 ? null : batcher.meanPassSize());
-            h.put("batching", b);
-        }
         h.put("shift", shiftCheck().toMap());
         return h;
     }
@@ -527,8 +508,6 @@ public final class PneumoscopeServer implements AutoCloseable {
         s.put("workers", cfg.workers());
         s.put("queue", cfg.queue());
         s.put("torch_threads_per_worker", torchThreads);
-        s.put("batch_wait_ms", cfg.batching() ? cfg.batchWaitMs() : null);
-        s.put("max_batch", cfg.maxBatch());
         s.put("max_upload_mb", Math.round(cfg.maxUploadBytes() / 1048576.0 * 10) / 10.0);
         s.put("keeps_uploads", store != null);
         s.put("default_tta", classifier.tta());

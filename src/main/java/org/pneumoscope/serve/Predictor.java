@@ -1,6 +1,5 @@
 package org.pneumoscope.serve;
 
-import org.pneumoscope.api.BatchingClassifier;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Explanation;
 import org.pneumoscope.api.Film;
@@ -45,16 +44,8 @@ public final class Predictor {
     private final Classifier classifier;
     private DicomAnswer dicom; // made at the first DICOM request: it reads the run's model card
 
-    private final BatchingClassifier batcher;
-
     public Predictor(Classifier classifier) {
-        this(classifier, null);
-    }
-
-    /** With a batcher, predictions without Grad-CAM share forward passes with concurrent requests. */
-    public Predictor(Classifier classifier, BatchingClassifier batcher) {
         this.classifier = classifier;
-        this.batcher = batcher;
     }
 
     private synchronized DicomAnswer dicomAnswer() {
@@ -74,7 +65,7 @@ public final class Predictor {
             e = c.explain(film);
             p = e.prediction();
         } else {
-            p = batcher != null && !o.cam() ? shared(film, o.tta()) : c.predict(film);
+            p = c.predict(film);
             if (o.cam()) e = c.explain(film, null, p.label()); // the heatmap of the class the averaged pass chose
         }
         byte[] camPng = null, heatPng = null, imagePng = null;
@@ -92,15 +83,6 @@ public final class Predictor {
         }
         return new Prediction(p.label().index(), p.probabilities(), o.tta(), film.width(), film.height(), ImageFormat.sniff(bytes),
                 camPng, heatPng, imagePng, e == null ? -1 : e.explained().index(), p.features());
-    }
-
-    /** One film through the batcher; a full queue is the same 503 as a full server. */
-    private org.pneumoscope.api.Prediction shared(Film film, boolean tta) {
-        try {
-            return batcher.predict(film, tta);
-        } catch (BatchingClassifier.Full e) {
-            throw new ApiError(503, "busy", "the model's queue is full; try again shortly", 1);
-        }
     }
 
     /**

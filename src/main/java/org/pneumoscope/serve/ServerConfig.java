@@ -22,12 +22,10 @@ import java.nio.file.Path;
  *                        a client trickling a few bytes at a time is never idle, but would hold a slot and a thread
  *                        for hours); 0 disables the check
  * @param profile         the run's site profile to serve (see {@code adapt}), or null for the run's own weights
- * @param batchWaitMs     how long a prediction without Grad-CAM waits for others to share its forward pass
- * @param maxBatch        the most films in one shared pass; 1 turns sharing off (one pass per request, as before)
  */
 public record ServerConfig(Path run, String host, int port, int workers, int queue, long maxUploadBytes,
                            Path keepUploads, PrintStream log, Runnable beforeInference, long idleTimeoutMs,
-                           long minUploadBytesPerSecond, String profile, long batchWaitMs, int maxBatch) {
+                           long minUploadBytesPerSecond, String profile) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -39,9 +37,6 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
     public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
     /** Far below any real network (a 20 MB upload at this rate takes 5 hours), far above a slow-loris trickle. */
     public static final long DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND = 1024;
-    /** A few milliseconds: below a client's noticing, and long enough for concurrent requests to meet. */
-    public static final long DEFAULT_BATCH_WAIT_MS = 5;
-    public static final int DEFAULT_MAX_BATCH = 32;
 
     public ServerConfig {
         if (run == null) throw new IllegalArgumentException("a run folder is required");
@@ -53,12 +48,7 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
             throw new IllegalArgumentException("the upload limit must be between 1 KB and " + MAX_UPLOAD_MB_LIMIT + " MB");
         if (idleTimeoutMs < 100) throw new IllegalArgumentException("the idle timeout must be at least 100 ms, got " + idleTimeoutMs);
         if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("the minimum upload rate must be 0 or more");
-        if (batchWaitMs < 0 || batchWaitMs > 1000) throw new IllegalArgumentException("the batch wait must be within 0..1000 ms, got " + batchWaitMs);
-        if (maxBatch < 1 || maxBatch > 256) throw new IllegalArgumentException("the largest batch must be within 1..256, got " + maxBatch);
     }
-
-    /** Whether concurrent predictions share forward passes. */
-    public boolean batching() { return maxBatch > 1; }
 
     public static int defaultWorkers() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }
 
@@ -80,8 +70,6 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long minUploadBytesPerSecond = DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
         private String profile;
-        private long batchWaitMs = DEFAULT_BATCH_WAIT_MS;
-        private int maxBatch = DEFAULT_MAX_BATCH;
 
         private Builder(Path run) { this.run = run; }
 
@@ -98,13 +86,11 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         public Builder minUploadBytesPerSecond(long r) { minUploadBytesPerSecond = r; return this; }
         /** Serve the run's site profile {@code name} (made by adapt) instead of its own weights; null for those. */
         public Builder profile(String name) { profile = name; return this; }
-        public Builder batchWaitMs(long ms) { batchWaitMs = ms; return this; }
-        public Builder maxBatch(int n) { maxBatch = n; return this; }
 
         public ServerConfig build() {
             int q = queue != null ? queue : DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
             return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference,
-                    idleTimeoutMs, minUploadBytesPerSecond, profile, batchWaitMs, maxBatch);
+                    idleTimeoutMs, minUploadBytesPerSecond, profile);
         }
     }
 }
