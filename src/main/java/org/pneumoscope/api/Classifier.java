@@ -28,6 +28,10 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p>Thread safety: every method may be called from any number of threads; each call runs its own forward pass
+ * ({@link #predict(List)} one per {@link #BATCH} films). To gather single-film calls of many threads into shared
+ * passes, wrap it with {@link #batching(BatchPolicy)}.
+ *
  * <p>Errors are typed: a film that cannot be read or used is a {@link DecodeException} (its kind says which), a
  * folder that is not a finished run is a {@link UserException} naming it. Nothing here prints, exits, or writes
  * outside the run folder; the native engine is found offline (see {@link org.pneumoscope.core.DjlSetup}).
