@@ -28,6 +28,10 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p>Thread safety: every method may be called from any number of threads; each call runs its own forward pass
+ * ({@link #predict(List)} one per {@link #BATCH} films). To gather single-film calls of many threads into shared
+ * passes, wrap it with {@link #batching(BatchPolicy)}.
+ *
  * <p>Errors are typed: a film that cannot be read or used is a {@link DecodeException} (its kind says which), a
  * folder that is not a finished run is a {@link UserException} naming it. Nothing here prints, exits, or writes
  * outside the run folder; the native engine is found offline (see {@link org.pneumoscope.core.DjlSetup}).
@@ -92,13 +96,25 @@ public final class Classifier implements AutoCloseable {
         List<Prediction> out = new ArrayList<>(films.size());
         for (int from = 0; from < films.size(); from += BATCH) {
             List<Film> part = films.subList(from, Math.min(films.size(), from + BATCH));
-            List<GreyImage> inputs = new ArrayList<>(part.size());
-            for (Film f : part) inputs.add(model.recipe().fit(f.image()));
-            Scoring.Outputs s = model.scores(inputs, tta);
-            float[][] p = model.calibration().probabilities(s.logits());
-            for (int i = 0; i < part.size(); i++)
-                out.add(new Prediction(part.get(i).name(), Label.of(Ranks.argmax(p[i])), p[i], tta, s.features()[i], s.logits()[i]));
+            out.addAll(predictFitted(part, fit(part), tta));
         }
+        return out;
+    }
+
+    /** The films fitted to the network's input (the recipe's size and resize). */
+    List<GreyImage> fit(List<Film> films) {
+        List<GreyImage> inputs = new ArrayList<>(films.size());
+        for (Film f : films) inputs.add(model.recipe().fit(f.image()));
+        return inputs;
+    }
+
+    /** One forward pass over films already fitted to the input ({@code fitted}, in the films' order). */
+    List<Prediction> predictFitted(List<Film> films, List<GreyImage> fitted, boolean tta) {
+        Scoring.Outputs s = model.scores(fitted, tta);
+        float[][] p = model.calibration().probabilities(s.logits());
+        List<Prediction> out = new ArrayList<>(films.size());
+        for (int i = 0; i < films.size(); i++)
+            out.add(new Prediction(films.get(i).name(), Label.of(Ranks.argmax(p[i])), p[i], tta, s.features()[i], s.logits()[i]));
         return out;
     }
 
@@ -112,15 +128,62 @@ public final class Classifier implements AutoCloseable {
      * {@link #layers()}). One pass gives the heatmap and the calibrated probabilities, without mirror averaging.
      */
     public Explanation explain(Film film, String layer, Label target) {
-        if (layer != null && !model.net().camLayers().contains(layer))
-            throw new IllegalArgumentException("'" + layer + "' is not a feature layer of this " + model.config().model()
-                    + "; valid: " + String.join(", ", model.net().camLayers()));
+        checkLayer(layer);
         GreyImage input = model.recipe().fit(film.image());
         CamResult c = model.explain(input, layer, target == null ? null : target.index());
+        return explanation(film, input, layer, c);
+    }
+
+    /**
+     * Grad-CAM of several films from one forward and one backward pass; each heatmap and prediction equals what
+     * {@link #explain(Film, String, Label)} gives the film alone. {@code targets}: one class per film, a null entry
+     * (or a null list) meaning the predicted class. Films go in batches of {@link #BATCH}.
+     */
+    public List<Explanation> explain(List<Film> films, String layer, List<Label> targets) {
+        checkLayer(layer);
+        if (targets != null && targets.size() != films.size())
+            throw new IllegalArgumentException(targets.size() + " target classes for " + films.size() + " films");
+        List<Explanation> out = new ArrayList<>(films.size());
+        for (int from = 0; from < films.size(); from += BATCH) {
+            int to = Math.min(films.size(), from + BATCH);
+            List<Film> part = films.subList(from, to);
+            out.addAll(explainFitted(part, fit(part), layer, targets == null ? null : targets.subList(from, to)));
+        }
+        return out;
+    }
+
+    /** One Grad-CAM pass over films already fitted to the input; the layer is checked by the caller. */
+    List<Explanation> explainFitted(List<Film> films, List<GreyImage> fitted, String layer, List<Label> targets) {
+        List<Integer> classes = null;
+        if (targets != null) {
+            classes = new ArrayList<>(targets.size());
+            for (Label l : targets) classes.add(l == null ? null : l.index());
+        }
+        List<CamResult> cams = model.explain(fitted, layer, classes);
+        List<Explanation> out = new ArrayList<>(films.size());
+        for (int i = 0; i < films.size(); i++) out.add(explanation(films.get(i), fitted.get(i), layer, cams.get(i)));
+        return out;
+    }
+
+    private Explanation explanation(Film film, GreyImage input, String layer, CamResult c) {
         float[] p = c.probabilities();
         Prediction pred = new Prediction(film.name(), Label.of(Ranks.argmax(p)), p, false, c.features());
         return new Explanation(pred, Label.of(c.targetClass()), layer == null ? model.net().lastFeatureLayer() : layer, c,
                 input, film.image(), model.recipe().resize());
+    }
+
+    void checkLayer(String layer) {
+        if (layer != null && !model.net().camLayers().contains(layer))
+            throw new IllegalArgumentException("'" + layer + "' is not a feature layer of this " + model.config().model()
+                    + "; valid: " + String.join(", ", model.net().camLayers()));
+    }
+
+    /**
+     * A front end that gathers concurrent {@code predict} and {@code explain} calls from any threads into shared
+     * forward passes, as {@code policy} says. It shares this classifier's network: close the batcher before this.
+     */
+    public BatchingClassifier batching(BatchPolicy policy) {
+        return new BatchingClassifier(this, policy);
     }
 
     /** The layers {@link #explain(Film, String, Label)} can look at, first to last. */

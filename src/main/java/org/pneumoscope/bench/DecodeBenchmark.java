@@ -1,6 +1,8 @@
 package org.pneumoscope.bench;
 
+import org.pneumoscope.api.Film;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.ImageDecoder;
@@ -26,7 +28,9 @@ import javax.imageio.ImageIO;
 /**
  * Images per second for decode + resize, Pneumoscope's path against the
  * plain Java way ({@code ImageIO.read} + {@code Graphics2D.drawImage} with bilinear interpolation), with one
- * thread and with all cores, in the same run on the same files.
+ * thread and with all cores, in the same run on the same files. A third path goes all the way to the network's
+ * input as every door makes it: decode and check the film ({@link Film#read}), fit it to the input recipe, map its
+ * grey scale and normalise it to the float tensor; its ratio to the plain path shows when a change slows it.
  */
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
@@ -36,19 +40,24 @@ public final class DecodeBenchmark {
     }
 
     /**
-     * Decodes and resizes up to {@code limit} films of {@code data} to {@code size} px both ways, with one thread and
-     * with {@code threads}, {@code rounds} times interleaved, and prints the best rate of each.
+     * Decodes and resizes up to {@code limit} films of {@code data} to the recipe's size and resize both ways, and
+     * makes the recipe's tensor of each, with one thread and with {@code threads}, {@code rounds} times interleaved,
+     * and prints the best rate of each.
      */
-    public static void run(Path data, int limit, int size, String mode, int threads, int rounds, PrintStream out) throws Exception {
-        ResizeMode rm = ResizeMode.parse(mode);
-        if (rm == null) throw new UserException("--mode must be squash or letterbox, not '" + mode + "'", 2);
-        if (limit < 1 || size < 1 || threads < 1 || rounds < 1)
+    public static void run(Path data, int limit, InputRecipe recipe, int threads, int rounds, PrintStream out) throws Exception {
+        int size = recipe.size();
+        ResizeMode rm = recipe.resize();
+        if (limit < 1 || threads < 1 || rounds < 1)
             throw new UserException("--limit, --size, --threads and --rounds must be positive", 2);
         DatasetScan scan = DatasetReader.read(data).requireImages();
         List<Path> files = spread(scan.samples(), limit);
 
         Decoder ours = f -> Preprocess.resize(ImageDecoder.decode(f), size, rm);
         Decoder plain = f -> plainDecode(f, size, rm);
+        Decoder tensor = f -> {
+            float[] x = recipe.tensor(recipe.fit(Film.read(f).image()));
+            if (x.length != recipe.channels() * size * size) throw new IllegalStateException("tensor of " + x.length + " values");
+        };
 
         // Which files decode at all (both paths then use only those), and JIT warm-up.
         List<Path> usable = new ArrayList<>();
@@ -57,6 +66,7 @@ public final class DecodeBenchmark {
             try {
                 ours.decode(f);
                 plain.decode(f);
+                tensor.decode(f);
                 usable.add(f);
             } catch (IOException | RuntimeException e) {
                 failed++;
@@ -68,18 +78,24 @@ public final class DecodeBenchmark {
                 size, size, rm.id(), String.format(Locale.ROOT, "%,d", usable.size()), data, Runtime.getRuntime().availableProcessors());
         if (failed > 0) out.println("(" + failed + " image(s) skipped: they did not decode)");
         // Rounds interleave the four measurements so a busy neighbour process slows them all alike; best kept.
-        double o1 = 0, p1 = 0, on = 0, pn = 0;
+        double o1 = 0, p1 = 0, t1 = 0, on = 0, pn = 0, tn = 0;
         for (int r = 0; r < rounds; r++) {
             o1 = Math.max(o1, run(ours, usable, 1));
             p1 = Math.max(p1, run(plain, usable, 1));
+            t1 = Math.max(t1, run(tensor, usable, 1));
             on = Math.max(on, run(ours, usable, threads));
             pn = Math.max(pn, run(plain, usable, threads));
+            tn = Math.max(tn, run(tensor, usable, threads));
         }
-        String tn = threads + " thread" + (threads == 1 ? "" : "s");
-        out.printf(Locale.US, "%-26s%14s%14s%n", "", "1 thread", tn);
+        String threadsName = threads + " thread" + (threads == 1 ? "" : "s");
+        out.printf(Locale.US, "%-26s%14s%14s%n", "", "1 thread", threadsName);
         out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "pneumoscope", o1, on);
+        out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "pneumoscope to tensor", t1, tn);
         out.printf(Locale.US, "%-26s%10.0f im/s%10.0f im/s%n", "ImageIO.read + Graphics2D", p1, pn);
         out.printf(Locale.US, "%-26s%13.2fx%13.2fx%n", "ratio (pneumoscope/plain)", o1 / p1, on / pn);
+        out.printf(Locale.US, "%-26s%13.2fx%13.2fx%n", "ratio (tensor/plain)", t1 / p1, tn / pn);
+        out.printf(Locale.US, "(to tensor: decode and check as every door does, fit, %s contrast, normalise to %d channel(s) "
+                + "of floats: the network's input)%n", recipe.contrast().id(), recipe.channels());
     }
 
     /** Every k-th sample so all classes and sources are represented. */

@@ -2,6 +2,7 @@ package org.pneumoscope.cli;
 
 import io.javalin.util.JavalinBindException;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.api.BatchPolicy;
 import org.pneumoscope.api.ShiftCheck;
 import org.pneumoscope.serve.PneumoscopeServer;
 import org.pneumoscope.serve.ServerConfig;
@@ -30,8 +31,17 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
     int port = ServerConfig.DEFAULT_PORT;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Predictions computed at once (default: the number of cores).")
+    @Option(names = "--workers", paramLabel = "N", description = "Forward passes computed at once (default: the number of cores).")
     Integer workers;
+
+    @Option(names = "--batch-wait-ms", paramLabel = "MS", description = "How long a request may wait for others to share "
+            + "its forward pass, only while requests arrive that fast (default ${DEFAULT-VALUE}; 0 = never wait, batch what "
+            + "is already waiting).")
+    double batchWaitMs = BatchPolicy.DEFAULT_WAIT.toNanos() / 1e6;
+
+    @Option(names = "--max-batch", paramLabel = "N", description = "Films per forward pass at most (default "
+            + "${DEFAULT-VALUE}; 1 = every film alone).")
+    int maxBatch = BatchPolicy.DEFAULT_MAX_BATCH;
 
     @Option(names = "--queue", paramLabel = "N", description = "Requests that may wait for a worker; more get 503 "
             + "(default: " + ServerConfig.DEFAULT_QUEUE_PER_WORKER + " per worker).")
@@ -78,8 +88,9 @@ public class ServeCommand implements Callable<Integer> {
         }, "pneumoscope-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("Pneumoscope is serving " + server.modelInfo().summary().get("name") + " from " + run);
-        System.out.printf(Locale.ROOT, "  %d worker(s) x %d PyTorch thread(s), queue %d, uploads up to %d MB%s%n",
-                cfg.workers(), server.torchThreads(), cfg.queue(), maxUploadMb,
+        System.out.printf(Locale.ROOT, "  %d worker(s) x %d PyTorch thread(s), batches of up to %d films gathered for up to %s ms, "
+                        + "queue %d, uploads up to %d MB%s%n",
+                cfg.workers(), server.torchThreads(), cfg.maxBatch(), fmt(batchWaitMs), cfg.queue(), maxUploadMb,
                 keepUploads != null ? ", kept in " + keepUploads.toAbsolutePath() : ", nothing written to disk");
         if (!isLoopback(cfg.host()))
             System.out.println("  WARNING: listening on " + cfg.host() + ": other machines can reach this server (no authentication, plain HTTP).");
@@ -102,11 +113,20 @@ public class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UserException("--port must be within 0..65535", 2);
         if (!(idleTimeoutSeconds >= 0.1) || idleTimeoutSeconds > 86_400) throw new UserException("--idle-timeout must be between 0.1 and 86400 seconds", 2);
         if (minUploadRate < 0) throw new UserException("--min-upload-rate must be 0 or more", 2);
+        if (!(batchWaitMs >= 0) || batchWaitMs > BatchPolicy.MAX_WAIT_LIMIT.toMillis())
+            throw new UserException("--batch-wait-ms must be between 0 and " + BatchPolicy.MAX_WAIT_LIMIT.toMillis(), 2);
+        if (maxBatch < 1 || maxBatch > BatchPolicy.MAX_BATCH_LIMIT)
+            throw new UserException("--max-batch must be between 1 and " + BatchPolicy.MAX_BATCH_LIMIT, 2);
         ServerConfig.Builder b = ServerConfig.builder(run).profile(profile).host(host).port(port).workers(w).maxUploadMb(maxUploadMb)
                 .keepUploads(keepUploads).log(quiet ? null : System.out)
-                .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate);
+                .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000))).minUploadBytesPerSecond(minUploadRate)
+                .batchWait(java.time.Duration.ofNanos(Math.round(batchWaitMs * 1e6))).maxBatch(maxBatch);
         if (queue != null) b.queue(queue);
         return b.build();
+    }
+
+    private static String fmt(double ms) {
+        return ms == Math.rint(ms) ? String.valueOf((long) ms) : String.valueOf(ms);
     }
 
     static boolean isLoopback(String host) {

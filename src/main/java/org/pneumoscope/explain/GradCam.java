@@ -11,7 +11,9 @@ import org.pneumoscope.core.Ranks;
 import org.pneumoscope.model.XrayNet;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Grad-CAM (Selvaraju et al. 2017): which regions of the X-ray pushed the network towards a class.
@@ -52,7 +54,6 @@ public final class GradCam {
         int height = (int) s.get(2), width = (int) s.get(3);
 
         synchronized (LOCK) {
-            List<Parameter> params = net.block().getParameters().values();
             List<NDArray> tracked = new ArrayList<>();
             try (NDManager sub = manager.newSubManager()) {
                 NDArray x = image.duplicate();
@@ -65,13 +66,7 @@ public final class GradCam {
                 float[] features = l.equals(net.lastFeatureLayer()) ? XrayNet.pool(act).toFloatArray() : null;
                 NDArray leaf = act.stopGradient().duplicate();
                 leaf.attach(sub);
-                for (Parameter p : params) {
-                    NDArray a = p.getArray();
-                    if (a.hasGradient()) { // PyTorch: requires_grad
-                        a.setRequiresGradient(false);
-                        tracked.add(a);
-                    }
-                }
+                untrack(net, tracked);
                 leaf.setRequiresGradient(true);
                 float[] probs;
                 int target;
@@ -95,6 +90,106 @@ public final class GradCam {
                 for (NDArray a : tracked) a.setRequiresGradient(true);
             }
         }
+    }
+
+    /**
+     * Grad-CAM of every image of a batch from one forward and one backward pass. With the network in inference mode
+     * (BatchNorm uses its running statistics) no image's logits depend on another's activations, so the gradient of
+     * the sum of each image's target logit with respect to the batch's activations holds, at image i, exactly the
+     * gradient of image i's own target logit: the maps equal {@link #compute}'s for each image alone.
+     *
+     * @param images  (N,C,H,W) float32, prepared exactly as for prediction
+     * @param targets given the softmax of each image's logits (one row per image), the class each map explains
+     */
+    public static List<CamResult> computeBatch(XrayNet net, NDManager manager, NDArray images, String layer,
+                                               Function<float[][], int[]> targets) {
+        String l = layer == null ? net.lastFeatureLayer() : layer;
+        if (!net.camLayers().contains(l))
+            throw new IllegalArgumentException("Grad-CAM layer '" + l + "' is not a feature-map layer of this "
+                    + net.spec().arch() + "; valid layers: " + String.join(", ", net.camLayers()));
+        Shape s = images.getShape();
+        if (s.dimension() != 4 || s.get(1) != net.spec().channels())
+            throw new IllegalArgumentException("Grad-CAM needs images shaped (N," + net.spec().channels() + ",H,W); got " + s);
+        int n = (int) s.get(0), height = (int) s.get(2), width = (int) s.get(3);
+        if (n == 0) return List.of();
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray x = images.duplicate();
+            x.attach(sub);
+            ParameterStore ps = new ParameterStore(sub, false);
+            // the network up to the layer is a plain inference pass, the costly part: it runs outside the lock, so
+            // two batches' passes overlap and only the short way back from the layer is serialised
+            NDArray act = net.forwardTo(ps, x, l, false).singletonOrThrow();
+            if (act.getShape().dimension() != 4)
+                throw new IllegalArgumentException("layer '" + l + "' outputs " + act.getShape() + ", not a feature map");
+            float[] features = l.equals(net.lastFeatureLayer()) ? XrayNet.pool(act).toFloatArray() : null;
+            NDArray leaf = act.stopGradient().duplicate();
+            leaf.attach(sub);
+            float[][] probs;
+            int[] target;
+            NDArray grad;
+            synchronized (LOCK) {
+                List<NDArray> tracked = new ArrayList<>();
+                try {
+                    untrack(net, tracked);
+                    leaf.setRequiresGradient(true);
+                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                        NDArray logits = net.forwardFrom(ps, leaf, l, false);
+                        probs = rows(logits.softmax(1).toFloatArray(), n);
+                        target = targets.apply(probs);
+                        gc.backward(targetSum(logits, target, net.numClasses()));
+                    }
+                    grad = leaf.getGradient();
+                } finally {
+                    for (NDArray a : tracked) a.setRequiresGradient(true);
+                }
+            }
+            long k = leaf.getShape().get(1);
+            NDArray weights = grad.mean(new int[] {3}).mean(new int[] {2}).reshape(n, k, 1, 1);
+            NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (N,h,w)
+            int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
+            float[] all = cam.toFloatArray();
+            List<CamResult> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                float[] small = Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
+                for (int j = 0; j < small.length; j++) small[j] = Math.max(0f, small[j]);
+                float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
+                float[] f = features == null ? null : Arrays.copyOfRange(features, (int) (i * k), (int) ((i + 1) * k));
+                out.add(new CamResult(big, width, height, probs[i], target[i], f));
+            }
+            return out;
+        }
+    }
+
+    /** The sum over the batch of each image's target logit: its gradient at image i is that of image i's own. */
+    private static NDArray targetSum(NDArray logits, int[] target, int classes) {
+        int n = (int) logits.getShape().get(0);
+        if (target.length != n) throw new IllegalArgumentException(target.length + " target classes for " + n + " images");
+        NDArray total = null;
+        for (int i = 0; i < n; i++) {
+            if (target[i] < 0 || target[i] >= classes)
+                throw new IllegalArgumentException("target class " + target[i] + " outside 0.." + (classes - 1));
+            NDArray one = logits.get(new NDIndex(i, target[i]));
+            total = total == null ? one : total.add(one);
+        }
+        return total;
+    }
+
+    /** Switches the network's parameters out of gradient tracking, remembering which were tracked. */
+    private static void untrack(XrayNet net, List<NDArray> tracked) {
+        for (Parameter p : net.block().getParameters().values()) {
+            NDArray a = p.getArray();
+            if (a.hasGradient()) { // PyTorch: requires_grad
+                a.setRequiresGradient(false);
+                tracked.add(a);
+            }
+        }
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        int k = flat.length / n;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * k, (i + 1) * k);
+        return out;
     }
 
     /**

@@ -238,6 +238,37 @@ public final class TrainedModel implements AutoCloseable {
         });
     }
 
+    /**
+     * Grad-CAM of several images already at the model's size from one forward and one backward pass
+     * ({@link org.pneumoscope.explain.GradCam#computeBatch}): the same maps, classes and calibrated probabilities as
+     * {@link #explain(GreyImage, String, Integer)} gives each image alone. {@code classes} holds each image's target,
+     * null entries (or a null list) meaning the predicted class.
+     */
+    public List<org.pneumoscope.explain.CamResult> explain(List<GreyImage> images, String layer, List<Integer> classes) {
+        int n = images.size(), s = recipe.size(), c = recipe.channels();
+        if (classes != null && classes.size() != n) throw new IllegalArgumentException(classes.size() + " classes for " + n + " images");
+        if (n == 0) return List.of();
+        float[] data = inputs(images);
+        List<org.pneumoscope.explain.CamResult> raw = withInput(in -> {
+            try (NDManager sub = manager.newSubManager()) {
+                ai.djl.ndarray.NDArray x = in.create(sub, data, new ai.djl.ndarray.types.Shape(n, c, s, s));
+                return org.pneumoscope.explain.GradCam.computeBatch(net, sub, x, layer, probs -> {
+                    int[] t = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        Integer want = classes == null ? null : classes.get(i);
+                        t[i] = want != null ? want : org.pneumoscope.eval.Metrics.argmax(calibration.probabilities(logitsOf(probs[i])));
+                    }
+                    return t;
+                });
+            }
+        });
+        List<org.pneumoscope.explain.CamResult> out = new java.util.ArrayList<>(n);
+        for (org.pneumoscope.explain.CamResult r : raw)
+            out.add(new org.pneumoscope.explain.CamResult(r.map(), r.width(), r.height(),
+                    calibration.probabilities(logitsOf(r.probabilities())), r.targetClass(), r.features()));
+        return out;
+    }
+
     /** Inverse of softmax up to a constant: log p. */
     private static float[] logitsOf(float[] p) {
         float[] z = new float[p.length];

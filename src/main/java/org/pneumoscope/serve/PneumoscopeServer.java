@@ -9,7 +9,10 @@ import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.pneumoscope.api.BatchStats;
+import org.pneumoscope.api.BatchingClassifier;
 import org.pneumoscope.api.Classifier;
+import org.pneumoscope.api.QueueFullException;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.eval.DriftScore;
@@ -27,9 +30,11 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,15 +46,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Admission happens at the door: a request takes one of {@code workers + queue} slots before its body is read,
  * or is turned away at once with 503 and Retry-After. So however many clients connect, at most that many uploads
- * are held in memory, and at most {@code workers} predictions use the CPU at a time (PyTorch's own thread count is
- * set so that workers × threads never exceeds the cores). Uploads are parsed in memory only (the multipart limit
- * stops a part before it could spill to a temporary file); nothing reaches the disk unless {@code keepUploads} is set.
+ * are held in memory. Each request decodes its upload and draws its pictures on its own thread; the network runs in
+ * a {@link BatchingClassifier}: concurrent requests are gathered for at most {@code batchWait} into forward passes of
+ * up to {@code maxBatch} films, at most {@code workers} passes at a time (PyTorch's own thread count is set so that
+ * workers × threads never exceeds the cores). Uploads are parsed in memory only (the multipart limit stops a part
+ * before it could spill to a temporary file); nothing reaches the disk unless {@code keepUploads} is set.
  *
  * <pre>
  * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
  *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM);
  *                     ?format=dicom answers a DICOM film with its SR and Grad-CAM secondary capture instead of JSON
- * GET  /api/health    liveness, load and the shift alarm over the last {@link #SHIFT_WINDOW} films
+ * GET  /api/health    liveness, load, the forward passes by size ("batches") and the shift alarm over the last
+ *                     {@link #SHIFT_WINDOW} films
  * GET  /api/model     the model card
  * GET  /              the page
  * </pre>
@@ -72,6 +80,7 @@ public final class PneumoscopeServer implements AutoCloseable {
     private final ServerConfig cfg;
     private final TrainedModel model;
     private final Classifier classifier;
+    private final BatchingClassifier batcher;
     private final boolean ownsModel;
     private final Predictor predictor;
     private final ModelInfo info;
@@ -95,7 +104,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.model = model;
         this.ownsModel = ownsModel;
         this.classifier = Classifier.of(model); // the server closes the model itself
-        this.predictor = new Predictor(classifier);
+        this.batcher = classifier.batching(cfg.batchPolicy());
+        this.predictor = new Predictor(batcher);
         this.info = ModelInfo.of(model);
         this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
@@ -170,9 +180,13 @@ public final class PneumoscopeServer implements AutoCloseable {
     public ModelInfo modelInfo() { return info; }
     public int torchThreads() { return torchThreads; }
 
+    /** The forward passes run so far by size, as /api/health reports them under "batches". */
+    public BatchStats batchStats() { return batcher.stats(); }
+
     @Override
     public void close() {
         if (app != null) app.stop();
+        batcher.close();
         pool.shutdownNow();
         try {
             pool.awaitTermination(30, TimeUnit.SECONDS);
@@ -239,12 +253,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         long declared = ctx.req().getContentLengthLong();
         long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
         if (declared > limit) throw refuseTooLarge(ctx, declared);
-        if (!slots.tryAcquire()) {
-            refusedBusy.incrementAndGet();
-            throw new ApiError(503, "busy", String.format(Locale.ROOT,
-                    "all %d worker(s) are busy and %d request(s) are waiting; try again shortly", cfg.workers(), cfg.queue()),
-                    retryAfterSeconds());
-        }
+        if (!slots.tryAcquire()) throw busy();
         byte[] bytes = null;
         try {
             bytes = readUpload(ctx);
@@ -253,20 +262,7 @@ public final class PneumoscopeServer implements AutoCloseable {
                 answerDicom(ctx, upload, opt.tta(), t0);
                 return;
             }
-            Future<Predictor.Prediction> job = pool.submit(() -> {
-                running.incrementAndGet();
-                try {
-                    if (cfg.beforeInference() != null) cfg.beforeInference().run();
-                    long s = System.nanoTime();
-                    Predictor.Prediction p = predictor.predict(upload, opt);
-                    double ms = (System.nanoTime() - s) / 1e6;
-                    meanMs = 0.9 * meanMs + 0.1 * ms;
-                    return p;
-                } finally {
-                    running.decrementAndGet();
-                }
-            });
-            Predictor.Prediction p = await(job);
+            Predictor.Prediction p = inference(upload, opt);
             if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
             double ms = (System.nanoTime() - t0) / 1e6;
             Map<String, Object> body = answer(p, ms);
@@ -283,6 +279,33 @@ public final class PneumoscopeServer implements AutoCloseable {
         } finally {
             slots.release();
         }
+    }
+
+    /**
+     * Decode, the batched forward pass(es) and the pictures, on the request's own thread; the batcher's refusals
+     * become the same answers as the door's.
+     */
+    private Predictor.Prediction inference(byte[] upload, Predictor.Options opt) {
+        running.incrementAndGet();
+        try {
+            long s = System.nanoTime();
+            Predictor.Prediction p = predictor.predict(upload, opt);
+            meanMs = 0.9 * meanMs + 0.1 * (System.nanoTime() - s) / 1e6;
+            return p;
+        } catch (QueueFullException e) {
+            throw busy();
+        } catch (CancellationException | RejectedExecutionException e) {
+            throw new ApiError(503, "shutting_down", "the server is stopping");
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private ApiError busy() {
+        refusedBusy.incrementAndGet();
+        return new ApiError(503, "busy", String.format(Locale.ROOT,
+                "all %d worker(s) are busy and %d request(s) are waiting; try again shortly", cfg.workers(), cfg.queue()),
+                retryAfterSeconds());
     }
 
     /**
@@ -498,6 +521,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         h.put("served", served.get());
         h.put("refused_busy", refusedBusy.get());
         h.put("internal_errors", failed.get());
+        h.put("batches", batcher.stats().toMap());
         h.put("shift", shiftCheck().toMap());
         return h;
     }
@@ -508,6 +532,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         s.put("workers", cfg.workers());
         s.put("queue", cfg.queue());
         s.put("torch_threads_per_worker", torchThreads);
+        s.put("batch_wait_ms", cfg.batchWait().toNanos() / 1e6);
+        s.put("max_batch", cfg.maxBatch());
         s.put("max_upload_mb", Math.round(cfg.maxUploadBytes() / 1048576.0 * 10) / 10.0);
         s.put("keeps_uploads", store != null);
         s.put("default_tta", classifier.tta());

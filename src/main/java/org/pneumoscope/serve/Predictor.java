@@ -1,5 +1,6 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.api.BatchingClassifier;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Explanation;
 import org.pneumoscope.api.Film;
@@ -15,10 +16,10 @@ import org.pneumoscope.pipeline.TrainedModel;
 import java.awt.image.BufferedImage;
 
 /**
- * One upload's way through the Java API ({@link Classifier}): decode and check it as every door does, classify
- * (calibrated), and draw the Grad-CAM pictures at the upload's own aspect ratio so a browser can lay them over its
- * preview. This class only adds what HTTP needs: status codes for refused films, and PNGs.
- * Thread-safe; Grad-CAM itself is serialised inside the model (one gradient collector).
+ * One upload's way through the Java API ({@link BatchingClassifier}): decode and check it as every door does,
+ * classify (calibrated) in a forward pass shared with the other requests of the moment, and draw the Grad-CAM
+ * pictures at the upload's own aspect ratio so a browser can lay them over its preview. This class only adds what
+ * HTTP needs: status codes for refused films, and PNGs. Thread-safe: decoding and drawing run on the caller's thread.
  */
 public final class Predictor {
     /** Longer side of the pictures sent back; enough for a screen, small enough for a quick JSON answer. */
@@ -41,11 +42,13 @@ public final class Predictor {
     public record Prediction(int classIndex, float[] probabilities, boolean tta, int width, int height, ImageFormat format,
                              byte[] camPng, byte[] heatmapPng, byte[] imagePng, int camClass, float[] features) {}
 
+    private final BatchingClassifier batcher;
     private final Classifier classifier;
     private DicomAnswer dicom; // made at the first DICOM request: it reads the run's model card
 
-    public Predictor(Classifier classifier) {
-        this.classifier = classifier;
+    public Predictor(BatchingClassifier batcher) {
+        this.batcher = batcher;
+        this.classifier = batcher.classifier();
     }
 
     private synchronized DicomAnswer dicomAnswer() {
@@ -57,16 +60,15 @@ public final class Predictor {
 
     public Prediction predict(byte[] bytes, Options o) {
         Film film = decode(bytes);
-        Classifier c = classifier.withTta(o.tta());
         org.pneumoscope.api.Prediction p;
         Explanation e = null;
         if (o.cam() && !o.tta()) {
             // the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two
-            e = c.explain(film);
+            e = batcher.explain(film);
             p = e.prediction();
         } else {
-            p = c.predict(film);
-            if (o.cam()) e = c.explain(film, null, p.label()); // the heatmap of the class the averaged pass chose
+            p = batcher.predict(film, o.tta());
+            if (o.cam()) e = batcher.explain(film, null, p.label()); // the heatmap of the class the averaged pass chose
         }
         byte[] camPng = null, heatPng = null, imagePng = null;
         if (e != null || o.image()) {

@@ -1,6 +1,9 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.api.BatchPolicy;
+
 import java.io.PrintStream;
+import java.time.Duration;
 import java.nio.file.Path;
 
 /**
@@ -9,23 +12,27 @@ import java.nio.file.Path;
  * @param run             a finished run folder (model.json + model.params)
  * @param host            address to bind; loopback unless the operator opens it up on purpose
  * @param port            TCP port; 0 picks a free one (tests, benchmarks)
- * @param workers         predictions computed at the same time (each one decodes, runs the network and draws the heatmap)
- * @param queue           requests allowed to wait for a worker; one more gets 503 with Retry-After
+ * @param workers         forward passes computed at the same time (each pass holds up to {@code maxBatch} films;
+ *                        decoding and drawing the pictures run on the requests' own threads)
+ * @param queue           requests allowed to wait beyond the workers; one more gets 503 with Retry-After
  * @param maxUploadBytes  largest accepted upload; bigger ones get 413 and are never held in memory as a whole
  * @param keepUploads     folder where every upload and its outcome are kept, or null to write nothing to disk
  * @param log             one line per request (no file names, no DICOM contents), or null for silence
- * @param beforeInference runs on the worker thread before each prediction; null normally (tests use it to hold a
- *                        worker busy deterministically)
+ * @param beforeInference runs on the worker thread before each forward pass (and each DICOM answer); null normally
+ *                        (tests use it to hold a worker busy deterministically)
  * @param idleTimeoutMs   a connection on which nothing arrives or leaves for this long is closed (a client that went
  *                        silent mid-upload, an idle keep-alive connection)
  * @param minUploadBytesPerSecond an upload arriving slower than this on average is cut off with 408 (slow-loris:
  *                        a client trickling a few bytes at a time is never idle, but would hold a slot and a thread
  *                        for hours); 0 disables the check
  * @param profile         the run's site profile to serve (see {@code adapt}), or null for the run's own weights
+ * @param batchWait       how long a request may wait for others to share its forward pass (only while requests
+ *                        arrive that fast; see {@link BatchPolicy#maxWait()})
+ * @param maxBatch        films per forward pass at most; 1 runs every film alone
  */
 public record ServerConfig(Path run, String host, int port, int workers, int queue, long maxUploadBytes,
                            Path keepUploads, PrintStream log, Runnable beforeInference, long idleTimeoutMs,
-                           long minUploadBytesPerSecond, String profile) {
+                           long minUploadBytesPerSecond, String profile, Duration batchWait, int maxBatch) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -48,6 +55,8 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
             throw new IllegalArgumentException("the upload limit must be between 1 KB and " + MAX_UPLOAD_MB_LIMIT + " MB");
         if (idleTimeoutMs < 100) throw new IllegalArgumentException("the idle timeout must be at least 100 ms, got " + idleTimeoutMs);
         if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("the minimum upload rate must be 0 or more");
+        if (batchWait == null) batchWait = BatchPolicy.DEFAULT_WAIT;
+        policy(batchWait, maxBatch, queue, workers); // checks the batch settings
     }
 
     public static int defaultWorkers() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }
@@ -56,6 +65,18 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
 
     /** Requests admitted at once: those being computed plus those waiting. */
     public int capacity() { return workers + queue; }
+
+    /**
+     * How the server's batcher gathers films: {@code workers} passes at once, each of up to {@code maxBatch} films,
+     * and as many films waiting as the server admits.
+     */
+    public BatchPolicy batchPolicy() {
+        return policy(batchWait, maxBatch, queue, workers).withBeforePass(beforeInference);
+    }
+
+    private static BatchPolicy policy(Duration wait, int maxBatch, int queue, int workers) {
+        return new BatchPolicy(wait, maxBatch, queue + workers, workers, null);
+    }
 
     public static final class Builder {
         private final Path run;
@@ -70,6 +91,8 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
         private long minUploadBytesPerSecond = DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND;
         private String profile;
+        private Duration batchWait = BatchPolicy.DEFAULT_WAIT;
+        private int maxBatch = BatchPolicy.DEFAULT_MAX_BATCH;
 
         private Builder(Path run) { this.run = run; }
 
@@ -82,15 +105,17 @@ public record ServerConfig(Path run, String host, int port, int workers, int que
         public Builder keepUploads(Path dir) { keepUploads = dir; return this; }
         public Builder log(PrintStream out) { log = out; return this; }
         public Builder beforeInference(Runnable r) { beforeInference = r; return this; }
-        public Builder idleTimeout(java.time.Duration d) { idleTimeoutMs = d.toMillis(); return this; }
+        public Builder idleTimeout(Duration d) { idleTimeoutMs = d.toMillis(); return this; }
         public Builder minUploadBytesPerSecond(long r) { minUploadBytesPerSecond = r; return this; }
         /** Serve the run's site profile {@code name} (made by adapt) instead of its own weights; null for those. */
         public Builder profile(String name) { profile = name; return this; }
+        public Builder batchWait(Duration d) { batchWait = d; return this; }
+        public Builder maxBatch(int n) { maxBatch = n; return this; }
 
         public ServerConfig build() {
             int q = queue != null ? queue : DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
             return new ServerConfig(run, host, port, workers, q, maxUploadBytes, keepUploads, log, beforeInference,
-                    idleTimeoutMs, minUploadBytesPerSecond, profile);
+                    idleTimeoutMs, minUploadBytesPerSecond, profile, batchWait, maxBatch);
         }
     }
 }

@@ -303,6 +303,14 @@ class DatasetCommandTest {
         assertTrue(r.out().contains("pneumoscope"), r.out());
         assertTrue(r.out().contains("ImageIO.read + Graphics2D"), r.out());
         assertTrue(r.out().matches("(?s).*ratio \\(pneumoscope/plain\\)\\s+\\d+\\.\\d\\dx\\s+\\d+\\.\\d\\dx.*"), r.out());
+        // the whole way to the network's input, against the same reference
+        Run t = run("bench", "decode", "--data", d.toString(), "--limit", "8", "--rounds", "1", "--size", "64",
+                "--contrast", "equalize", "--channels", "3");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().matches("(?s).*pneumoscope to tensor\\s+\\d+ im/s\\s+\\d+ im/s.*"), t.out());
+        assertTrue(t.out().matches("(?s).*ratio \\(tensor/plain\\)\\s+\\d+\\.\\d\\dx\\s+\\d+\\.\\d\\dx.*"), t.out());
+        assertTrue(t.out().contains("equalize contrast, normalise to 3 channel(s)"), t.out());
+        assertEquals(2, run("bench", "decode", "--data", d.toString(), "--contrast", "sepia").code());
         Run usage = run("bench");
         assertEquals(0, usage.code());
         assertTrue(usage.out().contains("decode"));

@@ -1,6 +1,9 @@
 package org.pneumoscope.serve;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.api.BatchPolicy;
+import org.pneumoscope.api.BatchingClassifier;
+import org.pneumoscope.api.Classifier;
 import org.pneumoscope.pipeline.TrainedModel;
 
 import java.lang.management.BufferPoolMXBean;
@@ -28,8 +31,9 @@ class PredictorMemoryTest {
     void workersAddNoDirectBufferPerRequest() throws Exception {
         List<byte[]> uploads = ServeFixture.xrays(4);
         int workers = 2, perWorker = 16;
-        try (TrainedModel model = TrainedModel.load(ServeFixture.run())) {
-            Predictor predictor = new Predictor(org.pneumoscope.api.Classifier.of(model));
+        try (TrainedModel model = TrainedModel.load(ServeFixture.run());
+             BatchingClassifier batcher = Classifier.of(model).batching(BatchPolicy.defaults().withRunners(workers))) {
+            Predictor predictor = new Predictor(batcher);
             ExecutorService pool = Executors.newFixedThreadPool(workers); // as the server's worker pool
             try {
                 // warm-up on each worker: decoders, the JIT and each worker's first buffer belong to the baseline
