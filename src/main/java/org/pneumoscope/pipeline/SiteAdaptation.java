@@ -2,8 +2,8 @@ package org.pneumoscope.pipeline;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.model.OneBatchAlive;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.Optimizer;
 
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Random;
 
 /**
@@ -118,38 +118,29 @@ public final class SiteAdaptation {
     }
 
     /** The films as input batches, each closed when the next is made so that only one is alive at a time. */
-    private static final class Batches implements Iterator<NDArray> {
+    private static final class Batches extends OneBatchAlive {
         private final TrainedModel model;
         private final List<GreyImage> films;
-        private final NDManager manager;
         private int next;
-        private NDManager current;
 
         Batches(TrainedModel model, List<GreyImage> films, NDManager manager) {
+            super(manager);
             this.model = model;
             this.films = films;
-            this.manager = manager;
         }
 
         @Override
-        public boolean hasNext() {
-            boolean more = next < films.size();
-            if (!more && current != null) current.close();
-            return more;
-        }
+        protected boolean more() { return next < films.size(); }
 
         @Override
-        public NDArray next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            if (current != null) current.close();
-            current = manager.newSubManager();
+        protected NDArray make(NDManager m) {
             int to = Math.min(films.size(), next + BATCH), n = to - next;
             int c = model.recipe().channels(), s = model.recipe().size(), per = c * s * s;
             float[] data = new float[n * per];
             for (int i = next; i < to; i++) System.arraycopy(model.input(films.get(i)), 0, data, (i - next) * per, per);
             next = to;
-            NDArray x = current.create(data, new Shape(n, c, s, s));
-            return model.config().tta() ? NDArrays.concat(new ai.djl.ndarray.NDList(x, x.flip(3))) : x;
+            NDArray x = m.create(data, new Shape(n, c, s, s));
+            return model.config().tta() ? NDArrays.concat(new NDList(x, x.flip(3))) : x;
         }
     }
 }

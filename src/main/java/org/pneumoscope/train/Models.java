@@ -1,21 +1,18 @@
 package org.pneumoscope.train;
 
-import org.pneumoscope.model.ModelSpec;
-import org.pneumoscope.model.Norm;
-import org.pneumoscope.model.PretrainedWeights;
-import org.pneumoscope.model.XrayNet;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.ModelSpec;
+import org.pneumoscope.model.OneBatchAlive;
+import org.pneumoscope.model.PretrainedWeights;
+import org.pneumoscope.model.XrayNet;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -70,32 +67,23 @@ public final class Models {
     }
 
     /** The loader's batches as arrays, each closed when the next is made (one alive at a time). */
-    private static final class Batches implements Iterator<NDArray> {
+    private static final class Batches extends OneBatchAlive {
         private final BatchLoader loader;
-        private final NDManager manager;
         private final InputRecipe recipe;
-        private NDManager current;
 
         Batches(BatchLoader loader, NDManager manager, InputRecipe recipe) {
+            super(manager);
             this.loader = loader;
-            this.manager = manager;
             this.recipe = recipe;
         }
 
         @Override
-        public boolean hasNext() {
-            boolean more = loader.hasNext();
-            if (!more && current != null) current.close();
-            return more;
-        }
+        protected boolean more() { return loader.hasNext(); }
 
         @Override
-        public NDArray next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            if (current != null) current.close();
-            current = manager.newSubManager();
+        protected NDArray make(NDManager m) {
             BatchLoader.Batch b = loader.next();
-            return current.create(b.data(), new Shape(b.n(), recipe.channels(), recipe.size(), recipe.size()));
+            return m.create(b.data(), new Shape(b.n(), recipe.channels(), recipe.size(), recipe.size()));
         }
     }
 }
