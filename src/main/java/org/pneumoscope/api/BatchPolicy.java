@@ -28,7 +28,7 @@ public record BatchPolicy(Duration maxWait, int maxBatch, int queueLimit, int ru
             throw new IllegalArgumentException("the batch wait must be between 0 and " + MAX_WAIT_LIMIT.toMillis() + " ms, got " + maxWait);
         if (maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT)
             throw new IllegalArgumentException("the largest batch must be between 1 and " + MAX_BATCH_LIMIT + ", got " + maxBatch);
-        if (queueLimit < 0) throw new IllegalArgumentException("the queue limit must be 0 or more, got " + queueLimit);
+        if (queueLimit < 1) throw new IllegalArgumentException("the queue limit must be at least 1, got " + queueLimit);
         if (runners < 1) throw new IllegalArgumentException("a batcher needs at least one runner, got " + runners);
     }
 

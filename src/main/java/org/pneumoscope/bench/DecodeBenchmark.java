@@ -2,6 +2,7 @@ package org.pneumoscope.bench;
 
 import org.pneumoscope.api.Film;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.pipeline.Console;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
@@ -75,7 +76,7 @@ public final class DecodeBenchmark {
         if (usable.isEmpty()) throw new UserException("none of the " + files.size() + " images decoded; nothing to measure");
 
         out.printf(Locale.US, "Decode + resize to %dx%d (%s): %s images from %s, %d core(s) available%n",
-                size, size, rm.id(), String.format(Locale.ROOT, "%,d", usable.size()), data, Runtime.getRuntime().availableProcessors());
+                size, size, rm.id(), Console.n(usable.size()), data, Runtime.getRuntime().availableProcessors());
         if (failed > 0) out.println("(" + failed + " image(s) skipped: they did not decode)");
         // Rounds interleave the four measurements so a busy neighbour process slows them all alike; best kept.
         double o1 = 0, p1 = 0, t1 = 0, on = 0, pn = 0, tn = 0;

@@ -65,6 +65,7 @@ public class AugmentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        AugmentPreview.pipeline(recipe); // a bad recipe is named before the other options are checked
         if (n < 1 || n > 32) throw new UserException("--n must be 1..32, got " + n, 2);
         if (rows < 1 || rows > 32) throw new UserException("--rows must be 1..32, got " + rows, 2);
         int px = size != null ? size : (mode.bench ? 128 : 224);

@@ -1,9 +1,7 @@
 package org.pneumoscope.cli;
 
 import org.pneumoscope.data.BatchSplit;
-import org.pneumoscope.data.Manifest;
 import org.pneumoscope.data.SplitStrategy;
-import org.pneumoscope.data.TextureSplit;
 import org.pneumoscope.pipeline.DatasetSplitJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,9 +83,6 @@ public class DatasetSplitCommand implements Callable<Integer> {
             + "patients held out at random, stratified by class, so their recall is measured too (default 0.15).")
     Double otherFraction;
 
-    /** What was held out, for the printout (null for the strategies not used). */
-    private BatchSplit.Holdout batch;
-    private TextureSplit.Holdout texture;
 
     @Override
     public Integer call() throws Exception {

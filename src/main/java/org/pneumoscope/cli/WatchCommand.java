@@ -100,6 +100,11 @@ public class WatchCommand implements Callable<Integer> {
             return true;
         } catch (DecodeException e) {
             refusal = ApiError.of(e);
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.printf(Locale.ROOT, "skipped %s: it was taken away before it was read%n", name);
+            return false;
+        } catch (IOException e) {
+            refusal = new ApiError(500, "io", "reading the film or writing its answer failed (" + e.getClass().getSimpleName() + ")");
         } catch (RuntimeException e) {
             // the class only: a message from deep inside could quote the file
             refusal = new ApiError(500, "internal", "answering this film failed (" + e.getClass().getSimpleName() + ")");

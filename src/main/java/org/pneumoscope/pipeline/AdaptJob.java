@@ -2,7 +2,6 @@ package org.pneumoscope.pipeline;
 
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Choice;
-import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
@@ -73,8 +72,6 @@ public final class AdaptJob {
         /** As TENT, with a term that keeps the predicted classes diverse (information maximisation). */
         INFOMAX;
 
-        /** "adabn" or "tent" (any case); IllegalArgumentException listing them otherwise. */
-        public static Method parse(String text) { return Choices.parse(Method.class, text); }
     }
 
     /** TENT's passes over the films and Adam's step size: one pass, as the method was published for online use. */

@@ -99,7 +99,7 @@ public final class AugmentPreview {
         if (Files.isRegularFile(manifest)) {
             List<String[]> all = new ArrayList<>();
             for (Sample x : DatasetReader.read(dir).samples())
-                all.add(new String[]{dir.relativize(x.file().toAbsolutePath().normalize()).toString(), x.label() == null ? "" : x.label().id()});
+                all.add(new String[]{dir.toAbsolutePath().normalize().relativize(x.file().toAbsolutePath().normalize()).toString(), x.label() == null ? "" : x.label().id()});
             Collections.shuffle(all, r);
             // Round-robin over labels so a few rows show every class.
             List<String> labels = all.stream().map(a -> a[1]).distinct().sorted().collect(Collectors.toList());

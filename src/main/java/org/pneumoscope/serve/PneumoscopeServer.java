@@ -104,8 +104,6 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.model = model;
         this.ownsModel = ownsModel;
         this.classifier = Classifier.of(model); // the server closes the model itself
-        this.batcher = classifier.batching(cfg.batchPolicy());
-        this.predictor = new Predictor(batcher);
         this.info = ModelInfo.of(model);
         this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
@@ -125,6 +123,9 @@ public final class PneumoscopeServer implements AutoCloseable {
                 "/", resource("index.html"),
                 "/app.js", resource("app.js"),
                 "/app.css", resource("app.css"));
+        // last: its threads start here, and nothing after this line can fail and leave them running
+        this.batcher = classifier.batching(cfg.batchPolicy());
+        this.predictor = new Predictor(batcher);
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.torchThreads = Math.max(1, cores / cfg.workers());
         this.previousTorchThreads = setTorchThreads(torchThreads);
