@@ -2,12 +2,13 @@ package org.pneumoscope.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import jakarta.servlet.MultipartConfigElement;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.Part;
+import org.eclipse.jetty.http.MultiPart;
+import org.eclipse.jetty.http.MultiPartFormData;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.pneumoscope.api.BatchStats;
 import org.pneumoscope.api.BatchingClassifier;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -49,8 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * are held in memory. Each request decodes its upload and draws its pictures on its own thread; the network runs in
  * a {@link BatchingClassifier}: concurrent requests are gathered for at most {@code batchWait} into forward passes of
  * up to {@code maxBatch} films, at most {@code workers} passes at a time (PyTorch's own thread count is set so that
- * workers × threads never exceeds the cores). Uploads are parsed in memory only (the multipart limit stops a part
- * before it could spill to a temporary file); nothing reaches the disk unless {@code keepUploads} is set.
+ * workers × threads never exceeds the cores). An upload is read into memory up to the limit and parsed there
+ * (Jetty's multipart parser over the bytes, never its disk-spilling servlet path); nothing reaches the disk unless
+ * {@code keepUploads} is set.
  *
  * <pre>
  * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
@@ -59,6 +62,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * GET  /api/health    liveness, load, the forward passes by size ("batches") and the shift alarm over the last
  *                     {@link #SHIFT_WINDOW} films
  * GET  /api/model     the model card
+ * GET  /api/openapi.json  the OpenAPI 3 description of these endpoints
  * GET  /              the page
  * </pre>
  */
@@ -67,7 +71,9 @@ public final class PneumoscopeServer implements AutoCloseable {
     static final long MULTIPART_SLACK = 64 * 1024;
     /** How much of a refused upload is read and discarded so the client can read the error (then the connection closes). */
     static final long DRAIN_LIMIT = 64L << 20;
-    static final String JETTY_MULTIPART = "org.eclipse.jetty.multipartConfig";
+    /** How long an upload may run below the minimum rate before it is cut off (a slow start is not yet a trickle). */
+    static final long RATE_GRACE_MS = 1000;
+    /** Where Jetty's servlet multipart path would spill parts; the server never takes that path, so it stays empty. */
     static final String SPILL_DIR = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
             "pneumoscope-multipart-unused").toAbsolutePath().toString();
     /** Films the shift alarm judges at a time: enough for a steady mean, few enough that a new scanner soon fills it. */
@@ -87,8 +93,9 @@ public final class PneumoscopeServer implements AutoCloseable {
     private final UploadStore store;
     private final Semaphore slots;
     private final ThreadPoolExecutor pool;
-    private final MultipartConfigElement multipart;
     private final Map<String, byte[]> assets;
+    /** The OpenAPI 3 description of the REST API, served as written. */
+    private final byte[] openApi;
     /** The last {@link #SHIFT_WINDOW} films served, for the shift alarm in /api/health. */
     private final DriftWindow shiftWindow;
     private final Instant started = Instant.now();
@@ -114,15 +121,11 @@ public final class PneumoscopeServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long max = cfg.maxUploadBytes();
-        // The spill threshold lies above the limit, so a part is refused before it could be written to a temporary
-        // file. The spill folder is our own (Jetty creates it, empty) so a test can check that nothing lands there.
-        this.multipart = new MultipartConfigElement(SPILL_DIR, max, max + MULTIPART_SLACK,
-                (int) Math.min(Integer.MAX_VALUE, max + MULTIPART_SLACK + 1));
         this.assets = Map.of(
                 "/", resource("index.html"),
                 "/app.js", resource("app.js"),
                 "/app.css", resource("app.css"));
+        this.openApi = resource("openapi.json");
         // last: its threads start here, and nothing after this line can fail and leave them running
         this.batcher = classifier.batching(cfg.batchPolicy());
         this.predictor = new Predictor(batcher);
@@ -150,7 +153,7 @@ public final class PneumoscopeServer implements AutoCloseable {
     private static PneumoscopeServer start(ServerConfig cfg, TrainedModel model, boolean owns) throws IOException {
         PneumoscopeServer s = new PneumoscopeServer(cfg, model, owns);
         try {
-            s.app = s.createApp().start(cfg.host(), cfg.port());
+            s.app = s.createApp().start();
             // the connection-level timeout (headers, keep-alive); reads of a request body use the HTTP configuration's
             for (org.eclipse.jetty.server.Connector c : s.app.jettyServer().server().getConnectors())
                 if (c instanceof org.eclipse.jetty.server.AbstractConnector ac) ac.setIdleTimeout(cfg.idleTimeoutMs());
@@ -202,8 +205,11 @@ public final class PneumoscopeServer implements AutoCloseable {
         long max = cfg.maxUploadBytes();
         int maxThreads = Math.max(16, cfg.capacity() + 16);
         return Javalin.create(c -> {
-            c.showJavalinBanner = false;
-            c.startupWatcherEnabled = false;
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.startup.startupWatcherEnabled = false;
+            c.jetty.host = cfg.host();
+            c.jetty.port = cfg.port();
             c.http.maxRequestSize = max + MULTIPART_SLACK;
             c.jetty.multipartConfig.cacheDirectory(SPILL_DIR);
             c.jetty.multipartConfig.maxFileSize(max, SizeUnit.BYTES);
@@ -216,28 +222,43 @@ public final class PneumoscopeServer implements AutoCloseable {
             QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 4, 60_000);
             threads.setName("pneumoscope-http");
             c.jetty.threadPool = threads;
-        }).before(ctx -> {
+            routes(c.routes);
+        });
+    }
+
+    private void routes(RoutesConfig r) {
+        r.before(ctx -> {
             ctx.header("X-Content-Type-Options", "nosniff");
             ctx.header("Referrer-Policy", "no-referrer");
             ctx.header("X-Frame-Options", "DENY");
             ctx.header("Content-Security-Policy", CSP);
             ctx.header("Cache-Control", "no-store");
-        }).get("/", ctx -> asset(ctx, "/", "text/html; charset=utf-8"))
-                .get("/app.js", ctx -> asset(ctx, "/app.js", "text/javascript; charset=utf-8"))
-                .get("/app.css", ctx -> asset(ctx, "/app.css", "text/css; charset=utf-8"))
-                .get("/api/health", ctx -> json(ctx, 200, health()))
-                .get("/api/model", ctx -> json(ctx, 200, modelCard()))
-                .post("/api/predict", this::predict)
-                .exception(ApiError.class, (e, ctx) -> error(ctx, e))
-                .exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
-                        e.getStatus() == 404 ? "not_found" : e.getStatus() == 405 ? "method_not_allowed" : "http_" + e.getStatus(),
-                        e.getStatus() == 404 ? "no such page or API endpoint: " + ctx.method() + " " + ctx.path() : String.valueOf(e.getMessage()))))
-                .exception(Exception.class, (e, ctx) -> {
-                    failed.incrementAndGet();
-                    // the stack trace is ours; decoder messages never hold DICOM contents
-                    System.err.println("pneumoscope serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
-                    error(ctx, new ApiError(500, "internal", "the server failed on this request; the error is in the server's log"));
-                });
+        });
+        r.get("/", ctx -> asset(ctx, "/", "text/html; charset=utf-8"));
+        r.get("/app.js", ctx -> asset(ctx, "/app.js", "text/javascript; charset=utf-8"));
+        r.get("/app.css", ctx -> asset(ctx, "/app.css", "text/css; charset=utf-8"));
+        r.get("/api/health", ctx -> json(ctx, 200, health()));
+        r.get("/api/model", ctx -> json(ctx, 200, modelCard()));
+        r.get("/api/openapi.json", ctx -> ctx.contentType("application/json; charset=utf-8").result(openApi));
+        r.post("/api/predict", this::predict);
+        r.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
+                e.getStatus() == 404 ? "not_found" : e.getStatus() == 405 ? "method_not_allowed" : "http_" + e.getStatus(),
+                e.getStatus() == 404 ? "no such page or API endpoint: " + ctx.method() + " " + ctx.path() : String.valueOf(e.getMessage()))));
+        r.exception(Exception.class, (e, ctx) -> {
+            failed.incrementAndGet();
+            // the stack trace is ours; decoder messages never hold DICOM contents
+            System.err.println("pneumoscope serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
+            error(ctx, new ApiError(500, "internal", "the server failed on this request; the error is in the server's log"));
+        });
+    }
+
+    /** The HTTP routes the server answers, as "METHOD /path" (the OpenAPI test checks the document lists each). */
+    public java.util.List<String> routes() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (io.javalin.router.ParsedEndpoint e : app.unsafe.internalRouter.allHttpHandlers())
+            if (e.endpoint.method.isHttpMethod()) out.add(e.endpoint.method.name() + " " + e.endpoint.path);
+        return out;
     }
 
     private void asset(Context ctx, String key, String type) {
@@ -406,40 +427,90 @@ public final class PneumoscopeServer implements AutoCloseable {
         return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
     }
 
-    /** The image bytes of the multipart field "image", held in memory and never beyond the upload limit. */
+    /**
+     * The image bytes of the multipart field "image". The body is read into memory up to the upload limit (plus room
+     * for the form's boundaries) and parsed there, so nothing is ever written to disk.
+     */
     private byte[] readUpload(Context ctx) {
         String type = ctx.header("Content-Type");
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data"))
             throw ApiError.badRequest("missing_field",
                     "send the image as multipart/form-data in a field named 'image' (e.g. curl -F image=@xray.jpg)");
-        ctx.req().setAttribute(JETTY_MULTIPART, multipart);
-        Part part;
+        String boundary = MultiPart.extractBoundary(type);
+        if (boundary == null || boundary.isEmpty())
+            throw ApiError.badRequest("bad_multipart", "the Content-Type multipart/form-data has no boundary");
+        byte[] body = readBody(ctx);
+        MultiPart.Part part;
+        try (MultiPartFormData.Parts parts = parseForm(boundary, body)) {
+            part = parts.getFirst("image");
+            if (part == null) throw ApiError.badRequest("missing_field", "the form has no field named 'image'");
+            if (part.getLength() > cfg.maxUploadBytes()) throw refuseTooLarge(ctx, part.getLength());
+            if (part.getLength() == 0) throw ApiError.badRequest("empty_file", "the uploaded file is empty");
+            ByteBuffer content = Content.Source.asByteBuffer(part.getContentSource());
+            byte[] out = new byte[content.remaining()];
+            content.get(out);
+            return out;
+        } catch (IOException e) {
+            throw ApiError.badRequest("bad_multipart", "the uploaded file could not be read");
+        }
+    }
+
+    private MultiPartFormData.Parts parseForm(String boundary, byte[] body) {
+        MultiPartFormData.Parser parser = new MultiPartFormData.Parser(boundary);
+        long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
+        // the whole body is already in memory and within the limit, so every part stays there too
+        parser.setMaxMemoryFileSize(limit + 1);
+        parser.setMaxLength(limit);
+        parser.setMaxParts(16);
         try {
-            part = ctx.req().getPart("image");
-        } catch (IllegalStateException e) {
-            if (String.valueOf(e.getMessage()).contains("exceeds")) throw refuseTooLarge(ctx, -1);
-            ApiError slow = uploadTimeout(e);
-            if (slow != null) throw slow;
-            for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause())
-                if (c.getClass().getName().contains("NotUtf8"))
-                    // Jetty's RFC 7578 parser insists on UTF-8 part headers; a client in a Latin-1 locale may send its
-                    // file name as raw bytes. Say exactly that, since the body itself may be fine.
-                    throw ApiError.badRequest("bad_multipart", "the form's part headers are not valid UTF-8 (a file name "
-                            + "in another encoding?); send the file name in UTF-8, or leave it out");
+            return parser.parse(Content.Source.from(ByteBuffer.wrap(body))).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "shutting_down", "the server is stopping");
+        } catch (ExecutionException e) {
+            // a file name in another encoding than UTF-8 is no failure: the name is never used
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be parsed");
-        } catch (IOException | ServletException e) {
+        }
+    }
+
+    /**
+     * The request body, read within the upload limit and at no less than the minimum rate: a client that trickles
+     * (slow-loris) is cut off with 408 once it has been slower than that for {@link #RATE_GRACE_MS}, as one that
+     * goes silent is by the idle timeout.
+     */
+    private byte[] readBody(Context ctx) {
+        long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
+        long minRate = cfg.minUploadBytesPerSecond();
+        long declared = ctx.req().getContentLengthLong();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+                (int) Math.min(limit + 1, declared > 0 ? declared : 64 * 1024));
+        long start = System.nanoTime();
+        byte[] buf = new byte[64 * 1024];
+        try {
+            InputStream in = ctx.req().getInputStream();
+            for (int r; (r = in.read(buf, 0, (int) Math.min(buf.length, limit + 1 - out.size()))) > 0; ) {
+                out.write(buf, 0, r);
+                if (out.size() > limit) throw refuseTooLarge(ctx, -1);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                if (minRate > 0 && ms > RATE_GRACE_MS && out.size() * 1000L < minRate * ms) {
+                    ctx.header("Connection", "close");
+                    throw tooSlow();
+                }
+            }
+        } catch (ApiError e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // Jetty enforces the minimum rate itself too, failing the read with a 408 BadMessageException
             ApiError slow = uploadTimeout(e);
             if (slow != null) throw slow;
             throw ApiError.badRequest("bad_multipart", "the multipart/form-data body could not be read");
         }
-        if (part == null) throw ApiError.badRequest("missing_field", "the form has no field named 'image'");
-        if (part.getSize() > cfg.maxUploadBytes()) throw refuseTooLarge(ctx, part.getSize());
-        if (part.getSize() == 0) throw ApiError.badRequest("empty_file", "the uploaded file is empty");
-        try (InputStream in = part.getInputStream()) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw ApiError.badRequest("bad_multipart", "the uploaded file could not be read");
-        }
+        return out.toByteArray();
+    }
+
+    private ApiError tooSlow() {
+        return new ApiError(408, "upload_too_slow", String.format(Locale.ROOT, "the upload arrived slower than %d bytes "
+                + "per second and was cut off; send it again over a faster connection", cfg.minUploadBytesPerSecond()));
     }
 
     /**
@@ -449,9 +520,7 @@ public final class PneumoscopeServer implements AutoCloseable {
     private ApiError uploadTimeout(Throwable e) {
         for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
             String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
-            if (m.contains("data rate"))
-                return new ApiError(408, "upload_too_slow", String.format(Locale.ROOT, "the upload arrived slower than %d bytes "
-                        + "per second and was cut off; send it again over a faster connection", cfg.minUploadBytesPerSecond()));
+            if (m.contains("data rate")) return tooSlow();
             if (c instanceof java.util.concurrent.TimeoutException || m.contains("idle timeout"))
                 return new ApiError(408, "upload_timeout", String.format(Locale.ROOT, "no data arrived for %.0f s during the "
                         + "upload, so it was cut off", cfg.idleTimeoutMs() / 1000.0));
