@@ -37,6 +37,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.pneumoscope.pipeline.FoldPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs an experiment's cell × fold trainings into one output folder and keeps its tables current.
@@ -51,6 +53,8 @@ import org.pneumoscope.pipeline.FoldPlan;
  * oversubscribe the cores. With N = 1 runs happen in this process, sharing one decoded-image cache.
  */
 public final class ExperimentRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
+
     private ExperimentRunner() {}
 
     /**
@@ -383,7 +387,7 @@ public final class ExperimentRunner {
                     return;
                 }
                 if (ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false)) continue;
-                System.err.println("the experiment process " + parentPid + " is gone; stopping (the last epoch checkpoint is kept)");
+                LOG.warn("the experiment process {} is gone; stopping (the last epoch checkpoint is kept)", parentPid);
                 Runtime.getRuntime().halt(3);
             }
         }, "parent-watch");

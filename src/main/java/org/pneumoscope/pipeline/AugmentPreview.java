@@ -11,6 +11,8 @@ import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.synth.ImageFiles;
 import org.pneumoscope.synth.PhantomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +28,8 @@ import java.util.stream.Stream;
 
 /** What an augmentation recipe does to films (a contact sheet), and how fast it runs. */
 public final class AugmentPreview {
+    private static final Logger LOG = LoggerFactory.getLogger(AugmentPreview.class);
+
     private AugmentPreview() {}
 
     /** A named recipe or a YAML file of steps. */
@@ -84,7 +88,7 @@ public final class AugmentPreview {
             rows.add(new ContactSheet.Row(caption, FloatImage.of(ImageFiles.resize(g, px, px))));
         } catch (IOException e) {
             // One unreadable file should not sink the preview: say which and go on.
-            System.err.println("pneumoscope: skipping " + e.getMessage());
+            LOG.warn("skipping {}", e.getMessage());
         }
     }
 

@@ -20,6 +20,8 @@ import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.DriftWindow;
 import org.pneumoscope.pipeline.ModelInfo;
 import org.pneumoscope.pipeline.TrainedModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,6 +69,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  */
 public final class PneumoscopeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PneumoscopeServer.class);
+
     /** Room for the multipart boundaries and part headers around the image itself. */
     static final long MULTIPART_SLACK = 64 * 1024;
     /** How much of a refused upload is read and discarded so the client can read the error (then the connection closes). */
@@ -248,7 +252,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         r.exception(Exception.class, (e, ctx) -> {
             failed.incrementAndGet();
             // the stack trace is ours; decoder messages never hold DICOM contents
-            System.err.println("pneumoscope serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
+            LOG.error("internal error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, new ApiError(500, "internal", "the server failed on this request; the error is in the server's log"));
         });
     }
@@ -572,7 +576,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         try {
             store.save(bytes, outcome);
         } catch (IOException e) {
-            System.err.println("pneumoscope serve: could not keep an upload in " + store.dir() + ": " + e.getMessage());
+            LOG.warn("could not keep an upload in {}: {}", store.dir(), e.getMessage());
         }
     }
 
