@@ -7,6 +7,7 @@ import org.pneumoscope.data.Csv;
 import org.pneumoscope.data.SplitStrategy;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.EpochRecord;
+import org.pneumoscope.report.IndexPage;
 import org.pneumoscope.report.Plots;
 import org.pneumoscope.report.TrainingCurves;
 import org.pneumoscope.train.RunFolder;
@@ -380,14 +381,7 @@ public final class ResultTables {
     // ------------------------------------------------------------------ index.html
 
     static String indexHtml(ExperimentPlan plan, Path out, Map<Cell, List<UnitResult>> all, List<String> keys) {
-        StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Experiment ")
-                .append(esc(plan.spec().name())).append("</title>\n<style>")
-                .append("body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1F2933;max-width:1100px;margin:2em auto;padding:0 1em}")
-                .append("table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #E3E8EE;text-align:right}")
-                .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}"
-                        + "th.group{text-align:center;border-bottom:2px solid #9AA5B1}")
-                .append("</style></head><body>\n");
+        StringBuilder b = IndexPage.begin("Experiment " + plan.spec().name());
         b.append("<h1>Experiment: ").append(esc(plan.spec().name())).append("</h1>\n");
         if (plan.spec().description() != null) b.append("<p>").append(esc(plan.spec().description().trim())).append("</p>\n");
         b.append("<p class=\"muted\">").append(esc(intro(plan, all).replace("*", ""))).append(" Research use only.</p>\n");

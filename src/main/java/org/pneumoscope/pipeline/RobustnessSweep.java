@@ -11,6 +11,7 @@ import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.EvaluationResult;
 import org.pneumoscope.eval.EvaluationTables;
+import org.pneumoscope.report.IndexPage;
 import org.pneumoscope.report.BarChart;
 import org.pneumoscope.report.Plots;
 
@@ -163,12 +164,8 @@ public final class RobustnessSweep {
 
     /** index.html: the table, the chart and a link to each evaluation's own report. */
     static String html(List<Row> rows, String runName) {
-        StringBuilder b = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Robustness of ")
-                .append(EvaluationTables.escape(runName)).append("</title>\n<style>")
-                .append("body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1F2933;max-width:1100px;margin:2em auto;padding:0 1em}")
-                .append("table{border-collapse:collapse;font-size:14px}th,td{padding:4px 8px;border-bottom:1px solid #E3E8EE;text-align:right}")
-                .append("th:first-child,td:first-child{text-align:left}img{max-width:100%}.muted{color:#6B7785}")
-                .append("</style></head><body>\n<h1>Robustness of ").append(EvaluationTables.escape(runName)).append("</h1>\n")
+        StringBuilder b = IndexPage.begin("Robustness of " + runName)
+                .append("<h1>Robustness of ").append(EvaluationTables.escape(runName)).append("</h1>\n")
                 .append("<p class=\"muted\">One model, the same ").append(rows.get(0).n()).append(" images, re-rendered before the model as ")
                 .append("another scanner or its processing might (grey scale, blur, sharpening, noise). Every difference from the ")
                 .append("first row is the shift's. Research use only.</p>\n<table><tr><th>shift</th><th>accuracy</th><th>change</th>")
