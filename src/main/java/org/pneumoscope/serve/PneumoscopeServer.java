@@ -273,9 +273,15 @@ public final class PneumoscopeServer implements AutoCloseable {
 
     private void predict(Context ctx) throws Exception {
         long t0 = System.nanoTime();
-        Predictor.Options opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()),
-                flag(ctx, "image", false));
-        boolean dicom = dicomFormat(ctx);
+        Predictor.Options opt;
+        boolean dicom;
+        try {
+            opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()), flag(ctx, "image", false));
+            dicom = dicomFormat(ctx);
+        } catch (ApiError e) {
+            drain(ctx); // a bad query is answered after the body, so the client reads the answer, not a reset
+            throw e;
+        }
         long declared = ctx.req().getContentLengthLong();
         long limit = cfg.maxUploadBytes() + MULTIPART_SLACK;
         if (declared > limit) throw refuseTooLarge(ctx, declared);
@@ -533,10 +539,11 @@ public final class PneumoscopeServer implements AutoCloseable {
     }
 
     /**
-     * 413, after reading and discarding what the client is still sending (up to {@link #DRAIN_LIMIT}) so that it
-     * gets to read the answer instead of a reset connection. Nothing read is kept.
+     * Reads and discards what the client is still sending (up to {@link #DRAIN_LIMIT}) before an early refusal, so
+     * that it gets to read the answer instead of a reset connection; a larger body gets the answer and a closed
+     * connection. Nothing read is kept.
      */
-    private ApiError refuseTooLarge(Context ctx, long size) {
+    private static void drain(Context ctx) {
         long rest = ctx.req().getContentLengthLong();
         if (rest < 0 || rest <= DRAIN_LIMIT) {
             try {
@@ -550,6 +557,13 @@ public final class PneumoscopeServer implements AutoCloseable {
         } else {
             ctx.header("Connection", "close");
         }
+    }
+
+    /**
+     * 413, after draining what the client is still sending ({@link #drain}).
+     */
+    private ApiError refuseTooLarge(Context ctx, long size) {
+        drain(ctx);
         String mb = String.format(Locale.ROOT, "%.1f MB", cfg.maxUploadBytes() / 1048576.0);
         return ApiError.tooLarge(size > 0
                 ? String.format(Locale.ROOT, "the upload is %.1f MB; the limit is %s", size / 1048576.0, mb)
