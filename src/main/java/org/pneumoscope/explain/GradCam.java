@@ -51,45 +51,9 @@ public final class GradCam {
                     + ",H,W); got " + s);
         if (targetClass != null && (targetClass < 0 || targetClass >= net.numClasses()))
             throw new IllegalArgumentException("target class " + targetClass + " outside 0.." + (net.numClasses() - 1));
-        int height = (int) s.get(2), width = (int) s.get(3);
-
-        synchronized (LOCK) {
-            List<NDArray> tracked = new ArrayList<>();
-            try (NDManager sub = manager.newSubManager()) {
-                NDArray x = image.duplicate();
-                x.attach(sub);
-                ParameterStore ps = new ParameterStore(sub, false);
-                NDArray act = net.forwardTo(ps, x, l, false).singletonOrThrow();
-                if (act.getShape().dimension() != 4)
-                    throw new IllegalArgumentException("layer '" + l + "' outputs " + act.getShape() + ", not a feature map");
-                // a fresh leaf: gradients stop here, and it is a normal tensor even if the backbone ran without autograd
-                float[] features = l.equals(net.lastFeatureLayer()) ? XrayNet.pool(act).toFloatArray() : null;
-                NDArray leaf = act.stopGradient().duplicate();
-                leaf.attach(sub);
-                untrack(net, tracked);
-                leaf.setRequiresGradient(true);
-                float[] probs;
-                int target;
-                try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                    NDArray logits = net.forwardFrom(ps, leaf, l, false);
-                    probs = logits.softmax(1).toFloatArray();
-                    target = targetClass != null ? targetClass : Ranks.argmax(probs);
-                    gc.backward(logits.get(new NDIndex(0, target)));
-                }
-                NDArray grad = leaf.getGradient();
-                long k = leaf.getShape().get(1);
-                NDArray weights = grad.mean(new int[] {3}).mean(new int[] {2}).reshape(1, k, 1, 1);
-                NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (1,h,w)
-                int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
-                float[] small = cam.toFloatArray();
-                // ReLU here: NDArray.maximum(0f) would wrap the 0 in a tensor of its own, i.e. a direct buffer per map
-                for (int i = 0; i < small.length; i++) small[i] = Math.max(0f, small[i]);
-                float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
-                return new CamResult(big, width, height, probs, target, features);
-            } finally {
-                for (NDArray a : tracked) a.setRequiresGradient(true);
-            }
-        }
+        // one image is a batch of one: the same passes, the same lock, the same map
+        return computeBatch(net, manager, image, l,
+                probs -> new int[] {targetClass != null ? targetClass : Ranks.argmax(probs[0])}).get(0);
     }
 
     /**
