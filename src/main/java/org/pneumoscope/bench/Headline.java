@@ -198,7 +198,7 @@ public final class Headline {
         Object method = test.get("calibration_method");
         Calibration c = b == null || method == null
                 ? Calibration.ofTemperature(temp)
-                : new Calibration(String.valueOf(method), temp, b.stream().mapToDouble(Double::doubleValue).toArray());
+                : new Calibration(Calibration.parse(String.valueOf(method), "headline.json test.calibration_method"), temp, b.stream().mapToDouble(Double::doubleValue).toArray());
         return c.describe(List.of(Label.ids()));
     }
 

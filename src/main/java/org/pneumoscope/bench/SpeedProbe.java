@@ -13,6 +13,9 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.Choices;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 
@@ -49,7 +52,7 @@ public final class SpeedProbe {
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         DjlSetup.configure();
-        ModelSpec spec = new ModelSpec(arch, channels, size, "linear", width, true);
+        ModelSpec spec = new ModelSpec(Choices.parse(Arch.class, arch), channels, size, Head.LINEAR, width, true);
         Figures f = measure(spec, batch, steps);
         System.out.printf(Locale.ROOT, "probe model=%s width=%s channels=%d size=%d batch=%d threads=%d train_img_s=%.2f infer_img_s=%.1f"
                         + " train_img_per_cpu_s=%.2f infer_img_per_cpu_s=%.1f (torch intra-op threads %d, inter-op %d)%n",

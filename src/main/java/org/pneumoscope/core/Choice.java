@@ -17,4 +17,12 @@ public interface Choice {
     default List<String> aliases() {
         return List.of();
     }
+
+    /**
+     * False for a value the program records but nobody may choose (a model's TorchScript backbone is recorded as its
+     * architecture, yet only a weights file makes one): {@link Choices} neither offers nor accepts it.
+     */
+    default boolean offered() {
+        return true;
+    }
 }

@@ -29,11 +29,15 @@ public final class Choices {
         return e;
     }
 
-    /** The constant written as {@code text} (any case, or one of its {@link Choice#aliases}); null when none is. */
+    /**
+     * The constant written as {@code text} (any case, or one of its {@link Choice#aliases}); null when none is, or
+     * when it is not {@link Choice#offered}.
+     */
     public static <E extends Enum<E>> E find(Class<E> type, String text) {
         if (text == null) return null;
         String t = text.trim();
         for (E e : type.getEnumConstants()) {
+            if (e instanceof Choice c && !c.offered()) continue;
             if (id(e).equalsIgnoreCase(t)) return e;
             if (e instanceof Choice c)
                 for (String a : c.aliases()) if (a.equalsIgnoreCase(t)) return e;
@@ -55,7 +59,8 @@ public final class Choices {
 
     private static List<String> ids(Class<? extends Enum<?>> type) {
         List<String> ids = new ArrayList<>();
-        for (Enum<?> e : type.getEnumConstants()) ids.add(id(e));
+        for (Enum<?> e : type.getEnumConstants())
+            if (!(e instanceof Choice c) || c.offered()) ids.add(id(e));
         return ids;
     }
 }

@@ -21,19 +21,15 @@ import java.util.Locale;
  *
  * <p>The offsets are stored centred (they sum to 0); only their differences matter to softmax.
  */
-public record Calibration(String method, double temperature, double[] bias) {
-    public static final String TEMPERATURE = Method.TEMPERATURE.id();
-    public static final String BIAS_CORRECTED = Method.BIAS_CORRECTED.id();
-    public static final String NONE = Method.NONE.id();
+public record Calibration(Method method, double temperature, double[] bias) {
     /** Fewer labelled images than this, and training keeps the identity, {@code calibrate} refuses. */
     public static final int MIN_IMAGES = 10;
-    public static final List<String> METHODS = List.of(TEMPERATURE, BIAS_CORRECTED, NONE);
     /** Offsets are kept inside ±this: a class missing from the fitting data would otherwise run off to −∞. */
     static final double MAX_BIAS = 20;
 
     public Calibration {
-        if (!METHODS.contains(method))
-            throw new IllegalArgumentException("calibration must be one of " + METHODS + ", not " + method);
+        if (method == null)
+            throw new IllegalArgumentException("calibration must be one of " + Choices.known(Method.class) + ", not null");
         if (!(temperature > 0) || Double.isInfinite(temperature))
             throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
         if (bias != null) {
@@ -45,14 +41,17 @@ public record Calibration(String method, double temperature, double[] bias) {
 
     /** The identity: probabilities are the plain softmax. */
     public static Calibration identity() {
-        return new Calibration(NONE, 1.0, null);
+        return new Calibration(Method.NONE, 1.0, null);
     }
 
     public static Calibration ofTemperature(double t) {
-        return new Calibration(TEMPERATURE, t, null);
+        return new Calibration(Method.TEMPERATURE, t, null);
     }
 
-    /** A config's {@code calibration}: what training fits on the validation split. */
+    /**
+     * A config's {@code calibration}, a model card's {@code calibration_method}: what is fitted on held-out films.
+     * Written as {@link #id()} ("bias-corrected"), the spelling every model.json and metrics.json holds.
+     */
     public enum Method implements Choice {
         TEMPERATURE, BIAS_CORRECTED, NONE;
 
@@ -67,10 +66,20 @@ public record Calibration(String method, double temperature, double[] bias) {
         public String toString() { return id(); }
     }
 
-    /** A method name as written in configs ("temperature", "bias-corrected", "none"); null when unknown. */
-    public static String parse(String s) {
-        Method m = Choices.find(Method.class, s);
-        return m == null ? null : m.id();
+    /** A method as written in configs and model cards ("temperature", "bias-corrected", "none"; any case); null when unknown. */
+    public static Method parse(String s) {
+        return Choices.find(Method.class, s);
+    }
+
+    /**
+     * {@link #parse}, refused when unknown with a message naming {@code where} (a file or an option) and the methods
+     * there are.
+     */
+    public static Method parse(String s, String where) {
+        Method m = parse(s);
+        if (m == null)
+            throw new IllegalArgumentException(where + ": calibration method must be " + Choices.either(Method.class) + ", not '" + s + "'");
+        return m;
     }
 
     @Override
@@ -125,10 +134,8 @@ public record Calibration(String method, double temperature, double[] bias) {
      * Fits {@code method} on held-out logits and labels: {@code none} is the identity, {@code temperature} the
      * single T of {@link TemperatureScaling#fit}, {@code bias-corrected} T and the class offsets jointly.
      */
-    public static Calibration fit(String method, float[][] logits, int[] labels) {
-        Method m = Choices.find(Method.class, method);
-        if (m == null) throw new IllegalArgumentException("calibration must be one of " + METHODS + ", not " + method);
-        return switch (m) {
+    public static Calibration fit(Method method, float[][] logits, int[] labels) {
+        return switch (method) {
             case NONE -> identity();
             case TEMPERATURE -> ofTemperature(TemperatureScaling.fit(logits, labels));
             case BIAS_CORRECTED -> fitBiasCorrected(logits, labels);
@@ -174,7 +181,7 @@ public record Calibration(String method, double temperature, double[] bias) {
         for (int c = 1; c < k; c++) b[c] = th[c];
         double mean = Arrays.stream(b).average().orElse(0);
         for (int c = 0; c < k; c++) b[c] -= mean;
-        return new Calibration(BIAS_CORRECTED, 1 / th[0], b);
+        return new Calibration(Method.BIAS_CORRECTED, 1 / th[0], b);
     }
 
     private static double objective(float[][] z, int[] y, double[] th) {

@@ -31,7 +31,7 @@ public record CalibrationResult(Calibration calibration, int n,
 
     public ObjectNode toJsonNode() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("method", calibration.method());
+        o.put("method", calibration.method().id());
         EvaluationResult.num(o, "temperature", calibration.temperature());
         if (calibration.shiftsClasses()) {
             ArrayNode b = o.putArray("class_bias");

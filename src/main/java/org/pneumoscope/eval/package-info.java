@@ -9,7 +9,7 @@
  * r.writeJson(runDir.resolve("metrics.json"));       // NaN written as null
  * acc.writePredictions(runDir.resolve("predictions.csv"));
  *
- * Calibration c = Calibration.fit("bias-corrected", valLogits, valLabels);  // T and class offsets, on validation
+ * Calibration c = Calibration.fit(Calibration.Method.BIAS_CORRECTED, valLogits, valLabels);  // T and class offsets, on validation
  * CalibrationResult cal = CalibrationResult.of(c, testLogits, testLabels);    // judge on test
  * float[][] p = c.probabilities(testLogits);                                   // what a user sees
  * }</pre>

@@ -154,6 +154,8 @@ public final class TimeEstimate {
             case RESNET18 -> 1.8;
             case RESNET34 -> 3.6;
             case RESNET50 -> 4.1;
+            // a config names a ResNet; only a weights file makes a TorchScript backbone
+            case TORCHSCRIPT -> throw new IllegalArgumentException("no cost estimate for a TorchScript backbone");
         };
         return gflops * c.width() * c.width() * c.size() * c.size() / (224.0 * 224.0);
     }

@@ -10,6 +10,7 @@ import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.export.OnnxGraph.Attr;
 import org.pneumoscope.model.GroupNorm;
+import org.pneumoscope.model.Arch;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.pipeline.ModelInfo;
@@ -111,7 +112,7 @@ public final class OnnxExport {
         d.put("graph", io);
         d.put("input", r.toMap());
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("method", cal.method());
+        c.put("method", cal.method().id());
         c.put("temperature", cal.temperature());
         c.put("class_bias", cal.bias() == null ? new double[Label.COUNT] : cal.bias());
         d.put("calibration", c);
@@ -137,7 +138,7 @@ public final class OnnxExport {
     /** The network and its calibration as an ONNX graph. */
     static OnnxGraph graph(XrayNet net, InputRecipe recipe, Calibration cal) {
         ModelSpec spec = net.spec();
-        if (ModelSpec.TORCHSCRIPT.equals(spec.arch()))
+        if (spec.arch() == Arch.TORCHSCRIPT)
             throw new UserException("this run's network wraps a TorchScript backbone, whose layers the ONNX export cannot "
                     + "read; export the backbone from the framework that made it");
         if (recipe.channels() != spec.channels() || recipe.size() != spec.size())

@@ -100,13 +100,13 @@ public final class PretrainedWeights {
 
     private Result fromCheckpoint(ModelSpec spec) throws IOException {
         ModelSpec src = XrayNet.readSpec(file);
-        if (src.arch().equals(ModelSpec.TORCHSCRIPT)) {
-            if (!src.head().equals(spec.head()) || src.channels() != spec.channels())
+        if (src.arch() == Arch.TORCHSCRIPT) {
+            if (src.head() != spec.head() || src.channels() != spec.channels())
                 throw new UserException(file + " holds a TorchScript-backbone model with a " + src.head() + " head and "
                         + src.channels() + " input channels; asked for a " + spec.head() + " head and " + spec.channels());
             return new Result(XrayNet.open(file), List.of("loaded TorchScript-backbone model " + file), false);
         }
-        if (!src.arch().equals(spec.arch()) || src.width() != spec.width())
+        if (src.arch() != spec.arch() || src.width() != spec.width())
             throw new UserException(file + " holds a " + src.arch() + " (width " + src.width() + ") backbone; this model is "
                     + spec.arch() + " (width " + spec.width() + ")");
         XrayNet target = XrayNet.build(spec);
@@ -185,11 +185,11 @@ public final class PretrainedWeights {
     // ------------------------------------------------------------------ ImageNet through DJL's model zoo
 
     private Result fromImageNet(ModelSpec spec) throws IOException {
-        if (!(spec.arch().equals("resnet18") || spec.arch().equals("resnet50")) || spec.width() != 1.0)
+        if (!(spec.arch() == Arch.RESNET18 || spec.arch() == Arch.RESNET50) || spec.width() != 1.0)
             throw new UserException("ImageNet weights exist for resnet18 and resnet50 at width 1.0 only; asked for "
                     + spec.arch() + " width " + spec.width());
         DjlSetup.allowDownload();
-        String layers = spec.arch().substring("resnet".length());
+        String layers = spec.arch().id().substring("resnet".length());
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optApplication(Application.CV.IMAGE_CLASSIFICATION)

@@ -105,7 +105,7 @@ public final class XrayNet implements AutoCloseable {
 
     /** Builds and initialises the network with any number of outputs (1000 reproduces torchvision's counts). */
     public static XrayNet build(ModelSpec spec, int numClasses) {
-        if (ModelSpec.TORCHSCRIPT.equals(spec.arch()))
+        if (spec.arch() == Arch.TORCHSCRIPT)
             throw new IllegalArgumentException("a TorchScript backbone needs its file: use XrayNet.fromTorchScript");
         if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);
         NDManager manager = NDManager.newBaseManager();
@@ -130,7 +130,7 @@ public final class XrayNet implements AutoCloseable {
     public static XrayNet fromTorchScript(Path file, ModelSpec spec) {
         if (!Files.isRegularFile(file))
             throw new UserException("TorchScript backbone " + file + " does not exist or is not a file");
-        ModelSpec s = new ModelSpec(ModelSpec.TORCHSCRIPT, spec.channels(), spec.size(), spec.head(), 1.0, false);
+        ModelSpec s = new ModelSpec(Arch.TORCHSCRIPT, spec.channels(), spec.size(), spec.head(), 1.0, false);
         NDManager manager = NDManager.newBaseManager();
         try {
             PtSymbolBlock backbone;
@@ -166,8 +166,8 @@ public final class XrayNet implements AutoCloseable {
 
     /** Adds the stem and the four stages. */
     private void addResNet() {
-        boolean bottleneck = spec.arch().equals("resnet50");
-        int[] depth = spec.arch().equals("resnet18") ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
+        boolean bottleneck = spec.arch() == Arch.RESNET50;
+        int[] depth = spec.arch() == Arch.RESNET18 ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
         int expansion = bottleneck ? 4 : 1;
 
         int stemOut = spec.scaled(64);
@@ -215,7 +215,7 @@ public final class XrayNet implements AutoCloseable {
     private void addHead() {
         SequentialBlock head = new ChainBlock();
         head.addSingleton(XrayNet::pool, "gap");
-        if (spec.head().equals("linear")) {
+        if (spec.head() == Head.LINEAR) {
             Block fc = dense(numClasses);
             head.add(fc);
             register("fc", fc);
@@ -310,7 +310,7 @@ public final class XrayNet implements AutoCloseable {
      * of the j-th stride-wide tile: Grad-CAM must be laid on the image accordingly.
      */
     public int cellStride(String layer) {
-        if (ModelSpec.TORCHSCRIPT.equals(spec.arch()) || !camLayers().contains(layer)) return 0;
+        if (spec.arch() == Arch.TORCHSCRIPT || !camLayers().contains(layer)) return 0;
         if (layer.equals("stem") || layer.startsWith("layer1")) return 4;
         return 4 << (layer.charAt(5) - '1');
     }
@@ -532,7 +532,7 @@ public final class XrayNet implements AutoCloseable {
         try (DataInputStream in = openCheckpoint(file)) {
             h = Header.read(in, file);
         }
-        if (!h.spec.arch().equals(ModelSpec.TORCHSCRIPT)) {
+        if (h.spec.arch() != Arch.TORCHSCRIPT) {
             XrayNet x = build(h.spec, h.numClasses);
             try {
                 x.load(file);
@@ -607,7 +607,7 @@ public final class XrayNet implements AutoCloseable {
         }
 
         boolean compatibleWith(ModelSpec s, int classes) {
-            return spec.arch().equals(s.arch()) && spec.channels() == s.channels() && spec.head().equals(s.head())
+            return spec.arch() == s.arch() && spec.channels() == s.channels() && spec.head() == s.head()
                     && spec.width() == s.width() && numClasses == classes;
         }
 

@@ -3,6 +3,7 @@ package org.pneumoscope.pipeline;
 import com.fasterxml.jackson.core.type.TypeReference;
 import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.AtomicFiles;
+import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetScan;
@@ -49,8 +50,8 @@ public final class CalibrateJob {
         Path run = o.run(), data = o.data();
         String method = o.method(), split = o.split(), profile = o.profile();
         boolean dryRun = o.dryRun();
-        String m = Calibration.parse(method);
-        if (m == null) throw new UserException("--method must be temperature, bias-corrected or none, not " + method, 2);
+        Calibration.Method m = Calibration.parse(method);
+        if (m == null) throw new UserException("--method must be " + Choices.either(Calibration.Method.class) + ", not " + method, 2);
         try (TrainedModel model = TrainedModel.load(run, profile)) {
             Path src = data != null ? data : model.run().split();
             String sp = split != null ? split : (data == null ? "val" : null);
@@ -80,7 +81,7 @@ public final class CalibrateJob {
                         new TypeReference<LinkedHashMap<String, Object>>() {});
                 Map<String, Object> old = new LinkedHashMap<>();
                 // the calibration in use, which for a profile not calibrated before is the run's
-                old.put("calibration_method", previous.method());
+                old.put("calibration_method", previous.method().id());
                 old.put("temperature", previous.temperature());
                 if (previous.shiftsClasses()) old.put("class_bias", previous.bias());
                 if (card.containsKey("calibration")) old.put("calibration", card.get("calibration"));
@@ -91,7 +92,7 @@ public final class CalibrateJob {
                 if (card.get("previous_calibrations") instanceof List<?> l) history.addAll(l);
                 history.add(old);
                 card.put("temperature", fitted.temperature());
-                card.put("calibration_method", fitted.method());
+                card.put("calibration_method", fitted.method().id());
                 if (fitted.shiftsClasses()) card.put("class_bias", fitted.bias()); else card.remove("class_bias");
                 card.put("calibration", RunFolder.JSON.convertValue(after.toJsonNode(), Map.class));
                 card.put("previous_calibrations", history);

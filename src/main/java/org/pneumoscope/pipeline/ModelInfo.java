@@ -84,7 +84,7 @@ public final class ModelInfo {
         c.put("best_epoch", src.get("best_epoch"));
         c.put("epochs_run", src.get("epochs_run"));
         c.put("temperature", m.temperature());
-        c.put("calibration_method", m.calibration().method());
+        c.put("calibration_method", m.calibration().method().id());
         if (m.calibration().shiftsClasses()) {
             Map<String, Object> offsets = new LinkedHashMap<>();
             for (Label l : Label.values()) offsets.put(l.id(), m.calibration().bias()[l.index()]);
@@ -221,7 +221,7 @@ public final class ModelInfo {
      * on width or input size, so the slimmest version is built to read them.
      */
     public static List<String> layerNames(TrainConfig cfg) {
-        try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model().id(), 1, 64, cfg.head().id(), 0.0625, true))) {
+        try (XrayNet n = XrayNet.build(new ModelSpec(cfg.model(), 1, 64, cfg.head(), 0.0625, true))) {
             return new ArrayList<>(n.layerNames());
         }
     }

@@ -25,7 +25,7 @@ final class SummaryFormat {
         ObjectNode json = m.result().toJsonNode();
         json.put("split", s.options().splitName());
         json.put("temperature", cal.temperature());
-        json.put("calibration_method", cal.method());
+        json.put("calibration_method", cal.method().id());
         if (cal.shiftsClasses()) {
             ArrayNode cb = json.putArray("class_bias");
             for (double v : cal.bias()) cb.add(v);

@@ -222,16 +222,15 @@ public final class TrainJob {
      * The configured method, or {@code temperature} when some class has too few validation images for its offset to
      * mean anything (said in one line).
      */
-    public static String calibrationMethod(String configured, int[] labels, PrintStream out) {
-        String m = Calibration.parse(configured);
-        if (!Calibration.BIAS_CORRECTED.equals(m)) return m;
+    public static Calibration.Method calibrationMethod(Calibration.Method m, int[] labels, PrintStream out) {
+        if (m != Calibration.Method.BIAS_CORRECTED) return m;
         int[] c = new int[Label.COUNT];
         for (int y : labels) c[y]++;
         for (Label l : Label.values()) {
             if (c[l.index()] < MIN_PER_CLASS_FOR_OFFSETS) {
                 out.printf(Locale.ROOT, "calibration: only %d %s image(s) to calibrate on (class offsets need %d of each class); "
                         + "fitting the temperature alone%n", c[l.index()], l.id(), MIN_PER_CLASS_FOR_OFFSETS);
-                return Calibration.TEMPERATURE;
+                return Calibration.Method.TEMPERATURE;
             }
         }
         return m;
@@ -253,7 +252,7 @@ public final class TrainJob {
             valScores = scored.scores();
             valFeatures = scored.features();
             if (val.size() >= Calibration.MIN_IMAGES) {
-                cal = Calibration.fit(calibrationMethod(cfg.calibration().id(), valScores.labels(), out),
+                cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }
@@ -268,7 +267,7 @@ public final class TrainJob {
         card.put("config", cfg.toMap());
         card.put("input", cfg.input().toMap());
         card.put("temperature", temperature);
-        card.put("calibration_method", cal.method());
+        card.put("calibration_method", cal.method().id());
         if (cal.shiftsClasses()) card.put("class_bias", cal.bias());
         card.put("best_epoch", result.bestEpoch());
         card.put("epochs_run", result.history().size());

@@ -122,12 +122,14 @@ public final class TrainedModel implements AutoCloseable {
         Object b = card.get("class_bias");
         Object m = card.get("calibration_method");
         try {
-            if (b == null) return t == null ? Calibration.identity() : Calibration.ofTemperature(temperature);
+            if (b == null && m == null) return t == null ? Calibration.identity() : Calibration.ofTemperature(temperature);
+            // cards from before calibration_method was written held offsets only when bias-corrected
+            Calibration.Method method = m == null ? Calibration.Method.BIAS_CORRECTED
+                    : Calibration.parse(String.valueOf(m), "calibration_method");
+            if (b == null) return new Calibration(method, temperature, null);
             if (!(b instanceof List<?> l) || l.size() != Label.COUNT || !l.stream().allMatch(x -> x instanceof Number))
                 throw new IllegalArgumentException("class_bias must be a list of " + Label.COUNT + " numbers, got " + b);
             double[] bias = l.stream().mapToDouble(x -> ((Number) x).doubleValue()).toArray();
-            String method = m == null ? Calibration.BIAS_CORRECTED : Calibration.parse(String.valueOf(m));
-            if (method == null) throw new IllegalArgumentException("unknown calibration_method " + m);
             return new Calibration(method, temperature, bias);
         } catch (IllegalArgumentException e) {
             throw new UserException(file + ": " + e.getMessage());

@@ -414,7 +414,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         b.put("probabilities", probs);
         b.put("calibrated", true);
         b.put("temperature", model.temperature());
-        b.put("calibration_method", model.calibration().method());
+        b.put("calibration_method", model.calibration().method().id());
         b.put("tta", p.tta());
         if (p.camPng() != null) {
             b.put("cam_png", dataUri(p.camPng()));

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.Norm;
 import org.pneumoscope.model.XrayNet;
@@ -240,8 +242,8 @@ class AdaptCommandTest {
 
     @Test
     void aGroupNormNetworkHasNothingToAdapt() {
-        try (XrayNet gn = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25).withNorm(Norm.GROUP));
-             XrayNet bn = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25))) {
+        try (XrayNet gn = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25).withNorm(Norm.GROUP));
+             XrayNet bn = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25))) {
             assertFalse(SiteAdaptation.hasBatchNorm(gn));
             assertTrue(SiteAdaptation.hasBatchNorm(bn));
         }

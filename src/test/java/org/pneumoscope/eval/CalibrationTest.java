@@ -1,6 +1,7 @@
 package org.pneumoscope.eval;
 
 import org.junit.jupiter.api.Test;
+import org.pneumoscope.eval.Calibration.Method;
 
 import java.util.List;
 import java.util.Random;
@@ -57,8 +58,8 @@ class CalibrationTest {
         Object[] d = synthetic(20000, 0.7, 11);
         float[][] z = (float[][]) d[0];
         int[] y = (int[]) d[1];
-        Calibration c = Calibration.fit("bias-corrected", z, y);
-        assertEquals(Calibration.BIAS_CORRECTED, c.method());
+        Calibration c = Calibration.fit(Method.BIAS_CORRECTED, z, y);
+        assertEquals(Method.BIAS_CORRECTED, c.method());
         assertEquals(1 / 0.7, c.temperature(), 0.05 / 0.7, "T");
         double[] b = c.bias(), want = trueOffsets();
         for (int k = 0; k < 3; k++) assertEquals(want[k], b[k], 0.08, "offset of class " + k + ": " + java.util.Arrays.toString(b));
@@ -81,7 +82,7 @@ class CalibrationTest {
         Object[] fitSet = synthetic(3000, 0.8, 5), fresh = synthetic(20000, 0.8, 6);
         float[][] z = (float[][]) fitSet[0], zf = (float[][]) fresh[0];
         int[] y = (int[]) fitSet[1], yf = (int[]) fresh[1];
-        Calibration t = Calibration.fit("temperature", z, y), bc = Calibration.fit("bias-corrected", z, y);
+        Calibration t = Calibration.fit(Method.TEMPERATURE, z, y), bc = Calibration.fit(Method.BIAS_CORRECTED, z, y);
         assertFalse(t.shiftsClasses());
         // nested models: on the data it was fitted to, the richer one can only do as well or better
         assertTrue(bc.nll(z, y) <= t.nll(z, y) + 1e-12);
@@ -107,7 +108,7 @@ class CalibrationTest {
             y[i] = 2;
             for (int k = 0; k < 3; k++) { c += p[k]; if (u < c) { y[i] = k; break; } }
         }
-        Calibration c = Calibration.fit("bias-corrected", z, y);
+        Calibration c = Calibration.fit(Method.BIAS_CORRECTED, z, y);
         for (double v : c.bias()) assertEquals(0, v, 0.06);
         assertEquals(1.25, c.temperature(), 0.07);
         assertEquals(TemperatureScaling.fit(z, y), c.temperature(), 0.05, "close to the temperature-only fit");
@@ -116,7 +117,7 @@ class CalibrationTest {
     @Test
     void offsetsCanChangeThePredictedClassTemperatureNever() {
         float[] z = {1.0f, 0.9f, -2f};
-        Calibration shifted = new Calibration(Calibration.BIAS_CORRECTED, 1.0, new double[]{-0.3, 0.3, 0});
+        Calibration shifted = new Calibration(Method.BIAS_CORRECTED, 1.0, new double[]{-0.3, 0.3, 0});
         assertEquals(0, Metrics.argmax(Calibration.identity().probabilities(z)));
         assertEquals(1, Metrics.argmax(shifted.probabilities(z)));
         float[] p = shifted.probabilities(z);
@@ -137,7 +138,7 @@ class CalibrationTest {
         float[][] z = (float[][]) d[0];
         int[] y = ((int[]) d[1]).clone();
         for (int i = 0; i < y.length; i++) if (y[i] == 2) y[i] = 1;   // nobody normal
-        Calibration c = Calibration.fit("bias-corrected", z, y);
+        Calibration c = Calibration.fit(Method.BIAS_CORRECTED, z, y);
         for (double v : c.bias()) assertTrue(Double.isFinite(v) && Math.abs(v) <= 2 * Calibration.MAX_BIAS, java.util.Arrays.toString(c.bias()));
         assertTrue(c.bias()[2] < c.bias()[1] - 3, "the absent class is pushed far down: " + java.util.Arrays.toString(c.bias()));
         for (float[] p : c.probabilities(z)) for (float v : p) assertTrue(Float.isFinite(v));
@@ -145,23 +146,26 @@ class CalibrationTest {
 
     @Test
     void namesAndGuards() {
-        assertEquals("bias-corrected", Calibration.parse("BCTS"));
-        assertEquals("bias-corrected", Calibration.parse(" bias_corrected "));
-        assertEquals("temperature", Calibration.parse("Temperature"));
-        assertEquals("none", Calibration.parse("none"));
+        assertEquals(Method.BIAS_CORRECTED, Calibration.parse("BCTS"));
+        assertEquals(Method.BIAS_CORRECTED, Calibration.parse(" bias_corrected "));
+        assertEquals(Method.TEMPERATURE, Calibration.parse("Temperature"));
+        assertEquals(Method.NONE, Calibration.parse("none"));
         assertNull(Calibration.parse("platt"));
-        assertThrows(IllegalArgumentException.class, () -> Calibration.fit("platt", new float[][]{{1, 2, 3}}, new int[]{0}));
-        assertThrows(IllegalArgumentException.class, () -> new Calibration("temperature", 0, null));
-        assertThrows(IllegalArgumentException.class, () -> new Calibration("bias-corrected", 1, new double[]{0, Double.NaN, 0}));
-        assertThrows(IllegalArgumentException.class, () -> new Calibration(Calibration.BIAS_CORRECTED, 1, new double[]{0, 0}).probabilities(new float[]{1, 2, 3}));
-        Calibration none = Calibration.fit("none", new float[][]{{1, 2, 3}}, new int[]{0});
+        IllegalArgumentException platt = assertThrows(IllegalArgumentException.class, () -> Calibration.parse("platt", "metrics.json"));
+        assertTrue(platt.getMessage().contains("metrics.json") && platt.getMessage().contains("temperature, bias-corrected or none"),
+                platt.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Calibration(null, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> new Calibration(Method.TEMPERATURE, 0, null));
+        assertThrows(IllegalArgumentException.class, () -> new Calibration(Method.BIAS_CORRECTED, 1, new double[]{0, Double.NaN, 0}));
+        assertThrows(IllegalArgumentException.class, () -> new Calibration(Method.BIAS_CORRECTED, 1, new double[]{0, 0}).probabilities(new float[]{1, 2, 3}));
+        Calibration none = Calibration.fit(Method.NONE, new float[][]{{1, 2, 3}}, new int[]{0});
         assertArrayEquals(Metrics.softmax(new float[]{1, 2, 3}, 1.0), none.probabilities(new float[]{1, 2, 3}), 1e-7f);
         assertEquals("T = 1.200", Calibration.ofTemperature(1.2).describe(List.of("bacteria", "virus", "normal")));
         assertEquals("T = 0.900, class offsets bacteria +0.400 virus -0.300 normal -0.100",
-                new Calibration(Calibration.BIAS_CORRECTED, 0.9, new double[]{0.4, -0.3, -0.1}).describe(List.of("bacteria", "virus", "normal")));
+                new Calibration(Method.BIAS_CORRECTED, 0.9, new double[]{0.4, -0.3, -0.1}).describe(List.of("bacteria", "virus", "normal")));
         // a caller cannot change a calibration through the array it passed or got
         double[] b = {0.4, -0.3, -0.1};
-        Calibration c = new Calibration(Calibration.BIAS_CORRECTED, 1, b);
+        Calibration c = new Calibration(Method.BIAS_CORRECTED, 1, b);
         b[0] = 9;
         c.bias()[1] = 9;
         assertArrayEquals(new double[]{0.4, -0.3, -0.1}, c.bias(), 0);

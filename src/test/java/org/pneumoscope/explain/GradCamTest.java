@@ -19,6 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Ranks;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.XrayNet;
 
@@ -57,7 +59,7 @@ class GradCamTest {
     @Test
     void camOfATrainedNetPointsAtTheEvidence() {
         Random r = new Random(11);
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, SIZE, "linear").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, SIZE, Head.LINEAR).withWidth(0.25));
              Model model = Model.newInstance("cam-test");
              NDManager m = NDManager.newBaseManager()) {
             model.setBlock(net.block());
@@ -130,7 +132,7 @@ class GradCamTest {
     void mapCellsLandOnTheirReceptiveFields() {
         int size = 128;
         Random r = new Random(5);
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, size, "linear").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, size, Head.LINEAR).withWidth(0.25));
              NDManager m = NDManager.newBaseManager()) {
             for (String layer : new String[] {"layer2", "layer3.1", "layer4"}) {
                 int cells = -1, row = -1, col = -1;
@@ -172,7 +174,7 @@ class GradCamTest {
 
     @Test
     void cellStrideOfTheResNetStages() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25))) {
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25))) {
             assertEquals(4, net.cellStride("stem"));
             assertEquals(4, net.cellStride("layer1.1"));
             assertEquals(8, net.cellStride("layer2"));
@@ -193,7 +195,7 @@ class GradCamTest {
 
     @Test
     void resnet50CamIsAValidMap() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 3, 96, "seed").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET50, 3, 96, Head.SEED).withWidth(0.25));
              NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.randomUniform(0, 1, new Shape(1, 3, 96, 96));
             for (String layer : new String[] {null, "layer3.5", "stem"}) {
@@ -219,7 +221,7 @@ class GradCamTest {
 
     @Test
     void invalidLayerMessageListsValidNames() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25));
              NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.zeros(new Shape(1, 1, 64, 64));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

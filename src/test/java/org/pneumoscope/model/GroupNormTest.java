@@ -58,9 +58,9 @@ class GroupNormTest {
 
     @Test
     void groupNormNetTrainsSavesAndLoadsWithoutRunningStatistics(@TempDir Path dir) throws Exception {
-        ModelSpec spec = ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25).withNorm(Norm.GROUP);
+        ModelSpec spec = ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25).withNorm(Norm.GROUP);
         assertEquals(spec, ModelSpec.decode(spec.encode()));
-        assertFalse(ModelSpec.of("resnet18", 1, 64, "linear").encode().contains("norm"),
+        assertFalse(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).encode().contains("norm"),
                 "a BatchNorm net's header is what it was before norm existed");
         try (NDManager m = NDManager.newBaseManager(); XrayNet net = XrayNet.build(spec)) {
             for (Parameter p : net.block().getParameters().values())

@@ -47,7 +47,7 @@ class PretrainedWeightsTest {
         PretrainedWeights imagenet = PretrainedWeights.resolve("ImageNet", true);
         assertEquals(PretrainedWeights.Kind.IMAGENET, imagenet.kind());
         // refused before anything is fetched: the zoo has ResNet-18 and -50 only
-        UserException r34 = assertThrows(UserException.class, () -> imagenet.createNet(ModelSpec.of("resnet34", 3, 224, "seed")));
+        UserException r34 = assertThrows(UserException.class, () -> imagenet.createNet(ModelSpec.of(Arch.RESNET34, 3, 224, Head.SEED)));
         assertTrue(r34.getMessage().contains("resnet18 and resnet50"), r34.getMessage());
         assertEquals("true", System.getProperty("ai.djl.offline"), "still offline");
         assertEquals(PretrainedWeights.Kind.NONE, PretrainedWeights.resolve("none", false).kind());
@@ -69,7 +69,7 @@ class PretrainedWeightsTest {
     void checkpointGivesItsBackboneAndItsHeadOnlyWhenShapesMatch(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("seed.params");
         try (NDManager m = NDManager.newBaseManager();
-             XrayNet src = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "seed").withWidth(0.5))) {
+             XrayNet src = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED).withWidth(0.5))) {
             src.save(file);
             NDArray x = m.randomNormal(new Shape(2, 1, 64, 64));
             ParameterStore ps = new ParameterStore(m, false);
@@ -78,16 +78,16 @@ class PretrainedWeightsTest {
 
             PretrainedWeights w = PretrainedWeights.resolve(file.toString(), false);
             assertEquals(PretrainedWeights.Kind.CHECKPOINT, w.kind());
-            PretrainedWeights.Result linear = w.createNet(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.5));
+            PretrainedWeights.Result linear = w.createNet(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.5));
             try (XrayNet net = linear.net()) {
                 assertArrayEquals(srcFeatures, net.forwardTo(ps, x, "layer4", false).singletonOrThrow().toFloatArray());
                 assertTrue(String.join("; ", linear.notes()).contains("head starts fresh"), linear.notes().toString());
             }
-            PretrainedWeights.Result same = w.createNet(ModelSpec.of("resnet18", 1, 64, "seed").withWidth(0.5));
+            PretrainedWeights.Result same = w.createNet(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED).withWidth(0.5));
             try (XrayNet net = same.net()) {
                 assertArrayEquals(srcLogits, net.predict(x).toFloatArray());
             }
-            UserException e = assertThrows(UserException.class, () -> w.createNet(ModelSpec.of("resnet34", 1, 64, "seed").withWidth(0.5)));
+            UserException e = assertThrows(UserException.class, () -> w.createNet(ModelSpec.of(Arch.RESNET34, 1, 64, Head.SEED).withWidth(0.5)));
             assertTrue(e.getMessage().contains("resnet18") && e.getMessage().contains("resnet34"), e.getMessage());
         }
     }
@@ -98,11 +98,11 @@ class PretrainedWeightsTest {
         ai.djl.engine.Engine.getInstance().setRandomSeed(20261127);
         PretrainedWeights w = PretrainedWeights.resolve(tinyBackbone().toString(), false);
         assertEquals(PretrainedWeights.Kind.TORCHSCRIPT, w.kind());
-        try (XrayNet net = w.createNet(ModelSpec.of("resnet18", 1, 64, "seed")).net();
+        try (XrayNet net = w.createNet(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED)).net();
              Model model = Model.newInstance("ts");
              NDManager m = NDManager.newBaseManager()) {
             assertEquals(List.of("backbone", "head"), net.layerNames());
-            assertEquals(ModelSpec.TORCHSCRIPT, net.spec().arch());
+            assertEquals(Arch.TORCHSCRIPT, net.spec().arch());
             long backboneParams = net.namedParameters().entrySet().stream()
                     .filter(e -> e.getKey().startsWith("backbone.")).mapToLong(e -> e.getValue().getArray().size()).sum();
             assertEquals(5944, backboneParams, "the tiny backbone's parameters are visible");
@@ -149,7 +149,7 @@ class PretrainedWeightsTest {
                 assertArrayEquals(logits, back.predict(probe).toFloatArray(), 1e-6f);
                 assertEquals(List.of("backbone", "head"), back.layerNames());
             }
-            try (XrayNet other = w.createNet(ModelSpec.of("resnet18", 1, 64, "seed")).net()) {
+            try (XrayNet other = w.createNet(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED)).net()) {
                 other.load(file);
                 assertArrayEquals(logits, other.predict(probe).toFloatArray(), 1e-6f);
             }
@@ -159,13 +159,13 @@ class PretrainedWeightsTest {
     @Test
     void torchScriptBackboneGivenTheWrongChannelsIsRefusedClearly() throws Exception {
         UserException e = assertThrows(UserException.class,
-                () -> XrayNet.fromTorchScript(tinyBackbone(), ModelSpec.of("resnet18", 3, 64, "linear")));
+                () -> XrayNet.fromTorchScript(tinyBackbone(), ModelSpec.of(Arch.RESNET18, 3, 64, Head.LINEAR)));
         assertTrue(e.getMessage().contains("tiny_backbone.pt"), e.getMessage());
     }
 
     @Test
     void batchNormRecalibrationAveragesBatchStatistics() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25));
              NDManager m = NDManager.newBaseManager()) {
             List<NDArray> batches = new ArrayList<>();
             for (int i = 0; i < 3; i++) batches.add(m.randomNormal(new Shape(4, 1, 64, 64)).mul(0.5f).add(i));
@@ -214,7 +214,7 @@ class PretrainedWeightsTest {
         for (String arch : archs) {
             Path pt = dir.resolve(arch + ".pt"), ref = dir.resolve(arch);
             try (NDManager m = NDManager.newBaseManager();
-                 XrayNet net = XrayNet.build(ModelSpec.of(arch, 3, 64, "linear").withZeroInitResidual(false), 1000)) {
+                 XrayNet net = XrayNet.build(ModelSpec.of(Arch.valueOf(arch.toUpperCase(java.util.Locale.ROOT)), 3, 64, Head.LINEAR).withZeroInitResidual(false), 1000)) {
                 Map<String, NDArray> params = PretrainedWeights.torchScriptParameters(m, pt);
                 List<String> notes = new ArrayList<>();
                 assertTrue(PretrainedWeights.copyInto(net, params, pt.toString(), notes), "BN statistics travelled with the file");
@@ -231,7 +231,7 @@ class PretrainedWeightsTest {
             }
             if (!arch.equals("resnet18")) continue;
             // the normal route: 3-class model, grey input, imported backbone
-            PretrainedWeights.Result r = PretrainedWeights.resolve(pt.toString(), false).createNet(ModelSpec.of(arch, 1, 64, "seed"));
+            PretrainedWeights.Result r = PretrainedWeights.resolve(pt.toString(), false).createNet(ModelSpec.of(Arch.valueOf(arch.toUpperCase(java.util.Locale.ROOT)), 1, 64, Head.SEED));
             try (XrayNet net = r.net()) {
                 assertFalse(r.needsBatchNormRecalibration());
                 assertTrue(String.join("; ", r.notes()).contains("adapted from 3 to 1"), r.notes().toString());

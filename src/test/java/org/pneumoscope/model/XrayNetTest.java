@@ -23,7 +23,7 @@ class XrayNetTest {
         // torchvision: sum(p.numel() for p in resnetXX(num_classes=1000).parameters())
         long[][] expected = {{18, 11_689_512L}, {34, 21_797_672L}, {50, 25_557_032L}};
         for (long[] e : expected) {
-            try (XrayNet net = XrayNet.build(ModelSpec.of("resnet" + e[0], 3, 64, "linear"), 1000)) {
+            try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.valueOf("RESNET" + e[0]), 3, 64, Head.LINEAR), 1000)) {
                 assertEquals(e[1], net.parameterCount(), "resnet" + e[0]);
                 assertEquals(e[1], net.trainableParameterCount(), "resnet" + e[0] + " trainable");
             }
@@ -35,9 +35,9 @@ class XrayNetTest {
         // torchvision minus its 1000-class fc (and, for grey input, two thirds of conv1) plus our head
         long r18Backbone = 11_689_512L - (512 * 1000 + 1000), r50Backbone = 25_557_032L - (2048 * 1000 + 1000);
         long seedHead2048 = 2 * 2048 + (2048 * 128 + 128) + 2 * 128 + (128 * 64 + 64) + 2 * 64 + (64 * 64 + 64) + (64 * 3 + 3);
-        try (XrayNet a = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
-             XrayNet b = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.5));
-             XrayNet c = XrayNet.build(ModelSpec.of("resnet50", 3, 64, "seed"))) {
+        try (XrayNet a = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR));
+             XrayNet b = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.5));
+             XrayNet c = XrayNet.build(ModelSpec.of(Arch.RESNET50, 3, 64, Head.SEED))) {
             assertEquals(r18Backbone - 64 * 2 * 49 + 512 * 3 + 3, a.parameterCount());
             assertEquals(11_171_779L, a.parameterCount());
             assertEquals(2_796_515L, b.parameterCount());
@@ -50,7 +50,7 @@ class XrayNetTest {
     void forwardGivesThreeLogitsForAnySizeAndChannels() {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int channels : new int[] {1, 3}) {
-                try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", channels, 64, "seed"))) {
+                try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, channels, 64, Head.SEED))) {
                     for (int size : new int[] {64, 96, 100}) {
                         NDArray x = m.randomNormal(new Shape(2, channels, size, size));
                         NDArray y = net.predict(x);
@@ -64,7 +64,7 @@ class XrayNetTest {
 
     @Test
     void layerNamesFollowTorchvision() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet34", 1, 64, "linear"))) {
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET34, 1, 64, Head.LINEAR))) {
             List<String> names = net.layerNames();
             assertEquals(List.of("stem", "layer1", "layer1.0", "layer1.1", "layer1.2", "layer2"), names.subList(0, 6));
             assertTrue(names.contains("layer3.5"));
@@ -79,7 +79,7 @@ class XrayNetTest {
 
     @Test
     void widthMultiplierHalvesStageChannels() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withWidth(0.5));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.5));
              NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             NDArray x = m.randomNormal(new Shape(1, 1, 64, 64));
@@ -87,7 +87,7 @@ class XrayNetTest {
             String[] layers = {"stem", "layer1", "layer2", "layer3", "layer4"};
             for (int i = 0; i < layers.length; i++)
                 assertEquals(expect[i], net.forwardTo(ps, x, layers[i], false).singletonOrThrow().getShape().get(1), layers[i]);
-            try (XrayNet full = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"))) {
+            try (XrayNet full = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR))) {
                 assertTrue(net.parameterCount() * 3 < full.parameterCount(), "half width has about a quarter of the weights");
             }
         }
@@ -95,7 +95,7 @@ class XrayNetTest {
 
     @Test
     void splitForwardEqualsWholeForward() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 3, 64, "seed").withWidth(0.25));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET50, 3, 64, Head.SEED).withWidth(0.25));
              NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             NDArray x = m.randomNormal(new Shape(2, 3, 64, 64));
@@ -113,7 +113,7 @@ class XrayNetTest {
     void trainingForwardFreesItsIntermediatesAndBackwardStillReachesEveryLayer() {
         // ~60 layers of activations would otherwise stay alive until the batch's manager closes (docs/models.md, "Speed")
         // (zero-initialised last BNs would leave their branches without gradient at the start, whatever the freeing)
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 1, 64, "seed").withWidth(0.25).withZeroInitResidual(false));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET50, 1, 64, Head.SEED).withWidth(0.25).withZeroInitResidual(false));
              NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             try (NDManager batch = m.newSubManager();
@@ -135,8 +135,8 @@ class XrayNetTest {
 
     @Test
     void zeroInitResidualStartsBranchesAtIdentity() {
-        try (XrayNet z = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
-             XrayNet n = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear").withZeroInitResidual(false))) {
+        try (XrayNet z = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR));
+             XrayNet n = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withZeroInitResidual(false))) {
             assertEquals(0f, z.namedParameters().get("layer1.0.bn2.weight").getArray().abs().sum().getFloat());
             assertEquals(1f, z.namedParameters().get("layer1.0.bn1.weight").getArray().min().getFloat());
             assertEquals(1f, n.namedParameters().get("layer1.0.bn2.weight").getArray().min().getFloat());
@@ -156,7 +156,7 @@ class XrayNetTest {
         long seedHead = 2 * 2048 + (2048 * 128 + 128) + 2 * 128 + (128 * 64 + 64) + 2 * 64 + (64 * 64 + 64) + (64 * 3 + 3);
         long layer4 = bottleneck(1024, 512, true) + 2 * bottleneck(2048, 512, false);
         long layer3Last3 = 3 * bottleneck(1024, 256, false);
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet50", 3, 64, "seed"))) {
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET50, 3, 64, Head.SEED))) {
             long all = net.parameterCount();
             assertEquals(all, net.trainableParameterCount());
             net.freezeThrough("layer3");                    // Keras layers[:144]
@@ -177,7 +177,7 @@ class XrayNetTest {
 
     @Test
     void unknownLayerListsValidNames() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"))) {
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.freezeThrough("conv5"));
             assertTrue(e.getMessage().contains("conv5") && e.getMessage().contains("layer3.1") && e.getMessage().contains("stem"),
                     e.getMessage());
@@ -186,7 +186,7 @@ class XrayNetTest {
 
     @Test
     void frozenLayersKeepTheirBatchNormStatistics() {
-        try (XrayNet net = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR));
              NDManager m = NDManager.newBaseManager()) {
             net.freezeThrough("layer2");
             float frozenBefore = net.namedParameters().get("layer2.1.bn1.running_mean").getArray().sum().getFloat();
@@ -199,8 +199,8 @@ class XrayNetTest {
 
     @Test
     void l2ParametersAreTheSeedHeadsHiddenDenseKernels() {
-        try (XrayNet seed = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "seed"));
-             XrayNet linear = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"))) {
+        try (XrayNet seed = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED));
+             XrayNet linear = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR))) {
             List<Parameter> l2 = seed.l2Parameters();
             assertEquals(3, l2.size());
             assertEquals(new Shape(128, 512), l2.get(0).getArray().getShape());
@@ -217,8 +217,8 @@ class XrayNetTest {
     void saveAndLoadRoundTripExactly(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.params");
         try (NDManager m = NDManager.newBaseManager();
-             XrayNet a = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "seed"));
-             XrayNet b = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "seed"))) {
+             XrayNet a = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED));
+             XrayNet b = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.SEED))) {
             // move BN statistics away from their initial values so that they are part of what must round-trip
             a.block().forward(new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(4, 1, 64, 64)).mul(2f)), true);
             NDArray x = m.randomNormal(new Shape(3, 1, 64, 64));
@@ -248,8 +248,8 @@ class XrayNetTest {
     @Test
     void loadRefusesAnotherArchitectureWithAClearMessage(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("r18.params");
-        try (XrayNet a = XrayNet.build(ModelSpec.of("resnet18", 1, 64, "linear"));
-             XrayNet b = XrayNet.build(ModelSpec.of("resnet34", 1, 64, "linear"))) {
+        try (XrayNet a = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR));
+             XrayNet b = XrayNet.build(ModelSpec.of(Arch.RESNET34, 1, 64, Head.LINEAR))) {
             a.save(file);
             UserException e = assertThrows(UserException.class, () -> b.load(file));
             assertTrue(e.getMessage().contains("resnet18") && e.getMessage().contains("resnet34"), e.getMessage());
@@ -261,13 +261,17 @@ class XrayNetTest {
 
     @Test
     void specValidationNamesTheProblem() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.of("resnet101", 1, 224, "linear"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.decode("arch=resnet101 channels=1 size=224 head=linear"))
                 .getMessage().contains("resnet101"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.of("resnet18", 2, 224, "linear"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.of(Arch.RESNET18, 2, 224, Head.LINEAR))
                 .getMessage().contains("1 or 3"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.of("resnet18", 1, 32, "linear"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelSpec.of(Arch.RESNET18, 1, 32, Head.LINEAR))
                 .getMessage().contains("64"));
-        ModelSpec s = new ModelSpec("resnet50", 3, 224, "seed", 0.5, false);
+        ModelSpec s = new ModelSpec(Arch.RESNET50, 3, 224, Head.SEED, 0.5, false);
         assertEquals(s, ModelSpec.decode(s.encode()));
+        // a TorchScript backbone is recorded in checkpoints, but no config may choose it
+        assertEquals(Arch.TORCHSCRIPT, ModelSpec.decode("arch=torchscript channels=1 size=64 head=linear").arch());
+        assertNull(org.pneumoscope.core.Choices.find(Arch.class, "torchscript"));
+        assertEquals("resnet18, resnet34, resnet50", org.pneumoscope.core.Choices.known(Arch.class));
     }
 }

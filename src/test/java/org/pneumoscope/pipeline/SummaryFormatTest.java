@@ -52,7 +52,7 @@ class SummaryFormatTest {
 
     @Test
     void metricsJsonAddsItsKeysAfterTheEvaluationsOwnInAFixedOrder() {
-        Calibration cal = new Calibration(Calibration.BIAS_CORRECTED, 1.5, new double[] {0.2, -0.1, -0.1});
+        Calibration cal = new Calibration(Calibration.Method.BIAS_CORRECTED, 1.5, new double[] {0.2, -0.1, -0.1});
         EvaluationSummary s = summary(cal, "site-a", PLAYED, 512, AcquisitionShift.parse("gamma=1.4"));
         ObjectNode json = SummaryFormat.json(s);
         List<String> own = new ArrayList<>();

@@ -11,6 +11,8 @@ import org.pneumoscope.data.Contrast;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.Arch;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.PretrainedWeights;
 import org.pneumoscope.model.XrayNet;
@@ -41,7 +43,7 @@ class BatchNormRecalibrationTest {
 
     @Test
     void weightsWithoutStatisticsAreFlaggedAndTheTrainingFilmsStatisticsReplaceThem() throws Exception {
-        ModelSpec spec = ModelSpec.of("resnet18", 1, SIZE, "linear").withWidth(0.25);
+        ModelSpec spec = ModelSpec.of(Arch.RESNET18, 1, SIZE, Head.LINEAR).withWidth(0.25);
         try (XrayNet source = XrayNet.build(spec); NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> params = new LinkedHashMap<>();
             source.namedParameters().forEach((k, p) -> {
