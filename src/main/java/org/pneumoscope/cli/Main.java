@@ -20,6 +20,7 @@ import picocli.CommandLine;
                 PredictCommand.class,
                 ServeCommand.class,
                 WatchCommand.class,
+                SparkCommands.Score.class,
                 ExplainCommand.class,
                 EngineCommand.class,
                 DatasetCommand.class,

@@ -1,6 +1,7 @@
 package org.pneumoscope.spark.cli;
 
 import org.apache.spark.sql.SparkSession;
+import org.pneumoscope.cli.SparkCommands;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.spark.ScoreJob;
 import org.pneumoscope.spark.Sessions;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * Spark with one task slot and with two, so the ratio says what Spark costs and what a second slot buys.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Films/s of predict and of score --spark with local[1] and local[2] on the same films, and their ratios.")
+        description = SparkCommands.BENCH_SCORE)
 public class BenchScoreCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A finished run folder.") Path run;
     @Option(names = "--data", description = "A folder of films (default: phantoms written to a temporary folder).") Path data;

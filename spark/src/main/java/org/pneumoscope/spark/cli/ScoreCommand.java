@@ -1,6 +1,7 @@
 package org.pneumoscope.spark.cli;
 
 import org.apache.spark.sql.SparkSession;
+import org.pneumoscope.cli.SparkCommands;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.spark.ScoreJob;
 import org.pneumoscope.spark.Sessions;
@@ -10,8 +11,7 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = {"Score an archive of films with Apache Spark: embedded on this machine (local[*]) or on a cluster "
-                + "through spark-submit (docs/scale.md).",
+        description = {SparkCommands.SCORE,
                 "Appends one row per file to the Parquet table OUT/scores: path, SHA-256, predicted label, calibrated "
                         + "probabilities, logits, pooled features, calibration, model and model hash, and the error for a "
                         + "file that could not be scored. A re-run skips the files this model scored into OUT before. "

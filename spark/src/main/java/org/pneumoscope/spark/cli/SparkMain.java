@@ -1,6 +1,7 @@
 package org.pneumoscope.spark.cli;
 
 import org.pneumoscope.cli.Main;
+import org.pneumoscope.cli.SparkCommands;
 import org.pneumoscope.core.DjlSetup;
 import picocli.CommandLine;
 
@@ -13,8 +14,7 @@ public final class SparkMain {
 
     public static CommandLine commandLine() {
         CommandLine cl = Main.commandLine();
-        cl.addSubcommand("score", new ScoreCommand());
-        cl.getSubcommands().get("bench").addSubcommand("score", new BenchScoreCommand());
+        SparkCommands.replace(cl, new ScoreCommand(), new BenchScoreCommand());
         return cl;
     }
 
