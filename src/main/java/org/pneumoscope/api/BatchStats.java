@@ -6,13 +6,15 @@ import java.util.Map;
 /**
  * What a {@link BatchingClassifier} has done so far: how many forward passes of each size it ran, how many films it
  * refused, and how many passes failed as a whole and were split into passes of one film (so that one bad film fails
- * only its own caller).
+ * only its own caller). Those single-film retries are counted apart ({@code retriedSingly}), not as passes of one:
+ * the histogram says how films were gathered, and each film counts once in {@link #films()}.
  *
- * @param sizes    {@code sizes[k]} passes of k films (index 0 unused)
- * @param rejected films refused because the queue was full
- * @param split    passes that failed and were retried film by film
+ * @param sizes         {@code sizes[k]} passes of k films, each film's first pass (index 0 unused)
+ * @param rejected      films refused because the queue was full
+ * @param split         passes that failed and were retried film by film
+ * @param retriedSingly films run again alone after their pass failed
  */
-public record BatchStats(long[] sizes, long rejected, long split) {
+public record BatchStats(long[] sizes, long rejected, long split, long retriedSingly) {
     public BatchStats {
         sizes = sizes.clone();
     }
@@ -45,10 +47,13 @@ public record BatchStats(long[] sizes, long rejected, long split) {
     public BatchStats since(BatchStats before) {
         long[] d = sizes.clone();
         for (int k = 0; k < Math.min(d.length, before.sizes.length); k++) d[k] -= before.sizes[k];
-        return new BatchStats(d, rejected - before.rejected, split - before.split);
+        return new BatchStats(d, rejected - before.rejected, split - before.split, retriedSingly - before.retriedSingly);
     }
 
-    /** For JSON: passes, films, mean and largest size, the histogram as {"size": passes} and the refusals. */
+    /**
+     * For JSON: passes, films, mean and largest size, the histogram as {"size": passes}, the refusals, the failed
+     * passes and the films they retried alone.
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("passes", passes());
@@ -60,6 +65,7 @@ public record BatchStats(long[] sizes, long rejected, long split) {
         m.put("sizes", h);
         m.put("rejected", rejected);
         m.put("split", split);
+        m.put("retried_singly", retriedSingly);
         return m;
     }
 }

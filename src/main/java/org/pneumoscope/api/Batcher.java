@@ -57,7 +57,7 @@ final class Batcher<K, I, O> implements AutoCloseable {
     private long lastArrival;
     private boolean anyArrival;
     private final long[] sizes;
-    private long rejected, split;
+    private long rejected, split, retriedSingly;
 
     Batcher(BatchPolicy policy, Pass<K, I, O> pass, String name) {
         this.policy = Objects.requireNonNull(policy);
@@ -129,7 +129,7 @@ final class Batcher<K, I, O> implements AutoCloseable {
     BatchStats stats() {
         lock.lock();
         try {
-            return new BatchStats(sizes, rejected, split);
+            return new BatchStats(sizes, rejected, split, retriedSingly);
         } finally {
             lock.unlock();
         }
@@ -203,7 +203,7 @@ final class Batcher<K, I, O> implements AutoCloseable {
     private void run(List<Job<K, I, O>> batch) {
         if (batch.isEmpty()) return;
         try {
-            List<O> out = attempt(batch);
+            List<O> out = attempt(batch, false);
             for (int i = 0; i < batch.size(); i++) batch.get(i).result.complete(out.get(i));
         } catch (RuntimeException | Error e) {
             if (batch.size() == 1) {
@@ -213,7 +213,7 @@ final class Batcher<K, I, O> implements AutoCloseable {
             count(() -> split++);
             for (Job<K, I, O> j : batch) {
                 try {
-                    j.result.complete(attempt(List.of(j)).get(0));
+                    j.result.complete(attempt(List.of(j), true).get(0));
                 } catch (RuntimeException | Error alone) {
                     j.result.completeExceptionally(alone);
                 }
@@ -221,8 +221,12 @@ final class Batcher<K, I, O> implements AutoCloseable {
         }
     }
 
-    private List<O> attempt(List<Job<K, I, O>> batch) {
-        count(() -> sizes[batch.size()]++);
+    /** Runs one pass; a {@code retry} of a film whose pass failed counts apart from the passes films were gathered into. */
+    private List<O> attempt(List<Job<K, I, O>> batch, boolean retry) {
+        count(() -> {
+            if (retry) retriedSingly++;
+            else sizes[batch.size()]++;
+        });
         if (policy.beforePass() != null) policy.beforePass().run();
         List<I> inputs = new ArrayList<>(batch.size());
         for (Job<K, I, O> j : batch) inputs.add(j.input);

@@ -244,6 +244,10 @@ class BatchingClassifierTest {
             BatchStats s = b.stats();
             assertTrue(s.split() >= 1, "the failed pass was retried film by film: " + s.toMap());
             assertTrue(s.maxSize() > 1, s.toMap().toString());
+            // the retries are counted apart: every film once in the histogram, the failed pass's films again as retries
+            assertEquals(6, s.films(), "each film counted once: " + s.toMap());
+            assertTrue(s.retriedSingly() >= 2, "a failed pass of 2 or more films was retried film by film: " + s.toMap());
+            assertEquals(s.retriedSingly(), s.toMap().get("retried_singly"));
         }
     }
 
