@@ -65,9 +65,18 @@ public final class DicomAnswer {
 
     /** The answer for a prediction made already (a batch of {@code predict}): the report states that prediction. */
     public Objects answer(byte[] source, Film film, Prediction p) throws DecodeException {
-        if (ImageFormat.sniff(source) != ImageFormat.DICOM) throw new UnsupportedFormatException(film.name(), NOT_DICOM);
+        refuseUnlessDicom(source, film);
+        return answer(source, film, p, classifier.explain(film, null, p.label()));
+    }
+
+    /**
+     * The answer for a prediction and the Grad-CAM of its class made already, e.g. in forward passes shared with
+     * other films ({@link org.pneumoscope.api.BatchingClassifier}): the report states that prediction and the
+     * secondary capture shows that heatmap.
+     */
+    public Objects answer(byte[] source, Film film, Prediction p, Explanation e) throws DecodeException {
+        refuseUnlessDicom(source, film);
         SourceStudy study = SourceStudy.read(source, film.name());
-        Explanation e = classifier.explain(film, null, p.label());
         LocalDateTime now = LocalDateTime.now();
         Header.Identity sr = new Header.Identity(StructuredReport.SOP_CLASS, Uids.random(), Uids.random(), SR_SERIES,
                 "SR", "Pneumoscope report (research use)", now);
@@ -77,6 +86,11 @@ public final class DicomAnswer {
         byte[] scFile = Part10.file(SecondaryCapture.build(study, sc, e, p), sc.sopClassUid(), sc.sopInstanceUid());
         return new Objects(srFile, scFile, study.studyUid(), sr.seriesUid(), sr.sopInstanceUid(), sc.seriesUid(),
                 sc.sopInstanceUid(), p);
+    }
+
+    /** Refuses a film that is not DICOM ({@link #NOT_DICOM}): before spending a forward pass on it. */
+    public static void refuseUnlessDicom(byte[] source, Film film) throws UnsupportedFormatException {
+        if (ImageFormat.sniff(source) != ImageFormat.DICOM) throw new UnsupportedFormatException(film.name(), NOT_DICOM);
     }
 
     /**

@@ -36,12 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -96,7 +92,6 @@ public final class PneumoscopeServer implements AutoCloseable {
     private final ModelInfo info;
     private final UploadStore store;
     private final Semaphore slots;
-    private final ThreadPoolExecutor pool;
     private final Map<String, byte[]> assets;
     /** The OpenAPI 3 description of the REST API, served as written. */
     private final byte[] openApi;
@@ -119,12 +114,6 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
         this.slots = new Semaphore(cfg.capacity());
-        AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(cfg.workers(), cfg.workers(), 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "pneumoscope-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         this.assets = Map.of(
                 "/", resource("index.html"),
                 "/app.js", resource("app.js"),
@@ -195,12 +184,6 @@ public final class PneumoscopeServer implements AutoCloseable {
     public void close() {
         if (app != null) app.stop();
         batcher.close();
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         setTorchThreads(previousTorchThreads);
         if (ownsModel) model.close();
     }
@@ -318,10 +301,15 @@ public final class PneumoscopeServer implements AutoCloseable {
      * become the same answers as the door's.
      */
     private Predictor.Prediction inference(byte[] upload, Predictor.Options opt) {
+        return onBatcher(() -> predictor.predict(upload, opt));
+    }
+
+    /** {@code work}, which goes through the batcher, timed for Retry-After; the batcher's refusals as HTTP answers. */
+    private <T> T onBatcher(java.util.function.Supplier<T> work) {
         running.incrementAndGet();
         try {
             long s = System.nanoTime();
-            Predictor.Prediction p = predictor.predict(upload, opt);
+            T p = work.get();
             meanMs = 0.9 * meanMs + 0.1 * (System.nanoTime() - s) / 1e6;
             return p;
         } catch (QueueFullException e) {
@@ -342,18 +330,11 @@ public final class PneumoscopeServer implements AutoCloseable {
 
     /**
      * {@code ?format=dicom}: the film's SR and Grad-CAM secondary capture as a DICOMweb-style multipart/related
-     * body of two application/dicom parts (the SR first).
+     * body of two application/dicom parts (the SR first). Its forward passes are shared with the other requests of
+     * the moment, as JSON answers' are.
      */
-    private void answerDicom(Context ctx, byte[] upload, boolean tta, long t0) throws Exception {
-        org.pneumoscope.dicom.DicomAnswer.Objects o = await(pool.submit(() -> {
-            running.incrementAndGet();
-            try {
-                if (cfg.beforeInference() != null) cfg.beforeInference().run();
-                return predictor.dicom(upload, tta);
-            } finally {
-                running.decrementAndGet();
-            }
-        }));
+    private void answerDicom(Context ctx, byte[] upload, boolean tta, long t0) {
+        org.pneumoscope.dicom.DicomAnswer.Objects o = onBatcher(() -> predictor.dicom(upload, tta));
         org.pneumoscope.api.Prediction p = o.prediction();
         if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
         Map<String, Object> probs = new LinkedHashMap<>();
@@ -385,22 +366,6 @@ public final class PneumoscopeServer implements AutoCloseable {
         if (f == null || f.isEmpty() || f.equalsIgnoreCase("json")) return false;
         if (f.equalsIgnoreCase("dicom")) return true;
         throw ApiError.badRequest("bad_parameter", "'format' must be json or dicom");
-    }
-
-    private static <T> T await(Future<T> job) throws Exception {
-        try {
-            return job.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof ApiError a) throw a;
-            if (c instanceof Exception x) throw x;
-            if (c instanceof Error err) throw err;
-            throw e;
-        } catch (InterruptedException e) {
-            job.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "shutting_down", "the server is stopping");
-        }
     }
 
     private Map<String, Object> answer(Predictor.Prediction p, double ms) {

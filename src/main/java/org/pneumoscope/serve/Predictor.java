@@ -62,13 +62,12 @@ public final class Predictor {
         Film film = decode(bytes);
         org.pneumoscope.api.Prediction p;
         Explanation e = null;
-        if (o.cam() && !o.tta()) {
-            // the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two
-            e = batcher.explain(film);
-            p = e.prediction();
+        if (o.cam()) {
+            Classified c = classify(film, o.tta());
+            p = c.prediction();
+            e = c.explanation();
         } else {
             p = batcher.predict(film, o.tta());
-            if (o.cam()) e = batcher.explain(film, null, p.label()); // the heatmap of the class the averaged pass chose
         }
         byte[] camPng = null, heatPng = null, imagePng = null;
         if (e != null || o.image()) {
@@ -104,11 +103,27 @@ public final class Predictor {
      * {@link #predict} refuses films, and with 415 when the upload is not DICOM.
      */
     public DicomAnswer.Objects dicom(byte[] bytes, boolean tta) {
+        Film film = decode(bytes);
         try {
-            return dicomAnswer().withTta(tta).answer(bytes, UPLOAD_NAME);
+            DicomAnswer.refuseUnlessDicom(bytes, film);
+            Classified c = classify(film, tta);
+            return dicomAnswer().answer(bytes, film, c.prediction(), c.explanation());
         } catch (DecodeException e) {
             throw ApiError.of(e);
         }
+    }
+
+    /** A prediction and the Grad-CAM of its class, in forward passes shared with the other requests of the moment. */
+    private record Classified(org.pneumoscope.api.Prediction prediction, Explanation explanation) {}
+
+    private Classified classify(Film film, boolean tta) {
+        if (!tta) {
+            // the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two
+            Explanation e = batcher.explain(film);
+            return new Classified(e.prediction(), e);
+        }
+        org.pneumoscope.api.Prediction p = batcher.predict(film, true);
+        return new Classified(p, batcher.explain(film, null, p.label())); // the heatmap of the class the averaged pass chose
     }
 
     static BufferedImage grey(GreyImage g) {

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * @param maxUploadBytes  largest accepted upload; bigger ones get 413 and are never held in memory as a whole
  * @param keepUploads     folder where every upload and its outcome are kept, or null to write nothing to disk
  * @param log             one line per request (no file names, no DICOM contents), or null for silence
- * @param beforeInference runs on the worker thread before each forward pass (and each DICOM answer); null normally
+ * @param beforeInference runs on the worker thread before each forward pass (JSON and DICOM answers alike); null normally
  *                        (tests use it to hold a worker busy deterministically)
  * @param idleTimeoutMs   a connection on which nothing arrives or leaves for this long is closed (a client that went
  *                        silent mid-upload, an idle keep-alive connection)

@@ -167,7 +167,7 @@ public final class DicomTools {
     }
 
     /** The NUM items of dsr2xml's rendering, keyed by the finding code that modifies each. */
-    static Map<String, Double> probabilities(Path sr) throws Exception {
+    public static Map<String, Double> probabilities(Path sr) throws Exception {
         Map<String, Double> out = new HashMap<>();
         NodeList nums = xml(sr).getElementsByTagName("num");
         for (int i = 0; i < nums.getLength(); i++) {
@@ -179,7 +179,7 @@ public final class DicomTools {
     }
 
     /** The value of the CODE item right under the root container. */
-    static String finding(Path sr) throws Exception {
+    public static String finding(Path sr) throws Exception {
         Element container = (Element) xml(sr).getElementsByTagName("container").item(0);
         return text(child(child(container, "code"), "value"));
     }

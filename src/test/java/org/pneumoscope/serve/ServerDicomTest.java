@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pneumoscope.api.BatchStats;
 import org.pneumoscope.api.TinyRun;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.dicom.DicomAnswer;
@@ -12,6 +13,7 @@ import org.pneumoscope.dicom.DicomTools;
 import org.pneumoscope.pipeline.TrainedModel;
 
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -85,6 +92,60 @@ class ServerDicomTest {
         assertTrue(all.contains(" dicom"), "the log has the DICOM request: " + all);
         for (String secret : List.of(DicomTools.PATIENT, "Doe", DicomTools.PATIENT_ID))
             assertFalse(all.contains(secret), "the server's log and console name no patient");
+    }
+
+    @Test
+    void concurrentDicomRequestsShareForwardPassesAndGetTheSequentialAnswers() throws Exception {
+        DicomTools.assumeInstalled("img2dcm", "dcmdjpeg", "dsr2xml");
+        List<byte[]> films = new ArrayList<>();
+        for (int seed = 1; seed <= 4; seed++)
+            films.add(Files.readAllBytes(DicomTools.film(tmp.resolve("concurrent"), "explicit", seed)));
+        try (PneumoscopeServer s = PneumoscopeServer.start(ServerConfig.builder(tmp.resolve("run")).host("127.0.0.1").port(0)
+                .workers(2).queue(16).batchWait(java.time.Duration.ofMillis(300)).maxBatch(8)
+                .log(new PrintStream(OutputStream.nullOutputStream())).build(), model)) {
+            var client = ServeFixture.client();
+            List<Answer> sequential = new ArrayList<>();
+            for (int i = 0; i < films.size(); i++) sequential.add(dicomAnswer(client, s, films.get(i), "seq" + i));
+            BatchStats afterSequential = s.batchStats();
+            assertEquals(films.size(), afterSequential.films(), "each DICOM answer's pass went through the batcher: " + afterSequential.toMap());
+
+            int n = 2 * films.size();
+            ExecutorService pool = Executors.newFixedThreadPool(n);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Answer>> got = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    int k = i;
+                    got.add(pool.submit(() -> {
+                        go.await();
+                        return dicomAnswer(client, s, films.get(k % films.size()), "par" + k);
+                    }));
+                }
+                go.countDown();
+                for (int i = 0; i < n; i++) {
+                    Answer want = sequential.get(i % films.size()), a = got.get(i).get(120, TimeUnit.SECONDS);
+                    assertEquals(want.finding(), a.finding(), "film " + i % films.size());
+                    for (Map.Entry<String, Double> e : want.probabilities().entrySet())
+                        assertEquals(e.getValue(), a.probabilities().get(e.getKey()), 1e-4, "film " + i % films.size() + " " + e.getKey());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            BatchStats concurrent = s.batchStats().since(afterSequential);
+            assertEquals(n, concurrent.films(), concurrent.toMap().toString());
+            assertTrue(concurrent.maxSize() > 1, "concurrent DICOM requests shared a pass: " + concurrent.toMap());
+        }
+    }
+
+    private record Answer(String finding, Map<String, Double> probabilities) {}
+
+    private static Answer dicomAnswer(java.net.http.HttpClient client, PneumoscopeServer s, byte[] film, String name) throws Exception {
+        HttpResponse<byte[]> r = client.send(ServeFixture.upload(s, "format=dicom&tta=false", MultipartBody.image(film)),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        String type = r.headers().firstValue("Content-Type").orElse("");
+        Path sr = Files.write(tmp.resolve(name + "-sr.dcm"), parts(r.body(), type.substring(type.indexOf("boundary=") + 9)).get(0));
+        return new Answer(DicomTools.finding(sr), DicomTools.probabilities(sr));
     }
 
     /** The bodies of a multipart/related answer. */
