@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "synth", mixinStandardHelpOptions = true,
         description = {"Generate synthetic (phantom) chest X-rays with lesion masks.",
                 "Writes bacteria/ virus/ normal/ PNGs, masks/ (lesion masks, same names) and manifest.csv "
-                        + "(file,label,patient_id). Same seed, same images.",
+                        + "(file,label,patient_id). Same seed, same images; patient ids carry the seed (ph42-00001), so sets of "
+                        + "different seeds share no patient.",
                 "Phantoms are drawn, not real patients: use them to try the pipeline, never to judge clinical "
                         + "performance."},
         footer = {"", "Example:", "  pneumoscope synth --out phantoms --count 600 --size 128 --seed 42"})

@@ -23,13 +23,21 @@ final class PhantomSet {
     /** Share of patients who get a second film. */
     static final double FOLLOW_UP_RATE = 0.25;
 
-    /** One planned film: its running number, class, patient and whether it's the patient's first or second. */
-    record Entry(int index, Label label, int patient, int shot) {
+    /**
+     * One planned film: its running number, class, patient and whether it's the patient's first or second, in the set
+     * rendered from {@code seed}.
+     */
+    record Entry(int index, Label label, int patient, int shot, long seed) {
         String file() { return label.id() + "/" + name(); }
 
         String name() { return String.format("phantom-%05d.png", index + 1); }
 
-        String patientId() { return String.format("ph%05d", patient + 1); }
+        /**
+         * {@code ph<seed>-<patient>}, e.g. ph42-00001: the seed keeps the patients of sets rendered from other seeds
+         * apart (else evaluating one set with a run trained on another would find "trained-on" patients in it), and a
+         * set rendered again from the same seed has the same ids.
+         */
+        String patientId() { return String.format("ph%s-%05d", Long.toUnsignedString(seed), patient + 1); }
     }
 
     /** Deterministic plan: balanced classes, some patients with two films of the same class. */
@@ -46,7 +54,7 @@ final class PhantomSet {
                 int remaining = left.getOrDefault(l, 0);
                 if (remaining == 0) continue;
                 int films = remaining >= 2 && r.nextDouble() < FOLLOW_UP_RATE ? 2 : 1;
-                for (int s = 0; s < films; s++) out.add(new Entry(index++, l, patient, s));
+                for (int s = 0; s < films; s++) out.add(new Entry(index++, l, patient, s, seed));
                 patient++;
                 left.put(l, remaining - films);
             }

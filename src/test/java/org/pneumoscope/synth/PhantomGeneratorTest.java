@@ -175,6 +175,21 @@ class PhantomGeneratorTest {
     }
 
     @Test
+    void patientIdsAreUniquePerSeedAndTheSameWhenASetIsRenderedAgain(@TempDir Path tmp) throws IOException {
+        Map<String, List<String>> ids = new HashMap<>();
+        for (String name : List.of("seed7", "seed8", "seed7-again")) {
+            Path dir = tmp.resolve(name);
+            gen.generate(dir, 20, 64, name.startsWith("seed7") ? 7 : 8, 1);
+            List<String> rows = Files.readAllLines(dir.resolve("manifest.csv"));
+            ids.put(name, rows.subList(1, rows.size()).stream().map(r -> r.split(",")[2]).toList());
+        }
+        assertEquals("ph7-00001", ids.get("seed7").get(0));
+        assertEquals(ids.get("seed7"), ids.get("seed7-again"), "a set rendered twice from one seed is the same set");
+        List<String> shared = ids.get("seed7").stream().filter(ids.get("seed8")::contains).toList();
+        assertEquals(List.of(), shared, "sets from two seeds share no patient id");
+    }
+
+    @Test
     void samePatientSharesAnatomyButNotTheFilm() {
         PhantomGenerator.Anatomy a = PhantomGenerator.Anatomy.sample(new Random(5));
         PhantomGenerator.Phantom x = gen.render(Label.NORMAL, 64, a, new Random(1)), y = gen.render(Label.NORMAL, 64, a, new Random(2));
