@@ -18,7 +18,8 @@ import ai.djl.util.PairList;
  *
  * <p>The normalisation itself runs as one fused batch-norm kernel on the map viewed as (1, N·G, C/G, H·W) in training
  * mode (its "batch statistics" are then exactly the per-image, per-group ones), which DJL's engine differentiates and
- * runs far faster than the same arithmetic written as separate mean, variance and division ops.
+ * runs far faster than the same arithmetic written as separate mean, variance and division ops. Axis −1 is the
+ * engine's own channel axis (see {@link BatchNorm2d}): no axis swaps around the kernel.
  */
 public final class GroupNorm extends AbstractBlock {
     /** Wu &amp; He's default; channels fewer than this get one group each (instance normalisation). */
@@ -61,7 +62,7 @@ public final class GroupNorm extends AbstractBlock {
         NDArray mean = m.zeros(new Shape(rows)), var = m.ones(new Shape(rows));
         NDArray one = m.ones(new Shape(rows)), zero = m.zeros(new Shape(rows));
         NDArray normed = x.getNDArrayInternal()
-                .batchNorm(view, mean, var, one, zero, 1, 0.9f, EPS, true).singletonOrThrow();
+                .batchNorm(view, mean, var, one, zero, -1, 0.9f, EPS, true).singletonOrThrow();
         mean.close();
         var.close();
         one.close();

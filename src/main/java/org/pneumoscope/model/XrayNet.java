@@ -12,7 +12,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -256,7 +255,7 @@ public final class XrayNet implements AutoCloseable {
 
     private static Block bn() {
         // momentum 0.9 here is PyTorch's 0.1: running = 0.9·running + 0.1·batch
-        return BatchNorm.builder().optEpsilon(BN_EPSILON).optMomentum(0.9f).build();
+        return new BatchNorm2d(BN_EPSILON, 0.9f);
     }
 
     private static Block dense(int units) {
