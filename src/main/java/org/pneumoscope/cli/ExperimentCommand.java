@@ -8,6 +8,7 @@ import org.pneumoscope.experiment.ExperimentPlan;
 import org.pneumoscope.experiment.ExperimentRunner;
 import org.pneumoscope.experiment.ExperimentSpec;
 import org.pneumoscope.experiment.TimeEstimate;
+import org.pneumoscope.experiment.UnitDispatcher;
 import org.pneumoscope.experiment.UnitResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +51,9 @@ public class ExperimentCommand implements Runnable {
     /** Options every experiment command takes. */
     public static class Common {
         @Option(names = "--data", description = "Dataset folder or manifest (a spec's own `data:` otherwise).") Path data;
-        @Option(names = "--out", description = "Experiment folder (created; rerun with the same folder to resume).") Path out;
+        @Option(names = "--out", description = "Experiment folder (created; rerun with the same folder to resume). With --spark, "
+                + "a path every executor can write at the same place (a shared file system such as NFS), as --data must be "
+                + "readable there.") Path out;
         @Option(names = "--folds", description = "K of the cross-validation (default: the spec's, 5).") Integer folds;
         @Option(names = "--test-fraction", description = "Share of patients in the fixed test split (default: the spec's, 0.1); "
                 + "with holdout texture, the share of the patients who are not normal-class.") Double testFraction;
@@ -66,6 +69,10 @@ public class ExperimentCommand implements Runnable {
         @Option(names = "--parallel", description = "Runs at a time, each a child process with cores/N threads "
                 + "(default: one per 8 cores, so 1 on small machines; 1 = all in this process).")
         Integer parallel;
+        @Option(names = "--spark", paramLabel = "MASTER", description = "Run each cell × fold as a Spark task: local[N], "
+                + "spark://HOST:PORT, yarn, k8s://... (docs/scale.md). Each task trains in a child process with cores/slots threads "
+                + "(spark.task.cpus on a cluster); a lost executor's unit is rerun by Spark, a unit that fails is reported.")
+        String spark;
         @Option(names = "--limit", defaultValue = "0", description = "Stop after this many cell × fold runs (0 = all); rerun to continue.") int limit;
         @Option(names = "--no-probe", description = "Skip the timing probe (no time estimate).") boolean noProbe;
         @Option(names = "--no-gallery", description = "Leave the Grad-CAM gallery out of each run's report.") boolean noGallery;
@@ -98,6 +105,8 @@ public class ExperimentCommand implements Runnable {
             if (config.seed != null) spec = spec.withSeed(config.seed);
             Path data = common.data != null ? common.data : spec.data();
             if (common.parallel != null && common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
+            if (common.spark != null && common.parallel != null)
+                throw new UserException("--parallel and --spark: with --spark, Spark's task slots decide how many runs go at a time", 2);
             int parallel = common.parallel != null ? common.parallel : ExperimentRunner.defaultParallel();
             Map<String, Object> singles = new LinkedHashMap<>();
             values.forEach((k, v) -> { if (v.size() == 1) singles.put(k, v.get(0)); });
@@ -114,9 +123,11 @@ public class ExperimentCommand implements Runnable {
                 return 0;
             }
             if (common.out == null) throw new UserException("experiment needs --out (the experiment folder; rerun with it to resume)", 2);
-            ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
-                    !common.noGallery, common.allowDownload, !common.noProbe, System.out));
-            return o.failures().isEmpty() ? 0 : 1;
+            try (UnitDispatcher d = common.spark == null ? null : UnitDispatcher.spark(common.spark, System.out)) {
+                ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
+                        !common.noGallery, common.allowDownload, !common.noProbe, System.out, d));
+                return o.failures().isEmpty() ? 0 : 1;
+            }
         }
     }
 

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Parallel: with {@code parallel} N &gt; 1 each run is a child JVM ({@code pneumoscope experiment unit}) limited to
  * cores/N threads (PyTorch intra-op threads, {@code OMP_NUM_THREADS} and the JVM's processor count), so N runs never
- * oversubscribe the cores. With N = 1 runs happen in this process, sharing one decoded-image cache.
+ * oversubscribe the cores. With N = 1 runs happen in this process, sharing one decoded-image cache. With a
+ * {@link UnitDispatcher} (Spark) the pending runs go to it instead; the folder is prepared and the tables written here.
  */
 public final class ExperimentRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
@@ -63,7 +64,13 @@ public final class ExperimentRunner {
      * @param gallery Grad-CAM gallery in each run's report
      * @param probe   time a few training steps first and print the estimate
      */
-    public record Options(Path out, int parallel, int limit, boolean gallery, boolean allowDownload, boolean probe, PrintStream log) {}
+    public record Options(Path out, int parallel, int limit, boolean gallery, boolean allowDownload, boolean probe, PrintStream log,
+                          UnitDispatcher dispatcher) {
+        /** Units in this process (parallel 1) or as child processes. */
+        public Options(Path out, int parallel, int limit, boolean gallery, boolean allowDownload, boolean probe, PrintStream log) {
+            this(out, parallel, limit, gallery, allowDownload, probe, log, null);
+        }
+    }
 
     /** What one invocation did. */
     public record Outcome(int finishedBefore, List<UnitResult> ran, List<String> failures, int remaining, Path index) {}
@@ -80,12 +87,21 @@ public final class ExperimentRunner {
             int total = plan.units().size(), before = total - pending.size();
             ImageCache cache = new ImageCache(null, Runtime.getRuntime().maxMemory() / 3);
             TimeEstimate est = o.probe() && !pending.isEmpty() ? TimeEstimate.probe(plan, pending, cache, o.allowDownload(), log) : null;
-            log.print(plan.describe(est, o.parallel()));
+            log.print(plan.describe(est, o.dispatcher() != null ? o.dispatcher().slots() : o.parallel()));
             if (before > 0) log.printf(Locale.ROOT, "%d of %d runs already finished in %s: skipped%n", before, total, out);
             List<ExperimentPlan.Unit> todo = o.limit() > 0 && o.limit() < pending.size() ? pending.subList(0, o.limit()) : pending;
             List<UnitResult> ran = Collections.synchronizedList(new ArrayList<>());
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            if (o.parallel() <= 1) {
+            if (o.dispatcher() != null) {
+                failures.addAll(o.dispatcher().run(plan, todo, o, log));
+                for (ExperimentPlan.Unit u : todo) {
+                    Path rf = ExperimentPlan.resultFile(out, u.cell().name(), u.fold());
+                    if (!Files.isRegularFile(rf)) continue;
+                    UnitResult r = UnitResult.read(rf);
+                    ran.add(r);
+                    log.println("  " + line(r, plan.spec().holdout()));
+                }
+            } else if (o.parallel() <= 1) {
                 int i = 0;
                 for (ExperimentPlan.Unit u : todo) {
                     i++;
@@ -279,6 +295,8 @@ public final class ExperimentRunner {
         int n = Math.min(o.parallel(), cores);
         if (n < o.parallel()) log.printf(Locale.ROOT, "--parallel %d is more than the %d cores: running %d at a time%n", o.parallel(), cores, n);
         int threads = Math.max(1, cores / n);
+        ChildLimits limits = new ChildLimits(threads, Math.max(1024, Runtime.getRuntime().maxMemory() / n >> 20), o.gallery(),
+                o.allowDownload(), ProcessHandle.current().pid());
         log.printf(Locale.ROOT, "running %d runs at a time as child processes, %d thread(s) each; their output goes to each run's experiment.log%n",
                 n, threads);
         List<Process> live = Collections.synchronizedList(new ArrayList<>());
@@ -292,23 +310,10 @@ public final class ExperimentRunner {
                 fs.add(pool.submit(() -> {
                     int k = started.incrementAndGet();
                     Path dir = ExperimentPlan.unitDir(o.out(), u.cell().name(), u.fold());
+                    Path childLog = dir.resolve("experiment.log");
                     try {
-                        Files.createDirectories(dir);
-                        Path childLog = dir.resolve("experiment.log");
                         log.printf(Locale.ROOT, "[%d/%d] started  %s (log: %s)%n", k, total, u.label(), childLog);
-                        ProcessBuilder pb = new ProcessBuilder(childCommand(o, u, threads, n))
-                                .redirectErrorStream(true)
-                                .redirectOutput(ProcessBuilder.Redirect.appendTo(childLog.toFile()));
-                        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-                        pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
-                        Process p = pb.start();
-                        live.add(p);
-                        int rc;
-                        try {
-                            rc = p.waitFor();
-                        } finally {
-                            live.remove(p);
-                        }
+                        int rc = runChild(o.out(), u.cell().name(), u.fold(), limits, live);
                         Path rf = dir.resolve("result.json");
                         if (rc == 0 && Files.isRegularFile(rf)) {
                             UnitResult r = UnitResult.read(rf);
@@ -347,34 +352,85 @@ public final class ExperimentRunner {
     static final List<String> INHERITED_PROPERTIES = List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "PYTORCH_FLAVOR",
             "ai.djl.default_engine", "pneumoscope.home", "java.awt.headless");
 
-    static List<String> childCommand(Options o, ExperimentPlan.Unit u, int threads, int n) {
+    /**
+     * What a child process that runs one unit gets: its threads (PyTorch intra-op threads, OpenMP's and the JVM's
+     * processor count, so that its loader and decode pools size themselves to them too) and heap, and the process it
+     * must not outlive.
+     */
+    public record ChildLimits(int threads, long heapMb, boolean gallery, boolean allowDownload, long parentPid)
+            implements java.io.Serializable {}
+
+    /**
+     * Runs one unit (cell, 0-based fold) of the prepared experiment folder {@code out} as a child JVM
+     * ({@code pneumoscope experiment unit}), its output appended to the unit's {@code experiment.log}; returns the
+     * child's exit code (0 with a {@code result.json}: finished). Interrupted, it stops the child. {@code live}, if
+     * not null, holds the child while it runs (for a shutdown hook).
+     */
+    public static int runChild(Path out, String cell, int fold, ChildLimits limits, List<Process> live)
+            throws IOException, InterruptedException {
+        Path dir = ExperimentPlan.unitDir(out, cell, fold);
+        Files.createDirectories(dir);
+        ProcessBuilder pb = new ProcessBuilder(childCommand(out, cell, fold, limits))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("experiment.log").toFile()));
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(limits.threads()));
+        pb.environment().put("MKL_NUM_THREADS", Integer.toString(limits.threads()));
+        Process p = pb.start();
+        if (live != null) live.add(p);
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroy();
+            throw e;
+        } finally {
+            if (live != null) live.remove(p);
+        }
+    }
+
+    static List<String> childCommand(Path out, String cell, int fold, ChildLimits l) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        long heapMb = Math.max(1024, Runtime.getRuntime().maxMemory() / n >> 20);
-        cmd.add("-Xmx" + heapMb + "m");
-        cmd.add("-XX:ActiveProcessorCount=" + threads);       // loader and decode pools size themselves from this
-        cmd.add("-Dai.djl.pytorch.num_threads=" + threads);    // PyTorch intra-op threads
+        cmd.add("-Xmx" + l.heapMb() + "m");
+        cmd.add("-XX:ActiveProcessorCount=" + l.threads());       // loader and decode pools size themselves from this
+        cmd.add("-Dai.djl.pytorch.num_threads=" + l.threads());    // PyTorch intra-op threads
         cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
         for (String p : INHERITED_PROPERTIES) {
             String v = System.getProperty(p);
             if (v != null) cmd.add("-D" + p + "=" + v);
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath());
         cmd.add("org.pneumoscope.cli.Main");
         cmd.add("experiment");
         cmd.add("unit");
         cmd.add("--out");
-        cmd.add(o.out().toAbsolutePath().toString());
+        cmd.add(out.toAbsolutePath().toString());
         cmd.add("--cell");
-        cmd.add(u.cell().name());
+        cmd.add(cell);
         cmd.add("--fold");
-        cmd.add(Integer.toString(u.fold() + 1));
+        cmd.add(Integer.toString(fold + 1));
         cmd.add("--parent-pid");
-        cmd.add(Long.toString(ProcessHandle.current().pid()));
-        if (!o.gallery()) cmd.add("--no-gallery");
-        if (o.allowDownload()) cmd.add("--allow-download");
+        cmd.add(Long.toString(l.parentPid()));
+        if (!l.gallery()) cmd.add("--no-gallery");
+        if (l.allowDownload()) cmd.add("--allow-download");
         return cmd;
+    }
+
+    /**
+     * This JVM's class path, led by the jar or folder this class came from when that is not on it: a Spark executor
+     * loads the job jar through a class loader of its own, so its {@code java.class.path} alone lacks the program.
+     */
+    static String classPath() {
+        String cp = System.getProperty("java.class.path");
+        try {
+            var src = ExperimentRunner.class.getProtectionDomain().getCodeSource();
+            if (src == null) return cp;
+            String own = Path.of(src.getLocation().toURI()).toString();
+            if (List.of(cp.split(java.io.File.pathSeparator)).contains(own)) return cp;
+            return cp.isEmpty() ? own : own + java.io.File.pathSeparator + cp;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return cp;
+        }
     }
 
     /** Stops this (child) process when the experiment that started it is gone, so no orphan trains on. */

@@ -185,7 +185,12 @@ public final class ScoreJob {
 
     /** Intra-op threads per task: as asked, else the cores one task slot has. */
     static int threads(SparkSession spark, Options o) {
-        if (o.threadsPerTask() > 0) return o.threadsPerTask();
+        return threads(spark, o.threadsPerTask());
+    }
+
+    /** {@code asked} if above 0, else the cores one task slot has: locally cores / slots, on a cluster spark.task.cpus. */
+    static int threads(SparkSession spark, int asked) {
+        if (asked > 0) return asked;
         if (spark.sparkContext().isLocal())
             return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, spark.sparkContext().defaultParallelism()));
         return Integer.parseInt(spark.conf().get("spark.task.cpus", "1"));

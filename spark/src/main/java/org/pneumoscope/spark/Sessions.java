@@ -16,7 +16,12 @@ public final class Sessions {
      * (labels, resume) use as many partitions as there are task slots.
      */
     public static SparkSession open(String master) {
-        SparkSession.Builder b = SparkSession.builder().appName("pneumoscope score").master(master);
+        return open(master, "pneumoscope score");
+    }
+
+    /** A session on {@code master} under the application name {@code app}. */
+    public static SparkSession open(String master, String app) {
+        SparkSession.Builder b = SparkSession.builder().appName(app).master(master);
         if (master.startsWith("local")) {
             int slots = slots(master);
             b = b.config("spark.ui.enabled", "false")
