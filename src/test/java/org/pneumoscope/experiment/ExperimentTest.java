@@ -442,6 +442,21 @@ class ExperimentTest {
         return m;
     }
 
+    /** Without the Spark module on the class path (as here, and under java -jar), --spark says so before any work. */
+    @Test
+    void sparkWithoutTheSparkModuleSaysWhatToDo() throws IOException {
+        Path out = tmp.resolve("no-spark");
+        String[] r = cli("experiment", "run", spec("").toString(), "--data", phantoms.toString(), "--out", out.toString(),
+                "--spark", "local[2]", "--no-probe");
+        assertEquals("2", r[0], r[1] + r[2]);
+        assertTrue(r[2].contains("--spark needs the Spark module, which is not on the class path") && r[2].contains("./pneumoscope"), r[2]);
+        assertFalse(Files.exists(out), "nothing written");
+        String[] both = cli("experiment", "run", spec("").toString(), "--data", phantoms.toString(), "--out", out.toString(),
+                "--spark", "local[2]", "--parallel", "2");
+        assertEquals("2", both[0], both[1] + both[2]);
+        assertTrue(both[2].contains("--parallel and --spark"), both[2]);
+    }
+
     // ------------------------------------------------------------------ the commands' plans
 
     @Test
