@@ -30,6 +30,9 @@ import java.util.Locale;
  */
 public final class ExperimentOnSpark implements UnitDispatcher.Provider {
 
+    /** The Spark setting that gives each unit's child process its heap (e.g. 6g); unset: executor heap / task slots. */
+    public static final String UNIT_HEAP = "spark.pneumoscope.unitHeap";
+
     /** For {@link java.util.ServiceLoader}. */
     public ExperimentOnSpark() {}
 
@@ -78,13 +81,18 @@ public final class ExperimentOnSpark implements UnitDispatcher.Provider {
             return failures;
         }
 
-        /** Threads of each unit's child process, and how many tasks share an executor (they split its heap). */
+        /**
+         * Threads and heap of each unit's child process: the heap is {@link ExperimentOnSpark#UNIT_HEAP} when set, else the executor's
+         * heap shared by the tasks that run in it at once.
+         */
         private UnitTask.Limits limits(ExperimentRunner.Options o) {
             int threads = ScoreJob.threads(spark, 0);
             int perExecutor = spark.sparkContext().isLocal() ? slots()
                     : Math.max(1, Integer.parseInt(spark.conf().get("spark.executor.cores", "1"))
                     / Math.max(1, Integer.parseInt(spark.conf().get("spark.task.cpus", "1"))));
-            return new UnitTask.Limits(threads, perExecutor, o.gallery(), o.allowDownload());
+            String heap = spark.conf().get(UNIT_HEAP, "");
+            long heapMb = heap.isBlank() ? 0 : org.apache.spark.network.util.JavaUtils.byteStringAsMb(heap);
+            return new UnitTask.Limits(threads, heapMb, perExecutor, o.gallery(), o.allowDownload());
         }
 
         @Override

@@ -14,9 +14,14 @@ record UnitTask(String cell, int fold, String label) implements Serializable {
 
     /**
      * @param threads     PyTorch, OpenMP and JVM processor count of the unit's child process
-     * @param perExecutor tasks that run at once in one executor: the child's heap is the executor's heap over this
+     * @param heapMb      the child's heap; 0: the executor's heap over {@code perExecutor}
+     * @param perExecutor tasks that run at once in one executor
      */
-    record Limits(int threads, int perExecutor, boolean gallery, boolean allowDownload) implements Serializable {}
+    record Limits(int threads, long heapMb, int perExecutor, boolean gallery, boolean allowDownload) implements Serializable {
+        long childHeapMb() {
+            return heapMb > 0 ? heapMb : Math.max(1024, Runtime.getRuntime().maxMemory() / perExecutor >> 20);
+        }
+    }
 
     /** What became of a unit: {@code failure} is null when it finished (its result.json is written). */
     record Outcome(String cell, int fold, String host, int exitCode, String failure) implements Serializable {}
@@ -42,8 +47,7 @@ record UnitTask(String cell, int fold, String label) implements Serializable {
             if (!Files.isRegularFile(dir.resolve("plan.json")))
                 return new Outcome(t.cell(), t.fold(), host, -1, t.label() + ": the experiment folder " + out + " is not visible on "
                         + host + " (no plan.json): --out must be a path every executor can write, at the same place");
-            long heapMb = Math.max(1024, Runtime.getRuntime().maxMemory() / limits.perExecutor() >> 20);
-            var child = new ExperimentRunner.ChildLimits(limits.threads(), heapMb, limits.gallery(), limits.allowDownload(),
+            var child = new ExperimentRunner.ChildLimits(limits.threads(), limits.childHeapMb(), limits.gallery(), limits.allowDownload(),
                     ProcessHandle.current().pid());
             Path log = ExperimentPlan.unitDir(dir, t.cell(), t.fold()).resolve("experiment.log");
             int rc;
