@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * An experiment on local[2] against the same experiment without Spark: the tiny phantom grid (2 cells × 2 folds of
  * ResNet-18 at width 0.25, 64 px, one epoch, on 60 phantoms), same seeds, two folders. Per unit and in the tables
- * the figures agree to {@link #PRECISION}; then a unit whose result.json is gone is the only one a rerun through the
- * command line runs.
+ * the figures agree to {@link #PRECISION}; then a rerun through the command line runs only the units without a
+ * result.json, and reports one that fails instead of letting Spark retry it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExperimentOnSparkTest {
@@ -64,7 +64,7 @@ class ExperimentOnSparkTest {
         Files.writeString(spec, "name: tiny\npreset: demo\nbase: {model: resnet18, width: 0.25, size: 64, head: linear, batch: 12, "
                 + "epochs: 1, lr: 3.0e-3, schedule: constant, augment: light, balance: none}\n"
                 + "grid:\n  augment_copies: [0, 1]\nfolds: 2\ntest_fraction: 0.15\nseed: 3\n");
-        spark = Sessions.open("local[2]", "pneumoscope experiment test");
+        spark = Sessions.open("local[2,2]", "pneumoscope experiment test"); // two slots; a failed task is tried twice
     }
 
     @AfterAll
@@ -123,29 +123,42 @@ class ExperimentOnSparkTest {
 
     @Test
     @Order(2)
-    void aRerunOnSparkRunsOnlyTheUnitWhoseResultIsGone() throws Exception {
+    void aRerunOnSparkRunsOnlyPendingUnitsAndReportsAFailedOneWithoutRetrying() throws Exception {
         Path out = dir.resolve("spark");
-        ExperimentPlan.Unit gone = plan().units().get(3);
-        Path unitDir = ExperimentPlan.unitDir(out, gone.cell().name(), gone.fold());
-        JsonNode was = RunFolder.JSON.readTree(unitDir.resolve("result.json").toFile());
-        Map<Path, String> others = snapshot(out.resolve("cells"));
-        others.keySet().removeIf(p -> p.startsWith(out.resolve("cells").relativize(unitDir)));
-        Files.delete(unitDir.resolve("result.json"));
+        Path cells = out.resolve("cells");
+        ExperimentPlan.Unit gone = plan().units().get(3), broken = plan().units().get(2);
+        Path goneDir = ExperimentPlan.unitDir(out, gone.cell().name(), gone.fold());
+        Path brokenDir = ExperimentPlan.unitDir(out, broken.cell().name(), broken.fold());
+        JsonNode was = RunFolder.JSON.readTree(goneDir.resolve("result.json").toFile());
+        Map<Path, String> others = snapshot(cells);
+        others.keySet().removeIf(p -> p.startsWith(cells.relativize(goneDir)) || p.startsWith(cells.relativize(brokenDir)));
+        Files.delete(goneDir.resolve("result.json"));
+        // a unit whose evaluation cannot load its model: its child fails for a reason of its own
+        Files.delete(brokenDir.resolve("result.json"));
+        Files.writeString(brokenDir.resolve("model.json"), "{ not json");
 
-        // through the command line, which finds the Spark module's dispatcher (its session is the test's: it stops it)
+        // through the command line, which finds the Spark module's dispatcher (the session is the test's, local[2,2]:
+        // a task that failed would be tried twice; the command stops it)
         CliRun r = CliRun.of("experiment", "run", spec.toString(), "--data", phantoms.toString(), "--out", out.toString(),
-                "--spark", "local[2]", "--no-probe", "--no-gallery");
+                "--spark", "local[2,2]", "--no-probe", "--no-gallery");
         spark = null;
-        assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("3 of 4 runs already finished"), r.out());
-        assertTrue(r.out().contains("running 1 run(s) as Spark tasks"), r.out());
-        assertEquals(2, Files.readString(unitDir.resolve("experiment.log")).split("cell " + gone.cell().name() + ", fold ", -1).length - 1,
-                "the unit ran a second time");
-        Map<Path, String> after = snapshot(out.resolve("cells"));
+        assertEquals(1, r.code(), "a failed unit: " + r.all());
+        assertTrue(r.out().contains("2 of 4 runs already finished"), r.out());
+        assertTrue(r.out().contains("running 2 run(s) as Spark tasks"), r.out());
+        assertTrue(r.out().contains("1 run(s) failed (rerun the same command to retry them):\n  " + broken.label()
+                + ": child process exited with code 1 on "), r.out());
+        assertEquals(2, runs(goneDir, gone), "the unit whose result.json was gone ran a second time");
+        assertEquals(2, runs(brokenDir, broken), "the failed unit ran once more, not once per Spark attempt");
+        Map<Path, String> after = snapshot(cells);
         after.keySet().retainAll(others.keySet());
         assertEquals(others, after, "the other units are untouched");
-        assertTrue(differences(was, RunFolder.JSON.readTree(unitDir.resolve("result.json").toFile())) <= PRECISION);
-        assertEquals(5, Files.readAllLines(out.resolve("results.csv")).size(), "header and the four units");
+        assertTrue(differences(was, RunFolder.JSON.readTree(goneDir.resolve("result.json").toFile())) <= PRECISION);
+        assertEquals(4, Files.readAllLines(out.resolve("results.csv")).size(), "header and the three finished units");
+    }
+
+    /** How many times a unit's child started, by the line each start writes to its experiment.log. */
+    static int runs(Path unitDir, ExperimentPlan.Unit u) throws IOException {
+        return Files.readString(unitDir.resolve("experiment.log")).split("cell " + u.cell().name() + ", fold " + (u.fold() + 1) + " of", -1).length - 1;
     }
 
     static JsonNode unit(Path out, ExperimentPlan.Unit u) throws IOException {
