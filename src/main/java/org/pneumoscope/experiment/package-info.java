@@ -10,7 +10,9 @@
  * {@link org.pneumoscope.experiment.ExperimentPlan} adds the data partition ({@link org.pneumoscope.pipeline.FoldPlan});
  * {@link org.pneumoscope.experiment.ExperimentRunner} trains every cell × fold through the same path as
  * {@code pneumoscope train} ({@code TrainJob.runOnSplit} then {@code EvaluateJob}) and
- * {@link org.pneumoscope.experiment.ResultTables} keeps the tables current.
+ * {@link org.pneumoscope.experiment.ResultTables} keeps the tables current. The units run in this process, as child
+ * processes ({@code --parallel}), or through a {@link org.pneumoscope.experiment.UnitDispatcher} that another module
+ * provides (the Spark module's runs each unit as a Spark task, {@code --spark}).
  *
  * <p>Output folder:
  * <pre>
