@@ -107,6 +107,8 @@ public class ExperimentCommand implements Runnable {
             if (common.parallel != null && common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
             if (common.spark != null && common.parallel != null)
                 throw new UserException("--parallel and --spark: with --spark, Spark's task slots decide how many runs go at a time", 2);
+            // before the data is read: a missing Spark module is said at once
+            UnitDispatcher.Provider onSpark = common.spark == null || common.dryRun ? null : UnitDispatcher.spark();
             int parallel = common.parallel != null ? common.parallel : ExperimentRunner.defaultParallel();
             Map<String, Object> singles = new LinkedHashMap<>();
             values.forEach((k, v) -> { if (v.size() == 1) singles.put(k, v.get(0)); });
@@ -123,7 +125,7 @@ public class ExperimentCommand implements Runnable {
                 return 0;
             }
             if (common.out == null) throw new UserException("experiment needs --out (the experiment folder; rerun with it to resume)", 2);
-            try (UnitDispatcher d = common.spark == null ? null : UnitDispatcher.spark(common.spark, System.out)) {
+            try (UnitDispatcher d = onSpark == null ? null : onSpark.open(common.spark, System.out)) {
                 ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
                         !common.noGallery, common.allowDownload, !common.noProbe, System.out, d));
                 return o.failures().isEmpty() ? 0 : 1;

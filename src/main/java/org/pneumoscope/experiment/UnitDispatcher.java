@@ -37,12 +37,11 @@ public interface UnitDispatcher extends AutoCloseable {
     }
 
     /**
-     * The Spark dispatcher on {@code master}, or a clear refusal when the Spark module is not on the class path (the
-     * launcher adds it only when {@code --spark} is given; {@code java -jar} and the plain distribution never have it).
+     * The Spark module's provider, or a clear refusal when the module is not on the class path (the launcher adds it
+     * only when {@code --spark} is given; {@code java -jar} and the distribution never have it). Cheap: nothing starts.
      */
-    static UnitDispatcher spark(String master, PrintStream log) {
-        for (Provider p : ServiceLoader.load(Provider.class, UnitDispatcher.class.getClassLoader()))
-            return p.open(master, log);
+    static Provider spark() {
+        for (Provider p : ServiceLoader.load(Provider.class, UnitDispatcher.class.getClassLoader())) return p;
         throw new UserException("--spark needs the Spark module, which is not on the class path: run the command through the "
                 + "./pneumoscope launcher (it adds the module when --spark is given) or spark-submit the job jar "
                 + "(docs/scale.md, \"Experiments on Spark\")", 2);
