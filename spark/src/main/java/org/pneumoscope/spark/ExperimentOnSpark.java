@@ -82,8 +82,8 @@ public final class ExperimentOnSpark implements UnitDispatcher.Provider {
         }
 
         /**
-         * Threads and heap of each unit's child process: the heap is {@link ExperimentOnSpark#UNIT_HEAP} when set, else the executor's
-         * heap shared by the tasks that run in it at once.
+         * Threads and heap of each unit's child process: the heap is {@link ExperimentOnSpark#UNIT_HEAP} when set, else
+         * the executor's heap shared by the tasks that run in it at once.
          */
         private UnitTask.Limits limits(ExperimentRunner.Options o) {
             int threads = ScoreJob.threads(spark, 0);

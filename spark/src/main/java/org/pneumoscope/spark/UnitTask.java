@@ -24,7 +24,7 @@ record UnitTask(String cell, int fold, String label) implements Serializable {
     }
 
     /** What became of a unit: {@code failure} is null when it finished (its result.json is written). */
-    record Outcome(String cell, int fold, String host, int exitCode, String failure) implements Serializable {}
+    record Outcome(String cell, int fold, String failure) implements Serializable {}
 
     /**
      * Runs one unit in a child JVM of the executor and waits for it. Anything that goes wrong with the unit itself
@@ -45,7 +45,7 @@ record UnitTask(String cell, int fold, String label) implements Serializable {
             String host = host();
             Path dir = Path.of(out);
             if (!Files.isRegularFile(dir.resolve("plan.json")))
-                return new Outcome(t.cell(), t.fold(), host, -1, t.label() + ": the experiment folder " + out + " is not visible on "
+                return new Outcome(t.cell(), t.fold(), t.label() + ": the experiment folder " + out + " is not visible on "
                         + host + " (no plan.json): --out must be a path every executor can write, at the same place");
             var child = new ExperimentRunner.ChildLimits(limits.threads(), limits.childHeapMb(), limits.gallery(), limits.allowDownload(),
                     ProcessHandle.current().pid());
@@ -54,11 +54,11 @@ record UnitTask(String cell, int fold, String label) implements Serializable {
             try {
                 rc = ExperimentRunner.runChild(dir, t.cell(), t.fold(), child, null);
             } catch (java.io.IOException | RuntimeException e) {
-                return new Outcome(t.cell(), t.fold(), host, -1, t.label() + ": could not run on " + host + ": " + e);
+                return new Outcome(t.cell(), t.fold(), t.label() + ": could not run on " + host + ": " + e);
             }
             if (rc == 0 && Files.isRegularFile(ExperimentPlan.resultFile(dir, t.cell(), t.fold())))
-                return new Outcome(t.cell(), t.fold(), host, 0, null);
-            return new Outcome(t.cell(), t.fold(), host, rc, t.label() + ": child process exited with code " + rc + " on " + host
+                return new Outcome(t.cell(), t.fold(), null);
+            return new Outcome(t.cell(), t.fold(), t.label() + ": child process exited with code " + rc + " on " + host
                     + " (see " + log + ")");
         }
 
