@@ -68,7 +68,7 @@ public final class BatchingClassifier implements AutoCloseable {
         }
         List<Answer> out = new ArrayList<>(items.size());
         if (key.cam()) {
-            for (Explanation e : classifier.explainFitted(films, fitted, key.layer(), targets)) out.add(new Answer(e.prediction(), e));
+            for (Explanation e : classifier.explainFitted(films, fitted, key.layer(), targets, key.tta())) out.add(new Answer(e.prediction(), e));
         } else {
             for (Prediction p : classifier.predictFitted(films, fitted, key.tta())) out.add(new Answer(p, null));
         }
@@ -102,9 +102,18 @@ public final class BatchingClassifier implements AutoCloseable {
 
     /** Grad-CAM of {@code target} (null: the predicted class) at {@code layer} (null: the last feature layer). */
     public Explanation explain(Film film, String layer, Label target) {
+        return explain(film, layer, target, false);
+    }
+
+    /**
+     * As above; with {@code tta} the explanation's prediction is that of {@link #predict(Film, boolean)} with mirror
+     * averaging, from the same pass, and the heatmap (of the class it predicts, when {@code target} is null) is the
+     * film's own.
+     */
+    public Explanation explain(Film film, String layer, Label target, boolean tta) {
         classifier.checkLayer(layer);
         String l = layer == null ? classifier.model().net().lastFeatureLayer() : layer;
-        return call(new Key(true, false, l), film, target).explanation();
+        return call(new Key(true, tta, l), film, target).explanation();
     }
 
     private Answer call(Key key, Film film, Label target) {

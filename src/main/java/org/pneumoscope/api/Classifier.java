@@ -131,7 +131,16 @@ public final class Classifier implements AutoCloseable {
         checkLayer(layer);
         GreyImage input = model.recipe().fit(film.image());
         CamResult c = model.explain(input, layer, target == null ? null : target.index());
-        return explanation(film, input, layer, c);
+        return explanation(film, input, layer, c, false);
+    }
+
+    /**
+     * As {@link #explain(Film, String, Label)}; with {@code tta} the explanation's prediction is {@link #predict}'s
+     * with mirror averaging (the mirror image runs in the same pass) and the heatmap is the film's own.
+     */
+    public Explanation explain(Film film, String layer, Label target, boolean tta) {
+        checkLayer(layer);
+        return explainFitted(List.of(film), fit(List.of(film)), layer, target == null ? null : java.util.Collections.singletonList(target), tta).get(0);
     }
 
     /**
@@ -154,20 +163,25 @@ public final class Classifier implements AutoCloseable {
 
     /** One Grad-CAM pass over films already fitted to the input; the layer is checked by the caller. */
     List<Explanation> explainFitted(List<Film> films, List<GreyImage> fitted, String layer, List<Label> targets) {
+        return explainFitted(films, fitted, layer, targets, false);
+    }
+
+    /** As above; with {@code tta} the predictions are those of mirror averaging, from the same pass. */
+    List<Explanation> explainFitted(List<Film> films, List<GreyImage> fitted, String layer, List<Label> targets, boolean tta) {
         List<Integer> classes = null;
         if (targets != null) {
             classes = new ArrayList<>(targets.size());
             for (Label l : targets) classes.add(l == null ? null : l.index());
         }
-        List<CamResult> cams = model.explain(fitted, layer, classes);
+        List<CamResult> cams = model.explain(fitted, layer, classes, tta);
         List<Explanation> out = new ArrayList<>(films.size());
-        for (int i = 0; i < films.size(); i++) out.add(explanation(films.get(i), fitted.get(i), layer, cams.get(i)));
+        for (int i = 0; i < films.size(); i++) out.add(explanation(films.get(i), fitted.get(i), layer, cams.get(i), tta));
         return out;
     }
 
-    private Explanation explanation(Film film, GreyImage input, String layer, CamResult c) {
+    private Explanation explanation(Film film, GreyImage input, String layer, CamResult c, boolean tta) {
         float[] p = c.probabilities();
-        Prediction pred = new Prediction(film.name(), Label.of(Ranks.argmax(p)), p, false, c.features());
+        Prediction pred = new Prediction(film.name(), Label.of(Ranks.argmax(p)), p, tta, c.features());
         return new Explanation(pred, Label.of(c.targetClass()), layer == null ? model.net().lastFeatureLayer() : layer, c,
                 input, film.image(), model.recipe().resize());
     }

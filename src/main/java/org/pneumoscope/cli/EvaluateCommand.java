@@ -33,9 +33,12 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
 
+    @Option(names = "--unseen-only", description = "Score only films the run never learnt from or chose by: leave out files "
+            + "of its train and val splits and every film of their patients (by patient id), saying how many.") boolean unseenOnly;
+
     @Override
     public Integer call() throws Exception {
-        EvaluateRun.run(new EvaluateRun.Options(run, profile, data, split, out, tta, !noGallery, shift, sweep, bootstrapSeed), System.out);
+        EvaluateRun.run(new EvaluateRun.Options(run, profile, data, split, out, tta, !noGallery, shift, sweep, bootstrapSeed, unseenOnly), System.out);
         return 0;
     }
 }

@@ -41,10 +41,7 @@ public final class GradCam {
      * @param targetClass the class to explain, or null for the predicted class
      */
     public static CamResult compute(XrayNet net, NDManager manager, NDArray image, String layer, Integer targetClass) {
-        String l = layer == null ? net.lastFeatureLayer() : layer;
-        if (!net.camLayers().contains(l))
-            throw new IllegalArgumentException("Grad-CAM layer '" + l + "' is not a feature-map layer of this "
-                    + net.spec().arch() + "; valid layers: " + String.join(", ", net.camLayers()));
+        String l = checkedLayer(net, layer);
         Shape s = image.getShape();
         if (s.dimension() != 4 || s.get(0) != 1 || s.get(1) != net.spec().channels())
             throw new IllegalArgumentException("Grad-CAM needs one image shaped (1," + net.spec().channels()
@@ -67,10 +64,18 @@ public final class GradCam {
      */
     public static List<CamResult> computeBatch(XrayNet net, NDManager manager, NDArray images, String layer,
                                                Function<float[][], int[]> targets) {
-        String l = layer == null ? net.lastFeatureLayer() : layer;
-        if (!net.camLayers().contains(l))
-            throw new IllegalArgumentException("Grad-CAM layer '" + l + "' is not a feature-map layer of this "
-                    + net.spec().arch() + "; valid layers: " + String.join(", ", net.camLayers()));
+        return computeBatch(net, manager, images, layer, false, targets);
+    }
+
+    /**
+     * As {@link #computeBatch(XrayNet, NDManager, NDArray, String, Function)}; with {@code mirror} the mirror images
+     * run in the same pass, and each image's probabilities (the softmax of its and its mirror's logits averaged) and
+     * pooled features (averaged too) are those of prediction with mirror averaging, while the map stays the image's
+     * own. One pass does what a prediction with mirror averaging followed by a Grad-CAM of its class did in two.
+     */
+    public static List<CamResult> computeBatch(XrayNet net, NDManager manager, NDArray images, String layer,
+                                               boolean mirror, Function<float[][], int[]> targets) {
+        String l = checkedLayer(net, layer);
         Shape s = images.getShape();
         if (s.dimension() != 4 || s.get(1) != net.spec().channels())
             throw new IllegalArgumentException("Grad-CAM needs images shaped (N," + net.spec().channels() + ",H,W); got " + s);
@@ -82,46 +87,88 @@ public final class GradCam {
             ParameterStore ps = new ParameterStore(sub, false);
             // the network up to the layer is a plain inference pass, the costly part: it runs outside the lock, so
             // two batches' passes overlap and only the short way back from the layer is serialised
-            NDArray act = net.forwardTo(ps, x, l, false).singletonOrThrow();
-            if (act.getShape().dimension() != 4)
-                throw new IllegalArgumentException("layer '" + l + "' outputs " + act.getShape() + ", not a feature map");
-            float[] features = l.equals(net.lastFeatureLayer()) ? XrayNet.pool(act).toFloatArray() : null;
-            NDArray leaf = act.stopGradient().duplicate();
+            NDArray all = net.forwardTo(ps, mirror ? x.concat(x.flip(3)) : x, l, false).singletonOrThrow();
+            if (all.getShape().dimension() != 4)
+                throw new IllegalArgumentException("layer '" + l + "' outputs " + all.getShape() + ", not a feature map");
+            float[] features = l.equals(net.lastFeatureLayer()) ? halvesAveraged(XrayNet.pool(all).toFloatArray(), mirror) : null;
+            float[] mirrorLogits = mirror ? net.forwardFrom(ps, all.get(n + ":"), l, false).toFloatArray() : null;
+            NDArray leaf = (mirror ? all.get(":" + n) : all).stopGradient().duplicate();
             leaf.attach(sub);
-            float[][] probs;
-            int[] target;
-            NDArray grad;
-            synchronized (LOCK) {
-                List<NDArray> tracked = new ArrayList<>();
-                try {
-                    untrack(net, tracked);
-                    leaf.setRequiresGradient(true);
-                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                        NDArray logits = net.forwardFrom(ps, leaf, l, false);
-                        probs = rows(logits.softmax(1).toFloatArray(), n);
-                        target = targets.apply(probs);
-                        gc.backward(targetSum(logits, target, net.numClasses()));
-                    }
-                    grad = leaf.getGradient();
-                } finally {
-                    for (NDArray a : tracked) a.setRequiresGradient(true);
-                }
-            }
-            long k = leaf.getShape().get(1);
-            NDArray weights = grad.mean(new int[] {3}).mean(new int[] {2}).reshape(n, k, 1, 1);
-            NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (N,h,w)
-            int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
-            float[] all = cam.toFloatArray();
-            List<CamResult> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                float[] small = Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
-                for (int j = 0; j < small.length; j++) small[j] = Math.max(0f, small[j]);
-                float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
-                float[] f = features == null ? null : Arrays.copyOfRange(features, (int) (i * k), (int) ((i + 1) * k));
-                out.add(new CamResult(big, width, height, probs[i], target[i], f));
-            }
-            return out;
+            Backward b = backward(net, ps, leaf, l, n, mirrorLogits, targets);
+            return maps(net, l, leaf, b, n, width, height, features);
         }
+    }
+
+    private static String checkedLayer(XrayNet net, String layer) {
+        String l = layer == null ? net.lastFeatureLayer() : layer;
+        if (!net.camLayers().contains(l))
+            throw new IllegalArgumentException("Grad-CAM layer '" + l + "' is not a feature-map layer of this "
+                    + net.spec().arch() + "; valid layers: " + String.join(", ", net.camLayers()));
+        return l;
+    }
+
+    /** What the way back from the layer gives: each image's probabilities and target, and ∂(target logits)/∂A. */
+    private record Backward(float[][] probs, int[] target, NDArray grad) {}
+
+    private static Backward backward(XrayNet net, ParameterStore ps, NDArray leaf, String l, int n, float[] mirrorLogits,
+                                     Function<float[][], int[]> targets) {
+        synchronized (LOCK) {
+            List<NDArray> tracked = new ArrayList<>();
+            try {
+                untrack(net, tracked);
+                leaf.setRequiresGradient(true);
+                try (GradientCollector gc = leaf.getManager().getEngine().newGradientCollector()) {
+                    NDArray logits = net.forwardFrom(ps, leaf, l, false);
+                    float[][] probs = mirrorLogits == null ? rows(logits.softmax(1).toFloatArray(), n)
+                            : softmaxRows(averaged(logits.toFloatArray(), mirrorLogits), n);
+                    int[] target = targets.apply(probs);
+                    gc.backward(targetSum(logits, target, net.numClasses()));
+                    return new Backward(probs, target, leaf.getGradient());
+                }
+            } finally {
+                for (NDArray a : tracked) a.setRequiresGradient(true);
+            }
+        }
+    }
+
+    private static List<CamResult> maps(XrayNet net, String l, NDArray leaf, Backward b, int n, int width, int height, float[] features) {
+        long k = leaf.getShape().get(1);
+        NDArray weights = b.grad().mean(new int[] {3}).mean(new int[] {2}).reshape(n, k, 1, 1);
+        NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (N,h,w)
+        int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
+        float[] all = cam.toFloatArray();
+        List<CamResult> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] small = Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
+            for (int j = 0; j < small.length; j++) small[j] = Math.max(0f, small[j]);
+            float[] big = normalise(toInputGrid(small, w, h, net.cellStride(l), width, height));
+            float[] f = features == null ? null : Arrays.copyOfRange(features, (int) (i * k), (int) ((i + 1) * k));
+            out.add(new CamResult(big, width, height, b.probs()[i], b.target()[i], f));
+        }
+        return out;
+    }
+
+    /** Rows 0..N-1 of a (2N, K) array averaged with rows N..2N-1 when {@code mirror}; the array as it is otherwise. */
+    private static float[] halvesAveraged(float[] a, boolean mirror) {
+        return mirror ? averaged(Arrays.copyOf(a, a.length / 2), Arrays.copyOfRange(a, a.length / 2, a.length)) : a;
+    }
+
+    /** (a + b) / 2 element-wise, into a, as prediction averages an image's and its mirror's outputs. */
+    private static float[] averaged(float[] a, float[] b) {
+        for (int i = 0; i < a.length; i++) a[i] = (a[i] + b[i]) / 2f;
+        return a;
+    }
+
+    private static float[][] softmaxRows(float[] logits, int n) {
+        float[][] r = rows(logits, n);
+        for (float[] z : r) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (float v : z) max = Math.max(max, v);
+            double[] e = new double[z.length];
+            for (int i = 0; i < z.length; i++) sum += e[i] = Math.exp(z[i] - max);
+            for (int i = 0; i < z.length; i++) z[i] = (float) (e[i] / sum);
+        }
+        return r;
     }
 
     /** The sum over the batch of each image's target logit: its gradient at image i is that of image i's own. */

@@ -33,14 +33,6 @@ public record ModelSpec(Arch arch, int channels, int size, Head head, double wid
         if (norm == null) throw new IllegalArgumentException("norm is missing; use batch or group");
     }
 
-    /**
-     * From the words a config holds ("resnet18", "linear"; any case). Kept for callers that still pass a config's
-     * words rather than its parsed choices; an unknown word is refused with the allowed ones.
-     */
-    public ModelSpec(String arch, int channels, int size, String head, double width, boolean zeroInitResidual, Norm norm) {
-        this(archOf(arch), channels, size, headOf(head), width, zeroInitResidual, norm);
-    }
-
     /** With BatchNorm, as every network before {@code norm} existed. */
     public ModelSpec(Arch arch, int channels, int size, Head head, double width, boolean zeroInitResidual) {
         this(arch, channels, size, head, width, zeroInitResidual, Norm.BATCH);

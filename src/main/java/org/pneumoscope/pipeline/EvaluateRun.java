@@ -24,9 +24,17 @@ public final class EvaluateRun {
      * @param tta           mirror averaging; null for the run's own setting
      * @param shift         one acquisition shift ("gamma=1.5,blur=1"), or null
      * @param sweep         "standard" or shifts separated by ';', or null
+     * @param unseenOnly    leave out films of the run's train and val splits and of their patients
      */
     public record Options(Path run, String profile, Path data, String split, Path out, Boolean tta, boolean gallery,
-                          String shift, String sweep, long bootstrapSeed) {}
+                          String shift, String sweep, long bootstrapSeed, boolean unseenOnly) {
+
+        /** Every film of the selection, seen by the run or not (a warning says which). */
+        public Options(Path run, String profile, Path data, String split, Path out, Boolean tta, boolean gallery,
+                       String shift, String sweep, long bootstrapSeed) {
+            this(run, profile, data, split, out, tta, gallery, shift, sweep, bootstrapSeed, false);
+        }
+    }
 
     /** Scores the run's films as {@code o} says and prints where the results went; one folder per shift with a sweep. */
     public static void run(Options o, PrintStream log) throws Exception {
@@ -44,6 +52,7 @@ public final class EvaluateRun {
             DatasetScan scan = read(src, log);
             List<Sample> s = sp == null ? scan.samples() : scan.inSplit(sp);
             if (s.isEmpty()) throw new UserException("no images in " + (sp == null ? "" : "split '" + sp + "' of ") + src);
+            if (o.unseenOnly()) s = unseen(m, s, src, log);
             if (shifts != null) {
                 EvaluateJob.Options eo = EvaluateJob.Options.forSamples(sp == null ? "all" : sp, tta != null ? tta : m.config().tta(), false, s, src, bootstrapSeed);
                 log.printf(Locale.ROOT, "robustness sweep: %d images, as they are and under %d shift(s)%n", s.size(), shifts.size());
@@ -58,6 +67,17 @@ public final class EvaluateRun {
             log.println("metrics: " + eo2.metrics());
             log.println("report: " + eo2.report());
         }
+    }
+
+    /** The films of {@code s} the run never learnt from or chose by, saying how many were left out and why. */
+    private static List<Sample> unseen(TrainedModel m, List<Sample> s, Path src, PrintStream log) {
+        TrainingOverlap.Unseen u = TrainingOverlap.unseen(m, s);
+        if (!u.checked())
+            throw new UserException("--unseen-only: " + m.run().split() + " is missing or unreadable, so the films the run saw are unknown");
+        log.printf(Locale.ROOT, "--unseen-only: %d of %d films left out (files of the run's train or val split, or films of "
+                + "their patients); %d scored%n", u.leftOut().size(), s.size(), u.kept().size());
+        if (u.kept().isEmpty()) throw new UserException("--unseen-only: every film of " + src + " was seen by the run");
+        return u.kept();
     }
 
     /** Reads labelled images, listing the first twenty files it skipped (and how many more). */

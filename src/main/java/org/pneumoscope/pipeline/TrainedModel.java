@@ -247,6 +247,15 @@ public final class TrainedModel implements AutoCloseable {
      * null entries (or a null list) meaning the predicted class.
      */
     public List<org.pneumoscope.explain.CamResult> explain(List<GreyImage> images, String layer, List<Integer> classes) {
+        return explain(images, layer, classes, false);
+    }
+
+    /**
+     * As {@link #explain(List, String, List)}; with {@code tta} the probabilities, the predicted class and the pooled
+     * features are those of {@link #scores} with mirror averaging (the mirror images run in the same pass), and each
+     * map is that of the image itself.
+     */
+    public List<org.pneumoscope.explain.CamResult> explain(List<GreyImage> images, String layer, List<Integer> classes, boolean tta) {
         int n = images.size(), s = recipe.size(), c = recipe.channels();
         if (classes != null && classes.size() != n) throw new IllegalArgumentException(classes.size() + " classes for " + n + " images");
         if (n == 0) return List.of();
@@ -254,7 +263,7 @@ public final class TrainedModel implements AutoCloseable {
         List<org.pneumoscope.explain.CamResult> raw = withInput(in -> {
             try (NDManager sub = manager.newSubManager()) {
                 ai.djl.ndarray.NDArray x = in.create(sub, data, new ai.djl.ndarray.types.Shape(n, c, s, s));
-                return org.pneumoscope.explain.GradCam.computeBatch(net, sub, x, layer, probs -> {
+                return org.pneumoscope.explain.GradCam.computeBatch(net, sub, x, layer, tta, probs -> {
                     int[] t = new int[n];
                     for (int i = 0; i < n; i++) {
                         Integer want = classes == null ? null : classes.get(i);

@@ -8,6 +8,7 @@ import org.pneumoscope.data.Splitter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,30 +31,63 @@ public record TrainingOverlap(boolean checked, Map<String, Integer> images, Map<
 
     /** What a run's split.csv says of {@code samples}. */
     public static TrainingOverlap of(TrainedModel model, List<Sample> samples) {
-        Path csv = model.run().split();
-        if (!Files.isRegularFile(csv)) return new TrainingOverlap(false, zeros(), zeros(), samples.size());
-        DatasetScan scan;
-        try {
-            scan = DatasetReader.read(csv);
-        } catch (UserException e) {
-            return new TrainingOverlap(false, zeros(), zeros(), samples.size());
-        }
-        Map<Path, String> fileSplit = new HashMap<>();
-        Map<String, Set<String>> patientSplits = new HashMap<>();
-        for (Sample s : scan.samples()) {
-            if (s.split() == null) continue;
-            fileSplit.put(key(s.file()), s.split());
-            if (s.patientId() != null && !s.patientId().isBlank())
-                patientSplits.computeIfAbsent(s.patientId(), k -> new HashSet<>()).add(s.split());
-        }
+        Index idx = Index.of(model);
+        if (idx == null) return new TrainingOverlap(false, zeros(), zeros(), samples.size());
         Map<String, Integer> images = zeros(), patients = zeros();
         for (Sample s : samples) {
-            String sp = fileSplit.get(key(s.file()));
+            String sp = idx.fileSplit().get(key(s.file()));
             if (sp != null) images.merge(sp, 1, Integer::sum);
-            Set<String> ps = s.patientId() == null ? null : patientSplits.get(s.patientId());
-            if (ps != null) for (String p : ps) patients.merge(p, 1, Integer::sum);
+            for (String p : idx.patientSplits(s)) patients.merge(p, 1, Integer::sum);
         }
         return new TrainingOverlap(true, images, patients, samples.size());
+    }
+
+    /** The films the run has not learnt from or chosen by, and those it has; {@code checked} false as for {@link #of}. */
+    public record Unseen(boolean checked, List<Sample> kept, List<Sample> leftOut) {}
+
+    /**
+     * Keeps the films that are neither files of the run's train or val split nor films of a patient in them: what an
+     * honest score of the run may use when a set overlaps its training data (films of its test patients stay).
+     */
+    public static Unseen unseen(TrainedModel model, List<Sample> samples) {
+        Index idx = Index.of(model);
+        if (idx == null) return new Unseen(false, samples, List.of());
+        List<Sample> kept = new ArrayList<>(), out = new ArrayList<>();
+        for (Sample s : samples) {
+            String sp = idx.fileSplit().get(key(s.file()));
+            Set<String> ps = idx.patientSplits(s);
+            boolean seen = "train".equals(sp) || "val".equals(sp) || ps.contains("train") || ps.contains("val");
+            (seen ? out : kept).add(s);
+        }
+        return new Unseen(true, kept, out);
+    }
+
+    /** The run's split.csv by file and by patient; null when it has none or cannot be read. */
+    private record Index(Map<Path, String> fileSplit, Map<String, Set<String>> patients) {
+        static Index of(TrainedModel model) {
+            Path csv = model.run().split();
+            if (!Files.isRegularFile(csv)) return null;
+            DatasetScan scan;
+            try {
+                scan = DatasetReader.read(csv);
+            } catch (UserException e) {
+                return null;
+            }
+            Map<Path, String> fileSplit = new HashMap<>();
+            Map<String, Set<String>> patientSplits = new HashMap<>();
+            for (Sample s : scan.samples()) {
+                if (s.split() == null) continue;
+                fileSplit.put(key(s.file()), s.split());
+                if (s.patientId() != null && !s.patientId().isBlank())
+                    patientSplits.computeIfAbsent(s.patientId(), k -> new HashSet<>()).add(s.split());
+            }
+            return new Index(fileSplit, patientSplits);
+        }
+
+        /** The run's splits holding films of {@code s}'s patient. */
+        Set<String> patientSplits(Sample s) {
+            return s.patientId() == null ? Set.of() : patients.getOrDefault(s.patientId(), Set.of());
+        }
     }
 
     private static Path key(Path file) { return file.toAbsolutePath().normalize(); }

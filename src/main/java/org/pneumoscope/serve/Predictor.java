@@ -117,13 +117,9 @@ public final class Predictor {
     private record Classified(org.pneumoscope.api.Prediction prediction, Explanation explanation) {}
 
     private Classified classify(Film film, boolean tta) {
-        if (!tta) {
-            // the Grad-CAM pass gives the calibrated probabilities and features too: one pass instead of two
-            Explanation e = batcher.explain(film);
-            return new Classified(e.prediction(), e);
-        }
-        org.pneumoscope.api.Prediction p = batcher.predict(film, true);
-        return new Classified(p, batcher.explain(film, null, p.label())); // the heatmap of the class the averaged pass chose
+        // the Grad-CAM pass gives the calibrated probabilities and features too, mirror averaged when asked: one pass
+        Explanation e = batcher.explain(film, null, null, tta);
+        return new Classified(e.prediction(), e);
     }
 
     static BufferedImage grey(GreyImage g) {

@@ -21,7 +21,7 @@ public final class Models {
     private Models() {}
 
     public static ModelSpec spec(TrainConfig cfg) {
-        return new ModelSpec(cfg.model().id(), cfg.channels(), cfg.size(), cfg.head().id(), cfg.width(), true, cfg.norm());
+        return new ModelSpec(cfg.model(), cfg.channels(), cfg.size(), cfg.head(), cfg.width(), true, cfg.norm());
     }
 
     public static XrayNet build(TrainConfig cfg, boolean allowDownload, PrintStream log) throws IOException {

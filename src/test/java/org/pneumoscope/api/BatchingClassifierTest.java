@@ -155,6 +155,35 @@ class BatchingClassifierTest {
     }
 
     @Test
+    void aMirrorAveragedGradCamPassGivesPredictionsAnswerAndTheFilmsOwnHeatmap() throws Exception {
+        int n = 6;
+        try (BatchingClassifier b = classifier.batching(gathering(n))) {
+            b.explain(films.get(0), null, null, true);
+            List<Explanation> got = concurrently(n, i -> b.explain(films.get(i), null, i == 1 ? Label.VIRUS : null, true));
+            int differs = 0;
+            for (int i = 0; i < n; i++) {
+                Prediction want = classifier.withTta(true).predict(films.get(i));
+                Explanation e = got.get(i);
+                String what = "film " + i;
+                assertTrue(e.prediction().tta(), what);
+                assertClose(want.probabilities(), e.prediction().probabilities(), 1e-5, "probabilities of " + what);
+                assertClose(want.features(), e.prediction().features(), 1e-5, "features of " + what);
+                assertEquals(want.label(), e.prediction().label(), what);
+                Label explained = i == 1 ? Label.VIRUS : want.label();
+                assertEquals(explained, e.explained(), what);
+                // the map is the film's own (not its mirror's), of the class the averaged prediction chose
+                Explanation own = classifier.explain(films.get(i), null, explained);
+                assertClose(own.heatmap().map(), e.heatmap().map(), 1e-5, "heatmap of " + what);
+                float[] plain = classifier.withTta(false).predict(films.get(i)).probabilities();
+                for (int k = 0; k < plain.length; k++) if (Math.abs(plain[k] - want.probabilities()[k]) > 1e-4) { differs++; break; }
+            }
+            assertTrue(differs > 0, "mirror averaging changed some film's probabilities, so the comparison tells the two apart");
+            BatchStats s = b.stats();
+            assertTrue(s.maxSize() > 1 && s.passes() < n + 1, "the films shared passes: " + s.toMap());
+        }
+    }
+
+    @Test
     void aFullQueueRefusesAtOnceAndTheOthersComplete() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
         Runnable hold = () -> {

@@ -11,6 +11,7 @@ import org.pneumoscope.synth.PhantomGenerator;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -142,6 +143,31 @@ class CalibrateCommandTest {
         JsonNode clean = JSON.readTree(evTest.resolve("metrics.json").toFile()).path("training_overlap");
         assertEquals(0, clean.path("images_in_run_split").path("train").asInt());
         assertTrue(clean.path("checked").asBoolean() && clean.path("warning").isMissingNode(), clean.toString());
+    }
+
+    @Test
+    void evaluateUnseenOnlyScoresJustTheFilmsTheRunNeverLearntFromOrChoseBy() throws Exception {
+        Path ev = dir.resolve("eval-unseen");
+        CliRun e = CliRun.of("evaluate", "--run", run.toString(), "--data", data.toString(), "--out", ev.toString(),
+                "--no-gallery", "--unseen-only");
+        assertEquals(0, e.code(), e.all());
+        long testFilms = Files.readAllLines(run.resolve("split.csv")).stream().filter(l -> l.endsWith(",test")).count();
+        assertTrue(testFilms > 0 && testFilms < 120, testFilms + " test films");
+        assertTrue(e.out().contains("--unseen-only: " + (120 - testFilms) + " of 120 films left out"), e.out());
+        assertFalse(e.out().contains("WARNING: these figures"), e.out());
+        JsonNode m = JSON.readTree(ev.resolve("metrics.json").toFile());
+        assertEquals(0, m.path("training_overlap").path("images_of_run_patients").path("train").asInt(), m.toString());
+        assertEquals(testFilms, m.path("training_overlap").path("images_in_run_split").path("test").asInt(), m.toString());
+
+        // only the run's own training films: nothing is left to score, and it says so
+        Path trainOnly = dir.resolve("train-only.csv");
+        List<String> rows = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(run.resolve("split.csv"))) if (!l.endsWith(",test") && !l.endsWith(",val")) rows.add(l);
+        Files.write(trainOnly, rows);
+        CliRun none = CliRun.of("evaluate", "--run", run.toString(), "--data", trainOnly.toString(), "--out",
+                dir.resolve("eval-none").toString(), "--no-gallery", "--unseen-only");
+        assertEquals(1, none.code(), none.all());
+        assertTrue(none.err().contains("was seen by the run"), none.all());
     }
 
     @Test
