@@ -90,8 +90,29 @@ public class ExperimentCommand implements Runnable {
         public Integer call() throws Exception {
             DjlSetup.configure();
             if (common.allowDownload) DjlSetup.allowDownload();
-            ExperimentSpec spec = spec();
             Map<String, List<Object>> values = config.values();
+            ExperimentSpec spec = withOptions(spec(), values);
+            Path data = common.data != null ? common.data : spec.data();
+            if (common.parallel != null && common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
+            if (common.spark != null && common.parallel != null)
+                throw new UserException("--parallel and --spark: with --spark, Spark's task slots decide how many runs go at a time", 2);
+            // before the data is read: a missing Spark module is said at once
+            UnitDispatcher.Provider onSpark = common.spark == null || common.dryRun ? null : UnitDispatcher.spark();
+            int parallel = common.parallel != null ? common.parallel : ExperimentRunner.defaultParallel();
+            Map<String, Object> singles = new LinkedHashMap<>();
+            values.forEach((k, v) -> { if (v.size() == 1) singles.put(k, v.get(0)); });
+            ExperimentPlan plan = ExperimentPlan.build(spec, data, singles);
+            if (common.dryRun) return dryRun(plan, parallel);
+            if (common.out == null) throw new UserException("experiment needs --out (the experiment folder; rerun with it to resume)", 2);
+            try (UnitDispatcher d = onSpark == null ? null : onSpark.open(common.spark, System.out)) {
+                ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
+                        !common.noGallery, common.allowDownload, !common.noProbe, System.out, d));
+                return o.failures().isEmpty() ? 0 : 1;
+            }
+        }
+
+        /** The bundled spec with what the command line sets: grid values (also into {@code values}), preset, folds, holdout, seed. */
+        private ExperimentSpec withOptions(ExperimentSpec spec, Map<String, List<Object>> values) {
             common.grid.forEach((k, v) -> {
                 List<Object> l = new ArrayList<>();
                 for (String s : v.split(",")) if (!s.isBlank()) l.add(s.trim());
@@ -103,33 +124,20 @@ public class ExperimentCommand implements Runnable {
             if (common.testFraction != null) spec = spec.withTestFraction(common.testFraction);
             if (common.holdout != null) spec = spec.withHoldout(common.holdout);
             if (config.seed != null) spec = spec.withSeed(config.seed);
-            Path data = common.data != null ? common.data : spec.data();
-            if (common.parallel != null && common.parallel < 1) throw new UserException("--parallel must be at least 1", 2);
-            if (common.spark != null && common.parallel != null)
-                throw new UserException("--parallel and --spark: with --spark, Spark's task slots decide how many runs go at a time", 2);
-            // before the data is read: a missing Spark module is said at once
-            UnitDispatcher.Provider onSpark = common.spark == null || common.dryRun ? null : UnitDispatcher.spark();
-            int parallel = common.parallel != null ? common.parallel : ExperimentRunner.defaultParallel();
-            Map<String, Object> singles = new LinkedHashMap<>();
-            values.forEach((k, v) -> { if (v.size() == 1) singles.put(k, v.get(0)); });
-            ExperimentPlan plan = ExperimentPlan.build(spec, data, singles);
-            if (common.dryRun) {
-                List<ExperimentPlan.Unit> pending = common.out != null && Files.isDirectory(common.out)
-                        ? ExperimentRunner.pending(plan, common.out) : plan.units();
-                TimeEstimate est = common.noProbe || pending.isEmpty() ? null
-                        : TimeEstimate.probe(plan, pending, new ImageCache(null, Runtime.getRuntime().maxMemory() / 4), common.allowDownload, System.out);
-                System.out.print(plan.describe(est, parallel));
-                if (pending.size() < plan.units().size())
-                    System.out.printf("%d of %d runs already finished in %s%n", plan.units().size() - pending.size(), plan.units().size(), common.out);
-                System.out.println("dry run: nothing was trained" + (common.out == null ? "" : " and nothing written to " + common.out));
-                return 0;
-            }
-            if (common.out == null) throw new UserException("experiment needs --out (the experiment folder; rerun with it to resume)", 2);
-            try (UnitDispatcher d = onSpark == null ? null : onSpark.open(common.spark, System.out)) {
-                ExperimentRunner.Outcome o = ExperimentRunner.run(plan, new ExperimentRunner.Options(common.out, parallel, common.limit,
-                        !common.noGallery, common.allowDownload, !common.noProbe, System.out, d));
-                return o.failures().isEmpty() ? 0 : 1;
-            }
+            return spec;
+        }
+
+        /** Prints the plan and the time it would take; trains and writes nothing. */
+        private int dryRun(ExperimentPlan plan, int parallel) throws Exception {
+            List<ExperimentPlan.Unit> pending = common.out != null && Files.isDirectory(common.out)
+                    ? ExperimentRunner.pending(plan, common.out) : plan.units();
+            TimeEstimate est = common.noProbe || pending.isEmpty() ? null
+                    : TimeEstimate.probe(plan, pending, new ImageCache(null, Runtime.getRuntime().maxMemory() / 4), common.allowDownload, System.out);
+            System.out.print(plan.describe(est, parallel));
+            if (pending.size() < plan.units().size())
+                System.out.printf("%d of %d runs already finished in %s%n", plan.units().size() - pending.size(), plan.units().size(), common.out);
+            System.out.println("dry run: nothing was trained" + (common.out == null ? "" : " and nothing written to " + common.out));
+            return 0;
         }
     }
 
