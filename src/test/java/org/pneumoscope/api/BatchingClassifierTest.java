@@ -82,6 +82,18 @@ class BatchingClassifierTest {
         }
     }
 
+    /** A runner hook that says it was reached, then holds the pass until released (or interrupted, as close() does). */
+    static Runnable holding(CountDownLatch entered, CountDownLatch release) {
+        return () -> {
+            entered.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
     static void assertClose(float[] want, float[] got, double tol, String what) {
         assertEquals(want.length, got.length, what);
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, what + " [" + i + "]");
@@ -186,14 +198,7 @@ class BatchingClassifierTest {
     @Test
     void aFullQueueRefusesAtOnceAndTheOthersComplete() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
-        Runnable hold = () -> {
-            entered.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        Runnable hold = holding(entered, release);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (BatchingClassifier b = classifier.batching(new BatchPolicy(Duration.ZERO, 8, 1, 1, hold))) {
             Future<Prediction> first = pool.submit(() -> b.predict(films.get(0)));
@@ -217,14 +222,7 @@ class BatchingClassifierTest {
     @Test
     void closingFailsTheWaitingCallsFinishesTheRunningPassAndStopsItsThreads() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
-        Runnable hold = () -> {
-            entered.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // close() lets a held runner go
-            }
-        };
+        Runnable hold = holding(entered, release);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         BatchingClassifier b = classifier.batching(new BatchPolicy(Duration.ZERO, 1, 8, 1, hold));
         try {
