@@ -63,9 +63,8 @@ public final class Predictor {
         org.pneumoscope.api.Prediction p;
         Explanation e = null;
         if (o.cam()) {
-            Classified c = classify(film, o.tta());
-            p = c.prediction();
-            e = c.explanation();
+            e = explain(film, o.tta());
+            p = e.prediction();
         } else {
             p = batcher.predict(film, o.tta());
         }
@@ -106,20 +105,19 @@ public final class Predictor {
         Film film = decode(bytes);
         try {
             DicomAnswer.refuseUnlessDicom(bytes, film);
-            Classified c = classify(film, tta);
-            return dicomAnswer().answer(bytes, film, c.prediction(), c.explanation());
+            Explanation e = explain(film, tta);
+            return dicomAnswer().answer(bytes, film, e.prediction(), e);
         } catch (DecodeException e) {
             throw ApiError.of(e);
         }
     }
 
-    /** A prediction and the Grad-CAM of its class, in forward passes shared with the other requests of the moment. */
-    private record Classified(org.pneumoscope.api.Prediction prediction, Explanation explanation) {}
-
-    private Classified classify(Film film, boolean tta) {
-        // the Grad-CAM pass gives the calibrated probabilities and features too, mirror averaged when asked: one pass
-        Explanation e = batcher.explain(film, null, null, tta);
-        return new Classified(e.prediction(), e);
+    /**
+     * The Grad-CAM of the predicted class, in a forward pass shared with the other requests of the moment; its
+     * prediction (calibrated probabilities and features, mirror averaged when asked) comes from the same pass.
+     */
+    private Explanation explain(Film film, boolean tta) {
+        return batcher.explain(film, null, null, tta);
     }
 
     static BufferedImage grey(GreyImage g) {
