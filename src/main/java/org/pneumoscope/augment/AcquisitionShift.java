@@ -13,16 +13,17 @@ import java.util.SplittableRandom;
  * or noisier, or from post-processing that sharpens edges. Evaluating under a few shifts shows how much a model's
  * figures depend on the site it was trained at ({@code evaluate --shift gamma=1.5}, {@code --shift sharpen=1}).
  *
- * <p>Order, as along a detector's chain: the grey scale first — gamma on v/255, then contrast about mid-grey, then
+ * <p>Order, as along a detector's chain: the framing first ({@code zoom}, see {@link #framed}); then the grey scale — gamma on v/255, then contrast about mid-grey, then
  * brightness: v' = 128 + contrast·(255·(v/255)^gamma − 128) + 255·brightness; then {@code blur}, a Gaussian of that
  * σ in pixels of the image the model receives; then {@code sharpen}, an unsharp mask v + amount·(v − Gaussian_σ=1(v));
  * then {@code noise}, additive Gaussian noise of that SD in units of the full grey range (0.02 ≈ 5 grey levels),
  * drawn from a generator seeded by the image's own pixels so every evaluation of one film sees the same noise.
  * Each step clips to 0..255.
  */
-public record AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise) {
-    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0, 0, 0, 0);
-    static final String KNOWN = "gamma, contrast, brightness, blur, sharpen, noise";
+public record AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise,
+                               double zoom) {
+    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0, 0, 0, 0, 1);
+    static final String KNOWN = "gamma, contrast, brightness, blur, sharpen, noise, zoom";
 
     public AcquisitionShift {
         if (!(gamma > 0.05 && gamma < 20)) throw new UserException("shift: gamma must be in (0.05, 20), not " + gamma, 2);
@@ -31,17 +32,23 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (!(blur >= 0 && blur <= 20)) throw new UserException("shift: blur (a Gaussian σ in pixels) must be in [0, 20], not " + blur, 2);
         if (!(sharpen >= 0 && sharpen <= 10)) throw new UserException("shift: sharpen must be in [0, 10], not " + sharpen, 2);
         if (!(noise >= 0 && noise <= 1)) throw new UserException("shift: noise (an SD of the grey range) must be in [0, 1], not " + noise, 2);
+        if (!(zoom >= 0.5 && zoom <= 3)) throw new UserException("shift: zoom (1.25 = framed 1.25x tighter) must be in [0.5, 3], not " + zoom, 2);
+    }
+
+    /** The detector's chain without a change of framing. */
+    public AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise) {
+        this(gamma, contrast, brightness, blur, sharpen, noise, 1);
     }
 
     /** The grey-scale shift alone. */
     public AcquisitionShift(double gamma, double contrast, double brightness) {
-        this(gamma, contrast, brightness, 0, 0, 0);
+        this(gamma, contrast, brightness, 0, 0, 0, 1);
     }
 
     /** "gamma=1.5,contrast=0.7,blur=1" (any subset, any order); null, blank or "none" (describe's spelling) gives NONE. */
     public static AcquisitionShift parse(String spec) {
         if (spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("none")) return NONE;
-        double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0;
+        double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0, z = 1;
         for (String part : spec.split(",")) {
             String[] kv = part.split("=", 2);
             String k = kv[0].trim().toLowerCase(Locale.ROOT);
@@ -59,10 +66,11 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
                 case "blur" -> bl = v;
                 case "sharpen" -> sh = v;
                 case "noise" -> no = v;
+                case "zoom" -> z = v;
                 default -> throw new UserException("shift: unknown key '" + k + "' (known: " + KNOWN + ")", 2);
             }
         }
-        return new AcquisitionShift(g, c, b, bl, sh, no);
+        return new AcquisitionShift(g, c, b, bl, sh, no, z);
     }
 
     public boolean isNone() { return equals(NONE); }
@@ -93,6 +101,7 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (blur > 0) s.append(",blur=").append(num(blur));
         if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
         if (noise > 0) s.append(",noise=").append(num(noise));
+        if (zoom != 1) s.append(",zoom=").append(num(zoom));
         return s.toString();
     }
 
@@ -104,7 +113,7 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
 
     public GreyImage apply(GreyImage img) {
         if (isNone()) return img;
-        GreyImage out = img;
+        GreyImage out = zoom == 1 ? img : framed(img, zoom);
         if (gamma != 1 || contrast != 1 || brightness != 0) {
             byte[] lut = new byte[256];
             for (int v = 0; v < 256; v++) {
@@ -130,6 +139,16 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
             p = ImageOps.clamp01(p);
         }
         return new FloatImage(w, h, p).toGrey();
+    }
+
+    /**
+     * The film framed {@code zoom} times tighter about its centre (bilinear): at 1.25 the central 80 % of each side
+     * fills the frame, as a tighter collimation or crop shows the chest; below 1 the film shrinks, black around it.
+     */
+    static GreyImage framed(GreyImage img, double zoom) {
+        int w = img.width(), h = img.height();
+        double[] m = ShiftScaleRotate.rotationMatrix(w / 2.0, h / 2.0, 0, zoom);
+        return ImageOps.warpAffine(FloatImage.of(img), ImageOps.invertAffine(m), ImageOps.Border.CONSTANT).toGrey();
     }
 
     /** Box–Muller: true Gaussian noise (a stress test, not a training step, so exactness is worth the cost). */

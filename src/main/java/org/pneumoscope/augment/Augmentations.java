@@ -81,6 +81,22 @@ public final class Augmentations {
                 Maybe.of(0.3, new GaussianNoise(0.005, 0.02)));
     }
 
+    /**
+     * The acquisition recipe with the framing drawn anew on most views ({@link Reframe}: zoom 0.85-1.4, aspect ±12 %,
+     * shift ±6 %) in place of its small shift-scale-rotate, whose rotation stays. The training normals are framed
+     * wider than the pneumonia films, and a network that learns it calls tightly framed normals pneumonia.
+     */
+    public static Transform framingRecipe() {
+        return Compose.of(
+                Maybe.of(0.5, new HorizontalFlip()),
+                Maybe.of(0.8, new Reframe(0.85, 1.4, 0.12, 0.06)),
+                Maybe.of(0.3, new ShiftScaleRotate(0, 0, 7)),
+                Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)),
+                OneOf.of(0.5, RandomGamma.of(80, 125)),
+                OneOf.of(0.8, new Downscale(0.45, 0.85), Blur.of(3), new Sharpen(0.3, 1.5, 1.0)),
+                Maybe.of(0.3, new GaussianNoise(0.005, 0.02)));
+    }
+
     /** The seed recipe's transforms, more often and wider, plus exposure changes and detector noise. */
     public static Transform strongRecipe() {
         return Compose.of(
@@ -200,6 +216,10 @@ public final class Augmentations {
                 return new OpticalDistortion(q.num("distort_limit", 0.05), q.num("shift_limit", 0.05));
             case "shiftscalerotate": case "ssr":
                 return new ShiftScaleRotate(q.num("shift_limit", 0.0625), q.num("scale_limit", 0.1), q.num("rotate_limit", 45));
+            case "reframe": {
+                double[] z = q.range("zoom_limit", 0.85, 1.4);
+                return new Reframe(z[0], z[1], q.num("aspect_limit", 0.12), q.num("shift_limit", 0.06));
+            }
             case "brightnesscontrast": case "randombrightnesscontrast":
                 return new BrightnessContrast(q.num("brightness_limit", 0.2), q.num("contrast_limit", 0.2));
             case "gaussnoise": case "gaussiannoise": case "noise": {
@@ -218,7 +238,7 @@ public final class Augmentations {
             default:
                 throw new IllegalArgumentException("unknown transform '" + name + "' (known: HorizontalFlip, RandomGamma, Blur, "
                         + "MotionBlur, ElasticTransform, GridDistortion, OpticalDistortion, ShiftScaleRotate, "
-                        + "BrightnessContrast, GaussNoise, Downscale, Sharpen, OneOf, Compose)");
+                        + "Reframe, BrightnessContrast, GaussNoise, Downscale, Sharpen, OneOf, Compose)");
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** The ready-made augmentation pipelines a config's {@code augment} names (see {@link Augmentations}). */
 public enum Recipe implements Choice {
-    NONE, SEED, LIGHT, MEDIUM, STRONG, ACQUISITION;
+    NONE, SEED, LIGHT, MEDIUM, STRONG, ACQUISITION, FRAMING;
 
     @Override
     public List<String> aliases() {
@@ -23,6 +23,7 @@ public enum Recipe implements Choice {
             case MEDIUM -> Augmentations.mediumRecipe();
             case STRONG -> Augmentations.strongRecipe();
             case ACQUISITION -> Augmentations.acquisitionRecipe();
+            case FRAMING -> Augmentations.framingRecipe();
         };
     }
 

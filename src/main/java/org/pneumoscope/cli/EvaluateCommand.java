@@ -22,8 +22,8 @@ public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--shift", paramLabel = "KEY=V[,KEY=V...]",
             description = "Stress test: re-render every image before the model, as another scanner might "
                     + "(gamma=1.5 darker mid-tones, contrast=0.7 flatter, brightness=0.1, blur=1 a Gaussian sigma in "
-                    + "model pixels, sharpen=1 an unsharp mask, noise=0.02 detector noise as a fraction of the grey range). "
-                    + "Default: none.") String shift;
+                    + "model pixels, sharpen=1 an unsharp mask, noise=0.02 detector noise as a fraction of the grey range, "
+                    + "zoom=1.25 framed 1.25x tighter about the centre). Default: none.") String shift;
     @Option(names = "--sweep", paramLabel = "standard|SHIFT;SHIFT...",
             description = "Evaluate as is and under each shift (same keys as --shift, ';' between shifts; 'standard': "
                     + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03), each into "
