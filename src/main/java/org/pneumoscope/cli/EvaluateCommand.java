@@ -26,7 +26,7 @@ public class EvaluateCommand implements Callable<Integer> {
                     + "zoom=1.25 framed 1.25x tighter about the centre). Default: none.") String shift;
     @Option(names = "--sweep", paramLabel = "standard|SHIFT;SHIFT...",
             description = "Evaluate as is and under each shift (same keys as --shift, ';' between shifts; 'standard': "
-                    + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03), each into "
+                    + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03, zoom 1.3 and 0.85), each into "
                     + "its own folder under --out, with robustness.json/.csv and a table of what each shift costs.") String sweep;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 

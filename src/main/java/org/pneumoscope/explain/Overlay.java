@@ -1,13 +1,11 @@
 package org.pneumoscope.explain;
 
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Png;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /** Pictures of a Grad-CAM map: coloured over the X-ray for people, plain grey for tools. */
 public final class Overlay {
@@ -37,18 +35,25 @@ public final class Overlay {
         int w = xray.width(), h = xray.height();
         float[] map = (cam.width() == w && cam.height() == h) ? cam.map()
                 : GradCam.upsample(cam.map(), cam.width(), cam.height(), w, h);
+        // per map level: the grey's weight (1 - a) and the colour's share a·c of each channel, a = opacity·√v
+        double[] keep = new double[LEVELS + 1], red = new double[LEVELS + 1], green = new double[LEVELS + 1], blue = new double[LEVELS + 1];
+        for (int i = 0; i <= LEVELS; i++) {
+            double v = (double) i / LEVELS, a = opacity * Math.sqrt(v);
+            double[] c = jet(v);
+            keep[i] = (1 - a) / 255.0;
+            red[i] = c[0] * a;
+            green[i] = c[1] * a;
+            blue[i] = c[2] * a;
+        }
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                double g = xray.get(x, y) / 255.0;
-                double v = Math.min(1, Math.max(0, map[y * w + x]));
-                double a = opacity * Math.sqrt(v);
-                double[] c = jet(v);
-                int r = to8(g * (1 - a) + c[0] * a), gg = to8(g * (1 - a) + c[1] * a), b = to8(g * (1 - a) + c[2] * a);
-                row[x] = (r << 16) | (gg << 8) | b;
+                int i = level(map[y * w + x]);
+                double g = xray.get(x, y) * keep[i];
+                row[x] = (to8(g + red[i]) << 16) | (to8(g + green[i]) << 8) | to8(g + blue[i]);
             }
-            out.setRGB(0, y, w, 1, row, 0, w);
+            out.getRaster().setDataElements(0, y, w, 1, row);
         }
         return out;
     }
@@ -62,14 +67,32 @@ public final class Overlay {
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double v = clamp(cam.at(x, y));
-                double[] c = jet(v);
-                row[x] = to8(Math.sqrt(v)) << 24 | to8(c[0]) << 16 | to8(c[1]) << 8 | to8(c[2]);
-            }
-            out.setRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) row[x] = HEAT[level(cam.at(x, y))];
+            out.getRaster().setDataElements(0, y, w, 1, row);
         }
         return out;
+    }
+
+    /**
+     * Map values are drawn in this many steps over [0, 1]: finer than the 8-bit colours they become, and a multiple
+     * of four, so that 0, 1/4, 1/2, 3/4 and 1, where the jet ramps turn, are drawn exactly.
+     */
+    static final int LEVELS = 1020;
+
+    /** The heatmap's colour (ARGB) at each level: jet, alpha √v. */
+    private static final int[] HEAT = new int[LEVELS + 1];
+
+    static {
+        for (int i = 0; i <= LEVELS; i++) {
+            double v = (double) i / LEVELS;
+            double[] c = jet(v);
+            HEAT[i] = to8(Math.sqrt(v)) << 24 | to8(c[0]) << 16 | to8(c[1]) << 8 | to8(c[2]);
+        }
+    }
+
+    /** The level of a map value, clamped to [0, 1]; NaN counts as no evidence. */
+    private static int level(float v) {
+        return v > 0 ? (v < 1 ? Math.round(v * LEVELS) : LEVELS) : 0;
     }
 
     /**
@@ -104,12 +127,7 @@ public final class Overlay {
     }
 
     public static byte[] png(BufferedImage img) {
-        try (ByteArrayOutputStream bos = new ByteArrayOutputStream()) {
-            if (!ImageIO.write(img, "png", bos)) throw new IllegalStateException("no PNG writer available");
-            return bos.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Png.encode(img);
     }
 
     /** Writes a PNG via a temporary file in the same folder and an atomic rename. */

@@ -36,9 +36,12 @@ import java.util.Map;
 public final class RobustnessSweep {
     private RobustnessSweep() {}
 
-    /** Darker and brighter mid-tones, flatter and harsher contrast, ± brightness, a softer, a sharper and a noisier detector. */
+    /**
+     * Darker and brighter mid-tones, flatter and harsher contrast, ± brightness, a softer, a sharper and a noisier
+     * detector, and the chest framed tighter and wider (the training films' framing differs by class).
+     */
     public static final List<String> STANDARD = List.of("gamma=0.5", "gamma=2", "contrast=0.5", "contrast=1.5",
-            "brightness=0.1", "brightness=-0.1", "blur=1", "sharpen=1", "noise=0.03");
+            "brightness=0.1", "brightness=-0.1", "blur=1", "sharpen=1", "noise=0.03", "zoom=1.3", "zoom=0.85");
 
     /** One evaluation of the sweep. {@code recall} by class index; the counts are of true normals. */
     public record Row(String shift, int n, double accuracy, double macroF1, double[] recall,

@@ -110,4 +110,31 @@ class AcquisitionShiftTest {
         assertFalse(java.util.Arrays.equals(a.pixels(), noisy.apply(new GreyImage(100, 100, other)).pixels()),
                 "another film, other noise");
     }
+
+    /** A 40x40 black film with a white square of the given side at its centre. */
+    static GreyImage square(int side) {
+        byte[] px = new byte[40 * 40];
+        for (int y = 20 - side / 2; y < 20 + side / 2; y++)
+            for (int x = 20 - side / 2; x < 20 + side / 2; x++) px[y * 40 + x] = (byte) 255;
+        return new GreyImage(40, 40, px);
+    }
+
+    static int whiteCount(GreyImage g) {
+        int n = 0;
+        for (byte b : g.pixels()) if ((b & 0xff) > 127) n++;
+        return n;
+    }
+
+    @Test
+    void zoomFramesTheFilmTighterOrWiderAboutItsCentre() {
+        AcquisitionShift z = AcquisitionShift.parse("zoom=2");
+        assertEquals(new AcquisitionShift(1, 1, 0, 0, 0, 0, 2), z);
+        assertEquals("zoom=2", z.label());
+        assertEquals(z, AcquisitionShift.parse(z.describe()));
+        GreyImage tight = z.apply(square(10));
+        assertEquals(400, whiteCount(tight), 45, "the 10 px square fills 20x20 pixels (a pixel more or less at the edges)");
+        assertEquals(255, tight.pixels()[20 * 40 + 20] & 0xff, "the centre stays in place");
+        assertEquals(100, whiteCount(AcquisitionShift.parse("zoom=0.5").apply(square(20))), 25, "wider: 20 px becomes 10");
+        assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("zoom=5")).getMessage().contains("zoom"));
+    }
 }

@@ -30,6 +30,8 @@ class TransformsTest {
         m.put("Sharpen", new Sharpen(0.3, 1.5, 1.0));
         m.put("strong recipe", Augmentations.strongRecipe());
         m.put("acquisition recipe", Augmentations.acquisitionRecipe());
+        m.put("Reframe", new Reframe(0.85, 1.4, 0.12, 0.06));
+        m.put("framing recipe", Augmentations.framingRecipe());
         return m;
     }
 
@@ -104,6 +106,52 @@ class TransformsTest {
         FloatImage expected = new Sharpen(1, 1, 1).apply(new Downscale(0.5, 0.5).apply(img, new Random(3)), new Random(3));
         assertArrayEquals(expected.pixels(), t.apply(img, new Random(3)).pixels(), 1e-6f);
         assertEquals(Augmentations.acquisitionRecipe().toString(), Augmentations.named("acquisition").toString());
+    }
+
+    /** A square x square white patch at the centre of a black size x size image. */
+    static FloatImage patch(int size, int square) {
+        float[] px = new float[size * size];
+        int lo = (size - square) / 2;
+        for (int y = lo; y < lo + square; y++) for (int x = lo; x < lo + square; x++) px[y * size + x] = 1f;
+        return new FloatImage(size, size, px);
+    }
+
+    /** Width and height of the pixels above one half. */
+    static int[] extent(FloatImage img) {
+        int minX = img.width(), maxX = -1, minY = img.height(), maxY = -1;
+        for (int y = 0; y < img.height(); y++)
+            for (int x = 0; x < img.width(); x++)
+                if (img.get(x, y) > 0.5f) {
+                    minX = Math.min(minX, x); maxX = Math.max(maxX, x);
+                    minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+                }
+        return new int[] {maxX - minX + 1, maxY - minY + 1};
+    }
+
+    /** Both sides of a square's extent, to a pixel (bilinear edges land half a pixel either way). */
+    static void assertSides(int side, int[] extent, String what) {
+        assertEquals(side, extent[0], 1, what + ": width");
+        assertEquals(side, extent[1], 1, what + ": height");
+    }
+
+    @Test
+    void reframeZoomsStretchesAndParsesFromASpec() {
+        FloatImage img = patch(64, 16);
+        assertSides(32, extent(new Reframe(2, 2, 0, 0).apply(img, new Random(1))), "zoom 2: twice the side");
+        assertSides(8, extent(new Reframe(0.5, 0.5, 0, 0).apply(img, new Random(1))), "zoom 0.5: half");
+        boolean wider = false, taller = false;
+        for (int s = 0; s < 20; s++) {
+            int[] e = extent(new Reframe(1, 1, 0.5, 0).apply(img, new Random(s)));
+            wider |= e[0] > e[1] + 2;
+            taller |= e[1] > e[0] + 2;
+            assertTrue(e[0] * e[1] > 0.7 * 256 && e[0] * e[1] < 1.3 * 256, "aspect changes the shape, not the area: " + e[0] + "x" + e[1]);
+        }
+        assertTrue(wider && taller, "the aspect is drawn both ways");
+        Transform spec = Augmentations.from(List.of(Map.of("name", "Reframe", "params",
+                Map.of("zoom_limit", List.of(2.0, 2.0), "aspect_limit", 0.0, "shift_limit", 0.0))));
+        assertSides(32, extent(spec.apply(img, new Random(1))), "from a spec");
+        assertThrows(IllegalArgumentException.class, () -> new Reframe(1.2, 1.0, 0, 0));
+        assertEquals(Augmentations.framingRecipe().toString(), Augmentations.named("framing").toString());
     }
 
     @Test
