@@ -6,10 +6,12 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.pipeline.EvaluateRun;
 import org.pneumoscope.pipeline.TrainRun;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.TrainConfig;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,7 @@ public final class Headline {
         JsonNode test = RunFolder.JSON.readTree(r.eval().metrics().toFile());
         JsonNode card = RunFolder.JSON.readTree(run.modelJson().toFile());
         Map<String, Object> h = headline(runDir, preset, cfg, r, totalSeconds, test, card);
+        h.put("framed", framed(runDir));
         AtomicFiles.writeString(runDir.resolve("headline.json"), RunFolder.JSON.writeValueAsString(h));
         out.print(text(h));
         out.println("headline: " + runDir.resolve("headline.json"));
@@ -68,6 +71,36 @@ public final class Headline {
             out.print(HeadlineProxy.text(h));
             out.println("headline: " + runDir.resolve("headline.json") + " (with \"proxy\")");
         }
+    }
+
+    /** The stress test of framing, as {@code evaluate --shift} spells it, and the folder its evaluation is kept in. */
+    static final String FRAMED = "zoom=1.3", FRAMED_DIR = "test-zoom1.3";
+
+    /**
+     * The run's test films framed 1.3 times tighter ({@code evaluate --shift zoom=1.3} into RUN/test-zoom1.3): the
+     * training normals are framed wider than its pneumonia films, and a network that learnt it calls tightly framed
+     * normals pneumonia, the failure seen on normals collected apart from the training films.
+     */
+    static Map<String, Object> framed(Path runDir) throws Exception {
+        Path dir = runDir.resolve(FRAMED_DIR);
+        EvaluateRun.run(new EvaluateRun.Options(runDir, null, null, null, dir, null, false, FRAMED, null, 42),
+                new PrintStream(OutputStream.nullOutputStream()));
+        JsonNode m = RunFolder.JSON.readTree(dir.resolve("metrics.json").toFile());
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("shift", FRAMED);
+        f.put("accuracy", num(m.path("accuracy")));
+        Map<String, Object> recall = new LinkedHashMap<>();
+        for (String c : Label.ids()) recall.put(c, num(m.path("per_class").path(c).path("recall")));
+        f.put("recall", recall);
+        JsonNode normals = m.path("confusion_matrix").path(Label.NORMAL.index());
+        int n = 0, called = 0;
+        for (int j = 0; j < normals.size(); j++) {
+            n += normals.get(j).asInt();
+            if (j != Label.NORMAL.index()) called += normals.get(j).asInt();
+        }
+        f.put("normals", n);
+        f.put("normals_called_pneumonia", called);
+        return f;
     }
 
     /** The headline figures as written to headline.json; test figures are copied from test/metrics.json as they are. */
@@ -172,6 +205,7 @@ public final class Headline {
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "ECE (15 bins): %s before calibration, %s after (%s)%n",
                 f4(t.get("ece_uncalibrated")), f4(t.get("ece_calibrated")), calibration(t)));
+        if (h.get("framed") instanceof Map<?, ?> f) sb.append(framedLine((Map<String, Object>) f));
         sb.append("targets:\n");
         for (Object o : (List<?>) h.get("targets")) {
             Map<String, Object> g = (Map<String, Object>) o;
@@ -182,6 +216,16 @@ public final class Headline {
         }
         sb.append((Boolean) h.get("all_pass") ? "all targets met\n" : "not all targets met\n");
         return sb.toString();
+    }
+
+    /** "framed 1.3x:  accuracy ..., recall ...; k of n normals called pneumonia (evaluate --shift zoom=1.3)". */
+    @SuppressWarnings("unchecked")
+    static String framedLine(Map<String, Object> f) {
+        StringBuilder sb = new StringBuilder("framed 1.3x:  accuracy ").append(f4(f.get("accuracy"))).append(", recall");
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) f.get("recall")).entrySet())
+            sb.append(' ').append(e.getKey()).append(' ').append(f4(e.getValue()));
+        return sb.append(String.format(Locale.ROOT, "; %s of %s normals called pneumonia (evaluate --shift %s)%n",
+                f.get("normals_called_pneumonia"), f.get("normals"), f.get("shift"))).toString();
     }
 
     static String config(TrainConfig c) {

@@ -68,6 +68,18 @@ class BenchHeadlineCommandTest {
         double wallTrain = h.path("wall_minutes").path("train").asDouble(), wallEval = h.path("wall_minutes").path("evaluate").asDouble();
         assertTrue(wallTrain > 0 && wallEval > 0 && h.path("wall_minutes").path("total").asDouble() >= wallTrain + wallEval - 1e-9, h.toString());
 
+        // the framing stress test: the test films framed 1.3 times tighter, kept in their own folder
+        JsonNode framed = JSON.readTree(run.resolve("test-zoom1.3/metrics.json").toFile()), f = h.path("framed");
+        assertEquals("zoom=1.3", f.path("shift").asText());
+        assertEquals(framed.path("accuracy").asDouble(), f.path("accuracy").asDouble(), 0);
+        assertEquals(framed.path("per_class").path("normal").path("recall").asDouble(), f.path("recall").path("normal").asDouble(), 0);
+        JsonNode normalRow = framed.path("confusion_matrix").path(2);
+        assertEquals(test.path("per_class").path("normal").path("support").asInt(), f.path("normals").asInt(), "the same films, reframed");
+        assertEquals(normalRow.get(0).asInt() + normalRow.get(1).asInt(), f.path("normals_called_pneumonia").asInt());
+        assertTrue(out.contains("framed 1.3x:  accuracy " + f4(framed.path("accuracy"))), out);
+        assertTrue(out.contains(f.path("normals_called_pneumonia").asInt() + " of " + f.path("normals").asInt()
+                + " normals called pneumonia (evaluate --shift zoom=1.3)"), out);
+
         // the printed block shows the same figures
         assertTrue(out.contains("accuracy:     " + f4(test.path("accuracy")) + " (95% CI " + f4(test.path("ci95").path("accuracy").get(0))
                 + "-" + f4(test.path("ci95").path("accuracy").get(1)) + ")"), out);
