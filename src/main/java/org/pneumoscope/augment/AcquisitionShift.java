@@ -5,6 +5,7 @@ import org.pneumoscope.core.UserException;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
@@ -146,9 +147,8 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
      * fills the frame, as a tighter collimation or crop shows the chest; below 1 the film shrinks, black around it.
      */
     static GreyImage framed(GreyImage img, double zoom) {
-        int w = img.width(), h = img.height();
-        double[] m = ShiftScaleRotate.rotationMatrix(w / 2.0, h / 2.0, 0, zoom);
-        return ImageOps.warpAffine(FloatImage.of(img), ImageOps.invertAffine(m), ImageOps.Border.CONSTANT).toGrey();
+        // the training transform with its ranges closed to one zoom and no stretch or shift: nothing left to draw
+        return new Reframe(zoom, zoom, 0, 0).apply(FloatImage.of(img), new Random(0)).toGrey();
     }
 
     /** Box–Muller: true Gaussian noise (a stress test, not a training step, so exactness is worth the cost). */

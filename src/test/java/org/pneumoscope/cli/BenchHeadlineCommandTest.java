@@ -69,7 +69,7 @@ class BenchHeadlineCommandTest {
         assertTrue(wallTrain > 0 && wallEval > 0 && h.path("wall_minutes").path("total").asDouble() >= wallTrain + wallEval - 1e-9, h.toString());
 
         // the framing stress test: the test films framed 1.3 times tighter, kept in their own folder
-        JsonNode framed = JSON.readTree(run.resolve("test-zoom1.3/metrics.json").toFile()), f = h.path("framed");
+        JsonNode framed = JSON.readTree(run.resolve("test-zoom1.3/zoom=1.3/metrics.json").toFile()), f = h.path("framed");
         assertEquals("zoom=1.3", f.path("shift").asText());
         assertEquals(framed.path("accuracy").asDouble(), f.path("accuracy").asDouble(), 0);
         assertEquals(framed.path("per_class").path("normal").path("recall").asDouble(), f.path("recall").path("normal").asDouble(), 0);
