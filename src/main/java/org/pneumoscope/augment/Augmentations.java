@@ -75,6 +75,12 @@ public final class Augmentations {
         return Compose.of(
                 Maybe.of(0.5, new HorizontalFlip()),
                 Maybe.of(0.5, new ShiftScaleRotate(0.06, 0.05, 7)),
+                acquisitionSteps());
+    }
+
+    /** What the acquisition and framing recipes share after their geometry: exposure, sharpness both ways, noise. */
+    private static Transform acquisitionSteps() {
+        return Compose.of(
                 Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)),
                 OneOf.of(0.5, RandomGamma.of(80, 125)),
                 OneOf.of(0.8, new Downscale(0.45, 0.85), Blur.of(3), new Sharpen(0.3, 1.5, 1.0)),
@@ -91,10 +97,7 @@ public final class Augmentations {
                 Maybe.of(0.5, new HorizontalFlip()),
                 Maybe.of(0.8, new Reframe(0.85, 1.4, 0.12, 0.06)),
                 Maybe.of(0.3, new ShiftScaleRotate(0, 0, 7)),
-                Maybe.of(0.5, new BrightnessContrast(0.1, 0.1)),
-                OneOf.of(0.5, RandomGamma.of(80, 125)),
-                OneOf.of(0.8, new Downscale(0.45, 0.85), Blur.of(3), new Sharpen(0.3, 1.5, 1.0)),
-                Maybe.of(0.3, new GaussianNoise(0.005, 0.02)));
+                acquisitionSteps());
     }
 
     /** The seed recipe's transforms, more often and wider, plus exposure changes and detector noise. */
