@@ -22,9 +22,9 @@ import java.util.SplittableRandom;
  * Each step clips to 0..255.
  */
 public record AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise,
-                               double zoom) {
-    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0, 0, 0, 0, 1);
-    static final String KNOWN = "gamma, contrast, brightness, blur, sharpen, noise, zoom";
+                               double zoom, double squeeze) {
+    public static final AcquisitionShift NONE = new AcquisitionShift(1, 1, 0, 0, 0, 0, 1, 1);
+    static final String KNOWN = "gamma, contrast, brightness, blur, sharpen, noise, zoom, squeeze";
 
     public AcquisitionShift {
         if (!(gamma > 0.05 && gamma < 20)) throw new UserException("shift: gamma must be in (0.05, 20), not " + gamma, 2);
@@ -34,22 +34,30 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (!(sharpen >= 0 && sharpen <= 10)) throw new UserException("shift: sharpen must be in [0, 10], not " + sharpen, 2);
         if (!(noise >= 0 && noise <= 1)) throw new UserException("shift: noise (an SD of the grey range) must be in [0, 1], not " + noise, 2);
         if (!(zoom >= 0.5 && zoom <= 3)) throw new UserException("shift: zoom (1.25 = framed 1.25x tighter) must be in [0.5, 3], not " + zoom, 2);
+        if (!(squeeze >= 0.5 && squeeze <= 2))
+            throw new UserException("shift: squeeze (1.2 = the chest 1.2x narrower against its height) must be in [0.5, 2], not " + squeeze, 2);
+    }
+
+    /** The detector's chain and a framing, the chest's shape unchanged. */
+    public AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise,
+                            double zoom) {
+        this(gamma, contrast, brightness, blur, sharpen, noise, zoom, 1);
     }
 
     /** The detector's chain without a change of framing. */
     public AcquisitionShift(double gamma, double contrast, double brightness, double blur, double sharpen, double noise) {
-        this(gamma, contrast, brightness, blur, sharpen, noise, 1);
+        this(gamma, contrast, brightness, blur, sharpen, noise, 1, 1);
     }
 
     /** The grey-scale shift alone. */
     public AcquisitionShift(double gamma, double contrast, double brightness) {
-        this(gamma, contrast, brightness, 0, 0, 0, 1);
+        this(gamma, contrast, brightness, 0, 0, 0, 1, 1);
     }
 
     /** "gamma=1.5,contrast=0.7,blur=1" (any subset, any order); null, blank or "none" (describe's spelling) gives NONE. */
     public static AcquisitionShift parse(String spec) {
         if (spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("none")) return NONE;
-        double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0, z = 1;
+        double g = 1, c = 1, b = 0, bl = 0, sh = 0, no = 0, z = 1, sq = 1;
         for (String part : spec.split(",")) {
             String[] kv = part.split("=", 2);
             String k = kv[0].trim().toLowerCase(Locale.ROOT);
@@ -68,10 +76,11 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
                 case "sharpen" -> sh = v;
                 case "noise" -> no = v;
                 case "zoom" -> z = v;
+                case "squeeze" -> sq = v;
                 default -> throw new UserException("shift: unknown key '" + k + "' (known: " + KNOWN + ")", 2);
             }
         }
-        return new AcquisitionShift(g, c, b, bl, sh, no, z);
+        return new AcquisitionShift(g, c, b, bl, sh, no, z, sq);
     }
 
     public boolean isNone() { return equals(NONE); }
@@ -103,6 +112,7 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (sharpen > 0) s.append(",sharpen=").append(num(sharpen));
         if (noise > 0) s.append(",noise=").append(num(noise));
         if (zoom != 1) s.append(",zoom=").append(num(zoom));
+        if (squeeze != 1) s.append(",squeeze=").append(num(squeeze));
         return s.toString();
     }
 
@@ -114,7 +124,7 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
 
     public GreyImage apply(GreyImage img) {
         if (isNone()) return img;
-        GreyImage out = zoom == 1 ? img : framed(img, zoom);
+        GreyImage out = zoom == 1 && squeeze == 1 ? img : framed(img, zoom, squeeze);
         if (gamma != 1 || contrast != 1 || brightness != 0) {
             byte[] lut = new byte[256];
             for (int v = 0; v < 256; v++) {
@@ -146,9 +156,9 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
      * The film framed {@code zoom} times tighter about its centre (bilinear): at 1.25 the central 80 % of each side
      * fills the frame, as a tighter collimation or crop shows the chest; below 1 the film shrinks, black around it.
      */
-    static GreyImage framed(GreyImage img, double zoom) {
+    static GreyImage framed(GreyImage img, double zoom, double squeeze) {
         // the training transform with its ranges closed to one zoom and no stretch or shift: nothing left to draw
-        return new Reframe(zoom, zoom, 0, 0).apply(FloatImage.of(img), new Random(0)).toGrey();
+        return Reframe.fixed(zoom, 1 / squeeze).apply(FloatImage.of(img), new Random(0)).toGrey();
     }
 
     /** Box–Muller: true Gaussian noise (a stress test, not a training step, so exactness is worth the cost). */

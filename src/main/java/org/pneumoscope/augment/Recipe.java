@@ -7,7 +7,7 @@ import java.util.List;
 
 /** The ready-made augmentation pipelines a config's {@code augment} names (see {@link Augmentations}). */
 public enum Recipe implements Choice {
-    NONE, SEED, LIGHT, MEDIUM, STRONG, ACQUISITION, FRAMING;
+    NONE, SEED, LIGHT, MEDIUM, STRONG, ACQUISITION, FRAMING, SHAPE;
 
     @Override
     public List<String> aliases() {
@@ -24,6 +24,7 @@ public enum Recipe implements Choice {
             case STRONG -> Augmentations.strongRecipe();
             case ACQUISITION -> Augmentations.acquisitionRecipe();
             case FRAMING -> Augmentations.framingRecipe();
+            case SHAPE -> Augmentations.shapeRecipe();
         };
     }
 

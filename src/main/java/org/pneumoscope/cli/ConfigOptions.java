@@ -28,7 +28,7 @@ public class ConfigOptions {
     @Option(names = "--head", split = ",", description = "linear | seed") List<String> head;
     @Option(names = "--weights", description = "Pretrained backbone: FILE (.pt TorchScript or a Pneumoscope model.params) or imagenet.") String weights;
     @Option(names = "--width", split = ",", description = "Backbone width multiplier (1.0 = torchvision).") List<Double> width;
-    @Option(names = "--augment", split = ",", description = "none | light | medium | seed | strong | acquisition | framing") List<String> augment;
+    @Option(names = "--augment", split = ",", description = "none | light | medium | seed | strong | acquisition | framing | shape") List<String> augment;
     @Option(names = "--balance", split = ",", description = "none | oversample | weights") List<String> balance;
     @Option(names = "--set", description = "Any other config key, e.g. --set label_smoothing=0.1 (repeatable).")
     Map<String, String> set = new LinkedHashMap<>();

@@ -58,7 +58,7 @@ public record TrainConfig(
         long seed,
         String freezeThrough,    // none | stem | layer1 | layer2 | layer3 | layer3.2 | ...
         String weights,          // null | FILE (.pt TorchScript backbone or our .params) | imagenet
-        Recipe augment,          // none | light | medium | seed | strong | acquisition | framing
+        Recipe augment,          // none | light | medium | seed | strong | acquisition | framing | shape
         int augmentCopies,       // 0 = every view augmented; N >= 1 = each epoch shows every image once as is plus N augmented copies
         Balance balance,         // none | oversample | weights
         double labelSmoothing,
