@@ -102,7 +102,7 @@ public final class Augmentations {
 
     /**
      * The framing recipe with the chest's shape drawn too, on every view: each film is stretched across or down
-     * until its {@link Anisotropy} is one drawn from 1.4-2.3 (the training films' 12th to 92nd percentile, every class
+     * until its {@link Anisotropy} is one drawn from 1.4-2.3 (the training films' 13th to 93rd percentile, every class
      * pooled), then zoomed, stretched by up to ±12 % and shifted as in the framing recipe. Kermany's normals come from
      * differently shaped originals than its pneumonia films, so after the squash to a square their chests look wider
      * (median 1.49 against 1.74-1.80 at 128 px, equalised); drawn this way, the class medians sit within 5 % of each

@@ -82,6 +82,8 @@ public final class HeadlineProxy {
                             + " with a readable film, too few for 25 %)", 2);
                 yield new HeadlineProxy(data, dir, cfg, strategy, heldOut(h), TextureSplit.assign(all, h, r[0], r[1], cfg.seed()));
             }
+            case SHAPE -> throw new UserException("--proxy shape is not offered by bench headline: write the split with "
+                    + "dataset split --strategy shape and train on it with train --data", 2);
             case PATIENT -> throw new IllegalArgumentException("a patient split is the headline's own, not a proxy for new films");
         };
     }

@@ -51,7 +51,7 @@ public class DatasetSplitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Allow overwriting the manifest that was read.")
     boolean force;
 
-    @Option(names = "--strategy", paramLabel = "patient|batch|texture", description = {
+    @Option(names = "--strategy", paramLabel = "patient|batch|texture|shape", description = {
             "What the test split holds (default: patient).",
             "patient: a random, class-stratified share of patients (--ratios).",
             "batch: a proxy for films from another acquisition period, which a random patient split never shows. Within "
@@ -63,7 +63,11 @@ public class DatasetSplitCommand implements Callable<Integer> {
                     + "The normal-class patients (all films normal) whose films are blurriest (median mean absolute "
                     + "4-neighbour Laplacian of the 224x224 grey film) are the test split (--texture-fraction), with a "
                     + "random, class-stratified share of the other patients (--other-fraction); the rest is split into "
-                    + "train and val as for batch. Every film is decoded once to measure it."})
+                    + "train and val as for batch. Every film is decoded once to measure it.",
+            "shape: a proxy for normal films from originals shaped like the pneumonia films', for a model that may have "
+                    + "learnt \"wide chest = normal\". As texture, but the normal-class patients held out are those whose "
+                    + "chests look narrowest after the squash to a square (highest median gradient anisotropy: mean "
+                    + "|horizontal| over mean |vertical| gradient of the smoothed 224x224 grey film)."})
     SplitStrategy strategy = SplitStrategy.PATIENT;
 
     @Option(names = "--batch-fraction", paramLabel = "F",
@@ -76,10 +80,11 @@ public class DatasetSplitCommand implements Callable<Integer> {
     BatchSplit.End batchEnd;
 
     @Option(names = "--texture-fraction", paramLabel = "F",
-            description = "With --strategy texture: share of the normal-class patients held out, the blurriest (default 0.25).")
+            description = "With --strategy texture or shape: share of the normal-class patients held out, the blurriest or "
+                    + "narrowest-chested (default 0.25).")
     Double textureFraction;
 
-    @Option(names = "--other-fraction", paramLabel = "F", description = "With --strategy texture: share of the other "
+    @Option(names = "--other-fraction", paramLabel = "F", description = "With --strategy texture or shape: share of the other "
             + "patients held out at random, stratified by class, so their recall is measured too (default 0.15).")
     Double otherFraction;
 

@@ -23,10 +23,11 @@ public class EvaluateCommand implements Callable<Integer> {
             description = "Stress test: re-render every image before the model, as another scanner might "
                     + "(gamma=1.5 darker mid-tones, contrast=0.7 flatter, brightness=0.1, blur=1 a Gaussian sigma in "
                     + "model pixels, sharpen=1 an unsharp mask, noise=0.02 detector noise as a fraction of the grey range, "
-                    + "zoom=1.25 framed 1.25x tighter about the centre). Default: none.") String shift;
+                    + "zoom=1.25 framed 1.25x tighter about the centre, squeeze=1.2 the chest 1.2x narrower against its "
+                    + "height). Default: none.") String shift;
     @Option(names = "--sweep", paramLabel = "standard|SHIFT;SHIFT...",
             description = "Evaluate as is and under each shift (same keys as --shift, ';' between shifts; 'standard': "
-                    + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03, zoom 1.3 and 0.85), each into "
+                    + "gamma 0.5 and 2, contrast 0.5 and 1.5, brightness +-0.1, blur=1, sharpen=1, noise=0.03, zoom 1.3 and 0.85, squeeze=1.2), each into "
                     + "its own folder under --out, with robustness.json/.csv and a table of what each shift costs.") String sweep;
     @Option(names = "--bootstrap-seed", defaultValue = "42", description = "Seed of the patient bootstrap (default ${DEFAULT-VALUE}).") long bootstrapSeed;
 

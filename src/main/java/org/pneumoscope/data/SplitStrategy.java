@@ -17,7 +17,16 @@ public enum SplitStrategy {
      * The blurriest normal-class patients plus a random share of the others ({@link TextureSplit}): a proxy for
      * normal films from another batch, which a model that learnt "sharp = normal" calls pneumonia.
      */
-    TEXTURE;
+    TEXTURE,
+    /**
+     * The normal-class patients whose chests look narrowest after the squash to a square (highest gradient
+     * anisotropy, the measure the shape recipe draws anew) plus a random share of the others ({@link TextureSplit}
+     * with another ranking): a proxy for normals whose originals were shaped like the pneumonia films'.
+     */
+    SHAPE;
+
+    /** Whether the strategy holds out one end of the normal-class patients ranked by a measure of their films. */
+    public boolean ranksNormals() { return this == TEXTURE || this == SHAPE; }
 
     public String id() { return Choices.id(this); }
 
@@ -27,9 +36,10 @@ public enum SplitStrategy {
             case PATIENT -> "test split";
             case BATCH -> "held-out batch (proxy for new films)";
             case TEXTURE -> "held-out blurry normals (proxy for new films)";
+            case SHAPE -> "held-out narrow-chested normals (proxy for new films)";
         };
     }
 
-    /** "patient", "batch" or "texture" (any case); IllegalArgumentException listing them otherwise. */
+    /** "patient", "batch", "texture" or "shape" (any case); IllegalArgumentException listing them otherwise. */
     public static SplitStrategy parse(String text) { return Choices.parse(SplitStrategy.class, text); }
 }

@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Hold out the blurriest normals: a proxy for normal films from another batch.
+ * Hold out the blurriest normals (or, with another {@link Ranking}, the normals furthest out on another measure of the
+ * film): a proxy for normal films from another batch.
  *
  * <p>Why: in Kermany's training data the classes differ in sharpness. The normals are sharper (median 7.3 on the
  * scale below, bacterial 5.3, viral 5.4; they seem to come from higher-resolution originals), so a network can learn
@@ -46,6 +48,19 @@ public final class TextureSplit {
     public static final int SIZE = 224;
 
     /**
+     * How the normal-class patients are ranked: a measure of a decoded film and which end of it is held out.
+     *
+     * @param heldOut     the held-out end, for printouts ("blurriest")
+     * @param description the measure, for printouts ("Sharpness (mean absolute ... 0-255)")
+     * @param highFirst   hold out the highest values (else the lowest)
+     */
+    public record Ranking(String heldOut, String description, ToDoubleFunction<GreyImage> measure, boolean highFirst) {}
+
+    /** The blurriest normals first (lowest {@link #sharpness}). */
+    public static final Ranking SHARPNESS = new Ranking("blurriest",
+            "Sharpness (mean absolute 4-neighbour Laplacian of the 224x224 grey film, 0-255)", TextureSplit::sharpness, false);
+
+    /**
      * Which patients (by {@link Splitter#groupKey}) are held out, and the figures printed beside the split.
      *
      * @param normalPatients      normal-class patients with a sharpness (ranked)
@@ -56,7 +71,7 @@ public final class TextureSplit {
      * @param keptNormalMedian    median film sharpness of the other normal-class patients' films
      * @param problems            films that could not be decoded, each with its reason
      */
-    public record Holdout(Set<String> patients, double textureFraction, double otherFraction,
+    public record Holdout(Ranking ranking, Set<String> patients, double textureFraction, double otherFraction,
                           int normalPatients, int normalsHeldOut, int unmeasuredNormals, int otherPatients, int othersHeldOut,
                           double cut, Map<Label, Double> classMedians, double heldOutNormalMedian, double keptNormalMedian,
                           List<Problem> problems) {
@@ -84,15 +99,20 @@ public final class TextureSplit {
         return sum / (double) ((w - 2) * (w - 2));
     }
 
-    /** Decodes and measures every sample's film on {@code threads} threads; bad films are listed, not fatal. */
+    /** Decodes and measures every sample's film's sharpness on {@code threads} threads; bad films are listed, not fatal. */
     public static Measured measure(List<Sample> samples, int threads) {
+        return measure(samples, SHARPNESS, threads);
+    }
+
+    /** Decodes and measures every sample's film by {@code ranking}'s measure; bad films are listed, not fatal. */
+    public static Measured measure(List<Sample> samples, Ranking ranking, int threads) {
         double[] sharp = new double[samples.size()];
         Problem[] failed = new Problem[samples.size()];
         DatasetStats.runParallel(samples.size(), threads, null, i -> {
             Path f = samples.get(i).file();
             sharp[i] = Double.NaN;
             try {
-                sharp[i] = sharpness(ImageDecoder.decode(f));
+                sharp[i] = ranking.measure().applyAsDouble(ImageDecoder.decode(f));
             } catch (DecodeException e) {
                 failed[i] = Problem.of(e, f);
             } catch (RuntimeException e) {
@@ -110,13 +130,24 @@ public final class TextureSplit {
      * the others (with {@code seed}); both fractions in (0, 0.5).
      */
     public static Holdout holdout(List<Sample> samples, double textureFraction, double otherFraction, long seed, int threads) {
+        return holdout(samples, SHARPNESS, textureFraction, otherFraction, seed, threads);
+    }
+
+    /** As {@link #holdout(List, double, double, long, int)}, the normals ranked by {@code ranking}. */
+    public static Holdout holdout(List<Sample> samples, Ranking ranking, double textureFraction, double otherFraction, long seed,
+                                  int threads) {
         checkFraction("texture", textureFraction);
         checkFraction("other", otherFraction);
-        return holdout(samples, measure(samples, threads), textureFraction, otherFraction, seed);
+        return holdout(samples, ranking, measure(samples, ranking, threads), textureFraction, otherFraction, seed);
     }
 
     /** {@link #holdout(List, double, double, long, int)} on sharpness already measured ({@code measured} follows {@code samples}). */
     static Holdout holdout(List<Sample> samples, Measured measured, double textureFraction, double otherFraction, long seed) {
+        return holdout(samples, SHARPNESS, measured, textureFraction, otherFraction, seed);
+    }
+
+    private static Holdout holdout(List<Sample> samples, Ranking ranking, Measured measured, double textureFraction,
+                                   double otherFraction, long seed) {
         checkFraction("texture", textureFraction);
         checkFraction("other", otherFraction);
         Map<String, Patient> patients = patients(samples, measured.sharpness());
@@ -127,8 +158,9 @@ public final class TextureSplit {
             if (p.films.isEmpty()) unmeasured++;
             else ranked.add(p);
         }
-        // blurriest first; ties by id, so the choice never depends on the order of the samples
-        ranked.sort(Comparator.comparingDouble(Patient::sharpness).thenComparing(p -> p.id));
+        // the held-out end first; ties by id, so the choice never depends on the order of the samples
+        Comparator<Patient> byMeasure = Comparator.comparingDouble(Patient::sharpness);
+        ranked.sort((ranking.highFirst() ? byMeasure.reversed() : byMeasure).thenComparing(p -> p.id));
         int k = (int) Math.round(textureFraction * ranked.size());
         Set<String> held = new HashSet<>();
         for (Patient p : ranked.subList(0, k)) held.add(p.id);
@@ -138,7 +170,7 @@ public final class TextureSplit {
         int otherPatients = (int) patients.values().stream().filter(p -> !p.normalClass()).count();
         Set<String> all = new HashSet<>(held);
         all.addAll(others);
-        return new Holdout(all, textureFraction, otherFraction, ranked.size(), k, unmeasured, otherPatients, others.size(), cut,
+        return new Holdout(ranking, all, textureFraction, otherFraction, ranked.size(), k, unmeasured, otherPatients, others.size(), cut,
                 classMedians(samples, measured.sharpness()), normalMedian(ranked.subList(0, k)),
                 normalMedian(ranked.subList(k, ranked.size())), measured.problems());
     }

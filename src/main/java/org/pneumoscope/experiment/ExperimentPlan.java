@@ -192,7 +192,7 @@ public record ExperimentPlan(ExperimentSpec spec, List<Cell> cells, FoldPlan fol
             case PATIENT -> null;
             case BATCH -> String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients",
                     100 * spec.testFraction());
-            case TEXTURE -> ResultTables.textureText(spec.testFraction());
+            case TEXTURE, SHAPE -> ResultTables.textureText(spec.holdout(), spec.testFraction());
         };
         if (what == null)
             return String.format(Locale.ROOT, "  test:  %.0f %% of patients, fixed for every cell: %s%n", 100 * spec.testFraction(), counts);

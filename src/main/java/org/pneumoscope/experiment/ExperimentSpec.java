@@ -39,7 +39,9 @@ import java.util.Set;
  * holdout: patient            # or batch: the test split is the lowest-numbered test_fraction of each file-name
  *                             # family's patients (data.BatchSplit), a proxy for films from another batch;
  *                             # or texture: the blurriest 25 % of normal-class patients plus a random test_fraction
- *                             # of the others (data.TextureSplit), a proxy for blurrier normals from another batch
+ *                             # of the others (data.TextureSplit), a proxy for blurrier normals from another batch;
+ *                             # or shape: the same with the narrowest-chested normals (highest gradient anisotropy),
+ *                             # a proxy for normals from differently shaped originals
  * seed: 42                    # seed of the test split and the folds
  * data: ../data               # optional; relative to this file
  * </pre>

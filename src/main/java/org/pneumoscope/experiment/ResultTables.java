@@ -75,6 +75,7 @@ public final class ResultTables {
             case PATIENT -> "test";
             case BATCH -> "held-out batch";
             case TEXTURE -> "blurry-normal holdout"; // it also holds a share of the other classes: not "blurry normals accuracy"
+            case SHAPE -> "narrow-normal holdout";
         };
     }
 
@@ -312,7 +313,7 @@ public final class ResultTables {
         String split = switch (holdout) {
             case BATCH -> String.format(Locale.ROOT, "the lowest-numbered %.0f %% of each file-name family's patients, %s",
                     100 * plan.spec().testFraction(), counts);
-            case TEXTURE -> textureText(plan.spec().testFraction()) + ", " + counts;
+            case TEXTURE, SHAPE -> textureText(holdout, plan.spec().testFraction()) + ", " + counts;
             case PATIENT -> "one fixed split of " + counts + " (whole patients)";
         };
         return String.format(Locale.ROOT, "Cells are ranked by mean validation macro-F1: each run's own held-out fold at the selected "
@@ -324,9 +325,10 @@ public final class ResultTables {
                 plan.cells().size() * plan.folds().folds());
     }
 
-    /** What a texture holdout holds: "the blurriest 25 % of normal-class patients and a random 15 % of the others". */
-    static String textureText(double otherFraction) {
-        return String.format(Locale.ROOT, "the blurriest %.0f %% of normal-class patients and a random %.0f %% of the others",
+    /** What a texture or shape holdout holds: "the blurriest 25 % of normal-class patients and a random 15 % of the others". */
+    static String textureText(SplitStrategy holdout, double otherFraction) {
+        return String.format(Locale.ROOT, "the %s %.0f %% of normal-class patients and a random %.0f %% of the others",
+                org.pneumoscope.pipeline.NormalRankings.of(holdout).heldOut(),
                 100 * org.pneumoscope.data.TextureSplit.DEFAULT_TEXTURE_FRACTION, 100 * otherFraction);
     }
 

@@ -111,7 +111,7 @@ public final class DatasetSplitJob {
                 batch = holdout(samples);
                 return BatchSplit.assign(samples, batch, r[0], r[1], seed);
             }
-            case TEXTURE -> {
+            case TEXTURE, SHAPE -> {
                 texture = textureHoldout(samples);
                 return TextureSplit.assign(samples, texture, r[0], r[1], seed);
             }
@@ -128,8 +128,8 @@ public final class DatasetSplitJob {
     private void checkStrategyOptions(double[] r) {
         if (strategy != SplitStrategy.BATCH && (batchFraction != null || batchEnd != null))
             throw new UserException("--batch-fraction and --batch-end apply to --strategy batch only", 2);
-        if (strategy != SplitStrategy.TEXTURE && (textureFraction != null || otherFraction != null))
-            throw new UserException("--texture-fraction and --other-fraction apply to --strategy texture only", 2);
+        if (!strategy.ranksNormals() && (textureFraction != null || otherFraction != null))
+            throw new UserException("--texture-fraction and --other-fraction apply to --strategy texture or shape only", 2);
         if (strategy == SplitStrategy.PATIENT) return;
         if (keepExisting) throw new UserException("--keep-existing applies to --strategy patient only "
                 + "(a " + strategy.id() + " split decides the test split itself)", 2);
@@ -170,12 +170,12 @@ public final class DatasetSplitJob {
 
     private double fraction() { return batchFraction == null ? BatchSplit.DEFAULT_FRACTION : batchFraction; }
 
-    /** The texture holdout, measured on every core; refused when no normal-class patient can be held out. */
+    /** The texture or shape holdout, measured on every core; refused when no normal-class patient can be held out. */
     private TextureSplit.Holdout textureHoldout(List<Sample> samples) {
-        TextureSplit.Holdout h = TextureSplit.holdout(samples, textureFraction(), otherFraction(), seed,
+        TextureSplit.Holdout h = TextureSplit.holdout(samples, NormalRankings.of(strategy), textureFraction(), otherFraction(), seed,
                 Runtime.getRuntime().availableProcessors());
         if (h.normalsHeldOut() == 0)
-            throw new UserException("--strategy texture: no normal-class patient of " + data + " could be held out ("
+            throw new UserException("--strategy " + strategy.id() + ": no normal-class patient of " + data + " could be held out ("
                     + h.normalPatients() + " normal patient(s) with a readable film, too few for " + percent(textureFraction())
                     + "); use --strategy patient");
         return h;
@@ -206,7 +206,7 @@ public final class DatasetSplitJob {
         String[] parts = ratios.trim().split("[:,/ ]+");
         String held = strategy == SplitStrategy.BATCH
                 ? end().id() + " " + percent(fraction()) + " of each family's patients held out as test"
-                : "the blurriest " + percent(textureFraction()) + " of normal-class patients and a random "
+                : "the " + NormalRankings.of(strategy).heldOut() + " " + percent(textureFraction()) + " of normal-class patients and a random "
                         + percent(otherFraction()) + " of the others held out as test";
         return "strategy " + strategy.id() + " (" + held + "), train:val " + parts[0] + ":" + parts[1];
     }
@@ -231,22 +231,22 @@ public final class DatasetSplitJob {
         log.println("Patients without a number in their id (never held out): " + n(h.withoutNumber()));
     }
 
-    /** How many patients were held out, the sharpness cut and the medians that show why. */
+    /** How many patients were held out, the measure's cut and the medians that show why. */
     private void printTexture(TextureSplit.Holdout h) {
         log.println("Held out as test: " + n(h.normalsHeldOut()) + " of " + n(h.normalPatients())
-                + " normal-class patients (the blurriest) and " + n(h.othersHeldOut()) + " of " + n(h.otherPatients())
+                + " normal-class patients (the " + h.ranking().heldOut() + ") and " + n(h.othersHeldOut()) + " of " + n(h.otherPatients())
                 + " other patients (at random, stratified by class)");
         if (h.unmeasuredNormals() > 0)
             log.println(n(h.unmeasuredNormals()) + " normal-class patient(s) have no readable film: not ranked, left in train/val");
-        log.println("Sharpness (mean absolute 4-neighbour Laplacian of the 224x224 grey film, 0-255), median over films:");
+        log.println(h.ranking().description() + ", median over films:");
         StringBuilder all = new StringBuilder();
         for (Label l : Label.values())
             all.append(all.length() == 0 ? "" : ", ").append(l.id()).append(' ').append(f2(h.classMedians().getOrDefault(l, Double.NaN)));
         log.println("  all films:         " + all);
-        log.println("  held-out normals:  " + f2(h.heldOutNormalMedian()) + " (cut: patient sharpness <= " + f2(h.cut())
-                + ", the sharpest held-out normal patient)");
+        log.println("  held-out normals:  " + f2(h.heldOutNormalMedian()) + " (cut: patient median " + (h.ranking().highFirst() ? ">= " : "<= ")
+                + f2(h.cut()) + ", the held-out normal patient nearest the others)");
         log.println("  other normals:     " + f2(h.keptNormalMedian()));
-        Problem.list(log, "film(s) could not be read and have no sharpness:", h.problems());
+        Problem.list(log, "film(s) could not be read and were not measured:", h.problems());
     }
 
     private String f2(double v) { return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", v); }

@@ -64,7 +64,7 @@ public final class FoldPlan {
         norm.sort(Comparator.comparing(s -> s.file().toString()));
         List<Sample> split = switch (holdout) {
             case BATCH -> batchTest(norm, testFraction);
-            case TEXTURE -> textureTest(norm, testFraction, seed);
+            case TEXTURE, SHAPE -> textureTest(norm, holdout, testFraction, seed);
             case PATIENT -> Splitter.assign(norm, new double[] {1 - testFraction, 0, testFraction}, seed, false);
         };
         List<Sample> pool = new ArrayList<>();
@@ -93,12 +93,15 @@ public final class FoldPlan {
         return out;
     }
 
-    /** The blurriest normals and a share of the others as split "test", everyone else "train"; refused without normals to hold out. */
-    private static List<Sample> textureTest(List<Sample> samples, double otherFraction, long seed) {
-        TextureSplit.Holdout h = TextureSplit.holdout(samples, TextureSplit.DEFAULT_TEXTURE_FRACTION, otherFraction, seed,
-                Runtime.getRuntime().availableProcessors());
+    /**
+     * The blurriest (or narrowest-chested) normals and a share of the others as split "test", everyone else "train";
+     * refused without normals to hold out.
+     */
+    private static List<Sample> textureTest(List<Sample> samples, SplitStrategy strategy, double otherFraction, long seed) {
+        TextureSplit.Holdout h = TextureSplit.holdout(samples, NormalRankings.of(strategy), TextureSplit.DEFAULT_TEXTURE_FRACTION,
+                otherFraction, seed, Runtime.getRuntime().availableProcessors());
         if (h.normalsHeldOut() == 0)
-            throw new UserException("holdout texture: no normal-class patient could be held out (" + h.normalPatients()
+            throw new UserException("holdout " + strategy.id() + ": no normal-class patient could be held out (" + h.normalPatients()
                     + " with a readable film); use holdout patient");
         List<Sample> out = new ArrayList<>(samples.size());
         for (Sample s : samples) out.add(s.withSplit(h.holds(s) ? "test" : "train"));

@@ -38,10 +38,11 @@ public final class RobustnessSweep {
 
     /**
      * Darker and brighter mid-tones, flatter and harsher contrast, ± brightness, a softer, a sharper and a noisier
-     * detector, and the chest framed tighter and wider (the training films' framing differs by class).
+     * detector, the chest framed tighter and wider, and narrower against its height (the training films' framing and
+     * the shape of their originals differ by class).
      */
     public static final List<String> STANDARD = List.of("gamma=0.5", "gamma=2", "contrast=0.5", "contrast=1.5",
-            "brightness=0.1", "brightness=-0.1", "blur=1", "sharpen=1", "noise=0.03", "zoom=1.3", "zoom=0.85");
+            "brightness=0.1", "brightness=-0.1", "blur=1", "sharpen=1", "noise=0.03", "zoom=1.3", "zoom=0.85", "squeeze=1.2");
 
     /** One evaluation of the sweep. {@code recall} by class index; the counts are of true normals. */
     public record Row(String shift, int n, double accuracy, double macroF1, double[] recall,

@@ -137,4 +137,23 @@ class AcquisitionShiftTest {
         assertEquals(100, whiteCount(AcquisitionShift.parse("zoom=0.5").apply(square(20))), 25, "wider: 20 px becomes 10");
         assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("zoom=5")).getMessage().contains("zoom"));
     }
+
+    @Test
+    void squeezeNarrowsTheChestAgainstItsHeight() {
+        AcquisitionShift s = AcquisitionShift.parse("squeeze=1.44");
+        assertEquals(new AcquisitionShift(1, 1, 0, 0, 0, 0, 1, 1.44), s);
+        assertEquals("squeeze=1.44", s.label());
+        assertEquals(s, AcquisitionShift.parse(s.describe()));
+        FloatImage out = FloatImage.of(s.apply(new GreyImage(64, 64, bytes(TransformsTest.patch(64, 24)))));
+        int[] e = TransformsTest.extent(out);
+        assertEquals(20, e[0], 1, "1.2 times narrower");
+        assertEquals(29, e[1], 1, "1.2 times taller");
+        assertTrue(assertThrows(UserException.class, () -> AcquisitionShift.parse("squeeze=3")).getMessage().contains("squeeze"));
+    }
+
+    static byte[] bytes(FloatImage f) {
+        byte[] b = new byte[f.pixels().length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) Math.round(f.pixels()[i] * 255);
+        return b;
+    }
 }

@@ -30,12 +30,15 @@ final class TestImages {
     /** The first {@code k} films listed in the real manifest. */
     static List<FloatImage> real(int k) throws IOException {
         List<String> lines = Files.readAllLines(kermany().resolve("manifest.csv"));
-        return lines.subList(1, 1 + k).stream().map(l -> {
-            try {
-                return FloatImage.of(ImageFiles.readGrey(kermany().resolve(l.split(",")[0])));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return lines.subList(1, 1 + k).stream().map(l -> read(l.split(",")[0])).toList();
+    }
+
+    /** One real film by its manifest path. */
+    static FloatImage read(String file) {
+        try {
+            return FloatImage.of(ImageFiles.readGrey(kermany().resolve(file)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

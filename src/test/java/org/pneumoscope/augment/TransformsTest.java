@@ -32,6 +32,8 @@ class TransformsTest {
         m.put("acquisition recipe", Augmentations.acquisitionRecipe());
         m.put("Reframe", new Reframe(0.85, 1.4, 0.12, 0.06));
         m.put("framing recipe", Augmentations.framingRecipe());
+        m.put("Reframe with a shape", new Reframe(0.85, 1.4, 0.12, 0.06, 1.4, 2.3));
+        m.put("shape recipe", Augmentations.shapeRecipe());
         return m;
     }
 
@@ -152,6 +154,12 @@ class TransformsTest {
         assertSides(32, extent(spec.apply(img, new Random(1))), "from a spec");
         assertThrows(IllegalArgumentException.class, () -> new Reframe(1.2, 1.0, 0, 0));
         assertEquals(Augmentations.framingRecipe().toString(), Augmentations.named("framing").toString());
+        assertEquals(Augmentations.shapeRecipe().toString(), Augmentations.named("shape").toString());
+        Transform shaped = Augmentations.from(List.of(Map.of("name", "Reframe", "params", Map.of("zoom_limit", List.of(1.0, 1.0),
+                "aspect_limit", 0.0, "shift_limit", 0.0, "shape_limit", List.of(1.6, 1.6)))));
+        FloatImage p = TestImages.phantom(128);
+        assertArrayEquals(new Reframe(1, 1, 0, 0, 1.6, 1.6).apply(p, new Random(4)).pixels(), shaped.apply(p, new Random(4)).pixels(),
+                "shape_limit from a spec");
     }
 
     @Test

@@ -207,6 +207,36 @@ class DatasetCommandTest {
     }
 
     /**
+     * --strategy shape: the normal-class patients whose films measure the highest gradient anisotropy (the narrowest-
+     * looking chests) are the test split with a share of the others; the printout names the measure.
+     */
+    @Test
+    void shapeSplitHoldsOutTheNarrowestChestedNormals(@TempDir Path tmp) throws Exception {
+        org.pneumoscope.data.TexturedFilms.Dataset films = org.pneumoscope.data.TexturedFilms.write(tmp.resolve("data"), 3);
+        Path d = films.manifest().getParent(), out = d.resolve("shape.csv");
+        Run r = run("dataset", "split", "--data", films.manifest().toString(), "--out", out.toString(), "--strategy", "shape");
+        assertEquals(0, r.code(), r.err());
+        String o = r.out();
+        assertTrue(o.contains("strategy shape (the narrowest-chested 25 % of normal-class patients and a random 15 % of the "
+                + "others held out as test)"), o);
+        assertTrue(o.contains("Held out as test: 8 of 30 normal-class patients (the narrowest-chested) and "), o);
+        assertTrue(o.contains("Chest shape (gradient anisotropy"), o);
+        DatasetScan back = DatasetReader.read(out);
+        java.util.Set<String> testNormals = new java.util.TreeSet<>();
+        Map<String, Double> shapeOf = new HashMap<>();
+        for (Sample s : back.samples()) {
+            if (!films.level().containsKey(s.patientId()) || films.broken().contains(s.file().toAbsolutePath().normalize())) continue;
+            if ("test".equals(s.split())) testNormals.add(s.patientId());
+            // one film per normal patient in these films
+            shapeOf.put(s.patientId(), org.pneumoscope.pipeline.NormalRankings.SHAPE.measure()
+                    .applyAsDouble(org.pneumoscope.data.ImageDecoder.decode(s.file())));
+        }
+        java.util.List<String> ranked = new java.util.ArrayList<>(shapeOf.keySet());
+        ranked.sort(java.util.Comparator.comparingDouble((String id) -> -shapeOf.get(id)).thenComparing(id -> id));
+        assertEquals(new java.util.TreeSet<>(ranked.subList(0, 8)), testNormals, "the eight highest, measured here: " + shapeOf);
+    }
+
+    /**
      * --strategy texture on films of known sharpness: the eight blurriest of 30 normal-class patients and a share of the
      * others are the test split; the printout gives the cut and the medians, and names the films it could not read.
      */
@@ -224,7 +254,7 @@ class DatasetCommandTest {
         assertTrue(o.contains(" of 72 other patients (at random, stratified by class)"), o);
         assertTrue(o.contains("1 normal-class patient(s) have no readable film: not ranked, left in train/val"), o);
         assertTrue(o.matches("(?s).*\n  all films:         bacteria \\d+\\.\\d\\d, virus \\d+\\.\\d\\d, normal \\d+\\.\\d\\d\\n.*"), o);
-        assertTrue(o.contains("2 film(s) could not be read and have no sharpness:"), o);
+        assertTrue(o.contains("2 film(s) could not be read and were not measured:"), o);
         for (Path b : films.broken()) assertTrue(o.contains(b.toString()), b + " named in\n" + o);
 
         DatasetScan back = DatasetReader.read(out);
@@ -248,7 +278,7 @@ class DatasetCommandTest {
         int m = heldFilms.size() / 2;
         double median = heldFilms.size() % 2 == 1 ? heldFilms.get(m) : (heldFilms.get(m - 1) + heldFilms.get(m)) / 2;
         assertTrue(o.contains("  held-out normals:  " + String.format(java.util.Locale.ROOT, "%.2f", median)
-                + " (cut: patient sharpness <= 32.00, the sharpest held-out normal patient)"), o);
+                + " (cut: patient median <= 32.00, the held-out normal patient nearest the others)"), o);
         assertNotEquals("test", splitOf.get(films.unreadable()));
         assertTrue(splitOf.entrySet().stream().anyMatch(e -> e.getKey().startsWith("person") && "test".equals(e.getValue())),
                 "others are tested too");
@@ -256,7 +286,7 @@ class DatasetCommandTest {
         Run mixed = run("dataset", "split", "--data", films.manifest().toString(), "--out", d.resolve("x.csv").toString(),
                 "--other-fraction", "0.2");
         assertEquals(2, mixed.code());
-        assertTrue(mixed.err().contains("apply to --strategy texture only"), mixed.err());
+        assertTrue(mixed.err().contains("apply to --strategy texture or shape only"), mixed.err());
         Run bad = run("dataset", "split", "--data", films.manifest().toString(), "--out", d.resolve("x.csv").toString(),
                 "--strategy", "texture", "--texture-fraction", "0.6");
         assertEquals(2, bad.code());

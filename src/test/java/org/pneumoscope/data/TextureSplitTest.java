@@ -104,7 +104,7 @@ class TextureSplitTest {
         TextureSplit.Holdout again = TextureSplit.holdout(shuffled, 0.25, 0.15, 42, 1);
         // the same holdout whatever the order and the threads (problems are listed in input order)
         assertEquals(new HashSet<>(h.problems()), new HashSet<>(again.problems()));
-        assertEquals(h, new TextureSplit.Holdout(again.patients(), again.textureFraction(), again.otherFraction(),
+        assertEquals(h, new TextureSplit.Holdout(again.ranking(), again.patients(), again.textureFraction(), again.otherFraction(),
                 again.normalPatients(), again.normalsHeldOut(), again.unmeasuredNormals(), again.otherPatients(), again.othersHeldOut(),
                 again.cut(), again.classMedians(), again.heldOutNormalMedian(), again.keptNormalMedian(), h.problems()));
         assertEquals(of, BatchSplitTest.splitOfPatient(TextureSplit.assign(shuffled, again, 8, 1, 42)));
@@ -112,6 +112,24 @@ class TextureSplitTest {
         assertNotEquals(h.patients(), seed7.patients(), "another seed draws other patients from the others");
         for (String id : films.level().keySet())
             assertEquals(h.patients().contains(id), seed7.patients().contains(id), "the blurry normals do not depend on the seed: " + id);
+    }
+
+    /** A ranking that holds out the high end: the sharpest quarter, cut at the least sharp of them. */
+    @Test
+    void aRankingMayHoldOutTheHighEndOfItsMeasure() {
+        TextureSplit.Ranking sharpest = new TextureSplit.Ranking("sharpest", "Sharpness", TextureSplit::sharpness, true);
+        TextureSplit.Holdout h = TextureSplit.holdout(samples, sharpest, 0.25, 0.15, 42, 2);
+        List<Integer> levels = new ArrayList<>();
+        films.level().forEach((id, k) -> { if (!id.equals(films.unreadable())) levels.add(k); });
+        Collections.sort(levels);
+        int lowestHeld = levels.get(levels.size() - 8);
+        Set<String> expected = new TreeSet<>(), held = new TreeSet<>();
+        films.level().forEach((id, k) -> { if (k >= lowestHeld && !id.equals(films.unreadable())) expected.add(id); });
+        for (String id : films.level().keySet()) if (h.patients().contains(id)) held.add(id);
+        assertEquals(expected, held);
+        assertEquals(4.0 * lowestHeld, h.cut(), 0, "the least sharp held-out normal patient");
+        assertSame(sharpest, h.ranking());
+        assertTrue(h.heldOutNormalMedian() > h.keptNormalMedian());
     }
 
     /**
@@ -155,6 +173,8 @@ class TextureSplitTest {
         assertThrows(IllegalArgumentException.class, () -> TextureSplit.holdout(samples, 0, 0.15, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> TextureSplit.holdout(samples, 0.25, 0.5, 1, 1));
         assertEquals(SplitStrategy.TEXTURE, SplitStrategy.parse("Texture"));
+        assertEquals(SplitStrategy.SHAPE, SplitStrategy.parse("shape"));
+        assertTrue(SplitStrategy.SHAPE.ranksNormals() && !SplitStrategy.BATCH.ranksNormals());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> SplitStrategy.parse("blur"));
         assertTrue(bad.getMessage().contains("patient, batch, texture"), bad.getMessage());
     }

@@ -243,6 +243,25 @@ class ExperimentTest {
         assertTrue(bad.getMessage().contains("h.yaml") && bad.getMessage().contains("'early' is not one of patient, batch"), bad.getMessage());
     }
 
+    /** holdout: shape: the test split holds out the narrowest-chested normals, named as such in the tables. */
+    @Test
+    void shapeHoldoutMakesTheTestSplitTheNarrowestChestedNormals() throws IOException {
+        List<Sample> all = DatasetReader.read(phantoms).samples();
+        ExperimentSpec spec = ExperimentSpec.read(spec("holdout: shape\n"));
+        assertEquals(org.pneumoscope.data.SplitStrategy.SHAPE, spec.holdout());
+        ExperimentPlan plan = ExperimentPlan.build(spec, phantoms, Map.of());
+        org.pneumoscope.data.TextureSplit.Holdout h = org.pneumoscope.data.TextureSplit.holdout(all,
+                org.pneumoscope.pipeline.NormalRankings.SHAPE, 0.25, 0.15, 3, 2);
+        assertTrue(h.normalsHeldOut() > 0 && h.othersHeldOut() > 0, h.toString());
+        Set<String> test = new HashSet<>();
+        for (Sample s : plan.folds().test()) test.add(s.patientId());
+        assertEquals(h.patients(), test, "the test split is the shape holdout with the spec's test_fraction and seed");
+        String md = ResultTables.summaryMd(plan, Map.of(), plan.keyColumns());
+        assertTrue(md.contains("Columns headed *narrow-normal holdout*: held-out narrow-chested normals (proxy for new films; "
+                + "chosen cell only, not used for ranking), the narrowest-chested 25 % of normal-class patients"), md);
+        assertTrue(ResultTables.resultsCsv(Map.of(), plan.keyColumns(), spec.holdout()).contains(",shape_accuracy,"));
+    }
+
     /**
      * holdout: texture: the test split is the texture holdout (the blurriest quarter of the normal-class patients, and
      * test_fraction of the others with the spec's seed), named as such in the plan and the tables.
