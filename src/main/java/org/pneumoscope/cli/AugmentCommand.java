@@ -14,8 +14,9 @@ import java.util.concurrent.Callable;
 /** Shows what an augmentation recipe does (a contact sheet) or how fast it runs. */
 @Command(name = "augment", mixinStandardHelpOptions = true,
         description = {"Preview an augmentation recipe as a contact sheet, or measure its speed.",
-                "Recipes: none, seed (the seed study's albumentations pipeline), light, strong, or a YAML file "
-                        + "with a list of {name, p, params} steps."},
+                "Recipes: none, seed (the seed study's albumentations pipeline), light, medium, strong, acquisition "
+                        + "(sharpness both ways, exposure, noise), framing (acquisition with a new framing), shape (framing "
+                        + "with the chest's shape drawn too), or a YAML file with a list of {name, p, params} steps."},
         footer = {"", "Examples:",
                 "  pneumoscope augment --preview --data ../shared/data/kermany224 --out sheet.png",
                 "  pneumoscope augment --preview --image film.jpeg --recipe strong --n 6",
