@@ -12,6 +12,9 @@ import java.util.Random;
  * pneumonia films tight, so a network learns "wide = normal". Framed 1.3 times tighter, the preset's held-out normals
  * are called pneumonia 73 times in 134 while its pneumonia recall holds: the failure seen on normals collected apart
  * from the training films. Drawing the framing anew for every class takes that cue away.
+ *
+ * <p>With a shape range ({@code minShape..maxShape}, 0..0 for none) the film is first stretched across or down to a
+ * drawn {@link Anisotropy}, the same range for every class: the shapes of the originals differ by class too.
  */
 public record Reframe(double minZoom, double maxZoom, double aspectLimit, double shiftLimit,
                       double minShape, double maxShape) implements Transform {

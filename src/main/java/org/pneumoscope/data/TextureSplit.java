@@ -63,12 +63,14 @@ public final class TextureSplit {
     /**
      * Which patients (by {@link Splitter#groupKey}) are held out, and the figures printed beside the split.
      *
-     * @param normalPatients      normal-class patients with a sharpness (ranked)
+     * @param ranking             the measure the normals were ranked by ({@link #SHARPNESS} unless told otherwise)
+     * @param normalPatients      normal-class patients with a measure (ranked)
      * @param unmeasuredNormals   normal-class patients none of whose films decoded (not ranked, never held out)
-     * @param cut                 the held-out normals' largest patient sharpness (NaN when none is held out)
-     * @param classMedians        median film sharpness per class over every film that decoded
-     * @param heldOutNormalMedian median film sharpness of the held-out normal patients' films
-     * @param keptNormalMedian    median film sharpness of the other normal-class patients' films
+     * @param cut                 the held-out normal patient's measure nearest the others': the largest sharpness, or
+     *                            the smallest value of a ranking that holds out the high end (NaN when none is held out)
+     * @param classMedians        median film measure per class over every film that decoded
+     * @param heldOutNormalMedian median film measure of the held-out normal patients' films
+     * @param keptNormalMedian    median film measure of the other normal-class patients' films
      * @param problems            films that could not be decoded, each with its reason
      */
     public record Holdout(Ranking ranking, Set<String> patients, double textureFraction, double otherFraction,
