@@ -149,6 +149,15 @@ public final class Classifier implements AutoCloseable {
      * (or a null list) meaning the predicted class. Films go in batches of {@link #BATCH}.
      */
     public List<Explanation> explain(List<Film> films, String layer, List<Label> targets) {
+        return explain(films, layer, targets, false);
+    }
+
+    /**
+     * As above; with {@code tta} each explanation's prediction is {@link #predict(List)}'s with mirror averaging
+     * (the mirror images run in the same pass) and each heatmap is the film's own: one pass gives a batch both its
+     * answers and its pictures.
+     */
+    public List<Explanation> explain(List<Film> films, String layer, List<Label> targets, boolean tta) {
         checkLayer(layer);
         if (targets != null && targets.size() != films.size())
             throw new IllegalArgumentException(targets.size() + " target classes for " + films.size() + " films");
@@ -156,7 +165,7 @@ public final class Classifier implements AutoCloseable {
         for (int from = 0; from < films.size(); from += BATCH) {
             int to = Math.min(films.size(), from + BATCH);
             List<Film> part = films.subList(from, to);
-            out.addAll(explainFitted(part, fit(part), layer, targets == null ? null : targets.subList(from, to)));
+            out.addAll(explainFitted(part, fit(part), layer, targets == null ? null : targets.subList(from, to), tta));
         }
         return out;
     }

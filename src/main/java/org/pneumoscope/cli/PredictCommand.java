@@ -47,7 +47,17 @@ public class PredictCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Use the run's site profile NAME (made by adapt) instead of its own weights.") String profile;
 
-    static final int BATCH = 32;
+    /** What a run of the command scored, wrote and skipped. */
+    private static final class Tally {
+        final StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
+        final List<Prediction> predictions = new ArrayList<>();
+        final List<String> problems = new ArrayList<>(), noDicom = new ArrayList<>();
+        int scored, answered;
+
+        Tally(List<String> listingProblems) {
+            problems.addAll(listingProblems);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -57,63 +67,68 @@ public class PredictCommand implements Callable<Integer> {
             throw new UserException("no files found under " + paths + (listing.problems().isEmpty() ? ""
                     : "; skipped: " + String.join("; ", listing.problems())));
         try (Classifier c = Classifier.load(run, profile)) {
-            Classifier use = tta != null ? c.withTta(tta) : c;
-            DicomAnswer dicom = dicomOut == null ? null : new DicomAnswer(use);
-            List<String> noDicom = new ArrayList<>();
-            int answered = 0;
             if (files.size() >= ShiftCheck.MIN_FILMS) c.hasShiftReference(); // a damaged one is refused before any work
-            StringBuilder csv = new StringBuilder("file,predicted_label,p_bacteria,p_virus,p_normal\n");
-            List<String> problems = new ArrayList<>(listing.problems());
-            List<Prediction> scoredPredictions = new ArrayList<>();
-            int scored = 0;
-            ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
-            try {
-                List<Future<Film>> read = new ArrayList<>();
-                for (Path f : files) read.add(pool.submit(() -> Film.read(f)));
-                Progress bar = new Progress("predict", files.size());
-                for (int from = 0; from < files.size(); from += Classifier.BATCH) {
-                    int to = Math.min(files.size(), from + Classifier.BATCH);
-                    List<Film> films = readable(read.subList(from, to), files.subList(from, to), problems);
-                    List<Prediction> predicted = use.predict(films);
-                    for (Prediction p : predicted) {
-                        csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", Csv.field(p.film()), p.label().id(),
-                                p.probability(Label.BACTERIA), p.probability(Label.VIRUS), p.probability(Label.NORMAL)));
-                        scoredPredictions.add(p);
-                    }
-                    if (camDir != null) for (Film f : films) writeCam(c, f, camDir);
-                    if (dicom != null)
-                        for (int i = 0; i < films.size(); i++) answered += writeDicom(dicom, films.get(i), predicted.get(i), noDicom);
-                    scored += films.size();
-                    bar.update(to, to, "");
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-            if (out != null) {
-                AtomicFiles.writeString(out, csv.toString());
-                System.out.printf(Locale.ROOT, "scored %d of %d file(s); predictions in %s%n", scored, files.size(), out);
-            } else {
-                System.out.print(csv);
-            }
-            if (dicom != null) {
-                (out != null ? System.out : System.err).printf(Locale.ROOT, "DICOM answers (SR + Grad-CAM SC) for %d of %d "
-                        + "film(s) in %s%n", answered, scored, dicomOut);
-                if (!noDicom.isEmpty()) {
-                    System.err.printf(Locale.ROOT, "%d film(s) without a DICOM answer:%n", noDicom.size());
-                    noDicom.forEach(p -> System.err.println("  " + p));
-                }
-            }
-            if (!problems.isEmpty()) {
-                System.err.printf(Locale.ROOT, "%d file(s) skipped:%n", problems.size());
-                problems.forEach(p -> System.err.println("  " + p));
-            }
-            if (scored >= ShiftCheck.MIN_FILMS) {
-                String line = c.checkShift(scoredPredictions).line();
-                // with the predictions on stdout the line goes to stderr, so the CSV stays a CSV
-                (out != null ? System.out : System.err).println(line);
-            }
-            return scored == 0 ? 1 : 0;
+            Tally t = score(tta != null ? c.withTta(tta) : c, files, new Tally(listing.problems()));
+            report(c, t, files.size());
+            return t.scored == 0 ? 1 : 0;
         }
+    }
+
+    /** Reads the files on all cores while the network scores them batch by batch. */
+    private Tally score(Classifier use, List<Path> files, Tally t) throws Exception {
+        DicomAnswer dicom = dicomOut == null ? null : new DicomAnswer(use);
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<Future<Film>> read = new ArrayList<>();
+            for (Path f : files) read.add(pool.submit(() -> Film.read(f)));
+            Progress bar = new Progress("predict", files.size());
+            for (int from = 0; from < files.size(); from += Classifier.BATCH) {
+                int to = Math.min(files.size(), from + Classifier.BATCH);
+                scoreBatch(use, dicom, readable(read.subList(from, to), files.subList(from, to), t.problems), t);
+                bar.update(to, to, "");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return t;
+    }
+
+    private void scoreBatch(Classifier use, DicomAnswer dicom, List<Film> films, Tally t) throws IOException {
+        List<Explanation> pictured = withPictures() ? use.explain(films, null, null, use.tta()) : null;
+        List<Prediction> predicted = pictured == null ? use.predict(films) : pictured.stream().map(Explanation::prediction).toList();
+        for (Prediction p : predicted) {
+            t.csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f%n", Csv.field(p.film()), p.label().id(),
+                    p.probability(Label.BACTERIA), p.probability(Label.VIRUS), p.probability(Label.NORMAL)));
+            t.predictions.add(p);
+        }
+        if (camDir != null) for (Explanation e : pictured) writeCam(e, camDir);
+        if (dicom != null)
+            for (int i = 0; i < films.size(); i++) t.answered += writeDicom(dicom, films.get(i), pictured.get(i), t.noDicom);
+        t.scored += films.size();
+    }
+
+    /** The CSV (to --out or stdout), then the DICOM answers, the skipped files and the shift check. */
+    private void report(Classifier c, Tally t, int files) throws IOException {
+        // with the predictions on stdout the summaries go to stderr, so the CSV stays a CSV
+        java.io.PrintStream notes = out != null ? System.out : System.err;
+        if (out != null) {
+            AtomicFiles.writeString(out, t.csv.toString());
+            System.out.printf(Locale.ROOT, "scored %d of %d file(s); predictions in %s%n", t.scored, files, out);
+        } else {
+            System.out.print(t.csv);
+        }
+        if (dicomOut != null) {
+            notes.printf(Locale.ROOT, "DICOM answers (SR + Grad-CAM SC) for %d of %d film(s) in %s%n", t.answered, t.scored, dicomOut);
+            list(t.noDicom, "film(s) without a DICOM answer");
+        }
+        list(t.problems, "file(s) skipped");
+        if (t.scored >= ShiftCheck.MIN_FILMS) notes.println(c.checkShift(t.predictions).line());
+    }
+
+    private static void list(List<String> items, String what) {
+        if (items.isEmpty()) return;
+        System.err.printf(Locale.ROOT, "%d %s:%n", items.size(), what);
+        items.forEach(p -> System.err.println("  " + p));
     }
 
     /** The films that decoded and are usable; the others go to {@code problems} with their reasons. */
@@ -130,10 +145,18 @@ public class PredictCommand implements Callable<Integer> {
         return films;
     }
 
-    static void writeCam(Classifier c, Film film, Path dir) throws IOException {
-        Explanation e = c.explain(film);
+    /**
+     * Whether the films get pictures (--cam, --dicom-out). Then a batch is scored by one Grad-CAM pass, whose
+     * predictions are those of a plain pass with the same mirror averaging, instead of a plain pass and a Grad-CAM
+     * pass per film: the heatmaps show the classes the CSV states.
+     */
+    private boolean withPictures() {
+        return camDir != null || dicomOut != null;
+    }
+
+    static void writeCam(Explanation e, Path dir) throws IOException {
         Files.createDirectories(dir);
-        String base = Path.of(film.name()).getFileName().toString().replaceAll("\\.[^.]*$", "");
+        String base = Path.of(e.prediction().film()).getFileName().toString().replaceAll("\\.[^.]*$", "");
         e.writeOverlay(dir.resolve(base + "_cam.png"), Explanation.DEFAULT_OPACITY);
     }
 
@@ -141,7 +164,7 @@ public class PredictCommand implements Callable<Integer> {
      * The film's SR and SC in {@link #dicomOut}, stating the prediction of the CSV; 1 when written. A film that
      * cannot have one goes to {@code noDicom} with the reason (never a value read from the file).
      */
-    private int writeDicom(DicomAnswer dicom, Film film, Prediction p, List<String> noDicom) throws IOException {
+    private int writeDicom(DicomAnswer dicom, Film film, Explanation explained, List<String> noDicom) throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(Path.of(film.name()));
@@ -150,7 +173,7 @@ public class PredictCommand implements Callable<Integer> {
             return 0;
         }
         try {
-            DicomAnswer.write(dicom.answer(bytes, film, p), dicomOut, DicomAnswer.base(film.name()));
+            DicomAnswer.write(dicom.answer(bytes, film, explained.prediction(), explained), dicomOut, DicomAnswer.base(film.name()));
             return 1;
         } catch (DecodeException e) {
             noDicom.add(film.name() + ": " + e.reason());

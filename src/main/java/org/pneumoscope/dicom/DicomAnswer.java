@@ -56,11 +56,14 @@ public final class DicomAnswer {
 
     /**
      * Decodes and checks the film as every door does, classifies it (with the classifier's mirror averaging, if
-     * on), explains the predicted class and writes both objects.
+     * on), explains the predicted class and writes both objects. One pass gives both: the Grad-CAM pass's prediction
+     * is {@code predict}'s.
      */
     public Objects answer(byte[] source, String name) throws DecodeException {
         Film film = Film.of(source, name);
-        return answer(source, film, classifier.predict(film));
+        refuseUnlessDicom(source, film);
+        Explanation e = classifier.explain(film, null, null, classifier.tta());
+        return answer(source, film, e.prediction(), e);
     }
 
     /** The answer for a prediction made already (a batch of {@code predict}): the report states that prediction. */

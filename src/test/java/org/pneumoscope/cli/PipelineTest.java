@@ -99,6 +99,15 @@ class PipelineTest {
         try (Stream<Path> s = Files.list(dir.resolve("cams"))) {
             assertEquals(3, s.count());
         }
+        // the overlays come from the pass that scored the films: the CSV states what a plain pass states
+        Path plain = dir.resolve("preds-plain.csv");
+        assertEquals(0, cli("predict", "--run", run.toString(), mixed.toString(), "--out", plain.toString()).code());
+        List<String> without = Files.readAllLines(plain);
+        for (int i = 1; i < lines.size(); i++) {
+            String[] a = lines.get(i).split(","), b = without.get(i).split(",");
+            assertEquals(b[0] + "," + b[1], a[0] + "," + a[1], "file and class");
+            for (int k = 2; k < 5; k++) assertEquals(Double.parseDouble(b[k]), Double.parseDouble(a[k]), 1e-5, lines.get(i));
+        }
     }
 
     @Test
