@@ -96,4 +96,20 @@ class TrainConfigTest {
         Map<String, Object> back = c.toMap();
         old.forEach((k, v) -> assertEquals(String.valueOf(v), String.valueOf(back.get(k)), k));
     }
+
+    @Test
+    void everyShippedPresetParsesAndSaysWhatItIs() throws Exception {
+        Path configs = Path.of("configs"); // the tests run from the checkout's top
+        int n = 0;
+        try (var files = Files.list(configs)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                Map<String, Object> yaml = TrainConfig.readYaml(f);
+                TrainConfig c = TrainConfig.fromMap(yaml);
+                assertTrue(c.size() > 0, f.toString());
+                assertTrue(Files.readString(f).startsWith("description: "), f + " says what it is and what it measured");
+                n++;
+            }
+        }
+        assertTrue(n >= 5, "the presets in " + configs + ": " + n);
+    }
 }
