@@ -167,9 +167,8 @@ public record DatasetStats(String source, String layout, int images, Map<Label, 
                 fs.add(pool.submit(() -> {
                     for (int i; (i = next.getAndIncrement()) < n; ) {
                         task.run(i);
-                        int d = done.incrementAndGet();
-                        synchronized (lock) {
-                            p.update(d, n);
+                        synchronized (lock) { // counted under the lock, so the counts reach progress in order
+                            p.update(done.incrementAndGet(), n);
                         }
                     }
                 }));
