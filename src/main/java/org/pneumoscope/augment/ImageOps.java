@@ -1,5 +1,7 @@
 package org.pneumoscope.augment;
 
+import org.pneumoscope.data.Filters;
+
 /**
  * The pixel arithmetic behind the transforms: bilinear resampling through coordinate maps, affine warps and
  * separable filters on plain float arrays. Coordinates follow OpenCV: pixel centres sit on integers, so a map
@@ -24,11 +26,7 @@ public final class ImageOps {
         switch (b) {
             case CONSTANT: return -1;
             case REPLICATE: return i < 0 ? 0 : n - 1;
-            default:
-                if (n == 1) return 0;
-                int period = 2 * (n - 1);
-                i = Math.floorMod(i, period);
-                return i < n ? i : period - i;
+            default: return Filters.reflect101(i, n);
         }
     }
 
@@ -86,32 +84,18 @@ public final class ImageOps {
         return new double[]{a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])};
     }
 
-    /** Gaussian kernel truncated at {@code truncate} sigmas (scipy's default is 4), normalised to sum 1. */
+    /** Gaussian kernel truncated at {@code truncate} sigmas, normalised to sum 1 ({@link Filters#gaussianKernel}). */
     public static float[] gaussianKernel(double sigma, double truncate) {
-        int r = Math.max(1, (int) (truncate * sigma + 0.5));
-        float[] k = new float[2 * r + 1];
-        double sum = 0;
-        for (int i = -r; i <= r; i++) {
-            double v = Math.exp(-0.5 * i * i / (sigma * sigma));
-            k[i + r] = (float) v;
-            sum += v;
-        }
-        for (int i = 0; i < k.length; i++) k[i] /= (float) sum;
-        return k;
+        return Filters.gaussianKernel(sigma, truncate);
     }
 
-    /** Separable convolution with the same odd 1-D kernel along x then y, reflect-101 borders. New array. */
+    /** Separable convolution along x then y, reflect-101 borders ({@link Filters#separable}). New array. */
     public static float[] separable(float[] src, int w, int h, float[] kx, float[] ky) {
-        float[] tmp = new float[w * h], out = new float[w * h];
-        convolveRows(src, tmp, w, h, kx);
-        convolveCols(tmp, out, w, h, ky);
-        return out;
+        return Filters.separable(src, w, h, kx, ky);
     }
 
     public static float[] gaussianBlur(float[] src, int w, int h, double sigma) {
-        if (sigma <= 0) return src.clone();
-        float[] k = gaussianKernel(sigma, 4.0);
-        return separable(src, w, h, k, k);
+        return Filters.gaussianBlur(src, w, h, sigma);
     }
 
     /** Box mean over a k x k window (OpenCV cv2.blur with reflect-101 borders). */
@@ -119,37 +103,6 @@ public final class ImageOps {
         float[] box = new float[k];
         java.util.Arrays.fill(box, 1f / k);
         return separable(src, w, h, box, box);
-    }
-
-    private static void convolveRows(float[] src, float[] dst, int w, int h, float[] k) {
-        int r = k.length / 2;
-        for (int y = 0; y < h; y++) {
-            int row = y * w;
-            for (int x = 0; x < w; x++) {
-                float acc = 0;
-                if (x >= r && x + r < w) {
-                    int base = row + x - r;
-                    for (int j = 0; j < k.length; j++) acc += k[j] * src[base + j];
-                } else {
-                    for (int j = 0; j < k.length; j++) acc += k[j] * src[row + borderIndex(x + j - r, w, Border.REFLECT_101)];
-                }
-                dst[row + x] = acc;
-            }
-        }
-    }
-
-    private static void convolveCols(float[] src, float[] dst, int w, int h, float[] k) {
-        int r = k.length / 2;
-        // Row-by-row accumulation keeps memory access sequential (much faster than walking columns).
-        for (int y = 0; y < h; y++) {
-            int row = y * w;
-            for (int j = 0; j < k.length; j++) {
-                int sy = borderIndex(y + j - r, h, Border.REFLECT_101);
-                float kj = k[j];
-                int srow = sy * w;
-                for (int x = 0; x < w; x++) dst[row + x] += kj * src[srow + x];
-            }
-        }
     }
 
     /** General 2-D convolution with a small kernel (motion blur), reflect-101 borders. */

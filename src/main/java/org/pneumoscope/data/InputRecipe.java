@@ -9,15 +9,17 @@ import java.util.Map;
 
 /**
  * How a decoded film becomes the network's input, written once for training and inference alike: resize to
- * {@code size} (by {@code resize}), map the grey scale ({@code contrast}), scale to 0..1, subtract {@code mean}, divide
- * by {@code std}, and repeat the plane over {@code channels}. Training augments between the grey-scale mapping and the
+ * {@code size} (by {@code resize}), map the grey scale ({@code contrast}), soften fine detail above the level
+ * {@code detail} when it is positive ({@link Detail#soften}), scale to 0..1, subtract {@code mean}, divide by
+ * {@code std}, and repeat the plane over {@code channels}. Training augments between the grey-scale mapping and the
  * normalisation; inference does not. The recipe is stored in model.json ({@link #toMap}) so a model is always fed
  * as it was trained, whatever the code's defaults become.
  *
  * <p>It also says which decoded images the network cannot read at all ({@link #checkUsable}): every door that takes
  * a user's film (predict, explain, the Java API, the server) refuses the same ones, with the same words.
  */
-public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int channels, float mean, float std) {
+public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int channels, float mean, float std,
+                          double detail) {
     /** The normalisation every network here was trained with (grey levels 0..1 centred on mid-grey). */
     public static final float MEAN = 0.5f, STD = 0.25f;
     /** Smaller images carry too little detail to say anything about lungs; the network would see blur. */
@@ -30,6 +32,12 @@ public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int ch
         if (channels < 1) throw new IllegalArgumentException("channels must be at least 1, got " + channels);
         if (!(std > 0)) throw new IllegalArgumentException("std must be positive, got " + std);
         if (resize == null || contrast == null) throw new IllegalArgumentException("resize and contrast are required");
+        if (!(detail >= 0)) throw new IllegalArgumentException("detail must be 0 (keep) or a positive level, got " + detail);
+    }
+
+    /** A recipe that keeps each film's own fine detail. */
+    public InputRecipe(int size, ResizeMode resize, Contrast contrast, int channels, float mean, float std) {
+        this(size, resize, contrast, channels, mean, std, 0);
     }
 
     public static InputRecipe of(int size, ResizeMode resize, Contrast contrast, int channels) {
@@ -38,7 +46,12 @@ public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int ch
 
     /** The same recipe at another size (progressive resizing trains its first epochs smaller). */
     public InputRecipe withSize(int s) {
-        return new InputRecipe(s, resize, contrast, channels, mean, std);
+        return new InputRecipe(s, resize, contrast, channels, mean, std, detail);
+    }
+
+    /** The same recipe softening every film to the detail {@code level} (0 keeps each film's own). */
+    public InputRecipe withDetail(double level) {
+        return new InputRecipe(size, resize, contrast, channels, mean, std, level);
     }
 
     /** A decoded film at the network's size. */
@@ -48,7 +61,8 @@ public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int ch
 
     /** The grey image the network sees (augmentation, in training, starts from it): the film after {@link #fit}. */
     public GreyImage grey(GreyImage fitted) {
-        return contrast.apply(fitted);
+        GreyImage mapped = contrast.apply(fitted);
+        return detail > 0 ? Detail.soften(mapped, detail) : mapped;
     }
 
     /** Normalised CHW input of one film already {@link #fit fitted}. */
@@ -106,17 +120,22 @@ public record InputRecipe(int size, ResizeMode resize, Contrast contrast, int ch
         m.put("channels", channels);
         m.put("mean", (double) mean);
         m.put("std", (double) std);
+        m.put("detail", detail);
         return m;
     }
 
-    /** Reads {@link #toMap}'s form; a missing or malformed field is an {@link IllegalArgumentException} naming it. */
+    /**
+     * Reads {@link #toMap}'s form; a missing or malformed field is an {@link IllegalArgumentException} naming it, except
+     * {@code detail}, which models made before it existed lack (they kept every film's own detail).
+     */
     public static InputRecipe fromMap(Map<?, ?> m) {
         ResizeMode resize = ResizeMode.parse(text(m, "resize"));
         if (resize == null) throw new IllegalArgumentException("input.resize: unknown mode " + m.get("resize"));
         Contrast contrast = Contrast.parse(text(m, "contrast"));
         if (contrast == null) throw new IllegalArgumentException("input.contrast: unknown mode " + m.get("contrast"));
         return new InputRecipe(number(m, "size").intValue(), resize, contrast, number(m, "channels").intValue(),
-                number(m, "mean").floatValue(), number(m, "std").floatValue());
+                number(m, "mean").floatValue(), number(m, "std").floatValue(),
+                m.containsKey("detail") ? number(m, "detail").doubleValue() : 0);
     }
 
     private static Number number(Map<?, ?> m, String key) {

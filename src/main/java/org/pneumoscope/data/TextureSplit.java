@@ -91,14 +91,7 @@ public final class TextureSplit {
 
     /** Sharpness of a decoded grey film: squashed to {@link #SIZE}², then the mean |4-neighbour Laplacian|. */
     public static double sharpness(GreyImage film) {
-        GreyImage g = Preprocess.resize(film, SIZE, ResizeMode.SQUASH);
-        byte[] p = g.pixels();
-        int w = SIZE;
-        long sum = 0; // exact integer sum: the figure does not depend on summation order
-        for (int y = 1; y < w - 1; y++)
-            for (int x = 1, i = y * w + 1; x < w - 1; x++, i++)
-                sum += Math.abs(4 * (p[i] & 0xff) - (p[i - 1] & 0xff) - (p[i + 1] & 0xff) - (p[i - w] & 0xff) - (p[i + w] & 0xff));
-        return sum / (double) ((w - 2) * (w - 2));
+        return Detail.level(Preprocess.resize(film, SIZE, ResizeMode.SQUASH));
     }
 
     /** Decodes and measures every sample's film's sharpness on {@code threads} threads; bad films are listed, not fatal. */

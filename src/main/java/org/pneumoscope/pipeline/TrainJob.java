@@ -6,11 +6,13 @@ import org.pneumoscope.augment.Recipe;
 import org.pneumoscope.augment.Transform;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.DjlSetup;
+import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
+import org.pneumoscope.data.Detail;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Manifest;
@@ -174,7 +176,40 @@ public final class TrainJob {
      * mapped, exactly as {@link TrainedModel#input} sees a film at inference.
      */
     public static ImageSource imageSource(InputRecipe recipe, ImageCache cache) {
-        return s -> recipe.grey(cache.get(s.file(), recipe));
+        if (recipe.detail() <= 0) return s -> recipe.grey(cache.get(s.file(), recipe));
+        // Softening costs a millisecond or two a film, as much as augmenting it: done once a film, not once an epoch,
+        // for as many films as SOFTENED_BYTES holds (the rest are softened each time they are read).
+        int most = (int) Math.min(Integer.MAX_VALUE, SOFTENED_BYTES / ((long) recipe.size() * recipe.size()));
+        Map<Path, GreyImage> softened = new java.util.concurrent.ConcurrentHashMap<>();
+        return s -> {
+            GreyImage g = softened.get(s.file());
+            if (g == null) {
+                g = recipe.grey(cache.get(s.file(), recipe));
+                if (softened.size() < most) softened.putIfAbsent(s.file(), g);
+            }
+            return new GreyImage(g.width(), g.height(), g.pixels().clone());
+        };
+    }
+
+    /** Memory the softened training films may take (5,000 films at 128 px take 82 MB). */
+    static final long SOFTENED_BYTES = 512L << 20;
+
+    /**
+     * {@code recipe} with the detail target measured on the training films ({@link Detail#target} of their levels at
+     * the recipe's size, after the grey-scale mapping) when the config says {@code detail: match}; else as it is. The
+     * target depends only on the films, so a resumed run measures the same one. {@code out} (may be null) hears it.
+     */
+    static InputRecipe detailTarget(InputRecipe recipe, TrainConfig cfg, List<Sample> train, ImageCache cache,
+                                    PrintStream out) throws IOException {
+        if (cfg.detail() != Detail.Mode.MATCH) return recipe;
+        double[] levels = new double[train.size()];
+        for (int i = 0; i < levels.length; i++)
+            levels[i] = Detail.level(recipe.contrast().apply(cache.get(train.get(i).file(), recipe)));
+        double target = Detail.target(levels);
+        if (out != null)
+            out.printf(Locale.ROOT, "detail: films softened to level %.2f at %d px, which %.0f %% of the %d training films fall below%n",
+                    target, recipe.size(), 100 * Detail.TARGET_QUANTILE, levels.length);
+        return recipe.withDetail(target);
     }
 
     private static Outcome trainPrepared(RunFolder run, TrainConfig cfg, List<Sample> samples, boolean resume,
@@ -206,16 +241,16 @@ public final class TrainJob {
         if (train.isEmpty()) throw new UserException("no training images after the split");
 
         // the grey image inference sees (InputRecipe.grey), so augmentation varies what the deployed network reads
-        InputRecipe recipe = cfg.input();
+        InputRecipe recipe = detailTarget(cfg.input(), cfg, train, cache, out);
         ImageSource images = imageSource(recipe, cache);
         Transform aug = cfg.augment() == Recipe.NONE ? null : cfg.augment().transform();
         Trainer.Result result;
         try (PrintStream log = tee(out, run.log())) {
-            InputRecipe small = cfg.earlySize() > 0 ? recipe.withSize(cfg.earlySize()) : null;
+            InputRecipe small = cfg.earlySize() > 0 ? detailTarget(cfg.input().withSize(cfg.earlySize()), cfg, train, cache, null) : null;
             ImageSource early = small != null ? imageSource(small, cache) : null;
             result = Trainer.train(new Trainer.Request(cfg, run, train, val, images, aug, resume, allowDownload, log, early));
         }
-        return finish(run, cfg, samples, result, images, out);
+        return finish(run, cfg, recipe, samples, result, images, out);
     }
 
     /**
@@ -240,7 +275,7 @@ public final class TrainJob {
     static final int MIN_PER_CLASS_FOR_OFFSETS = 10;
 
     /** Best weights become the model; its calibration is fitted on validation logits of those weights. */
-    static Outcome finish(RunFolder run, TrainConfig cfg, List<Sample> samples, Trainer.Result result,
+    static Outcome finish(RunFolder run, TrainConfig cfg, InputRecipe recipe, List<Sample> samples, Trainer.Result result,
                           ImageSource images, PrintStream out) throws IOException {
         List<Sample> val = inSplit(samples, "val");
         Calibration cal = Calibration.identity();
@@ -265,7 +300,7 @@ public final class TrainJob {
         card.put("created", Instant.now().toString());
         card.put("provenance", result.provenance().toMap());
         card.put("config", cfg.toMap());
-        card.put("input", cfg.input().toMap());
+        card.put("input", recipe.toMap());
         card.put("temperature", temperature);
         card.put("calibration_method", cal.method().id());
         if (cal.shiftsClasses()) card.put("class_bias", cal.bias());

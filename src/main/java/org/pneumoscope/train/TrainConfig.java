@@ -6,6 +6,7 @@ import org.pneumoscope.core.Choice;
 import org.pneumoscope.core.Choices;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.Detail;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.ResizeMode;
 import org.pneumoscope.eval.Calibration;
@@ -67,6 +68,7 @@ public record TrainConfig(
         double l2,               // L2 on the head's dense weights (seed: 1e-3)
         ResizeMode resize,       // squash | letterbox
         Contrast contrast,       // none | stretch | equalize : per-image grey-level normalisation
+        Detail.Mode detail,      // keep | match : soften every film's fine detail to a level the training films set
         String split,            // train:val:test ratios when the data has no split column
         int loaderThreads,       // 0 = auto
         double maxMinutes,       // 0 = no limit: training stops cleanly after the epoch that crosses it
@@ -136,6 +138,7 @@ public record TrainConfig(
         m.put("l2", 1e-3);
         m.put("resize", "squash");
         m.put("contrast", "none");
+        m.put("detail", "keep");
         m.put("split", "8:1:1");
         m.put("loader_threads", 0);
         m.put("max_minutes", 0.0);
@@ -148,7 +151,7 @@ public record TrainConfig(
     }
 
     public TrainConfig {
-        if (Stream.of(model, head, optimizer, schedule, select, augment, balance, resize, contrast, calibration, norm)
+        if (Stream.of(model, head, optimizer, schedule, select, augment, balance, resize, contrast, detail, calibration, norm)
                 .anyMatch(Objects::isNull))
             throw new IllegalArgumentException("every choice of a config needs a value");
         check(size >= 32 && size <= 1024, "size must be 32..1024, not " + size);

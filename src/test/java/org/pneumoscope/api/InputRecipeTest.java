@@ -6,6 +6,7 @@ import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.data.Contrast;
+import org.pneumoscope.data.Detail;
 import org.pneumoscope.data.ImageCache;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.ResizeMode;
@@ -13,6 +14,7 @@ import org.pneumoscope.data.Sample;
 import org.pneumoscope.pipeline.TrainJob;
 import org.pneumoscope.pipeline.TrainedModel;
 import org.pneumoscope.train.BatchLoader;
+import org.pneumoscope.train.ImageSource;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -69,6 +71,40 @@ class InputRecipeTest {
                 float[] inference = m.input(recipe.fit(Film.read(films.get(i).file()).image()));
                 float[] training = java.util.Arrays.copyOfRange(batch, i * per, (i + 1) * per);
                 assertArrayEquals(training, inference, 0f, films.get(i).file() + ": training and inference inputs differ");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStoredDetailLevelSoftensTrainingAndInferenceInputsAlike() throws Exception {
+        List<Sample> films = films();
+        Path run = TinyRun.make(dir.resolve("soft"), Map.of("contrast", "equalize", "size", 72), true);
+        Path card = run.resolve("model.json");
+        Map<String, Object> m = org.pneumoscope.train.RunFolder.JSON.readValue(card.toFile(), Map.class);
+        @SuppressWarnings("unchecked") Map<String, Object> input = (Map<String, Object>) m.get("input");
+        input.put("detail", 6.0);
+        org.pneumoscope.train.RunFolder.JSON.writeValue(card.toFile(), m);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TrainedModel t = TrainedModel.load(run)) {
+            InputRecipe recipe = t.recipe();
+            assertEquals(6.0, recipe.detail());
+            ImageSource source = TrainJob.imageSource(recipe, new ImageCache());
+            int per = 72 * 72;
+            for (int epoch = 0; epoch < 2; epoch++) { // the second epoch reads the softened films kept from the first
+                float[] batch;
+                try (BatchLoader l = new BatchLoader(films, new int[]{0, 1, 2, 3}, source, null, recipe, 4, 1, epoch, pool, 1)) {
+                    batch = l.next().data();
+                }
+                for (int i = 0; i < films.size(); i++) {
+                    GreyImage fitted = recipe.fit(Film.read(films.get(i).file()).image());
+                    float[] inference = t.input(fitted);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(batch, i * per, (i + 1) * per), inference, 0f,
+                            films.get(i).file() + ": training and inference inputs differ");
+                    assertTrue(Detail.level(recipe.grey(fitted)) <= 6.0
+                            && Detail.level(recipe.withDetail(0).grey(fitted)) > 6.0, "softened from sharper");
+                }
             }
         } finally {
             pool.shutdownNow();
