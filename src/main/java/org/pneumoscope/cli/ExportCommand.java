@@ -48,6 +48,10 @@ public class ExportCommand implements Callable<Integer> {
             ps.printf(Locale.ROOT, "wrote %s (%,d weights, %.1f MB, sha256 %s)%n", r.onnx(), r.weights(), r.bytes() / 1e6,
                     r.sha256().substring(0, 16));
             ps.printf(Locale.ROOT, "input recipe, calibration and provenance: %s (also in the file's metadata)%n", r.sidecar());
+            if (model.recipe().detail() > 0)
+                ps.printf(Locale.ROOT, "the input recipe softens every film to detail %.2f after the grey-scale mapping "
+                        + "(\"detail\" in the recipe; data.Detail.soften): a program feeding the file must do the same%n",
+                        model.recipe().detail());
         }
         return 0;
     }

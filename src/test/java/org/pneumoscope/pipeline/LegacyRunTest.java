@@ -28,6 +28,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class LegacyRunTest {
     @TempDir Path tmp;
 
+    private static java.util.Set<String> newer(Map<String, Object> written, Map<String, Object> stored) {
+        java.util.Set<String> keys = new java.util.TreeSet<>(written.keySet());
+        keys.removeAll(stored.keySet());
+        return keys;
+    }
+
     private Path copy() throws Exception {
         Path src = Path.of(LegacyRunTest.class.getResource("/legacy-run/model.json").toURI()).getParent();
         Path dst = tmp.resolve("run");
@@ -54,7 +60,13 @@ class LegacyRunTest {
             assertEquals(100.0, m.calibration().temperature());
             // written back in the words the files hold
             assertEquals(header(run.resolve("model.params")), m.net().spec().encode());
-            assertEquals(RunFolder.JSON.writeValueAsString(card.get("config")), RunFolder.JSON.writeValueAsString(m.config().toMap()));
+            @SuppressWarnings("unchecked") Map<String, Object> stored = (Map<String, Object>) card.get("config");
+            Map<String, Object> written = m.config().toMap();
+            for (Map.Entry<String, Object> e : stored.entrySet())
+                assertEquals(RunFolder.JSON.writeValueAsString(e.getValue()), RunFolder.JSON.writeValueAsString(written.get(e.getKey())), e.getKey());
+            // keys newer than the run read as their defaults, which is what the run did before they existed
+            assertEquals(java.util.Set.of("detail"), newer(written, stored));
+            assertEquals("keep", written.get("detail"));
             assertEquals(card.get("calibration_method"), m.calibration().method().id());
             float[][] p = m.probabilities(java.util.List.of(gradient(64)), false);
             assertEquals(1.0, p[0][0] + p[0][1] + p[0][2], 1e-5);
