@@ -352,4 +352,20 @@ class OnnxExportTest {
                     "no temporary files are left behind");
         }
     }
+
+    @Test
+    void theCommandSaysWhenTheRecipeSoftensFilms() throws Exception {
+        Path plain = run("tiny");
+        CliRun quiet = CliRun.of("export", "--run", plain.toString(), "--out", dir.resolve("plain.onnx").toString());
+        assertEquals(0, quiet.code(), quiet.all());
+        assertTrue(!quiet.out().contains("softens"), quiet.out());
+        Path soft = TinyRun.make(dir.resolve("run-soft"), Map.of("contrast", "equalize"), true);
+        Map<String, Object> card = org.pneumoscope.train.RunFolder.JSON.readValue(soft.resolve("model.json").toFile(), Map.class);
+        @SuppressWarnings("unchecked") Map<String, Object> input = (Map<String, Object>) card.get("input");
+        input.put("detail", 6.0);
+        org.pneumoscope.train.RunFolder.JSON.writeValue(soft.resolve("model.json").toFile(), card);
+        CliRun said = CliRun.of("export", "--run", soft.toString(), "--out", dir.resolve("soft.onnx").toString());
+        assertEquals(0, said.code(), said.all());
+        assertTrue(said.out().contains("softens every film to detail 6.00"), said.out());
+    }
 }
