@@ -2,6 +2,7 @@ package org.pneumoscope.augment;
 
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.UserException;
+import org.pneumoscope.data.Filters;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -137,9 +138,9 @@ public record AcquisitionShift(double gamma, double contrast, double brightness,
         if (greyScaleOnly()) return out;
         int w = out.width(), h = out.height();
         float[] p = FloatImage.of(out).pixels();
-        if (blur > 0) p = ImageOps.clamp01(ImageOps.gaussianBlur(p, w, h, blur));
+        if (blur > 0) p = ImageOps.clamp01(Filters.gaussianBlur(p, w, h, blur));
         if (sharpen > 0) {
-            float[] soft = ImageOps.gaussianBlur(p, w, h, 1.0);
+            float[] soft = Filters.gaussianBlur(p, w, h, 1.0);
             for (int i = 0; i < p.length; i++) p[i] = p[i] + (float) sharpen * (p[i] - soft[i]);
             p = ImageOps.clamp01(p);
         }

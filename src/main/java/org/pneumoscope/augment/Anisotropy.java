@@ -1,5 +1,7 @@
 package org.pneumoscope.augment;
 
+import org.pneumoscope.data.Filters;
+
 /**
  * How much a film's anatomy runs across rather than down: the mean absolute horizontal gradient over the mean absolute
  * vertical gradient, on the central three quarters of each side after a Gaussian of σ = 2 pixels per 128 (ribs,
@@ -23,7 +25,7 @@ public final class Anisotropy {
     /** The measure of one image; 1 for a flat image, whose gradients are all zero. */
     public static double of(FloatImage image) {
         int w = image.width(), h = image.height();
-        float[] p = ImageOps.gaussianBlur(image.pixels(), w, h, 2.0 * Math.max(w, h) / 128);
+        float[] p = Filters.gaussianBlur(image.pixels(), w, h, 2.0 * Math.max(w, h) / 128);
         int mx = w / 8, my = h / 8;
         double gx = 0, gy = 0;
         for (int y = Math.max(1, my); y < h - Math.max(1, my); y++)

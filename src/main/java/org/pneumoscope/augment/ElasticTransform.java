@@ -1,5 +1,7 @@
 package org.pneumoscope.augment;
 
+import org.pneumoscope.data.Filters;
+
 import java.util.Random;
 import java.util.SplittableRandom;
 
@@ -49,8 +51,8 @@ public record ElasticTransform(double alpha, double sigma, double alphaAffine, i
         float[] dx = new float[cw * ch], dy = new float[cw * ch];
         for (int i = 0; i < dx.length; i++) dx[i] = (float) (fast.nextDouble() * 2 - 1);
         for (int i = 0; i < dy.length; i++) dy[i] = (float) (fast.nextDouble() * 2 - 1);
-        dx = ImageOps.gaussianBlur(dx, cw, ch, sg / k);
-        dy = ImageOps.gaussianBlur(dy, cw, ch, sg / k);
+        dx = Filters.gaussianBlur(dx, cw, ch, sg / k);
+        dy = Filters.gaussianBlur(dy, cw, ch, sg / k);
         double amp = a / k;
 
         float[] mx = new float[w * h], my = new float[w * h];

@@ -84,25 +84,11 @@ public final class ImageOps {
         return new double[]{a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])};
     }
 
-    /** Gaussian kernel truncated at {@code truncate} sigmas, normalised to sum 1 ({@link Filters#gaussianKernel}). */
-    public static float[] gaussianKernel(double sigma, double truncate) {
-        return Filters.gaussianKernel(sigma, truncate);
-    }
-
-    /** Separable convolution along x then y, reflect-101 borders ({@link Filters#separable}). New array. */
-    public static float[] separable(float[] src, int w, int h, float[] kx, float[] ky) {
-        return Filters.separable(src, w, h, kx, ky);
-    }
-
-    public static float[] gaussianBlur(float[] src, int w, int h, double sigma) {
-        return Filters.gaussianBlur(src, w, h, sigma);
-    }
-
     /** Box mean over a k x k window (OpenCV cv2.blur with reflect-101 borders). */
     public static float[] boxBlur(float[] src, int w, int h, int k) {
         float[] box = new float[k];
         java.util.Arrays.fill(box, 1f / k);
-        return separable(src, w, h, box, box);
+        return Filters.separable(src, w, h, box, box);
     }
 
     /** General 2-D convolution with a small kernel (motion blur), reflect-101 borders. */

@@ -1,5 +1,7 @@
 package org.pneumoscope.augment;
 
+import org.pneumoscope.data.Filters;
+
 import java.util.Random;
 
 /**
@@ -18,7 +20,7 @@ public record Sharpen(double minAmount, double maxAmount, double sigma) implemen
     public FloatImage apply(FloatImage image, Random rng) {
         double a = minAmount + rng.nextDouble() * (maxAmount - minAmount);
         float[] s = image.pixels();
-        float[] blurred = ImageOps.gaussianBlur(s, image.width(), image.height(), sigma);
+        float[] blurred = Filters.gaussianBlur(s, image.width(), image.height(), sigma);
         float[] out = new float[s.length];
         for (int i = 0; i < s.length; i++) out[i] = (float) (s[i] + a * (s[i] - blurred[i]));
         Trace.fired(() -> String.format("sharpen %.2f", a));

@@ -64,12 +64,14 @@ public final class Detail {
         // Grow the blur until the level is met, then halve the bracket [lo, hi] around the least blur that meets it.
         double lo = 0, hi = 0.5;
         GreyImage best = blurred(px, g, hi);
-        while (level(best) > target && hi < MAX_SIGMA) {
+        double reached = level(best);
+        while (reached > target && hi < MAX_SIGMA) {
             lo = hi;
             hi = Math.min(MAX_SIGMA, hi * 2);
             best = blurred(px, g, hi);
+            reached = level(best);
         }
-        if (level(best) > target) return best;
+        if (reached > target) return best;
         for (int i = 0; i < HALVINGS; i++) {
             double mid = (lo + hi) / 2;
             GreyImage m = blurred(px, g, mid);

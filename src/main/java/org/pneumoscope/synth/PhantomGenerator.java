@@ -4,6 +4,7 @@ import org.pneumoscope.augment.FloatImage;
 import org.pneumoscope.augment.ImageOps;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.data.Filters;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -534,7 +535,7 @@ public final class PhantomGenerator {
                     out[i] = (float) v;
                 }
             }
-            out = ImageOps.gaussianBlur(out, n, n, q.blur() * n / 128.0);
+            out = Filters.gaussianBlur(out, n, n, q.blur() * n / 128.0);
             ImageOps.clamp01(out);
             GreyImage image = new FloatImage(n, n, out).toGrey();
             return new Phantom(label, image, binary(lesion), binary(lungOut));
