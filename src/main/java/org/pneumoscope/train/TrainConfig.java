@@ -338,7 +338,10 @@ public record TrainConfig(
     /** The per-image grey-level normalisation every image gets before the network and before augmentation ({@link #contrast}). */
     public Contrast contrastMode() { return contrast; }
 
-    /** How films become this network's input, in training and inference alike (stored in model.json as "input"). */
+    /**
+     * How films become this network's input, in training and inference alike, before training measures the detail
+     * target of {@code detail: match} (model.json's "input" is this recipe with that target, {@code TrainJob.detailTarget}).
+     */
     public InputRecipe input() { return InputRecipe.of(size, resizeMode(), contrastMode(), channels); }
 
     /**
