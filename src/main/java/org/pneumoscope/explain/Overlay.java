@@ -4,6 +4,7 @@ import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Png;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -60,14 +61,16 @@ public final class Overlay {
 
     /**
      * The heatmap alone at the map's size, for stacking over the X-ray elsewhere (a browser): jet colours with alpha
-     * √v, so that over the X-ray at full layer opacity it looks like {@link #render} at opacity 1.
+     * √v, so that over the X-ray at full layer opacity it looks like {@link #render} at opacity 1. It is drawn in
+     * {@link #LAYER_LEVELS} steps from a colour table (one byte per pixel), which a PNG stores as it is: a quarter of
+     * the bytes to compress that four colour channels would be, for the picture sent with every Grad-CAM answer.
      */
     public static BufferedImage heatmap(CamResult cam) {
         int w = cam.width(), h = cam.height();
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
-        int[] row = new int[w];
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED, LAYER_COLOURS);
+        byte[] row = new byte[w];
         for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) row[x] = HEAT[level(cam.at(x, y))];
+            for (int x = 0; x < w; x++) row[x] = (byte) level(cam.at(x, y), LAYER_LEVELS);
             out.getRaster().setDataElements(0, y, w, 1, row);
         }
         return out;
@@ -79,20 +82,36 @@ public final class Overlay {
      */
     static final int LEVELS = 1020;
 
-    /** The heatmap's colour (ARGB) at each level: jet, alpha √v. */
-    private static final int[] HEAT = new int[LEVELS + 1];
+    /**
+     * Steps of the heatmap layer: the most a 256-entry colour table holds that is a multiple of four, so the ramps'
+     * turning points are drawn exactly there too.
+     */
+    static final int LAYER_LEVELS = 252;
 
-    static {
-        for (int i = 0; i <= LEVELS; i++) {
-            double v = (double) i / LEVELS;
+    /** The heatmap layer's colour table: jet, alpha √v, at each of its levels. */
+    private static final IndexColorModel LAYER_COLOURS = layerColours();
+
+    private static IndexColorModel layerColours() {
+        int n = LAYER_LEVELS + 1;
+        byte[] r = new byte[n], g = new byte[n], b = new byte[n], a = new byte[n];
+        for (int i = 0; i < n; i++) {
+            double v = (double) i / LAYER_LEVELS;
             double[] c = jet(v);
-            HEAT[i] = to8(Math.sqrt(v)) << 24 | to8(c[0]) << 16 | to8(c[1]) << 8 | to8(c[2]);
+            r[i] = (byte) to8(c[0]);
+            g[i] = (byte) to8(c[1]);
+            b[i] = (byte) to8(c[2]);
+            a[i] = (byte) to8(Math.sqrt(v));
         }
+        return new IndexColorModel(8, n, r, g, b, a);
     }
 
     /** The level of a map value, clamped to [0, 1]; NaN counts as no evidence. */
     private static int level(float v) {
-        return v > 0 ? (v < 1 ? Math.round(v * LEVELS) : LEVELS) : 0;
+        return level(v, LEVELS);
+    }
+
+    private static int level(float v, int levels) {
+        return v > 0 ? (v < 1 ? Math.round(v * levels) : levels) : 0;
     }
 
     /**

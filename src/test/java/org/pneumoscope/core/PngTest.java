@@ -59,6 +59,33 @@ class PngTest {
         assertEquals(wide.getRGB(2999, 9), back.getRGB(2999, 9));
     }
 
+    @Test
+    void paletteImagesKeepTheirTableAndTranslucency() throws IOException {
+        int n = 200;
+        byte[] r = new byte[n], g = new byte[n], b = new byte[n], a = new byte[n];
+        Random rnd = new Random(5);
+        rnd.nextBytes(r);
+        rnd.nextBytes(g);
+        rnd.nextBytes(b);
+        for (int i = 0; i < n; i++) a[i] = (byte) (i < 150 ? i : 255); // translucent entries first, then opaque ones
+        java.awt.image.IndexColorModel table = new java.awt.image.IndexColorModel(8, n, r, g, b, a);
+        BufferedImage img = new BufferedImage(33, 17, BufferedImage.TYPE_BYTE_INDEXED, table);
+        for (int y = 0; y < 17; y++) for (int x = 0; x < 33; x++) img.getRaster().setSample(x, y, 0, rnd.nextInt(n));
+        byte[] png = Png.encode(img);
+        BufferedImage back = decoded(png);
+        assertTrue(back.getColorModel() instanceof java.awt.image.IndexColorModel, "written as a palette image");
+        assertEquals(1, back.getRaster().getNumBands(), "one byte per pixel");
+        for (int y = 0; y < 17; y++)
+            for (int x = 0; x < 33; x++) assertEquals(img.getRGB(x, y), back.getRGB(x, y), x + "," + y);
+
+        BufferedImage opaque = new BufferedImage(5, 5, BufferedImage.TYPE_BYTE_INDEXED,
+                new java.awt.image.IndexColorModel(8, 2, new byte[] {0, (byte) 255}, new byte[2], new byte[2]));
+        opaque.getRaster().setSample(2, 2, 0, 1);
+        BufferedImage back2 = decoded(Png.encode(opaque));
+        assertEquals(0xFFFF0000, back2.getRGB(2, 2));
+        assertEquals(0xFF000000, back2.getRGB(0, 0), "no transparency table: every entry opaque");
+    }
+
     private static BufferedImage noisyOne() {
         BufferedImage one = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
         one.setRGB(0, 0, 0x123456);

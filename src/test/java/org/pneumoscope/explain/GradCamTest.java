@@ -268,6 +268,9 @@ class GradCamTest {
         assertEquals(0x80 << 24 | 0x0080FF, h.getRGB(1, 0), "a quarter: cyan-blue at alpha 0.5");
         assertEquals(0xFF800000, h.getRGB(1, 1), "strongest evidence: opaque dark red");
         assertEquals(h.getRGB(1, 1), h.getRGB(2, 1), "values above 1 are clamped");
+        assertTrue(h.getColorModel() instanceof java.awt.image.IndexColorModel t && t.getMapSize() <= 256,
+                "drawn from a colour table, one byte per pixel");
+        assertEquals(0xB4 << 24 | 0x80FF80, h.getRGB(2, 0), "a half: green at alpha sqrt(1/2)");
         double[] mid = Overlay.jet(0.5);
         assertArrayEquals(new double[] {0.5, 1, 0.5}, mid, 1e-12);
         assertArrayEquals(Overlay.jet(0), Overlay.jet(-3), 0);
