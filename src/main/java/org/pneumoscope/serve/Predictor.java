@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * One upload's way through the Java API ({@link BatchingClassifier}): decode and check it as every door does,
  * classify (calibrated) in a forward pass shared with the other requests of the moment, and draw the Grad-CAM
  * pictures at the upload's own aspect ratio so a browser can lay them over its preview. This class only adds what
- * HTTP needs: status codes for refused films, and PNGs. Thread-safe: decoding and drawing run on the caller's thread.
+ * HTTP needs: status codes for refused films, and PNGs. Thread-safe: decoding and drawing run on the caller's thread,
+ * one caller per core at a time.
  */
 public final class Predictor {
     /** Longer side of the pictures sent back; enough for a screen, small enough for a quick JSON answer. */
