@@ -40,14 +40,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * saw, and against the same network with random weights (Adebayo et al. 2018's model-randomisation check: a map
  * that does not change when the learnt weights are thrown away explains the image, not the model).
  *
- * <p>Measured (seed 5, 142 s on 2 quiet cores): 32/40 called bacterial; pointing game 37.5 % hits vs 9.0 % by chance
- * and 10 % for one fixed map; energy 1.63x the mask's share (fixed map 1.03x); random weights 2.5 % hits, 0.51x,
- * rank correlation -0.06. The map points at the lesion far more often than chance, yet its energy stays spread
+ * <p>Measured (seed 5, 120 phantoms, 232 s on 2 cores): 99/120 called bacterial; pointing game 38.3 % hits vs 9.5 % by
+ * chance and 7.5 % for one fixed map; energy 1.64x the mask's share (fixed map 1.07x); random weights 5.0 % hits,
+ * 0.55x, rank correlation -0.04. The map points at the lesion far more often than chance, yet its energy stays spread
  * (a 4x4 layer4 map could reach 6.1x at best): see docs/models.md, "Does the map point at the lesion?".
  */
 class PhantomCamTest {
     /** The demo preset's training-set size (its recipe, 15 epochs, is used unchanged). */
-    static final int TRAIN = 1200, VAL = 60, EVAL = 40;
+    static final int TRAIN = 1200, VAL = 60, EVAL = 120;
 
     /** The figures the test asserts on, also printed. */
     record Figures(int n, int called, double hitRate, double chance, double energy, double maskShare,
@@ -84,9 +84,13 @@ class PhantomCamTest {
         // pins the layout down exactly.
         // the net must have learnt the class at all, or the map would say nothing about the lesion
         assertTrue(f.called() >= 0.6 * f.n(), "bacterial phantoms called bacterial: " + f.called() + "/" + f.n());
-        // the map's maximum lands on the lesion far more often than a maximum dropped at random, or than one map
-        // that knows only where lesions tend to be (lower and middle zones)
-        assertTrue(f.hitRate() >= 3 * f.chance(), f.toString());
+        // the map's maximum lands on the lesion far more often than a maximum dropped at random (a one-sided binomial
+        // test, and at least twice as often), or than one map that knows only where lesions tend to be (lower and
+        // middle zones). The net's figures vary with the CPU's kernels (seed 5 gave 37.5 % hits on one machine and
+        // 25 % on another, over 40 phantoms), so the test scores 120 phantoms and asks for significance rather than
+        // a ratio near one machine's figure.
+        assertTrue(binomialTail(f.n(), (int) Math.round(f.hitRate() * f.n()), f.chance()) < 1e-3, f.toString());
+        assertTrue(f.hitRate() >= 2 * f.chance(), f.toString());
         assertTrue(f.hitRate() >= 2 * f.fixedHitRate(), f.toString());
         // and the map's energy is concentrated on the lesion
         assertTrue(f.ratio() >= 1.2 && f.ratio() > f.fixedRatio() + 0.2, f.toString());
@@ -158,6 +162,16 @@ class PhantomCamTest {
         return new Figures(n, called, hits / (double) n, chance / n, energy / n, area / n,
                 randomHits / (double) n, randomEnergy / n, corr / n, fixedHits / (double) n, fixedEnergy / n,
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** P(X >= k) for X ~ Binomial(n, p): how often maxima dropped at random would hit at least k lesions of n. */
+    static double binomialTail(int n, int k, double p) {
+        double tail = 0, term = Math.pow(1 - p, n); // P(X = 0)
+        for (int i = 0; i <= n; i++) {
+            if (i >= k) tail += term;
+            term *= (n - i) / (double) (i + 1) * p / (1 - p);
+        }
+        return tail;
     }
 
     static double rankCorrelation(float[] a, float[] b) {
