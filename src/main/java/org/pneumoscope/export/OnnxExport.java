@@ -46,7 +46,8 @@ import java.util.Set;
  * <p>The network is rebuilt from its parameters' torchvision names, the layout {@link XrayNet} builds: conv-norm
  * pairs, ReLU, max-pool, residual additions, global average pooling and dense layers. BatchNorm stays a
  * BatchNormalization node (runtimes fold it into the convolution themselves); GroupNorm, which opset 17 lacks, is a
- * reshape to (N, groups, rest), InstanceNormalization, a reshape back and the per-channel scale and shift. Dropout
+ * reshape to (N, groups, rest), InstanceNormalization, a reshape back and the per-channel scale and shift; an
+ * instance-batch norm is two slices of the channels, InstanceNormalization and BatchNormalization, and a concat. Dropout
  * is left out (inference). Every parameter must be used, so a layer added to XrayNet later cannot be silently
  * dropped from the export.
  *
@@ -227,8 +228,9 @@ public final class OnnxExport {
                     Attr.ints("pads", k / 2, k / 2, k / 2, k / 2));
         }
 
-        /** BatchNorm when the layer has running statistics, else GroupNorm. */
+        /** BatchNorm when the layer has running statistics, instance-batch norm when it has both halves, else GroupNorm. */
         String norm(String x, String layer) {
+            if (has(layer + ".IN.weight")) return ibn(x, layer);
             if (has(layer + ".running_mean"))
                 return g.node("BatchNormalization", List.of(x, weight(layer + ".weight"), weight(layer + ".bias"),
                         weight(layer + ".running_mean"), weight(layer + ".running_var")), Attr.f("epsilon", XrayNet.BN_EPSILON));
@@ -243,6 +245,16 @@ public final class OnnxExport {
             long[] perChannel = {c, 1, 1};
             String scaled = g.node("Mul", List.of(back, weight(layer + ".weight", perChannel)));
             return g.node("Add", List.of(scaled, weight(layer + ".bias", perChannel)));
+        }
+
+        /** IBN-a: InstanceNormalization (its scale and shift are the IN half's own) of the first channels, BatchNorm of the rest. */
+        String ibn(String x, String layer) {
+            long half = shape(layer + ".IN.weight")[0], c = half + shape(layer + ".BN.weight")[0];
+            String first = g.node("Slice", List.of(x, g.int64s(0), g.int64s(half), g.int64s(1)));
+            String rest = g.node("Slice", List.of(x, g.int64s(half), g.int64s(c), g.int64s(1)));
+            String a = g.node("InstanceNormalization", List.of(first, weight(layer + ".IN.weight"), weight(layer + ".IN.bias")),
+                    Attr.f("epsilon", GroupNorm.EPS));
+            return g.node("Concat", List.of(a, norm(rest, layer + ".BN")), Attr.i("axis", 1));
         }
 
         /** x·Wᵀ + b (DJL's Linear keeps W as (out, in)). */

@@ -20,6 +20,8 @@ import ai.djl.util.PairList;
  * mode (its "batch statistics" are then exactly the per-image, per-group ones), which DJL's engine differentiates and
  * runs far faster than the same arithmetic written as separate mean, variance and division ops. Axis −1 is the
  * engine's own channel axis (see {@link BatchNorm2d}): no axis swaps around the kernel.
+ *
+ * <p>{@link #instance()} makes instance normalisation (Ulyanov et al. 2016): one group per channel.
  */
 public final class GroupNorm extends AbstractBlock {
     /** Wu &amp; He's default; channels fewer than this get one group each (instance normalisation). */
@@ -29,8 +31,20 @@ public final class GroupNorm extends AbstractBlock {
 
     private final Parameter gamma;
     private final Parameter beta;
+    /** One group per channel (instance normalisation) rather than {@link #groupsFor}'s. */
+    private final boolean perChannel;
 
     public GroupNorm() {
+        this(false);
+    }
+
+    /** Instance normalisation: every channel of every image normalised by its own mean and variance. */
+    public static GroupNorm instance() {
+        return new GroupNorm(true);
+    }
+
+    private GroupNorm(boolean perChannel) {
+        this.perChannel = perChannel;
         gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
                 .optInitializer(Initializer.ONES).build());
         beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA)
@@ -53,7 +67,7 @@ public final class GroupNorm extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
-        long n = s.get(0), c = s.get(1), groups = groupsFor((int) c), rows = n * groups;
+        long n = s.get(0), c = s.get(1), groups = perChannel ? c : groupsFor((int) c), rows = n * groups;
         NDManager m = x.getManager();
         NDArray g = ps.getValue(gamma, x.getDevice(), training);
         NDArray b = ps.getValue(beta, x.getDevice(), training);

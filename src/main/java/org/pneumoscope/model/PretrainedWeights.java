@@ -233,7 +233,7 @@ public final class PretrainedWeights {
             if (src == null) {
                 if (stat) continue;
                 throw new UserException(sourceName + " has no parameter " + name + " for this " + target.spec().arch()
-                        + " backbone (architecture or width differ)");
+                        + " backbone (architecture, width or norm differ)");
             }
             NDArray d = e.getValue().getArray();
             NDArray s = src;

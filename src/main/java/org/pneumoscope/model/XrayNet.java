@@ -190,12 +190,14 @@ public final class XrayNet implements AutoCloseable {
                 int stride = (b == 0 && s > 0) ? 2 : 1;
                 String name = stage + "." + b;
                 ResidualUnit u = new ResidualUnit();
+                // IBN-a: the unit's first normalisation, in the first three stages (layer4's features stay batch-normalised)
+                Block first = spec.norm() == Norm.IBN && s < 3 ? new IbnNorm(bn()) : norm();
                 if (bottleneck) {
-                    u.addPair(conv(planes, 1, 1, 0), norm());
+                    u.addPair(conv(planes, 1, 1, 0), first);
                     u.addPair(conv(planes, 3, stride, 1), norm());       // v1.5: stride on the 3×3
                     u.addPair(conv(planes * expansion, 1, 1, 0), norm());
                 } else {
-                    u.addPair(conv(planes, 3, stride, 1), norm());
+                    u.addPair(conv(planes, 3, stride, 1), first);
                     u.addPair(conv(planes, 3, 1, 1), norm());
                 }
                 if (stride != 1 || in != planes * expansion)
@@ -267,6 +269,10 @@ public final class XrayNet implements AutoCloseable {
 
     /** Records torchvision-style names for one conv / BN / dense block. */
     private void register(String prefix, Block b) {
+        if (b instanceof IbnNorm) { // its two halves, named as IBN-Net names them
+            for (var c : b.getChildren()) register(prefix + "." + c.getKey().substring(2), c.getValue());
+            return;
+        }
         for (var e : b.getDirectParameters()) {
             Parameter p = e.getValue();
             String suffix = switch (p.getType()) {

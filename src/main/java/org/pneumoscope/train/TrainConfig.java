@@ -76,7 +76,7 @@ public record TrainConfig(
         Calibration.Method calibration, // temperature | bias-corrected | none : fitted on the validation split
         int earlySize,           // progressive resizing: 0 = off; else the first epochs train at this smaller size
         double earlyFraction,    // ... for this fraction of the time budget (of the epochs without max_minutes)
-        Norm norm                // batch | group : the backbone's normalisation layers
+        Norm norm                // batch | group | ibn : the backbone's normalisation layers
 ) {
 
     /** Which epoch's weights become the model: the lowest validation loss or the highest validation accuracy. */

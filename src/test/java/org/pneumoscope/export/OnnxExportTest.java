@@ -83,7 +83,7 @@ class OnnxExportTest {
 
     /** The networks the presets build (and the Java API's tiny fixture), each small enough to check in a second or two. */
     static Stream<String> networks() {
-        return Stream.of("tiny", "cpu", "cpu-group", "cpu-wide", "seed");
+        return Stream.of("tiny", "cpu", "cpu-group", "cpu-ibn", "cpu-wide", "seed");
     }
 
     static synchronized Path run(String name) throws Exception {
@@ -93,6 +93,7 @@ class OnnxExportTest {
             case "tiny" -> TinyRun.make(d, Map.of("contrast", "equalize"), true);
             case "cpu" -> perturbedRun(d, Presets.resolve("cpu", Map.of()), 1);
             case "cpu-group" -> perturbedRun(d, Presets.resolve("cpu", Map.of("norm", "group", "size", 64)), 2);
+            case "cpu-ibn" -> perturbedRun(d, Presets.resolve("cpu", Map.of("norm", "ibn", "size", 64)), 5);
             case "cpu-wide" -> perturbedRun(d, Presets.resolve("cpu-wide", Map.of("size", 64)), 3);
             // bottleneck blocks, the seed head's BatchNorm-dense blocks, three channels, letterboxing
             case "seed" -> perturbedRun(d, Presets.resolve("seed", Map.of("width", 0.25, "size", 64, "channels", 3,
@@ -232,7 +233,7 @@ class OnnxExportTest {
                 "print(json.dumps({'ir': m.ir_version, 'opset': m.opset_import[0].version,",
                 "  'inputs': [i.name for i in m.graph.input], 'outputs': [o.name for o in m.graph.output],",
                 "  'input': json.loads(meta['input'])}))");
-        for (String name : List.of("cpu", "cpu-group", "seed")) {
+        for (String name : List.of("cpu", "cpu-group", "cpu-ibn", "seed")) {
             Path onnx = export(name);
             Process p = new ProcessBuilder(python.toString(), "-c", script, onnx.toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
