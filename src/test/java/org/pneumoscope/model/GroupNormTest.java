@@ -76,13 +76,17 @@ class GroupNormTest {
                 NDArray g = net.namedParameters().get(name).getArray().getGradient();
                 assertTrue(g.abs().sum().getFloat() > 0, name + " receives a gradient");
             }
-            float[] before = net.predict(x).toFloatArray();
-            Path file = dir.resolve("gn.params");
-            net.save(file);
-            try (XrayNet back = XrayNet.open(file)) {
-                assertEquals(Norm.GROUP, back.spec().norm());
-                assertArrayEquals(before, back.predict(x).toFloatArray(), 1e-6f);
-            }
+            savesAndLoadsTheSame(net, x, dir.resolve("gn.params"), Norm.GROUP);
+        }
+    }
+
+    /** The net written to {@code file} and read back predicts {@code x} as before, with its normalisation. */
+    static void savesAndLoadsTheSame(XrayNet net, NDArray x, Path file, Norm norm) throws Exception {
+        float[] before = net.predict(x).toFloatArray();
+        net.save(file);
+        try (XrayNet back = XrayNet.open(file)) {
+            assertEquals(norm, back.spec().norm());
+            assertArrayEquals(before, back.predict(x).toFloatArray(), 1e-6f);
         }
     }
 }
