@@ -27,7 +27,6 @@ import ai.djl.util.PairList;
 public final class IbnNorm extends AbstractBlock {
     private final Block in;
     private final Block bn;
-    private long channels;
 
     /** @param bn the BatchNorm of the second half, as the rest of the network makes them */
     IbnNorm(Block bn) {
@@ -42,8 +41,7 @@ public final class IbnNorm extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        channels = inputShapes[0].get(1);
-        long half = instanceChannels(channels);
+        long channels = inputShapes[0].get(1), half = instanceChannels(channels);
         in.initialize(manager, dataType, part(inputShapes[0], half));
         bn.initialize(manager, dataType, part(inputShapes[0], channels - half));
     }

@@ -30,7 +30,7 @@ public record ModelSpec(Arch arch, int channels, int size, Head head, double wid
         if (head == null) throw new IllegalArgumentException("head is missing; use one of " + Choices.known(Head.class));
         if (!(width >= 0.0625 && width <= 4.0))
             throw new IllegalArgumentException("width multiplier must be within 0.0625..4, got " + width);
-        if (norm == null) throw new IllegalArgumentException("norm is missing; use batch, group or ibn");
+        if (norm == null) throw new IllegalArgumentException("norm is missing; use " + Choices.either(Norm.class));
     }
 
     /** With BatchNorm, as every network before {@code norm} existed. */
