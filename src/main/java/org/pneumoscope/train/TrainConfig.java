@@ -76,7 +76,10 @@ public record TrainConfig(
         Calibration.Method calibration, // temperature | bias-corrected | none : fitted on the validation split
         int earlySize,           // progressive resizing: 0 = off; else the first epochs train at this smaller size
         double earlyFraction,    // ... for this fraction of the time budget (of the epochs without max_minutes)
-        Norm norm                // batch | group | ibn : the backbone's normalisation layers
+        Norm norm,               // batch | group | ibn : the backbone's normalisation layers
+        Upweight upweight,       // none | boundary | errors : training films a network misread early shown more often after
+        int upweightEpoch,       // ... the epoch after which the training films are scored once
+        int upweightFactor       // ... views per epoch of each film found, against one for the others
 ) {
 
     /** Which epoch's weights become the model: the lowest validation loss or the highest validation accuracy. */
@@ -98,6 +101,20 @@ public record TrainConfig(
      */
     public enum Balance implements Choice {
         NONE, OVERSAMPLE, WEIGHTS;
+
+        @JsonValue
+        @Override
+        public String toString() { return id(); }
+    }
+
+    /**
+     * Which training films are shown more often once the network has trained a few epochs (as in "just train twice",
+     * Liu et al. 2021): none, those whose prediction crosses the normal/pneumonia line (normals called pneumonia and
+     * pneumonia called normal), or every film predicted wrong. A network early in training has learnt the easy cues; the
+     * films those cues mislead are the ones where another cue has to be learnt.
+     */
+    public enum Upweight implements Choice {
+        NONE, BOUNDARY, ERRORS;
 
         @JsonValue
         @Override
@@ -147,11 +164,15 @@ public record TrainConfig(
         m.put("early_size", 0);
         m.put("early_fraction", 0.5);
         m.put("norm", "batch");
+        m.put("upweight", "none");
+        m.put("upweight_epoch", 4);
+        m.put("upweight_factor", 10);
         return java.util.Collections.unmodifiableMap(m);
     }
 
     public TrainConfig {
-        if (Stream.of(model, head, optimizer, schedule, select, augment, balance, resize, contrast, detail, calibration, norm)
+        if (Stream.of(model, head, optimizer, schedule, select, augment, balance, resize, contrast, detail, calibration, norm,
+                        upweight)
                 .anyMatch(Objects::isNull))
             throw new IllegalArgumentException("every choice of a config needs a value");
         check(size >= 32 && size <= 1024, "size must be 32..1024, not " + size);
@@ -166,6 +187,8 @@ public record TrainConfig(
         check(earlySize == 0 || (earlySize >= 32 && earlySize < size),
                 "early_size must be 0 (off) or from 32 up to below size (" + size + "), not " + earlySize);
         check(earlyFraction > 0 && earlyFraction < 1, "early_fraction must be in (0, 1), not " + earlyFraction);
+        check(upweightEpoch >= 1, "upweight_epoch must be >= 1, not " + upweightEpoch);
+        check(upweightFactor >= 2 && upweightFactor <= 100, "upweight_factor must be 2..100, not " + upweightFactor);
         splitRatios(split);
     }
 

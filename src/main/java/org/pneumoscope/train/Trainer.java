@@ -18,6 +18,7 @@ import org.pneumoscope.model.XrayNet;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -118,6 +119,8 @@ public final class Trainer {
         private long t0;
         /** Progressive resizing: the previous epoch's phase (null: none yet in this process). */
         private Boolean lastEarly;
+        /** Training films shown more often from {@code upweight_epoch} on (null: not yet found, or upweighting off). */
+        private int[] upweighted;
 
         Loop(Request req, PrintStream log, NDManager root, XrayNet net, Optimizer opt, Ema ema) {
             this.req = req;
@@ -152,6 +155,11 @@ public final class Trainer {
             sinceBest = st.sinceBest();
             prevSeconds = st.seconds();
             log.printf(Locale.ROOT, "resuming %s after epoch %d%n", run.dir(), startEpoch);
+            if (cfg.upweight() != TrainConfig.Upweight.NONE && startEpoch >= cfg.upweightEpoch()) {
+                Path file = run.dir().resolve(Upweighting.FILE);
+                if (Files.isRegularFile(file)) upweighted = Upweighting.read(file, train);
+                else findUpweighted(); // stopped between the checkpoint and the file: the checkpoint's weights found them
+            }
         }
 
         void describe() {
@@ -188,7 +196,7 @@ public final class Trainer {
             // dropout draws come from torch's RNG: re-seed per epoch so a resumed run matches
             Engine.getInstance().setRandomSeed((int) BatchLoader.mix(cfg.seed(), epoch, -1));
             long e0 = System.nanoTime();
-            EpochPlan plan = epochOrder(cfg, train, classCounts, epoch);
+            EpochPlan plan = epochOrder(cfg, train, classCounts, epoch, upweighted);
             // progressive resizing: early epochs see smaller images (cheaper), the rest the model's size
             boolean early = cfg.earlyEpoch(epoch, prevSeconds + (e0 - t0) / 1e9);
             if (cfg.earlySize() > 0 && !early && (lastEarly == null || lastEarly))
@@ -212,7 +220,25 @@ public final class Trainer {
             run.writeHistory(history, provenance);
             Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
                     new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
+            if (cfg.upweight() != TrainConfig.Upweight.NONE && epoch + 1 == cfg.upweightEpoch()) findUpweighted();
             return stopReason(epoch, elapsed);
+        }
+
+        /**
+         * Scores the training films as they are (no augmentation, the validated weights) and keeps those the config's
+         * {@code upweight} selects, in the run folder too.
+         */
+        private void findUpweighted() throws IOException {
+            Scoring.Scores sc = withEmaWeights(() -> Scoring.score(block, ps, root, train, req.images(), cfg, false));
+            int[] labels = new int[train.size()];
+            for (int i = 0; i < labels.length; i++) labels[i] = train.get(i).label().index();
+            upweighted = Upweighting.find(sc.logits(), labels, cfg.upweight());
+            Upweighting.write(run.dir().resolve(Upweighting.FILE), train, upweighted, sc.logits());
+            int normal = Label.NORMAL.index(), normalsOut = 0;
+            for (int i : upweighted) if (labels[i] == normal) normalsOut++;
+            log.printf(Locale.ROOT, "upweight %s: after epoch %d, %d of %,d training films (%d of them normals) are shown %d "
+                    + "times per epoch from here; listed in %s%n", cfg.upweight(), cfg.upweightEpoch(), upweighted.length,
+                    train.size(), normalsOut, cfg.upweightFactor(), Upweighting.FILE);
         }
 
         /** Sums over one pass through an epoch's views, and the learning rate of its last step. */
@@ -379,9 +405,16 @@ public final class Trainer {
      * seed study's "original + three augmented copies"), all shuffled together.
      */
     static EpochPlan epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch) {
+        return epochOrder(cfg, train, counts, epoch, null);
+    }
+
+    /** As above; with {@code upweighted} films (indices into {@code train}) shown more often ({@link Upweighting}). */
+    static EpochPlan epochOrder(TrainConfig cfg, List<Sample> train, int[] counts, int epoch, int[] upweighted) {
         Random rng = new Random(BatchLoader.mix(cfg.seed(), epoch, -3));
         List<Integer> idx = new ArrayList<>();
-        if (cfg.balance() == TrainConfig.Balance.OVERSAMPLE) {
+        if (upweighted != null && upweighted.length > 0) {
+            idx = upweightedViews(cfg, train, counts, upweighted, rng);
+        } else if (cfg.balance() == TrainConfig.Balance.OVERSAMPLE) {
             int max = 0;
             for (int c : counts) max = Math.max(max, c);
             List<List<Integer>> byClass = new ArrayList<>();
@@ -414,6 +447,23 @@ public final class Trainer {
             aug[p] = (v & 1) == 1;
         }
         return new EpochPlan(order, aug);
+    }
+
+    /** Each class's views, as many as without upweighting, with the upweighted films among them more often. */
+    private static List<Integer> upweightedViews(TrainConfig cfg, List<Sample> train, int[] counts, int[] upweighted, Random rng) {
+        int max = 0;
+        for (int c : counts) max = Math.max(max, c);
+        java.util.Set<Integer> hard = new java.util.HashSet<>();
+        for (int i : upweighted) hard.add(i);
+        List<Integer> idx = new ArrayList<>();
+        for (int c = 0; c < Label.COUNT; c++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < train.size(); i++) if (train.get(i).label().index() == c) members.add(i);
+            if (members.isEmpty()) continue;
+            int quota = cfg.balance() == TrainConfig.Balance.OVERSAMPLE ? max : members.size();
+            idx.addAll(Upweighting.classViews(members, hard, quota, cfg.upweightFactor(), rng));
+        }
+        return idx;
     }
 
     /** Per-epoch figures, as written to metrics.csv / metrics.json. */
