@@ -28,11 +28,12 @@ public class AdaptCommand implements Callable<Integer> {
             description = "Instead of a profile, write a new run folder holding the adapted network (RUN2 must not exist).") Path out;
     @Option(names = "--min-films", paramLabel = "N", description = "Refuse fewer usable films than this (default ${DEFAULT-VALUE}).")
     int minFilms = AdaptJob.MIN_FILMS;
-    @Option(names = "--method", paramLabel = "M", description = "infomax (default): re-estimate the BatchNorm statistics, "
-            + "then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while the predicted "
-            + "classes stay as varied (one pass, no labels); adabn: the statistics only; tent: surer predictions without the "
-            + "diversity term (it pushed viral films into bacterial on the texture proxy).")
-    AdaptJob.Method method = AdaptJob.Method.INFOMAX;
+    @Option(names = "--method", paramLabel = "M", description = "adabn (default): re-estimate the BatchNorm statistics "
+            + "only; infomax: then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while "
+            + "the predicted classes stay as varied as equal classes would be (one pass, no labels; on films most of one "
+            + "class it pushes them into the others); tent: surer predictions without that term (it pushed viral films "
+            + "into bacterial). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")
+    AdaptJob.Method method = AdaptJob.Method.ADABN;
 
     @Override
     public Integer call() throws Exception {

@@ -36,7 +36,8 @@ public final class DriftScore {
     public static final double QUANTILE = 0.99;
     static final long SEED = 42;
     public static final String ALARM = "these films differ from the training films; run `pneumoscope adapt`, "
-            + "or `pneumoscope calibrate` with ~60 labelled films from this site";
+            + "or `pneumoscope calibrate` with ~60 labelled films from this site, and score the result on labelled films "
+            + "from this site before relying on it (adapting without labels has also cost accuracy)";
     public static final String NO_REFERENCE = "no shift reference in this run";
     static final String QUIET = "no shift detected";
 

@@ -94,7 +94,7 @@ public final class AdaptJob {
     }
 
     /** What adapt did: where it wrote, the films used, and the predicted class mix on them before and after. */
-    public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter) {}
+    public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter, int answersChanged) {}
 
     /** Adapts the run as {@code o} says and returns what was written. */
     public static Result run(Options o, PrintStream log) throws Exception {
@@ -132,7 +132,8 @@ public final class AdaptJob {
             float[][] pAfter = m.calibration().probabilities(after.logits());
             Map<String, Object> card = card(m, films, batches, pBefore, pAfter);
             write(m, target, card, ShiftReference.of(after.features(), pAfter, tta));
-            Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore), ShiftReference.classMix(pAfter));
+            Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore),
+                    ShiftReference.classMix(pAfter), changed(pBefore, pAfter));
             report(log, r, films, target);
             return r;
         }
@@ -234,7 +235,21 @@ public final class AdaptJob {
         c.put("created", Instant.now().toString());
         c.put("predicted_mix_before", mix(ShiftReference.classMix(pBefore)));
         c.put("predicted_mix_after", mix(ShiftReference.classMix(pAfter)));
+        c.put("answers_changed", changed(pBefore, pAfter));
         return c;
+    }
+
+    /** Films whose most probable class differs between the two sets of probabilities. */
+    public static int changed(float[][] before, float[][] after) {
+        int n = 0;
+        for (int i = 0; i < before.length; i++) if (argmax(before[i]) != argmax(after[i])) n++;
+        return n;
+    }
+
+    private static int argmax(float[] p) {
+        int k = 0;
+        for (int j = 1; j < p.length; j++) if (p[j] > p[k]) k = j;
+        return k;
     }
 
     private static Map<String, Object> mix(double[] m) {
@@ -262,6 +277,9 @@ public final class AdaptJob {
         log.printf(Locale.ROOT, "adapted on %d films (%d batches; %d skipped)%n", r.films(), r.batches(), films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
+        log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the profile on labelled films from this "
+                + "site (evaluate --profile) before relying on it: on films of another period adapting has gained and has "
+                + "also cost accuracy (docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films());
         log.println("written: " + target);
     }
 }

@@ -163,10 +163,21 @@ class AdaptCommandTest {
         }
     }
 
-    /** The default, the diversity-keeping variant, runs the same way and says so in its card; the run's weights stay. */
+    /**
+     * AdaBN is the default; the diversity-keeping variant runs when asked and says so in its card, with the count of
+     * answers the profile changed, which is also printed. The run's weights stay.
+     */
     @Test
-    void infomaxIsTheDefaultAndWritesItsOwnProfile() throws Exception {
-        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im");
+    void adabnIsTheDefaultAndInfomaxWritesItsOwnProfile() throws Exception {
+        CliRun d = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-default");
+        assertEquals(0, d.code(), d.all());
+        com.fasterxml.jackson.databind.JsonNode card = new ObjectMapper().readTree(
+                run.resolve("profiles").resolve("site-b-default").resolve("profile.json").toFile());
+        assertEquals("adabn", card.get("method").asText());
+        int changed = card.get("answers_changed").asInt(-1);
+        assertTrue(changed >= 0 && changed <= 60, card.toString());
+        assertTrue(d.out().contains("answers changed: " + changed + " of 60 films"), d.out());
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
         assertEquals(0, a.code(), a.all());
         Path p = run.resolve("profiles").resolve("site-b-im");
         assertEquals("infomax", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
@@ -174,6 +185,13 @@ class AdaptCommandTest {
         CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--method", "magic");
         assertEquals(2, bad.code(), bad.all());
         assertTrue(bad.err().contains("adabn") && bad.err().contains("infomax"), "a bad method names the choices: " + bad.err());
+    }
+
+    @Test
+    void answersChangedCountsFilmsWhoseTopClassMoved() {
+        float[][] before = {{0.6f, 0.3f, 0.1f}, {0.2f, 0.5f, 0.3f}, {0.1f, 0.1f, 0.8f}};
+        float[][] after = {{0.5f, 0.4f, 0.1f}, {0.2f, 0.3f, 0.5f}, {0.5f, 0.1f, 0.4f}};
+        assertEquals(2, org.pneumoscope.pipeline.AdaptJob.changed(before, after));
     }
 
     /** Mean entropy of the softmax of each row. */
