@@ -93,7 +93,10 @@ public final class AdaptJob {
         method = o.method();
     }
 
-    /** What adapt did: where it wrote, the films used, and the predicted class mix on them before and after. */
+    /**
+     * What adapt did: where it wrote, the films used, the predicted class mix on them before and after, and on how many
+     * of them the most probable class changed.
+     */
     public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter, int answersChanged) {}
 
     /** Adapts the run as {@code o} says and returns what was written. */
@@ -134,7 +137,7 @@ public final class AdaptJob {
             write(m, target, card, ShiftReference.of(after.features(), pAfter, tta));
             Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore),
                     ShiftReference.classMix(pAfter), changed(pBefore, pAfter));
-            report(log, r, films, target);
+            report(log, r, films, target, out != null);
             return r;
         }
     }
@@ -242,15 +245,11 @@ public final class AdaptJob {
     /** Films whose most probable class differs between the two sets of probabilities. */
     public static int changed(float[][] before, float[][] after) {
         int n = 0;
-        for (int i = 0; i < before.length; i++) if (argmax(before[i]) != argmax(after[i])) n++;
+        for (int i = 0; i < before.length; i++) if (org.pneumoscope.core.Ranks.argmax(before[i]) != org.pneumoscope.core.Ranks.argmax(after[i])) n++;
         return n;
     }
 
-    private static int argmax(float[] p) {
-        int k = 0;
-        for (int j = 1; j < p.length; j++) if (p[j] > p[k]) k = j;
-        return k;
-    }
+
 
     private static Map<String, Object> mix(double[] m) {
         Map<String, Object> x = new LinkedHashMap<>();
@@ -273,13 +272,14 @@ public final class AdaptJob {
         });
     }
 
-    private static void report(PrintStream log, Result r, Films films, Path target) {
+    private static void report(PrintStream log, Result r, Films films, Path target, boolean out) {
         log.printf(Locale.ROOT, "adapted on %d films (%d batches; %d skipped)%n", r.films(), r.batches(), films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
-        log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the profile on labelled films from this "
-                + "site (evaluate --profile) before relying on it: on films of another period adapting has gained and has "
-                + "also cost accuracy (docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films());
+        log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the %s on labelled films from this site "
+                + "(%s) before relying on it: on films of another period adapting has gained and has also cost accuracy "
+                + "(docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films(),
+                out ? "new run" : "profile", out ? "evaluate --run " + target : "evaluate --profile " + target.getFileName());
         log.println("written: " + target);
     }
 }

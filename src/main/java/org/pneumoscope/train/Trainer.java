@@ -155,10 +155,20 @@ public final class Trainer {
             sinceBest = st.sinceBest();
             prevSeconds = st.seconds();
             log.printf(Locale.ROOT, "resuming %s after epoch %d%n", run.dir(), startEpoch);
-            if (cfg.upweight() != TrainConfig.Upweight.NONE && startEpoch >= cfg.upweightEpoch()) {
-                Path file = run.dir().resolve(Upweighting.FILE);
-                if (Files.isRegularFile(file)) upweighted = Upweighting.read(file, train);
-                else findUpweighted(); // stopped between the checkpoint and the file: the checkpoint's weights found them
+            if (cfg.upweight() != TrainConfig.Upweight.NONE && startEpoch >= cfg.upweightEpoch()) resumeUpweighted();
+        }
+
+        /** The films a run upweighted before it stopped, read back; found again only from the epoch that found them. */
+        private void resumeUpweighted() throws IOException {
+            Path file = run.dir().resolve(Upweighting.FILE);
+            if (Files.isRegularFile(file)) {
+                upweighted = Upweighting.read(file, train);
+                log.printf(Locale.ROOT, "upweight: %d films read back from %s%n", upweighted.length, file);
+            } else if (startEpoch == cfg.upweightEpoch()) {
+                findUpweighted(); // stopped between the checkpoint and the list: that checkpoint's weights find the same films
+            } else {
+                throw new org.pneumoscope.core.UserException(file + " is missing: the run upweighted films after epoch "
+                        + cfg.upweightEpoch() + " and has trained on since, so they cannot be found again; train anew", 1);
             }
         }
 
@@ -166,6 +176,9 @@ public final class Trainer {
             log.printf(Locale.ROOT, "model %s@%d width %.2f head %s: %,d parameters, %,d trainable; %d train / %d val images%n",
                     cfg.model(), S, cfg.width(), cfg.head(), net.parameterCount(), net.trainableParameterCount(),
                     train.size(), req.val().size());
+            if (cfg.upweight() != TrainConfig.Upweight.NONE && cfg.upweightEpoch() >= cfg.epochs())
+                log.printf(Locale.ROOT, "note: upweight_epoch %d is not before the last of %d epochs, so no film is upweighted%n",
+                        cfg.upweightEpoch(), cfg.epochs());
         }
 
         Result run() throws IOException {
@@ -220,8 +233,10 @@ public final class Trainer {
             run.writeHistory(history, provenance);
             Checkpoint.save(run.lastCheckpoint(), net, opt, ema, schedule,
                     new Checkpoint.State(epoch + 1, history, best, bestEpoch, sinceBest, elapsed));
-            if (cfg.upweight() != TrainConfig.Upweight.NONE && epoch + 1 == cfg.upweightEpoch()) findUpweighted();
-            return stopReason(epoch, elapsed);
+            String stop = stopReason(epoch, elapsed);
+            boolean more = stop == null && epoch + 1 < schedule.plannedEpochs();
+            if (more && cfg.upweight() != TrainConfig.Upweight.NONE && epoch + 1 == cfg.upweightEpoch()) findUpweighted();
+            return stop;
         }
 
         /**
@@ -236,9 +251,9 @@ public final class Trainer {
             Upweighting.write(run.dir().resolve(Upweighting.FILE), train, upweighted, sc.logits());
             int normal = Label.NORMAL.index(), normalsOut = 0;
             for (int i : upweighted) if (labels[i] == normal) normalsOut++;
-            log.printf(Locale.ROOT, "upweight %s: after epoch %d, %d of %,d training films (%d of them normals) are shown %d "
-                    + "times per epoch from here; listed in %s%n", cfg.upweight(), cfg.upweightEpoch(), upweighted.length,
-                    train.size(), normalsOut, cfg.upweightFactor(), Upweighting.FILE);
+            log.printf(Locale.ROOT, "upweight %s: after epoch %d, %d of %,d training films (%d of them normals) are shown up to "
+                    + "%d times per epoch from here (at most half their class's views); listed in %s%n", cfg.upweight(),
+                    cfg.upweightEpoch(), upweighted.length, train.size(), normalsOut, cfg.upweightFactor(), Upweighting.FILE);
         }
 
         /** Sums over one pass through an epoch's views, and the learning rate of its last step. */

@@ -175,7 +175,7 @@ class AdaptCommandTest {
                 run.resolve("profiles").resolve("site-b-default").resolve("profile.json").toFile());
         assertEquals("adabn", card.get("method").asText());
         int changed = card.get("answers_changed").asInt(-1);
-        assertTrue(changed >= 0 && changed <= 60, card.toString());
+        assertTrue(changed > 0 && changed <= 60, "films this shifted change some answers: " + card);
         assertTrue(d.out().contains("answers changed: " + changed + " of 60 films"), d.out());
         CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
         assertEquals(0, a.code(), a.all());

@@ -76,27 +76,61 @@ class UpweightingTest {
     void aRunWritesTheFilmsItUpweightsAndResumesWithThem(@TempDir Path dir) throws Exception {
         List<Sample> all = new ArrayList<>();
         Map<Path, GreyImage> imgs = TrainerTest.images(all, 36, 64, 2);
-        TrainConfig cfg = TrainerTest.tiny(3).with(Map.of("upweight", "errors", "upweight_epoch", 1, "upweight_factor", 3));
+        TrainConfig cfg = TrainerTest.tiny(3).with(Map.of("upweight", "errors", "upweight_epoch", 1, "upweight_factor", 3,
+                "ema", 0.9));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result full = run(dir.resolve("full"), cfg, false, all, imgs, log);
         Path file = dir.resolve("full").resolve(Upweighting.FILE);
         List<String> lines = Files.readAllLines(file);
         assertEquals("file,label,predicted", lines.get(0));
-        assertTrue(log.toString().contains("upweight errors: after epoch 1, " + (lines.size() - 1) + " of 30 training films"), lines + "\n" + log);
+        assertTrue(lines.size() > 1, "after one epoch the network still misreads films: " + lines);
+        assertTrue(log.toString().contains("upweight errors: after epoch 1, " + (lines.size() - 1) + " of 30 training films"), log.toString());
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split(",");
             assertNotEquals(f[1], f[2], "an error of the network after epoch 1: " + l);
         }
-        // stopped after epoch 2, resumed: the same films, so the same losses
+        // stopped after epoch 2 and resumed: the list is read back, so the same films and the same losses
         run(dir.resolve("cut"), cfg.with("epochs", 2), false, all, imgs, new ByteArrayOutputStream());
         assertEquals(lines, Files.readAllLines(dir.resolve("cut").resolve(Upweighting.FILE)));
-        Trainer.Result resumed = run(dir.resolve("cut"), cfg, true, all, imgs, new ByteArrayOutputStream());
-        for (int e = 0; e < 3; e++)
-            assertEquals(full.history().get(e).trainLoss(), resumed.history().get(e).trainLoss(), 1e-5, "epoch " + (e + 1));
-        // a list naming a film the run does not train on is refused with the file and the film
-        Files.writeString(dir.resolve("cut").resolve(Upweighting.FILE), "file,label,predicted\nnot/a/film.png,normal,virus\n");
-        UserException ex = assertThrows(UserException.class, () -> Upweighting.read(dir.resolve("cut").resolve(Upweighting.FILE), all));
-        assertTrue(ex.getMessage().contains("not/a/film.png") && ex.getMessage().contains(Upweighting.FILE), ex.getMessage());
+        ByteArrayOutputStream resumedLog = new ByteArrayOutputStream();
+        assertSameLosses(full, run(dir.resolve("cut"), cfg, true, all, imgs, resumedLog));
+        assertTrue(resumedLog.toString().contains("upweight: " + (lines.size() - 1) + " films read back"), resumedLog.toString());
+        // stopped right after epoch 1, before the list was written: found again from that checkpoint, the same films
+        run(dir.resolve("edge"), cfg.with("epochs", 1), false, all, imgs, new ByteArrayOutputStream());
+        assertFalse(Files.exists(dir.resolve("edge").resolve(Upweighting.FILE)), "a run that stops there upweights nothing");
+        assertSameLosses(full, run(dir.resolve("edge"), cfg, true, all, imgs, new ByteArrayOutputStream()));
+        assertEquals(lines, Files.readAllLines(dir.resolve("edge").resolve(Upweighting.FILE)));
+        // the list lost after later epochs cannot be found again: refused, naming the file
+        run(dir.resolve("cut2"), cfg.with("epochs", 2), false, all, imgs, new ByteArrayOutputStream());
+        Files.delete(dir.resolve("cut2").resolve(Upweighting.FILE));
+        UserException lost = assertThrows(UserException.class, () -> run(dir.resolve("cut2"), cfg, true, all, imgs, new ByteArrayOutputStream()));
+        assertTrue(lost.getMessage().contains(Upweighting.FILE) && lost.getMessage().contains("missing"), lost.getMessage());
+    }
+
+    private static void assertSameLosses(Trainer.Result a, Trainer.Result b) {
+        assertEquals(a.history().size(), b.history().size());
+        for (int e = 0; e < a.history().size(); e++) {
+            assertEquals(a.history().get(e).trainLoss(), b.history().get(e).trainLoss(), 1e-5, "epoch " + (e + 1) + " train loss");
+            assertEquals(a.history().get(e).valLoss(), b.history().get(e).valLoss(), 1e-5, "epoch " + (e + 1) + " val loss");
+        }
+    }
+
+    /** A fresh run names films as the user gave them, a resumed one as split.csv holds them: absolute. */
+    @Test
+    void theListMatchesFilmsNamedRelativeOrAbsolute(@TempDir Path dir) throws Exception {
+        List<Sample> relative = List.of(new Sample(Path.of("films", "a.png"), Label.NORMAL, "p1", "train"),
+                new Sample(Path.of("films", "b.png"), Label.VIRUS, "p2", "train"));
+        List<Sample> absolute = new ArrayList<>();
+        for (Sample s : relative) absolute.add(new Sample(s.file().toAbsolutePath(), s.label(), s.patientId(), s.split()));
+        Path file = dir.resolve(Upweighting.FILE);
+        Upweighting.write(file, relative, new int[] {1}, new float[][] {{0, 0, 1}, {0, 0, 1}});
+        assertArrayEquals(new int[] {1}, Upweighting.read(file, absolute));
+        Files.writeString(file, "file,label,predicted\nnot/a/film.png,normal,virus\n");
+        UserException stranger = assertThrows(UserException.class, () -> Upweighting.read(file, absolute));
+        assertTrue(stranger.getMessage().contains("film.png") && stranger.getMessage().contains(Upweighting.FILE), stranger.getMessage());
+        Files.writeString(file, "something else\n");
+        UserException header = assertThrows(UserException.class, () -> Upweighting.read(file, absolute));
+        assertTrue(header.getMessage().contains(Upweighting.FILE) && header.getMessage().contains("header"), header.getMessage());
     }
 
     @Test
