@@ -50,10 +50,14 @@ class TrainerTest {
     }
 
     static Trainer.Result run(Path dir, TrainConfig cfg, boolean resume, List<Sample> all, Map<Path, GreyImage> imgs) throws Exception {
+        return run(dir, cfg, resume, all, imgs, new PrintStream(java.io.OutputStream.nullOutputStream()));
+    }
+
+    static Trainer.Result run(Path dir, TrainConfig cfg, boolean resume, List<Sample> all, Map<Path, GreyImage> imgs,
+                              PrintStream log) throws Exception {
         List<Sample> tr = new ArrayList<>(), va = new ArrayList<>();
         for (Sample s : all) (s.split().equals("val") ? va : tr).add(s);
-        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
-        return Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), tr, va, s -> imgs.get(s.file()), null, resume, false, quiet));
+        return Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), tr, va, s -> imgs.get(s.file()), null, resume, false, log));
     }
 
     @Test

@@ -143,9 +143,6 @@ class UpweightingTest {
 
     private static Trainer.Result run(Path dir, TrainConfig cfg, boolean resume, List<Sample> all, Map<Path, GreyImage> imgs,
                                       ByteArrayOutputStream log) throws Exception {
-        List<Sample> tr = new ArrayList<>(), va = new ArrayList<>();
-        for (Sample s : all) (s.split().equals("val") ? va : tr).add(s);
-        return Trainer.train(new Trainer.Request(cfg, new RunFolder(dir), tr, va, s -> imgs.get(s.file()), null, resume, false,
-                new PrintStream(log, true)));
+        return TrainerTest.run(dir, cfg, resume, all, imgs, new PrintStream(log, true));
     }
 }
