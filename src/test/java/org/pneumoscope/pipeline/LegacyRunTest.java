@@ -65,8 +65,9 @@ class LegacyRunTest {
             for (Map.Entry<String, Object> e : stored.entrySet())
                 assertEquals(RunFolder.JSON.writeValueAsString(e.getValue()), RunFolder.JSON.writeValueAsString(written.get(e.getKey())), e.getKey());
             // keys newer than the run read as their defaults, which is what the run did before they existed
-            assertEquals(java.util.Set.of("detail"), newer(written, stored));
+            assertEquals(java.util.Set.of("detail", "upweight", "upweight_epoch", "upweight_factor"), newer(written, stored));
             assertEquals("keep", written.get("detail"));
+            assertEquals("none", written.get("upweight"));
             assertEquals(card.get("calibration_method"), m.calibration().method().id());
             float[][] p = m.probabilities(java.util.List.of(gradient(64)), false);
             assertEquals(1.0, p[0][0] + p[0][1] + p[0][2], 1e-5);
