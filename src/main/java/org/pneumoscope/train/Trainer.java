@@ -245,8 +245,7 @@ public final class Trainer {
          */
         private void findUpweighted() throws IOException {
             Scoring.Scores sc = withEmaWeights(() -> Scoring.score(block, ps, root, train, req.images(), cfg, false));
-            int[] labels = new int[train.size()];
-            for (int i = 0; i < labels.length; i++) labels[i] = train.get(i).label().index();
+            int[] labels = sc.labels();
             upweighted = Upweighting.find(sc.logits(), labels, cfg.upweight());
             Upweighting.write(run.dir().resolve(Upweighting.FILE), train, upweighted, sc.logits());
             int normal = Label.NORMAL.index(), normalsOut = 0;
@@ -432,10 +431,7 @@ public final class Trainer {
         } else if (cfg.balance() == TrainConfig.Balance.OVERSAMPLE) {
             int max = 0;
             for (int c : counts) max = Math.max(max, c);
-            List<List<Integer>> byClass = new ArrayList<>();
-            for (int c = 0; c < Label.COUNT; c++) byClass.add(new ArrayList<>());
-            for (int i = 0; i < train.size(); i++) byClass.get(train.get(i).label().index()).add(i);
-            for (List<Integer> cls : byClass) {
+            for (List<Integer> cls : byClass(train)) {
                 if (cls.isEmpty()) continue;
                 idx.addAll(cls);
                 for (int extra = cls.size(); extra < max; extra++) idx.add(cls.get(rng.nextInt(cls.size())));
@@ -471,14 +467,20 @@ public final class Trainer {
         java.util.Set<Integer> hard = new java.util.HashSet<>();
         for (int i : upweighted) hard.add(i);
         List<Integer> idx = new ArrayList<>();
-        for (int c = 0; c < Label.COUNT; c++) {
-            List<Integer> members = new ArrayList<>();
-            for (int i = 0; i < train.size(); i++) if (train.get(i).label().index() == c) members.add(i);
+        for (List<Integer> members : byClass(train)) {
             if (members.isEmpty()) continue;
             int quota = cfg.balance() == TrainConfig.Balance.OVERSAMPLE ? max : members.size();
             idx.addAll(Upweighting.classViews(members, hard, quota, cfg.upweightFactor(), rng));
         }
         return idx;
+    }
+
+    /** The indices of the training films of each class, in class order and, within a class, in the films' order. */
+    private static List<List<Integer>> byClass(List<Sample> train) {
+        List<List<Integer>> byClass = new ArrayList<>();
+        for (int c = 0; c < Label.COUNT; c++) byClass.add(new ArrayList<>());
+        for (int i = 0; i < train.size(); i++) byClass.get(train.get(i).label().index()).add(i);
+        return byClass;
     }
 
     /** Per-epoch figures, as written to metrics.csv / metrics.json. */
