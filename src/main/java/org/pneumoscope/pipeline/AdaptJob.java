@@ -5,6 +5,7 @@ import org.pneumoscope.core.Choice;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.core.Ranks;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.DatasetScan;
@@ -133,10 +134,9 @@ public final class AdaptJob {
             Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
-            Map<String, Object> card = card(m, films, batches, pBefore, pAfter);
-            write(m, target, card, ShiftReference.of(after.features(), pAfter, tta));
             Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore),
                     ShiftReference.classMix(pAfter), changed(pBefore, pAfter));
+            write(m, target, card(m, films, r), ShiftReference.of(after.features(), pAfter, tta));
             report(log, r, films, target, out != null);
             return r;
         }
@@ -225,7 +225,7 @@ public final class AdaptJob {
                             + "blank or scrambled images?); adapt refuses them", data, outside, features.length, 100 * share));
     }
 
-    private Map<String, Object> card(TrainedModel m, Films films, int batches, float[][] pBefore, float[][] pAfter) {
+    private Map<String, Object> card(TrainedModel m, Films films, Result r) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("format", "pneumoscope-site-profile/1");
         c.put("method", method.id());
@@ -233,23 +233,21 @@ public final class AdaptJob {
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
         c.put("films", films.images().size());
         c.put("skipped", films.problems().size());
-        c.put("batches", batches);
+        c.put("batches", r.batches());
         c.put("tta", m.config().tta());
         c.put("created", Instant.now().toString());
-        c.put("predicted_mix_before", mix(ShiftReference.classMix(pBefore)));
-        c.put("predicted_mix_after", mix(ShiftReference.classMix(pAfter)));
-        c.put("answers_changed", changed(pBefore, pAfter));
+        c.put("predicted_mix_before", mix(r.mixBefore()));
+        c.put("predicted_mix_after", mix(r.mixAfter()));
+        c.put("answers_changed", r.answersChanged());
         return c;
     }
 
     /** Films whose most probable class differs between the two sets of probabilities. */
     public static int changed(float[][] before, float[][] after) {
         int n = 0;
-        for (int i = 0; i < before.length; i++) if (org.pneumoscope.core.Ranks.argmax(before[i]) != org.pneumoscope.core.Ranks.argmax(after[i])) n++;
+        for (int i = 0; i < before.length; i++) if (Ranks.argmax(before[i]) != Ranks.argmax(after[i])) n++;
         return n;
     }
-
-
 
     private static Map<String, Object> mix(double[] m) {
         Map<String, Object> x = new LinkedHashMap<>();

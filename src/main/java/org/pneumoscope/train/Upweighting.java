@@ -77,7 +77,7 @@ public final class Upweighting {
      * How often each of {@code found} films of a class with {@code quota} views is shown: {@code factor}, unless that
      * would take more than half the views, which would leave the class's other films mostly unseen.
      */
-    public static int timesShown(int found, int quota, int factor) {
+    static int timesShown(int found, int quota, int factor) {
         return found == 0 ? 0 : Math.max(1, Math.min(factor, quota / 2 / found));
     }
 
