@@ -99,7 +99,9 @@
     const m = String(s.message || "");
     $("shift-message").textContent = m.charAt(0).toUpperCase() + m.slice(1) + ".";
     $("shift-figures").textContent = "Score " + Number(s.score).toFixed(2) + " above the alarm threshold "
-      + Number(s.threshold).toFixed(2) + " over the last " + s.window + " films.";
+      + Number(s.threshold).toFixed(2) + " over the last " + s.window + " films."
+      + (s.estimated_accuracy == null ? "" : " Label-free accuracy estimate " + Math.round(100 * s.estimated_accuracy)
+        + " % (validation films " + Math.round(100 * s.validation_accuracy) + " %; rough).");
   }
 
   function setStatus(text, spinning) {

@@ -13,10 +13,13 @@ import java.util.Map;
  * @param threshold the score above which the alarm fires (calibrated on validation resamples of this window size)
  * @param alarm     whether the films differ from the training films
  * @param message   what to do, in plain words (the alarm's advice when it fires)
- * @param line      one line for a terminal: score, threshold, class mix and message
+ * @param line      one line for a terminal: score, threshold, class mix, accuracy estimate and message
+ * @param estimatedAccuracy a rough label-free estimate of the share of the window's films the classifier gets right
+ *                  (average thresholded confidence, fitted on the validation films); NaN when not made (a site
+ *                  profile, a run trained before it existed, too few films)
  */
 public record ShiftCheck(int films, double score, double threshold, boolean alarm, String message, String line,
-                         Map<String, Object> details) {
+                         Map<String, Object> details, double estimatedAccuracy) {
     /** The fewest films a window needs before it is judged. */
     public static final int MIN_FILMS = DriftScore.MIN_WINDOW;
 
@@ -27,6 +30,7 @@ public record ShiftCheck(int films, double score, double threshold, boolean alar
     public boolean judged() { return !Double.isNaN(score); }
 
     static ShiftCheck of(DriftScore.Result r) {
-        return new ShiftCheck(r.n(), r.score(), r.threshold(), r.alarm(), r.message(), r.line(), r.toMap());
+        return new ShiftCheck(r.n(), r.score(), r.threshold(), r.alarm(), r.message(), r.line(), r.toMap(),
+                r.estimatedAccuracy());
     }
 }

@@ -40,11 +40,16 @@ public final class DriftScore {
             + "from this site before relying on it (adapting without labels has also cost accuracy)";
     public static final String NO_REFERENCE = "no shift reference in this run";
     static final String QUIET = "no shift detected";
+    /** What {@code estimated_accuracy} is, for readers of the JSON. */
+    public static final String ESTIMATE_METHOD = "average thresholded confidence (negative entropy) fitted on the "
+            + "validation films; rough, see docs/recipe.md";
 
     /** Smallest SD a channel is judged by, as a fraction of the median channel SD. */
     public static final double SD_FLOOR = 0.1;
 
     private final ShiftReference ref;
+    /** How much of the films the model is likely to get right; null when the reference holds no labelled films. */
+    private final AccuracyEstimate estimate;
     /** Every channel, or none when most never vary over the reference films (a median SD of 0). */
     private final int[] channels;
     /** The reference SD per channel, raised to the floor. */
@@ -52,7 +57,13 @@ public final class DriftScore {
     private final Map<Integer, Double> thresholds = new ConcurrentHashMap<>();
 
     public DriftScore(ShiftReference ref) {
+        this(ref, null);
+    }
+
+    /** @param estimate the label-free accuracy estimate to report with each check, or null for none */
+    public DriftScore(ShiftReference ref, AccuracyEstimate estimate) {
         this.ref = ref;
+        this.estimate = estimate;
         double[] sd = ref.channelSd();
         double[] sorted = sd.clone();
         Arrays.sort(sorted);
@@ -146,10 +157,13 @@ public final class DriftScore {
                 : ref.films() < MIN_WINDOW ? "the shift reference holds " + ref.films() + " validation films, too few to judge"
                 : channels.length == 0 ? "most features of the shift reference never vary over its films" : null;
         if (unjudged != null)
-            return new Result(n, Double.NaN, Double.NaN, false, mix, ref.classMix(), conf, ref.meanConfidence(), unjudged);
+            return new Result(n, Double.NaN, Double.NaN, false, mix, ref.classMix(), conf, ref.meanConfidence(), unjudged,
+                    Double.NaN, Double.NaN);
         double s = score(features), t = threshold(n);
         boolean alarm = s > t;
-        return new Result(n, s, t, alarm, mix, ref.classMix(), conf, ref.meanConfidence(), alarm ? ALARM : QUIET);
+        return new Result(n, s, t, alarm, mix, ref.classMix(), conf, ref.meanConfidence(), alarm ? ALARM : QUIET,
+                estimate == null ? Double.NaN : estimate.estimate(probabilities),
+                estimate == null ? Double.NaN : estimate.validationAccuracy());
     }
 
     /**
@@ -160,26 +174,40 @@ public final class DriftScore {
      * @param referenceMix        the same on the reference films; null without a reference
      * @param meanConfidence      mean largest probability over the window
      * @param referenceConfidence the same on the reference films; NaN without a reference
+     * @param estimatedAccuracy   the label-free estimate of the share of the window's films the model gets right
+     *                            ({@link AccuracyEstimate}); NaN when not judged or the reference has no labelled films
+     * @param validationAccuracy  the model's measured accuracy on the validation films; NaN likewise
      */
     public record Result(int n, double score, double threshold, boolean alarm, double[] classMix, double[] referenceMix,
-                         double meanConfidence, double referenceConfidence, String message) {
+                         double meanConfidence, double referenceConfidence, String message, double estimatedAccuracy,
+                         double validationAccuracy) {
 
         /** What a run without a reference reports for a window. */
         public static Result noReference(float[][] probabilities) {
             return new Result(probabilities.length, Double.NaN, Double.NaN, false, ShiftReference.classMix(probabilities),
-                    null, ShiftReference.meanConfidence(probabilities), Double.NaN, NO_REFERENCE);
+                    null, ShiftReference.meanConfidence(probabilities), Double.NaN, NO_REFERENCE, Double.NaN, Double.NaN);
         }
 
         /** Whether score and threshold were computed. */
         public boolean judged() { return !Double.isNaN(score); }
 
-        /** One line for a terminal: score, threshold, films, and the message (the alarm's when it fires). */
+        /** Whether the label-free accuracy estimate was made. */
+        public boolean estimated() { return !Double.isNaN(estimatedAccuracy); }
+
+        /** One line for a terminal: score, threshold, films, the accuracy estimate, and the message (the alarm's when it fires). */
         public String line() {
             if (!judged()) return "shift check: " + message;
             return String.format(Locale.ROOT, "shift check on %d films: score %.2f, alarm above %.2f; predicted %s %s "
-                            + "(reference films %s), mean confidence %.2f (reference films %.2f): %s%s",
+                            + "(reference films %s), mean confidence %.2f (reference films %.2f)%s: %s%s",
                     n, score, threshold, String.join("/", Label.ids()), mix(classMix), mix(referenceMix), meanConfidence,
-                    referenceConfidence, alarm ? "ALARM: " : "", message);
+                    referenceConfidence, estimated() ? "; " + estimateText() : "", alarm ? "ALARM: " : "", message);
+        }
+
+        /** "label-free accuracy estimate 74 % (validation films 85 %; rough)", or "" when none was made. */
+        public String estimateText() {
+            if (!estimated()) return "";
+            return String.format(Locale.ROOT, "label-free accuracy estimate %.0f %% (validation films %.0f %%; rough)",
+                    100 * estimatedAccuracy, 100 * validationAccuracy);
         }
 
         /** "40/30/30 %": shares in Label order. */
@@ -201,6 +229,9 @@ public final class DriftScore {
             m.put("reference_class_mix", referenceMix == null ? null : byClass(referenceMix));
             m.put("mean_confidence", finite(meanConfidence));
             m.put("reference_mean_confidence", finite(referenceConfidence));
+            m.put("estimated_accuracy", finite(estimatedAccuracy));
+            m.put("validation_accuracy", finite(validationAccuracy));
+            m.put("estimate_method", ESTIMATE_METHOD);
             m.put("min_window", MIN_WINDOW);
             m.put("resamples", RESAMPLES);
             m.put("quantile", QUANTILE);

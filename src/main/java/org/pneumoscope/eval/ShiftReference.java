@@ -21,7 +21,8 @@ import java.util.Optional;
  * What a finished model saw on its validation films, for the shift alarm ({@link DriftScore}) to compare new films
  * with: the predicted class mix, a histogram of confidence (the largest calibrated probability, 10 bins of 0.1),
  * each pooled feature channel's mean and SD, and every film's pooled features (the alarm's threshold is found by
- * resampling them).
+ * resampling them); and, for a run's own reference, the validation films' logits and true labels, from which
+ * {@link AccuracyEstimate} is fitted under whatever calibration the model holds when it checks.
  *
  * <p>On disk, in any folder (a run folder, or a site profile's): {@value #JSON_FILE} holds the statistics and
  * {@value #FEATURES_FILE} the films' features as big-endian float32 (a cpu-preset run: ~500 films × 256 channels,
@@ -29,7 +30,8 @@ import java.util.Optional;
  * has both.
  */
 public record ShiftReference(double[] classMix, int[] confidenceHistogram, double meanConfidence,
-                             double[] channelMean, double[] channelSd, float[][] features, boolean tta) {
+                             double[] channelMean, double[] channelSd, float[][] features, boolean tta,
+                             Validation validation) {
     public static final String JSON_FILE = "shift-reference.json";
     public static final String FEATURES_FILE = "shift-features.bin";
     public static final int CONFIDENCE_BINS = 10;
@@ -49,6 +51,35 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
         if (classMix.length != Label.COUNT) throw new IllegalArgumentException("class_mix needs " + Label.COUNT + " values");
         if (confidenceHistogram.length != CONFIDENCE_BINS)
             throw new IllegalArgumentException("the confidence histogram needs " + CONFIDENCE_BINS + " bins");
+        if (validation != null && validation.labels().length != features.length)
+            throw new IllegalArgumentException("the validation block has " + validation.labels().length + " films, the features "
+                    + features.length);
+    }
+
+    /**
+     * The reference films' raw logits and true labels (Label indices), in the features' order: what a label-free
+     * accuracy estimate is fitted on. Absent from a site profile's reference, whose films have no labels.
+     */
+    public record Validation(float[][] logits, int[] labels) {
+        public Validation {
+            if (logits.length != labels.length)
+                throw new IllegalArgumentException(logits.length + " validation logits for " + labels.length + " labels");
+            for (float[] l : logits)
+                if (l.length != Label.COUNT) throw new IllegalArgumentException("a validation film has " + l.length + " logits");
+            for (int y : labels)
+                if (y < 0 || y >= Label.COUNT) throw new IllegalArgumentException("a validation label " + y + " is not a class");
+        }
+    }
+
+    /** This reference with the validation films' logits and labels, for the accuracy estimate. */
+    public ShiftReference withValidation(float[][] logits, int[] labels) {
+        return new ShiftReference(classMix, confidenceHistogram, meanConfidence, channelMean, channelSd, features, tta,
+                new Validation(logits, labels));
+    }
+
+    /** The accuracy estimate under {@code calibration}, or null when this reference holds no labelled films. */
+    public AccuracyEstimate accuracyEstimate(Calibration calibration) {
+        return validation == null ? null : AccuracyEstimate.fit(calibration.probabilities(validation.logits()), validation.labels());
     }
 
     /**
@@ -69,7 +100,7 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
             sd[k] = sd(col, mean[k]);
         }
         return new ShiftReference(classMix(probabilities), confidenceHistogram(probabilities), meanConfidence(probabilities),
-                mean, sd, features, tta);
+                mean, sd, features, tta, null);
     }
 
     public int films() { return features.length; }
@@ -141,6 +172,16 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
         for (double v : channelMean) m.add(v);
         for (double v : channelSd) s.add(v);
         j.put("features_file", FEATURES_FILE);
+        if (validation != null) {
+            ObjectNode v = j.putObject("validation");
+            v.put("what", "the films' raw logits and true labels (class indices), for the label-free accuracy estimate");
+            ArrayNode labels = v.putArray("labels"), logits = v.putArray("logits");
+            for (int y : validation.labels()) labels.add(y);
+            for (float[] l : validation.logits()) {
+                ArrayNode row = logits.addArray();
+                for (float x : l) row.add(x);
+            }
+        }
         return j;
     }
 
@@ -170,9 +211,10 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
             throw new UserException(json + " is not a shift reference of format " + FORMAT);
         float[][] features = readFeatures(dir.resolve(FEATURES_FILE), j.path("films").asInt(-1), j.path("channels").asInt(-1));
         try {
-            return Optional.of(new ShiftReference(mix(j.path("class_mix"), json), ints(j.path("confidence_histogram"), json),
-                    number(j, "mean_confidence", json), doubles(j.path("channel_mean"), json),
-                    doubles(j.path("channel_sd"), json), features, j.path("tta").asBoolean(false)));
+            return Optional.of(new ShiftReference(mix(j.path("class_mix"), json),
+                    ints(j.path("confidence_histogram"), json, "confidence_histogram"), number(j, "mean_confidence", json),
+                    doubles(j.path("channel_mean"), json, "channel_mean"), doubles(j.path("channel_sd"), json, "channel_sd"),
+                    features, j.path("tta").asBoolean(false), validation(j.path("validation"), json)));
         } catch (IllegalArgumentException e) {
             throw new UserException(json + ": " + e.getMessage());
         }
@@ -204,6 +246,22 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
         return out;
     }
 
+    /** The validation block, or null when there is none (a profile's reference, a run trained before it existed). */
+    private static Validation validation(JsonNode v, Path file) {
+        if (v.isMissingNode() || v.isNull()) return null;
+        JsonNode labels = v.path("labels"), logits = v.path("logits");
+        if (!labels.isArray() || !logits.isArray())
+            throw new UserException(file + ": 'validation' needs arrays 'labels' and 'logits'");
+        int[] y = ints(labels, file, "validation.labels");
+        float[][] l = new float[logits.size()][];
+        for (int i = 0; i < l.length; i++) {
+            double[] row = doubles(logits.get(i), file, "validation.logits");
+            l[i] = new float[row.length];
+            for (int k = 0; k < row.length; k++) l[i][k] = (float) row[k];
+        }
+        return new Validation(l, y);
+    }
+
     private static double[] mix(JsonNode m, Path file) {
         double[] v = new double[Label.COUNT];
         for (Label l : Label.values()) v[l.index()] = number(m, l.id(), file);
@@ -216,20 +274,24 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
         return n.asDouble();
     }
 
-    private static double[] doubles(JsonNode a, Path file) {
-        if (!a.isArray()) throw new UserException(file + ": channel statistics must be arrays of numbers");
+    private static double[] doubles(JsonNode a, Path file, String key) {
+        if (!a.isArray()) throw new UserException(file + ": '" + key + "' must be arrays of numbers");
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) {
-            if (!a.get(i).isNumber()) throw new UserException(file + ": channel statistics must be arrays of numbers");
+            if (!a.get(i).isNumber()) throw new UserException(file + ": '" + key + "' must be arrays of numbers");
             v[i] = a.get(i).asDouble();
         }
         return v;
     }
 
-    private static int[] ints(JsonNode a, Path file) {
-        if (!a.isArray()) throw new UserException(file + ": 'confidence_histogram' must be an array of counts");
+    private static int[] ints(JsonNode a, Path file, String key) {
+        if (!a.isArray()) throw new UserException(file + ": '" + key + "' must be an array of whole numbers");
         int[] v = new int[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+        for (int i = 0; i < v.length; i++) {
+            if (!a.get(i).canConvertToInt() || !a.get(i).isIntegralNumber())
+                throw new UserException(file + ": '" + key + "' must be an array of whole numbers");
+            v[i] = a.get(i).asInt();
+        }
         return v;
     }
 }

@@ -10,8 +10,10 @@ import org.pneumoscope.data.DatasetScan;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.Calibration;
 import org.pneumoscope.eval.CalibrationResult;
+import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.train.RunFolder;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -100,8 +102,22 @@ public final class CalibrateJob {
                 out.println("written to " + cardFile + " (the calibration it replaces is under previous_calibrations)");
                 out.println("metrics computed before this (e.g. " + model.run().testDir().resolve("metrics.json")
                         + ") used the old calibration; re-run: pneumoscope evaluate --run " + run + " --out DIR");
+                if (profile == null && data == null && "val".equals(sp)) refreshShiftReference(model, sc, fitted, out);
             }
             return new Result(previous, fitted, before, after, rd.ok().size(), write);
         }
+    }
+
+    /**
+     * Calibrated on the run's own validation films, the shift reference is written anew from them, with their logits
+     * and labels: a run trained before the label-free accuracy estimate existed gains it this way.
+     */
+    private static void refreshShiftReference(TrainedModel model, EvaluateJob.Scored sc, Calibration fitted, PrintStream out)
+            throws IOException {
+        ShiftReference.of(sc.features(), fitted.probabilities(sc.logits()), model.config().tta())
+                .withValidation(sc.logits(), sc.labels())
+                .write(model.run().dir());
+        out.println("shift reference rewritten from these validation films, with their logits and labels for the "
+                + "label-free accuracy estimate: " + model.run().dir().resolve(ShiftReference.JSON_FILE));
     }
 }

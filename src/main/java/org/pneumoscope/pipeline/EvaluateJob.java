@@ -274,7 +274,7 @@ public final class EvaluateJob {
      * message says so) for a run trained before the alarm existed.
      */
     public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities) throws IOException {
-        return model.shiftReference().map(r -> new DriftScore(r).check(features, probabilities))
+        return model.driftScore().map(d -> d.check(features, probabilities))
                 .orElseGet(() -> DriftScore.Result.noReference(probabilities));
     }
 

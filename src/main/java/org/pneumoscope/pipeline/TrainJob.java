@@ -292,7 +292,7 @@ public final class TrainJob {
                 calib = CalibrationResult.of(cal, valScores.logits(), valScores.labels());
             }
         }
-        writeShiftReference(run, valFeatures, cal.probabilities(valScores.logits()), cfg.tta());
+        writeShiftReference(run, valFeatures, valScores, cal, cfg.tta());
         double temperature = cal.temperature();
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("format", "pneumoscope-model/1");
@@ -346,14 +346,18 @@ public final class TrainJob {
      * The validation films' statistics for the shift alarm, with the final calibration's probabilities. Written before
      * model.json, whose presence marks the run complete, so every complete run has one; without validation films
      * there is nothing to compare with and no reference is written (a stale one from an earlier attempt is removed).
+     * The films' logits and labels go with it, for the label-free accuracy estimate.
      */
-    static void writeShiftReference(RunFolder run, float[][] features, float[][] probabilities, boolean tta) throws IOException {
+    static void writeShiftReference(RunFolder run, float[][] features, Scoring.Scores val, Calibration cal, boolean tta)
+            throws IOException {
         if (features.length == 0) {
             Files.deleteIfExists(run.dir().resolve(ShiftReference.JSON_FILE));
             Files.deleteIfExists(run.dir().resolve(ShiftReference.FEATURES_FILE));
             return;
         }
-        ShiftReference.of(features, probabilities, tta).write(run.dir());
+        ShiftReference.of(features, cal.probabilities(val.logits()), tta)
+                .withValidation(val.logits(), val.labels())
+                .write(run.dir());
     }
 
     public static List<Sample> inSplit(List<Sample> s, String split) {

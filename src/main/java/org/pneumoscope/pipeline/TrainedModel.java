@@ -9,6 +9,7 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.eval.Calibration;
+import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.DirectInput;
@@ -199,6 +200,14 @@ public final class TrainedModel implements AutoCloseable {
         // a profile's reference describes its own site's films under the adapted network
         if (shiftReference == null) shiftReference = ShiftReference.read(profile == null ? run.dir() : run.profileDir(profile));
         return shiftReference;
+    }
+
+    /**
+     * The shift alarm's check against {@link #shiftReference()}, with the label-free accuracy estimate fitted under this
+     * model's calibration when the reference holds the validation films' labels (a run's own does; a profile's does not).
+     */
+    public Optional<DriftScore> driftScore() throws IOException {
+        return shiftReference().map(r -> new DriftScore(r, r.accuracyEstimate(calibration)));
     }
 
     /** Runs {@code f} with an input buffer no other caller is using; the arrays made from it are closed by then. */

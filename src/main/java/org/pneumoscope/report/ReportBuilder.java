@@ -249,7 +249,9 @@ public final class ReportBuilder {
                 c.score(), c.threshold(), c.n());
         String mix = "Predicted " + esc(String.join("/", Label.ids())) + " " + esc(DriftScore.Result.mix(c.classMix()))
                 + " (reference films " + esc(DriftScore.Result.mix(c.referenceMix())) + "), mean confidence "
-                + String.format(Locale.ROOT, "%.2f (reference films %.2f)", c.meanConfidence(), c.referenceConfidence()) + ".";
+                + String.format(Locale.ROOT, "%.2f (reference films %.2f)", c.meanConfidence(), c.referenceConfidence()) + "."
+                + (c.estimated() ? " " + esc(capitalised(c.estimateText())) + ": the share of films at least as sure as the "
+                + "validation films the model got right, not a measurement." : "");
         if (c.alarm())
             return "<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> " + esc(capitalised(c.message()))
                     + ". The films' pooled features differ from the validation films' (" + esc(figures) + "), so the "

@@ -111,7 +111,7 @@ public final class PneumoscopeServer implements AutoCloseable {
         this.ownsModel = ownsModel;
         this.classifier = Classifier.of(model); // the server closes the model itself
         this.info = ModelInfo.of(model);
-        this.shiftWindow = new DriftWindow(model.shiftReference().map(DriftScore::new).orElse(null), SHIFT_WINDOW);
+        this.shiftWindow = new DriftWindow(model.driftScore().orElse(null), SHIFT_WINDOW);
         this.store = cfg.keepUploads() == null ? null : new UploadStore(cfg.keepUploads());
         this.slots = new Semaphore(cfg.capacity());
         this.assets = Map.of(

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -144,5 +145,46 @@ class ClassifierTest {
         CliRun r = CliRun.of("predict", "--run", run.toString(), "--out", csv.toString(), tiny.toString());
         assertEquals(1, r.code(), "nothing scored: " + r.all());
         assertTrue(r.err().contains("tiny.png: the image is 8×8 px; at least 32×32 px are needed"), r.err());
+    }
+    /**
+     * The shift check of the Java API: nothing to judge without a reference; against a reference of the window's own
+     * films, half of them labelled as the classifier answers them, no alarm and a label-free estimate of one half.
+     */
+    @Test
+    void checkShiftJudgesAWindowAndEstimatesItsAccuracyWithoutLabels() throws Exception {
+        Path r2 = TinyRun.make(dir.resolve("run-ref"), Map.of("contrast", "equalize"), true);
+        new PhantomGenerator().generate(dir.resolve("window"), 40, 96, 4, 1);
+        List<Film> window = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir.resolve("window"))) {
+            for (Path f : s.filter(x -> x.getFileName().toString().startsWith("phantom-") && !x.toString().contains("masks"))
+                    .sorted().toList()) window.add(Film.read(f));
+        }
+        int n = window.size();
+        assertTrue(n >= ShiftCheck.MIN_FILMS, n + " films");
+        List<Prediction> p;
+        try (Classifier c = Classifier.load(r2)) {
+            p = c.predict(window);
+            ShiftCheck none = c.checkShift(p);
+            assertFalse(none.judged());
+            assertEquals(ShiftCheck.NO_REFERENCE, none.message());
+            assertTrue(Double.isNaN(none.estimatedAccuracy()));
+        }
+        float[][] f = new float[n][], pr = new float[n][], lg = new float[n][];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = p.get(i).features();
+            pr[i] = p.get(i).probabilities();
+            lg[i] = p.get(i).logits();
+            y[i] = (p.get(i).label().index() + i % 2) % Label.COUNT;
+        }
+        org.pneumoscope.eval.ShiftReference.of(f, pr, p.get(0).tta()).withValidation(lg, y).write(r2);
+        try (Classifier c = Classifier.load(r2)) {
+            ShiftCheck s = c.checkShift(c.predict(window));
+            assertTrue(s.judged());
+            assertFalse(s.alarm(), s.line());
+            assertEquals((n + 1) / 2 / (double) n, s.estimatedAccuracy(), 2.0 / n, s.line());
+            assertTrue(s.line().contains("label-free accuracy estimate "), s.line());
+            assertEquals(s.estimatedAccuracy(), (Double) s.details().get("estimated_accuracy"), 0);
+        }
     }
 }

@@ -80,6 +80,10 @@ class ShiftAlarmTest {
             double[] mean = ShiftReference.of(f, m.probabilities(imgs, false), false).channelMean();
             assertArrayEquals(mean, ref.channelMean(), 1e-4, "the reference is of the validation films as inference sees them");
             assertEquals(1.0, ref.classMix()[0] + ref.classMix()[1] + ref.classMix()[2], 1e-9);
+            int[] want = val.stream().mapToInt(x -> x.label().index()).sorted().toArray();
+            assertArrayEquals(want, java.util.Arrays.stream(ref.validation().labels()).sorted().toArray(),
+                    "the validation films' labels go with the reference, for the accuracy estimate");
+            assertEquals(val.size(), ref.validation().logits().length);
         }
         assertTrue(Files.isRegularFile(run.resolve(ShiftReference.FEATURES_FILE)));
     }
@@ -139,5 +143,47 @@ class ShiftAlarmTest {
         assertEquals(0, r.code(), r.all());
         assertEquals(1, r.out().split(DriftScore.NO_REFERENCE, -1).length - 1, r.out());
         assertEquals(DriftScore.NO_REFERENCE, json(dir.resolve("eval-old/metrics.json")).path("shift_alarm").path("message").asText());
+    }
+    /**
+     * On the validation films themselves the label-free estimate is their measured accuracy; a reference written before
+     * the estimate existed gives none, and calibrating on the run's own validation films writes the reference anew with it.
+     */
+    @Test
+    void evaluateEstimatesAccuracyWithoutLabelsAndCalibrateGivesAnOlderRunTheEstimate() throws Exception {
+        Path own = dir.resolve("eval-val");
+        CliRun a = CliRun.of("evaluate", "--run", run.toString(), "--split", "val", "--out", own.toString(), "--no-gallery");
+        assertEquals(0, a.code(), a.all());
+        JsonNode m = json(own.resolve("metrics.json")), sa = m.path("shift_alarm");
+        double acc = m.path("accuracy").asDouble(Double.NaN);
+        assertEquals(acc, sa.path("validation_accuracy").asDouble(), 1e-9, sa.toString());
+        int n = sa.path("window").asInt();
+        assertEquals(acc, sa.path("estimated_accuracy").asDouble(), 2.0 / n + 1e-9, "on its own validation films: " + sa);
+        assertTrue(a.out().contains("label-free accuracy estimate "), a.out());
+        assertTrue(Files.readString(own.resolve("report.html")).contains("abel-free accuracy estimate"));
+
+        Path older = dir.resolve("older-run");
+        Files.createDirectories(older);
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, older.resolve(f.getFileName()));
+        }
+        ShiftReference ref = ShiftReference.read(older).orElseThrow();
+        new ShiftReference(ref.classMix(), ref.confidenceHistogram(), ref.meanConfidence(), ref.channelMean(), ref.channelSd(),
+                ref.features(), ref.tta(), null).write(older);
+        CliRun b = CliRun.of("evaluate", "--run", older.toString(), "--data", fresh.toString(), "--out", dir.resolve("eval-older").toString(),
+                "--no-gallery");
+        assertEquals(0, b.code(), b.all());
+        assertTrue(json(dir.resolve("eval-older/metrics.json")).path("shift_alarm").path("estimated_accuracy").isNull());
+        assertFalse(b.out().contains("accuracy estimate"), b.out());
+
+        CliRun c = CliRun.of("calibrate", "--run", older.toString());
+        assertEquals(0, c.code(), c.all());
+        assertTrue(c.out().contains("shift reference rewritten from these validation films"), c.out());
+        CliRun d = CliRun.of("evaluate", "--run", older.toString(), "--data", fresh.toString(), "--out", dir.resolve("eval-older2").toString(),
+                "--no-gallery");
+        assertEquals(0, d.code(), d.all());
+        double e = json(dir.resolve("eval-older2/metrics.json")).path("shift_alarm").path("estimated_accuracy").asDouble(-1);
+        assertTrue(e >= 0 && e <= 1, "estimate after calibrate: " + e);
+        CliRun dry = CliRun.of("calibrate", "--run", run.toString(), "--dry-run");
+        assertFalse(dry.out().contains("shift reference rewritten"), "a dry run writes nothing");
     }
 }

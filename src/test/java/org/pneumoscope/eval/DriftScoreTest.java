@@ -125,6 +125,31 @@ class DriftScoreTest {
         assertTrue(s.message().contains("holds 10 validation films"), s.message());
     }
 
+    @Test
+    void aCheckCarriesTheLabelFreeAccuracyEstimateWhenTheReferenceHasOne() {
+        SplittableRandom r = new SplittableRandom(9);
+        int[] y = new int[400];
+        float[][] valP = AccuracyEstimateTest.films(r, 400, 1, y);
+        AccuracyEstimate est = AccuracyEstimate.fit(valP, y);
+        DriftScore d = new DriftScore(ShiftReference.of(films(r, 400, 0), valP, false), est);
+        float[][] sure = AccuracyEstimateTest.films(r, 100, 3, null);
+        DriftScore.Result res = d.check(films(r, 100, 0), sure);
+        assertEquals(est.estimate(sure), res.estimatedAccuracy(), 0);
+        assertEquals(est.validationAccuracy(), res.validationAccuracy(), 0);
+        assertTrue(res.estimatedAccuracy() > res.validationAccuracy(), "surer films, a higher estimate");
+        assertTrue(res.line().contains(String.format(java.util.Locale.ROOT, "label-free accuracy estimate %.0f %% (validation films %.0f %%; rough)",
+                100 * res.estimatedAccuracy(), 100 * res.validationAccuracy())), res.line());
+        assertEquals(res.estimatedAccuracy(), (Double) res.toMap().get("estimated_accuracy"), 0);
+        assertEquals(DriftScore.ESTIMATE_METHOD, res.toMap().get("estimate_method"));
+
+        DriftScore.Result plain = reference(1, 400).check(films(r, 100, 0), sure);
+        assertFalse(plain.estimated());
+        assertNull(plain.toMap().get("estimated_accuracy"));
+        assertFalse(plain.line().contains("estimate"), plain.line());
+        DriftScore.Result few = d.check(films(r, 5, 0), AccuracyEstimateTest.films(r, 5, 1, null));
+        assertFalse(few.estimated(), "too few films to judge, none to estimate from");
+    }
+
     /**
      * Channels the reference barely used are judged on an ordinary channel's scale: a film that wakes one up a little
      * does not raise the alarm alone, while a window in which it is clearly awake still counts.

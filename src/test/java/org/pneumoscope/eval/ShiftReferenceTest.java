@@ -85,4 +85,55 @@ class ShiftReferenceTest {
         e = assertThrows(UserException.class, () -> ShiftReference.read(dir));
         assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
     }
+    /** A reference with its films' logits and labels, as training writes it. */
+    static ShiftReference withValidation(int n) {
+        ShiftReference r = sample(n);
+        float[][] logits = new float[n][];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            logits[i] = new float[] {i % 5 * 0.5f, -1.25f, i % 3 == 0 ? 2f : 0f};
+            labels[i] = i % 3;
+        }
+        return r.withValidation(logits, labels);
+    }
+
+    @Test
+    void theValidationFilmsLogitsAndLabelsAreKeptAndGiveTheEstimate() throws Exception {
+        ShiftReference r = withValidation(90);
+        r.write(dir);
+        ShiftReference back = ShiftReference.read(dir).orElseThrow();
+        assertArrayEquals(r.validation().labels(), back.validation().labels());
+        for (int i = 0; i < 90; i++) assertArrayEquals(r.validation().logits()[i], back.validation().logits()[i], 0);
+        Calibration t = new Calibration(Calibration.Method.TEMPERATURE, 1.5, null);
+        AccuracyEstimate a = r.accuracyEstimate(t), b = back.accuracyEstimate(t);
+        assertEquals(a, b);
+        int right = 0;
+        for (int i = 0; i < 90; i++) if (Metrics.argmax(r.validation().logits()[i]) == r.validation().labels()[i]) right++;
+        assertEquals(right / 90.0, a.validationAccuracy(), 1e-12, "a temperature leaves every answer where it was");
+        assertNull(sample(90).accuracyEstimate(t), "a reference without labelled films (a profile's) gives no estimate");
+        sample(90).write(dir);
+        assertNull(ShiftReference.read(dir).orElseThrow().validation(), "an older file reads without the block");
+    }
+
+    @Test
+    void aDamagedValidationBlockIsRefusedByName() throws Exception {
+        withValidation(30).write(dir);
+        Path json = dir.resolve(ShiftReference.JSON_FILE);
+        String good = Files.readString(json);
+        JsonNode j = new ObjectMapper().readTree(good);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) j.path("validation").path("labels")).set(0, 7);
+        Files.writeString(json, j.toString());
+        UserException e = assertThrows(UserException.class, () -> ShiftReference.read(dir));
+        assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("not a class"), e.getMessage());
+
+        j = new ObjectMapper().readTree(good);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) j.path("validation").path("labels")).remove(0);
+        Files.writeString(json, j.toString());
+        e = assertThrows(UserException.class, () -> ShiftReference.read(dir));
+        assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("logits for 29 labels"), e.getMessage());
+
+        Files.writeString(json, good.replaceFirst("\"labels\" : \\[ 0", "\"labels\" : [ \"zero\""));
+        e = assertThrows(UserException.class, () -> ShiftReference.read(dir));
+        assertTrue(e.getMessage().contains("'validation.labels' must be an array of whole numbers"), e.getMessage());
+    }
 }

@@ -127,14 +127,17 @@ class ReportBuilderTest {
     void theShiftCheckIsABannerWhenItFiresAndANoteOtherwise() {
         double[] mix = {0.5, 0.25, 0.25}, ref = {0.3, 0.3, 0.4};
         var alarm = new org.pneumoscope.eval.DriftScore.Result(120, 9.5, 2.25, true, mix, ref, 0.61, 0.8,
-                org.pneumoscope.eval.DriftScore.ALARM);
-        var quiet = new org.pneumoscope.eval.DriftScore.Result(120, 1.04, 2.25, false, mix, ref, 0.79, 0.8, "no shift detected");
+                org.pneumoscope.eval.DriftScore.ALARM, 0.7417, 0.851);
+        var quiet = new org.pneumoscope.eval.DriftScore.Result(120, 1.04, 2.25, false, mix, ref, 0.79, 0.8, "no shift detected",
+                Double.NaN, Double.NaN);
         String loud = new ReportBuilder().shiftAlarm(alarm).toHtml(), calm = new ReportBuilder().shiftAlarm(quiet).toHtml();
         assertTrue(loud.contains("<div class=\"banner warn\" id=\"shift-alarm\"><strong>Shift alarm.</strong> These films differ"), loud);
         assertTrue(loud.contains("score 9.50 against an alarm threshold of 2.25 over 120 films"));
         assertTrue(loud.contains("Predicted bacteria/virus/normal 50/25/25 % (reference films 30/30/40 %), mean confidence 0.61 (reference films 0.80)"));
         assertTrue(loud.contains("`pneumoscope calibrate` with ~60 labelled films"));
+        assertTrue(loud.contains("Label-free accuracy estimate 74 % (validation films 85 %; rough): the share of films"), loud);
         assertFalse(calm.contains("shift-alarm"));
+        assertFalse(calm.contains("accuracy estimate"), "no estimate made, none shown");
         assertTrue(calm.contains("id=\"shift-check\">Shift check: no shift detected (score 1.04 against an alarm threshold of 2.25"));
         String none = new ReportBuilder().shiftAlarm(org.pneumoscope.eval.DriftScore.Result.noReference(new float[0][])).toHtml();
         assertTrue(none.contains("Shift check: no shift reference in this run."));

@@ -1,0 +1,52 @@
+package org.pneumoscope.eval;
+
+import java.util.Arrays;
+
+/**
+ * A label-free estimate of a model's accuracy on new films, by average thresholded confidence (ATC, Garg et al. 2022,
+ * with the negative-entropy score): on the labelled validation films, find the score above which as many films lie as
+ * the model got right; on new films, the share above that score is the estimate.
+ *
+ * <p>It is rough. On the project's proxies it moved the same way as the measured accuracy on every batch of films from
+ * another period, by a third to all of the change, and overestimated the worst batch by 12-14 points
+ * (docs/recipe.md, "New films: a label-free estimate of accuracy"). It is not made for an adapted network, whose
+ * validation films are no longer its own site's: there it did not tell a profile that helped from one that hurt.
+ *
+ * @param threshold          the negative-entropy score found on the validation films
+ * @param validationAccuracy the model's accuracy on them
+ * @param films              how many there were
+ */
+public record AccuracyEstimate(double threshold, double validationAccuracy, int films) {
+
+    /** Fits the threshold on validation films' calibrated probabilities and true labels (Label indices). */
+    public static AccuracyEstimate fit(float[][] probabilities, int[] labels) {
+        if (probabilities.length != labels.length)
+            throw new IllegalArgumentException(probabilities.length + " films' probabilities for " + labels.length + " labels");
+        if (probabilities.length == 0) throw new IllegalArgumentException("an accuracy estimate needs validation films");
+        int n = probabilities.length, right = 0;
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = score(probabilities[i]);
+            if (Metrics.argmax(probabilities[i]) == labels[i]) right++;
+        }
+        Arrays.sort(s);
+        // `right` films lie at or above the (n - right)-th smallest score; with none right, above every score
+        double t = right == 0 ? Math.nextUp(s[n - 1]) : s[n - right];
+        return new AccuracyEstimate(t, right / (double) n, n);
+    }
+
+    /** The estimated share of {@code probabilities}' films the model gets right; NaN for no films. */
+    public double estimate(float[][] probabilities) {
+        if (probabilities.length == 0) return Double.NaN;
+        int above = 0;
+        for (float[] p : probabilities) if (score(p) >= threshold) above++;
+        return above / (double) probabilities.length;
+    }
+
+    /** Negative entropy, Σ p·ln p: 0 for a certain answer, −ln 3 for an even one. */
+    static double score(float[] p) {
+        double s = 0;
+        for (float v : p) if (v > 0) s += v * Math.log(v);
+        return s;
+    }
+}
