@@ -7,9 +7,9 @@ import java.util.Arrays;
  * with the negative-entropy score): on the labelled validation films, find the score above which as many films lie as
  * the model got right; on new films, the share above that score is the estimate.
  *
- * <p>It is rough. On the project's proxies it moved the same way as the measured accuracy on every batch of films from
- * another period, by a third to all of the change, and overestimated the worst batch by 12-14 points
- * (docs/recipe.md, "New films: a label-free estimate of accuracy"). It is not made for an adapted network, whose
+ * <p>It is rough. On the project's proxies it moved the same way as the measured accuracy on all ten batches of films
+ * from another period, was within 5 points on eight, and overestimated the worst batch by 11-14 points, where
+ * confidence fell less than accuracy (docs/recipe.md, table Q1). It is not made for an adapted network, whose
  * validation films are no longer its own site's: there it did not tell a profile that helped from one that hurt.
  *
  * @param threshold          the negative-entropy score found on the validation films
