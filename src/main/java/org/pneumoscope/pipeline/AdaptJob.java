@@ -14,6 +14,7 @@ import org.pneumoscope.data.ImageDecoder;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Problem;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.eval.AccuracyEstimate;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.train.RunFolder;
@@ -98,7 +99,18 @@ public final class AdaptJob {
      * What adapt did: where it wrote, the films used, the predicted class mix on them before and after, and on how many
      * of them the most probable class changed.
      */
-    public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter, int answersChanged) {}
+    public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter, int answersChanged,
+                         Estimate before) {}
+
+    /**
+     * The label-free accuracy estimate of the network as trained on the new films, beside its validation accuracy;
+     * NaN both when the run's reference holds no labelled films. Adapting paid on the proxies only where it fell far.
+     */
+    public record Estimate(double accuracy, double validationAccuracy) {
+        static final Estimate NONE = new Estimate(Double.NaN, Double.NaN);
+
+        public boolean made() { return !Double.isNaN(accuracy); }
+    }
 
     /** Adapts the run as {@code o} says and returns what was written. */
     public static Result run(Options o, PrintStream log) throws Exception {
@@ -135,11 +147,18 @@ public final class AdaptJob {
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
             Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore),
-                    ShiftReference.classMix(pAfter), changed(pBefore, pAfter));
+                    ShiftReference.classMix(pAfter), changed(pBefore, pAfter), estimate(m, pBefore));
             write(m, target, card(m, films, r), ShiftReference.of(after.features(), pAfter, tta));
             report(log, r, films, target, out != null);
             return r;
         }
+    }
+
+    /** The run's label-free accuracy estimate on the films as trained (before adapting), when its reference allows one. */
+    private static Estimate estimate(TrainedModel m, float[][] probabilities) throws IOException {
+        Optional<ShiftReference> ref = m.shiftReference();
+        AccuracyEstimate e = ref.isEmpty() ? null : ref.get().accuracyEstimate(m.calibration());
+        return e == null ? Estimate.NONE : new Estimate(e.estimate(probabilities), e.validationAccuracy());
     }
 
     /** The films folder's own name, or the manifest's without its extension, made into a valid profile name. */
@@ -239,6 +258,10 @@ public final class AdaptJob {
         c.put("predicted_mix_before", mix(r.mixBefore()));
         c.put("predicted_mix_after", mix(r.mixAfter()));
         c.put("answers_changed", r.answersChanged());
+        if (r.before().made()) {
+            c.put("estimated_accuracy_before", r.before().accuracy());
+            c.put("validation_accuracy", r.before().validationAccuracy());
+        }
         return c;
     }
 
@@ -274,6 +297,11 @@ public final class AdaptJob {
         log.printf(Locale.ROOT, "adapted on %d films (%d batches; %d skipped)%n", r.films(), r.batches(), films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
+        if (r.before().made())
+            log.printf(Locale.ROOT, "label-free accuracy estimate of the network as trained on these films: %.0f %% (validation "
+                    + "films %.0f %%; rough). On the proxies adapting paid where this fell 10 points or more below it, did "
+                    + "little where it fell less, and cost accuracy where it rose (docs/recipe.md, table Q1)%n", 100 * r.before().accuracy(),
+                    100 * r.before().validationAccuracy());
         log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the %s on labelled films from this site "
                 + "(%s) before relying on it: on films of another period adapting has gained and has also cost accuracy "
                 + "(docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films(),
