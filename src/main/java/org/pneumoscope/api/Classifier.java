@@ -6,6 +6,7 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Ranks;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.InputRecipe;
+import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
@@ -230,7 +231,10 @@ public final class Classifier implements AutoCloseable {
             probabilities[i] = window.get(i).probabilities();
             if (features[i] == null) throw new IllegalArgumentException(window.get(i).film() + ": prediction carries no features");
         }
-        return ShiftCheck.of(EvaluateJob.driftCheck(model, features, probabilities));
+        boolean tta = !window.isEmpty() && window.get(0).tta();
+        boolean mixed = window.stream().anyMatch(p -> p.tta() != tta);
+        DriftScore.Result r = EvaluateJob.driftCheck(model, features, probabilities, tta);
+        return ShiftCheck.of(mixed ? r.withoutEstimate() : r);
     }
 
     @Override

@@ -16,10 +16,12 @@ import java.util.Map;
  * @param line      one line for a terminal: score, threshold, class mix, accuracy estimate and message
  * @param estimatedAccuracy a rough label-free estimate of the share of the window's films the classifier gets right
  *                  (average thresholded confidence, fitted on the validation films); NaN when not made (a site
- *                  profile, a run trained before it existed, too few films)
+ *                  profile, a run trained before it existed, too few films, films scored in more than one way)
+ * @param validationAccuracy the classifier's measured accuracy on its validation films, to read the estimate against;
+ *                  NaN likewise
  */
 public record ShiftCheck(int films, double score, double threshold, boolean alarm, String message, String line,
-                         Map<String, Object> details, double estimatedAccuracy) {
+                         Map<String, Object> details, double estimatedAccuracy, double validationAccuracy) {
     /** The fewest films a window needs before it is judged. */
     public static final int MIN_FILMS = DriftScore.MIN_WINDOW;
 
@@ -31,6 +33,6 @@ public record ShiftCheck(int films, double score, double threshold, boolean alar
 
     static ShiftCheck of(DriftScore.Result r) {
         return new ShiftCheck(r.n(), r.score(), r.threshold(), r.alarm(), r.message(), r.line(), r.toMap(),
-                r.estimatedAccuracy());
+                r.estimatedAccuracy(), r.validationAccuracy());
     }
 }

@@ -145,11 +145,18 @@ public final class DriftScore {
         return q * (big + n) / (big - 1.0);
     }
 
+    /** {@link #check(float[][], float[][], boolean)} of films scored as the reference films were (mirror averaging or not). */
+    public Result check(float[][] features, float[][] probabilities) {
+        return check(features, probabilities, ref.tta());
+    }
+
     /**
      * The check of one window: its films' pooled features and calibrated probabilities, in the same order. Below
-     * {@link #MIN_WINDOW} films (in the window or in the reference) it judges nothing and never alarms.
+     * {@link #MIN_WINDOW} films (in the window or in the reference) it judges nothing and never alarms. Films scored
+     * otherwise than the reference films ({@code tta} differs) get no accuracy estimate: mirror averaging changes
+     * how sure the answers are, and the estimate's threshold was fitted without it, or with it.
      */
-    public Result check(float[][] features, float[][] probabilities) {
+    public Result check(float[][] features, float[][] probabilities, boolean tta) {
         int n = features.length;
         double[] mix = ShiftReference.classMix(probabilities);
         double conf = ShiftReference.meanConfidence(probabilities);
@@ -162,8 +169,8 @@ public final class DriftScore {
         double s = score(features), t = threshold(n);
         boolean alarm = s > t;
         return new Result(n, s, t, alarm, mix, ref.classMix(), conf, ref.meanConfidence(), alarm ? ALARM : QUIET,
-                estimate == null ? Double.NaN : estimate.estimate(probabilities),
-                estimate == null ? Double.NaN : estimate.validationAccuracy());
+                estimate == null || tta != ref.tta() ? Double.NaN : estimate.estimate(probabilities),
+                estimate == null || tta != ref.tta() ? Double.NaN : estimate.validationAccuracy());
     }
 
     /**
@@ -190,6 +197,12 @@ public final class DriftScore {
 
         /** Whether score and threshold were computed. */
         public boolean judged() { return !Double.isNaN(score); }
+
+        /** This result without the accuracy estimate: for a window whose films were scored in more than one way. */
+        public Result withoutEstimate() {
+            return new Result(n, score, threshold, alarm, classMix, referenceMix, meanConfidence, referenceConfidence, message,
+                    Double.NaN, Double.NaN);
+        }
 
         /** Whether the label-free accuracy estimate was made. */
         public boolean estimated() { return !Double.isNaN(estimatedAccuracy); }
@@ -231,7 +244,7 @@ public final class DriftScore {
             m.put("reference_mean_confidence", finite(referenceConfidence));
             m.put("estimated_accuracy", finite(estimatedAccuracy));
             m.put("validation_accuracy", finite(validationAccuracy));
-            m.put("estimate_method", ESTIMATE_METHOD);
+            if (estimated()) m.put("estimate_method", ESTIMATE_METHOD);
             m.put("min_window", MIN_WINDOW);
             m.put("resamples", RESAMPLES);
             m.put("quantile", QUANTILE);

@@ -10,6 +10,7 @@ import java.util.Arrays;
 public final class DriftWindow {
     private final DriftScore drift;
     private final float[][] features, probabilities;
+    private final boolean[] tta;
     private int next, count;
 
     /** @param drift the reference's check, or null for a run without a shift reference */
@@ -18,14 +19,16 @@ public final class DriftWindow {
         this.drift = drift;
         this.features = new float[capacity][];
         this.probabilities = new float[capacity][];
+        this.tta = new boolean[capacity];
     }
 
     public int capacity() { return features.length; }
 
-    /** Adds one scored film, replacing the oldest when the window is full. */
-    public synchronized void add(float[] filmFeatures, float[] filmProbabilities) {
+    /** Adds one scored film ({@code mirrored}: with mirror averaging), replacing the oldest when the window is full. */
+    public synchronized void add(float[] filmFeatures, float[] filmProbabilities, boolean mirrored) {
         features[next] = filmFeatures;
         probabilities[next] = filmProbabilities;
+        tta[next] = mirrored;
         next = (next + 1) % features.length;
         count = Math.min(count + 1, features.length);
     }
@@ -33,11 +36,16 @@ public final class DriftWindow {
     /** The check of the films now in the window. */
     public DriftScore.Result check() {
         float[][] f, p;
+        boolean first, mixed = false;
         synchronized (this) {
             f = Arrays.copyOf(features, count);
             p = Arrays.copyOf(probabilities, count);
+            first = tta[0];
+            for (int i = 1; i < count; i++) mixed |= tta[i] != first;
         }
         // the ring's order does not matter to a mean, so the first `count` slots are the window as they stand
-        return drift == null ? DriftScore.Result.noReference(p) : drift.check(f, p);
+        if (drift == null) return DriftScore.Result.noReference(p);
+        DriftScore.Result r = drift.check(f, p, first);
+        return mixed ? r.withoutEstimate() : r;
     }
 }

@@ -57,8 +57,9 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
     }
 
     /**
-     * The reference films' raw logits and true labels (Label indices), in the features' order: what a label-free
-     * accuracy estimate is fitted on. Absent from a site profile's reference, whose films have no labels.
+     * The reference films' raw logits and true labels (Label indices), one per film (the estimate needs no order):
+     * what a label-free accuracy estimate is fitted on. Absent from a site profile's reference, whose films have no
+     * labels.
      */
     public record Validation(float[][] logits, int[] labels) {
         public Validation {

@@ -42,6 +42,8 @@ import java.util.concurrent.Future;
  * stay as they are, or as a new run folder.
  */
 public final class AdaptJob {
+    /** What a run folder made by {@code adapt --out} holds about its making, beside the source run's files. */
+    public static final String ADAPTATION_CARD = "adaptation.json";
     /** Fewer films give BatchNorm statistics too noisy to trust (each is a mean over the films). */
     public static final int MIN_FILMS = 50;
     /**
@@ -260,7 +262,7 @@ public final class AdaptJob {
         c.put("answers_changed", r.answersChanged());
         if (r.before().made()) {
             c.put("estimated_accuracy_before", r.before().accuracy());
-            c.put("validation_accuracy", r.before().validationAccuracy());
+            c.put("run_validation_accuracy", r.before().validationAccuracy());
         }
         return c;
     }
@@ -288,7 +290,7 @@ public final class AdaptJob {
                 for (Path f : List.of(src.modelJson(), src.config(), src.split()))
                     if (Files.isRegularFile(f)) AtomicFiles.write(tmp.resolve(f.getFileName()), o -> Files.copy(f, o));
             }
-            AtomicFiles.writeString(tmp.resolve(out != null ? "adaptation.json" : TrainedModel.PROFILE_CARD),
+            AtomicFiles.writeString(tmp.resolve(out != null ? ADAPTATION_CARD : TrainedModel.PROFILE_CARD),
                     RunFolder.JSON.writeValueAsString(card));
         });
     }
@@ -299,8 +301,8 @@ public final class AdaptJob {
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
         if (r.before().made())
             log.printf(Locale.ROOT, "label-free accuracy estimate of the network as trained on these films: %.0f %% (validation "
-                    + "films %.0f %%; rough). On the proxies adapting paid where this fell 10 points or more below it, did "
-                    + "little where it fell less, and cost accuracy where it rose (docs/recipe.md, table Q1)%n", 100 * r.before().accuracy(),
+                    + "films %.0f %%; rough). On the proxies adapting paid where this fell about 10 points or more below it, "
+                    + "did little where it fell less, and cost accuracy where it rose (docs/recipe.md, table Q1)%n", 100 * r.before().accuracy(),
                     100 * r.before().validationAccuracy());
         log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the %s on labelled films from this site "
                 + "(%s) before relying on it: on films of another period adapting has gained and has also cost accuracy "

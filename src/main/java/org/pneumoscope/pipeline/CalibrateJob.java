@@ -15,6 +15,7 @@ import org.pneumoscope.train.RunFolder;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code calibrate}: re-fits a finished model's calibration on labelled films (by default the run's own validation
@@ -102,22 +104,32 @@ public final class CalibrateJob {
                 out.println("written to " + cardFile + " (the calibration it replaces is under previous_calibrations)");
                 out.println("metrics computed before this (e.g. " + model.run().testDir().resolve("metrics.json")
                         + ") used the old calibration; re-run: pneumoscope evaluate --run " + run + " --out DIR");
-                if (profile == null && data == null && "val".equals(sp)) refreshShiftReference(model, sc, fitted, out);
+                if (profile == null && data == null && "val".equals(sp)) addValidationScores(model, sc, out);
             }
             return new Result(previous, fitted, before, after, rd.ok().size(), write);
         }
     }
 
     /**
-     * Calibrated on the run's own validation films, the shift reference is written anew from them, with their logits
-     * and labels: a run trained before the label-free accuracy estimate existed gains it this way.
+     * Calibrated on the run's own validation films, a shift reference trained before the label-free accuracy estimate
+     * existed gains their logits and labels, which the estimate is fitted on; its features stay as training wrote them.
+     * A reference of another site's films (a run made by {@code adapt --out}), one of another number of films, or
+     * none at all (the user may have removed it) is left as it is.
      */
-    private static void refreshShiftReference(TrainedModel model, EvaluateJob.Scored sc, Calibration fitted, PrintStream out)
-            throws IOException {
-        ShiftReference.of(sc.features(), fitted.probabilities(sc.logits()), model.config().tta())
-                .withValidation(sc.logits(), sc.labels())
-                .write(model.run().dir());
-        out.println("shift reference rewritten from these validation films, with their logits and labels for the "
-                + "label-free accuracy estimate: " + model.run().dir().resolve(ShiftReference.JSON_FILE));
+    private static void addValidationScores(TrainedModel model, EvaluateJob.Scored sc, PrintStream out) throws IOException {
+        Path dir = model.run().dir();
+        Optional<ShiftReference> ref = model.shiftReference();
+        if (ref.isEmpty() || ref.get().validation() != null) return;
+        String why = Files.exists(dir.resolve(AdaptJob.ADAPTATION_CARD)) ? "its films are the adapted site's, not these"
+                : ref.get().films() != sc.labels().length ? "it holds " + ref.get().films() + " films, not these "
+                + sc.labels().length : null;
+        if (why != null) {
+            out.println("the shift reference gains no validation scores (" + why + "), so no label-free accuracy estimate");
+            return;
+        }
+        // the features file is written again unchanged, so an interrupted write leaves a consistent pair
+        ref.get().withValidation(sc.logits(), sc.labels()).write(dir);
+        out.println("the shift reference gained these validation films' logits and labels, for the label-free accuracy "
+                + "estimate: " + dir.resolve(ShiftReference.JSON_FILE));
     }
 }

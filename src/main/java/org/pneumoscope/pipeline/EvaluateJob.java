@@ -126,7 +126,7 @@ public final class EvaluateJob {
         int skipped = writeSkipped(outDir, skippedBefore, rd.unreadable(), out);
         if (rd.ok().isEmpty()) throw new org.pneumoscope.core.UserException("no readable images to evaluate");
         Scored sc = score(model, rd, o.shift(), o.tta(), out);
-        EvaluationSummary.Measured m = measure(model, rd.ok(), sc, o.bootstrapSeed());
+        EvaluationSummary.Measured m = measure(model, rd.ok(), sc, o.bootstrapSeed(), o.tta());
         Map<Label, List<GalleryImage>> gallery = o.gallery() ? gallery(model, rd, m.predictions(), o.shift()) : Map.of();
         EvaluationSummary.Pointing pg = pointingGame(model, rd, o.masksRoot());
         // after scoring, Grad-CAM gallery and pointing game, the heavy parts; the report is plain Java
@@ -154,7 +154,7 @@ public final class EvaluateJob {
     public static String metricsOfScored(TrainedModel model, List<Sample> ok, Scored sc, Options o, int unreadable,
                                          PrintStream out) throws IOException {
         if (ok.isEmpty()) throw new org.pneumoscope.core.UserException("no readable labelled films to measure");
-        EvaluationSummary.Measured m = measure(model, ok, sc, o.bootstrapSeed());
+        EvaluationSummary.Measured m = measure(model, ok, sc, o.bootstrapSeed(), o.tta());
         EvaluationSummary s = new EvaluationSummary(o, model.profile(), m, unreadable, unreadable,
                 EvaluationSummary.Pointing.NONE, ProcessMemory.peakRssMb(), TrainingOverlap.of(model, ok), provenance(model, ok));
         SummaryFormat.print(s, out);
@@ -179,7 +179,8 @@ public final class EvaluateJob {
     }
 
     /** Calibrates the scores and measures them: metrics with patient-bootstrap intervals, calibration, ECE floor, shift alarm. */
-    static EvaluationSummary.Measured measure(TrainedModel model, List<Sample> ok, Scored sc, long bootstrapSeed) throws IOException {
+    static EvaluationSummary.Measured measure(TrainedModel model, List<Sample> ok, Scored sc, long bootstrapSeed, boolean tta)
+            throws IOException {
         int n = ok.size();
         String[] pids = new String[n], names = new String[n];
         for (int i = 0; i < n; i++) {
@@ -189,7 +190,7 @@ public final class EvaluateJob {
         Calibration cal = model.calibration();
         float[][] probs = cal.probabilities(sc.logits());
         PredictionsCsv.Predictions p = new PredictionsCsv.Predictions(names, sc.labels(), probs, pids);
-        DriftScore.Result drift = driftCheck(model, sc.features(), probs);
+        DriftScore.Result drift = driftCheck(model, sc.features(), probs, tta);
         EvaluationResult r = p.evaluate(new BootstrapConfig(BOOTSTRAP_DRAWS, bootstrapSeed));
         CalibrationResult calib = CalibrationResult.of(cal, sc.logits(), sc.labels());
         // ECE is biased upwards on finite data: what a perfectly calibrated model would score here
@@ -273,8 +274,9 @@ public final class EvaluateJob {
      * The shift alarm's check of a set of films against the model's reference, or the no-reference result (its
      * message says so) for a run trained before the alarm existed.
      */
-    public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities) throws IOException {
-        return model.driftScore().map(d -> d.check(features, probabilities))
+    public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities, boolean tta)
+            throws IOException {
+        return model.driftScore().map(d -> d.check(features, probabilities, tta))
                 .orElseGet(() -> DriftScore.Result.noReference(probabilities));
     }
 

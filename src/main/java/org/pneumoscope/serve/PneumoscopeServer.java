@@ -278,7 +278,7 @@ public final class PneumoscopeServer implements AutoCloseable {
                 return;
             }
             Predictor.Prediction p = inference(upload, opt);
-            if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
+            if (p.features() != null) shiftWindow.add(p.features(), p.probabilities(), p.tta());
             double ms = (System.nanoTime() - t0) / 1e6;
             Map<String, Object> body = answer(p, ms);
             keep(bytes, Map.of("status", 200, "label", Label.of(p.classIndex()).id(), "probabilities", body.get("probabilities"),
@@ -336,7 +336,7 @@ public final class PneumoscopeServer implements AutoCloseable {
     private void answerDicom(Context ctx, byte[] upload, boolean tta, long t0) {
         org.pneumoscope.dicom.DicomAnswer.Objects o = onBatcher(() -> predictor.dicom(upload, tta));
         org.pneumoscope.api.Prediction p = o.prediction();
-        if (p.features() != null) shiftWindow.add(p.features(), p.probabilities());
+        if (p.features() != null) shiftWindow.add(p.features(), p.probabilities(), p.tta());
         Map<String, Object> probs = new LinkedHashMap<>();
         for (Label k : Label.values()) probs.put(k.id(), p.probability(k));
         keep(upload, Map.of("status", 200, "label", p.label().id(), "probabilities", probs, "format", "dicom", "tta", tta,

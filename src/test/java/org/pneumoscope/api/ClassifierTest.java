@@ -146,6 +146,7 @@ class ClassifierTest {
         assertEquals(1, r.code(), "nothing scored: " + r.all());
         assertTrue(r.err().contains("tiny.png: the image is 8×8 px; at least 32×32 px are needed"), r.err());
     }
+
     /**
      * The shift check of the Java API: nothing to judge without a reference; against a reference of the window's own
      * films, half of them labelled as the classifier answers them, no alarm and a label-free estimate of one half.
@@ -185,6 +186,11 @@ class ClassifierTest {
             assertEquals((n + 1) / 2 / (double) n, s.estimatedAccuracy(), 2.0 / n, s.line());
             assertTrue(s.line().contains("label-free accuracy estimate "), s.line());
             assertEquals(s.estimatedAccuracy(), (Double) s.details().get("estimated_accuracy"), 0);
+            assertEquals((n + 1) / 2 / (double) n, s.validationAccuracy(), 1e-12);
+            List<Prediction> mixed = new ArrayList<>(c.predict(window));
+            mixed.set(0, c.withTta(!p.get(0).tta()).predict(window.get(0)));
+            ShiftCheck m = c.checkShift(mixed);
+            assertTrue(m.judged() && Double.isNaN(m.estimatedAccuracy()), "films scored two ways get no estimate: " + m.line());
         }
     }
 }

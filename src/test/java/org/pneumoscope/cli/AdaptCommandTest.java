@@ -177,7 +177,7 @@ class AdaptCommandTest {
         int changed = card.get("answers_changed").asInt(-1);
         assertTrue(changed > 0 && changed <= 60, "films this shifted change some answers: " + card);
         assertTrue(d.out().contains("answers changed: " + changed + " of 60 films"), d.out());
-        double est = card.path("estimated_accuracy_before").asDouble(-1), val = card.path("validation_accuracy").asDouble(-1);
+        double est = card.path("estimated_accuracy_before").asDouble(-1), val = card.path("run_validation_accuracy").asDouble(-1);
         assertTrue(est >= 0 && est <= 1 && val >= 0 && val <= 1, "the network as trained, estimated without labels: " + card);
         assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "label-free accuracy estimate of the network as trained "
                 + "on these films: %.0f %% (validation films %.0f %%; rough)", 100 * est, 100 * val)), d.out());

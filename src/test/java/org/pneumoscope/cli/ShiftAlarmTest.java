@@ -144,9 +144,11 @@ class ShiftAlarmTest {
         assertEquals(1, r.out().split(DriftScore.NO_REFERENCE, -1).length - 1, r.out());
         assertEquals(DriftScore.NO_REFERENCE, json(dir.resolve("eval-old/metrics.json")).path("shift_alarm").path("message").asText());
     }
+
     /**
      * On the validation films themselves the label-free estimate is their measured accuracy; a reference written before
-     * the estimate existed gives none, and calibrating on the run's own validation films writes the reference anew with it.
+     * the estimate existed gives none, and calibrating on the run's own validation films adds their scores to it,
+     * features untouched; a dry run, and a run adapted to another site's films, are left as they were.
      */
     @Test
     void evaluateEstimatesAccuracyWithoutLabelsAndCalibrateGivesAnOlderRunTheEstimate() throws Exception {
@@ -175,15 +177,33 @@ class ShiftAlarmTest {
         assertTrue(json(dir.resolve("eval-older/metrics.json")).path("shift_alarm").path("estimated_accuracy").isNull());
         assertFalse(b.out().contains("accuracy estimate"), b.out());
 
+        byte[] before = Files.readAllBytes(older.resolve(ShiftReference.JSON_FILE));
+        CliRun dry = CliRun.of("calibrate", "--run", older.toString(), "--dry-run");
+        assertEquals(0, dry.code(), dry.all());
+        assertArrayEquals(before, Files.readAllBytes(older.resolve(ShiftReference.JSON_FILE)), "a dry run writes nothing");
+        Path adapted = dir.resolve("adapted-run");
+        Files.createDirectories(adapted);
+        try (Stream<Path> files = Files.list(older)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, adapted.resolve(f.getFileName()));
+        }
+        Files.writeString(adapted.resolve(org.pneumoscope.pipeline.AdaptJob.ADAPTATION_CARD), "{}");
+        CliRun ca = CliRun.of("calibrate", "--run", adapted.toString());
+        assertEquals(0, ca.code(), ca.all());
+        assertTrue(ca.out().contains("gains no validation scores (its films are the adapted site's"), ca.out());
+        assertArrayEquals(before, Files.readAllBytes(adapted.resolve(ShiftReference.JSON_FILE)), "another site's reference stays");
+
         CliRun c = CliRun.of("calibrate", "--run", older.toString());
         assertEquals(0, c.code(), c.all());
-        assertTrue(c.out().contains("shift reference rewritten from these validation films"), c.out());
+        assertTrue(c.out().contains("the shift reference gained these validation films' logits and labels"), c.out());
+        ShiftReference gained = ShiftReference.read(older).orElseThrow();
+        assertEquals(ref.films(), gained.validation().labels().length);
+        assertArrayEquals(ref.channelMean(), gained.channelMean(), 0, "the features stay as training wrote them");
+        assertArrayEquals(java.util.Arrays.stream(ref.validation().labels()).sorted().toArray(),
+                java.util.Arrays.stream(gained.validation().labels()).sorted().toArray(), "the same films");
         CliRun d = CliRun.of("evaluate", "--run", older.toString(), "--data", fresh.toString(), "--out", dir.resolve("eval-older2").toString(),
                 "--no-gallery");
         assertEquals(0, d.code(), d.all());
         double e = json(dir.resolve("eval-older2/metrics.json")).path("shift_alarm").path("estimated_accuracy").asDouble(-1);
         assertTrue(e >= 0 && e <= 1, "estimate after calibrate: " + e);
-        CliRun dry = CliRun.of("calibrate", "--run", run.toString(), "--dry-run");
-        assertFalse(dry.out().contains("shift reference rewritten"), "a dry run writes nothing");
     }
 }

@@ -66,6 +66,16 @@ class AccuracyEstimateTest {
     }
 
     @Test
+    void filmsWithoutFiniteProbabilitiesAreLeftOut() {
+        float[][] p = {{0.9f, 0.05f, 0.05f}, {0.6f, 0.2f, 0.2f}, {Float.NaN, 0.5f, 0.5f}, {0.2f, 0.7f, 0.1f}};
+        AccuracyEstimate e = AccuracyEstimate.fit(p, new int[] {0, 1, 2, 1});
+        assertEquals(3, e.films());
+        assertEquals(2 / 3.0, e.validationAccuracy(), 1e-12);
+        assertEquals(2 / 3.0, e.estimate(p), 1e-12, "the NaN film counts neither above nor below");
+        assertTrue(Double.isNaN(e.estimate(new float[][] {{Float.NaN, 0, 1}})));
+    }
+
+    @Test
     void refusesMismatchedOrEmptyInput() {
         assertThrows(IllegalArgumentException.class, () -> AccuracyEstimate.fit(new float[2][3], new int[3]));
         assertThrows(IllegalArgumentException.class, () -> AccuracyEstimate.fit(new float[0][], new int[0]));

@@ -148,6 +148,9 @@ class DriftScoreTest {
         assertFalse(plain.line().contains("estimate"), plain.line());
         DriftScore.Result few = d.check(films(r, 5, 0), AccuracyEstimateTest.films(r, 5, 1, null));
         assertFalse(few.estimated(), "too few films to judge, none to estimate from");
+        DriftScore.Result mirrored = d.check(films(r, 100, 0), sure, true);
+        assertTrue(mirrored.judged() && !mirrored.estimated(), "mirror-averaged films against a reference scored without");
+        assertNull(mirrored.toMap().get("estimate_method"));
     }
 
     /**
@@ -194,12 +197,12 @@ class DriftScoreTest {
         SplittableRandom r = new SplittableRandom(8);
         DriftWindow oldShifted = new DriftWindow(d, 50), newShifted = new DriftWindow(d, 50);
         float[][] shifted = films(r, 30, 1), plain = films(r, 50, 0), p = probabilities(r, 50);
-        for (int i = 0; i < 30; i++) oldShifted.add(shifted[i], p[i]);
+        for (int i = 0; i < 30; i++) oldShifted.add(shifted[i], p[i], false);
         for (int i = 0; i < 50; i++) {
-            oldShifted.add(plain[i], p[i]);
-            newShifted.add(plain[i], p[i]);
+            oldShifted.add(plain[i], p[i], false);
+            newShifted.add(plain[i], p[i], false);
         }
-        for (int i = 0; i < 30; i++) newShifted.add(shifted[i], p[i]);
+        for (int i = 0; i < 30; i++) newShifted.add(shifted[i], p[i], false);
         DriftScore.Result a = oldShifted.check(), b = newShifted.check();
         assertEquals(50, a.n());
         assertFalse(a.alarm(), "the shifted films left the window: " + a.line());
@@ -219,7 +222,7 @@ class DriftScoreTest {
                     SplittableRandom r = new SplittableRandom(seed);
                     float[][] f = films(r, 300, 0), p = probabilities(r, 300);
                     for (int i = 0; i < 300; i++) {
-                        w.add(f[i], p[i]);
+                        w.add(f[i], p[i], false);
                         if (i % 50 == 0) assertTrue(w.check().n() <= 200);
                     }
                 }));

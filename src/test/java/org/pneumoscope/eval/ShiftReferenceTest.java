@@ -85,6 +85,7 @@ class ShiftReferenceTest {
         e = assertThrows(UserException.class, () -> ShiftReference.read(dir));
         assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
     }
+
     /** A reference with its films' logits and labels, as training writes it. */
     static ShiftReference withValidation(int n) {
         ShiftReference r = sample(n);

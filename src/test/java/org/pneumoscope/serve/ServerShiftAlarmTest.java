@@ -41,8 +41,12 @@ class ServerShiftAlarmTest {
         for (String f : List.of("model.json", "model.params")) Files.copy(run.resolve(f), dir.resolve(f));
         try (TrainedModel m = TrainedModel.load(dir)) {
             List<GreyImage> ref = phantoms(90, m.config().size(), 1);
-            Scoring.Outputs s = m.scores(ref, false);
-            ShiftReference.of(s.features(), m.calibration().probabilities(s.logits()), false).write(dir);
+            boolean tta = m.config().tta(); // scored as the server scores by default, so the estimate is made
+            Scoring.Outputs s = m.scores(ref, tta);
+            int[] labels = new int[ref.size()];
+            for (int i = 0; i < labels.length; i++) labels[i] = i % 3; // phantoms() renders the classes in turn
+            ShiftReference.of(s.features(), m.calibration().probabilities(s.logits()), tta)
+                    .withValidation(s.logits(), labels).write(dir);
         }
         model = TrainedModel.load(dir);
         films = phantoms(UPLOADS, model.config().size(), 2);
@@ -91,6 +95,8 @@ class ServerShiftAlarmTest {
         assertFalse(h.path("alarm").asBoolean(), h.toString());
         assertTrue(h.path("score").asDouble() < h.path("threshold").asDouble(), h.toString());
         assertEquals("no shift detected", h.path("message").asText());
+        double est = h.path("estimated_accuracy").asDouble(-1), val = h.path("validation_accuracy").asDouble(-1);
+        assertTrue(est >= 0 && est <= 1 && val >= 0 && val <= 1, "the label-free estimate is in health: " + h);
     }
 
     @Test
