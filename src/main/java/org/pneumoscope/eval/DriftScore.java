@@ -167,10 +167,10 @@ public final class DriftScore {
             return new Result(n, Double.NaN, Double.NaN, false, mix, ref.classMix(), conf, ref.meanConfidence(), unjudged,
                     Double.NaN, Double.NaN);
         double s = score(features), t = threshold(n);
-        boolean alarm = s > t;
+        boolean alarm = s > t, estimable = estimate != null && tta == ref.tta();
         return new Result(n, s, t, alarm, mix, ref.classMix(), conf, ref.meanConfidence(), alarm ? ALARM : QUIET,
-                estimate == null || tta != ref.tta() ? Double.NaN : estimate.estimate(probabilities),
-                estimate == null || tta != ref.tta() ? Double.NaN : estimate.validationAccuracy());
+                estimable ? estimate.estimate(probabilities) : Double.NaN,
+                estimable ? estimate.validationAccuracy() : Double.NaN);
     }
 
     /**
