@@ -6,7 +6,6 @@ import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Ranks;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.InputRecipe;
-import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
@@ -226,15 +225,14 @@ public final class Classifier implements AutoCloseable {
      */
     public ShiftCheck checkShift(List<Prediction> window) throws IOException {
         float[][] features = new float[window.size()][], probabilities = new float[window.size()][];
+        boolean[] mirrored = new boolean[window.size()];
         for (int i = 0; i < window.size(); i++) {
             features[i] = window.get(i).features();
             probabilities[i] = window.get(i).probabilities();
+            mirrored[i] = window.get(i).tta();
             if (features[i] == null) throw new IllegalArgumentException(window.get(i).film() + ": prediction carries no features");
         }
-        boolean tta = !window.isEmpty() && window.get(0).tta();
-        boolean mixed = window.stream().anyMatch(p -> p.tta() != tta);
-        DriftScore.Result r = EvaluateJob.driftCheck(model, features, probabilities, tta);
-        return ShiftCheck.of(mixed ? r.withoutEstimate() : r);
+        return ShiftCheck.of(EvaluateJob.driftCheck(model, features, probabilities, mirrored));
     }
 
     @Override

@@ -174,6 +174,17 @@ public final class DriftScore {
     }
 
     /**
+     * The check of a window whose films may have been scored in different ways ({@code mirrored[i]}: film i with mirror
+     * averaging), as a server's or a caller's window can be: the accuracy estimate only when all were scored alike.
+     */
+    public Result check(float[][] features, float[][] probabilities, boolean[] mirrored) {
+        boolean first = mirrored.length > 0 && mirrored[0], mixed = false;
+        for (boolean m : mirrored) mixed |= m != first;
+        Result r = check(features, probabilities, first);
+        return mixed ? r.withoutEstimate() : r;
+    }
+
+    /**
      * One window's check. Score and threshold are NaN when it judged nothing (too few films, no reference);
      * the class mixes and confidences are descriptive only, the alarm rests on the features.
      *

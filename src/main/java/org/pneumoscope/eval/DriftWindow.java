@@ -36,16 +36,13 @@ public final class DriftWindow {
     /** The check of the films now in the window. */
     public DriftScore.Result check() {
         float[][] f, p;
-        boolean first, mixed = false;
+        boolean[] mirrored;
         synchronized (this) {
             f = Arrays.copyOf(features, count);
             p = Arrays.copyOf(probabilities, count);
-            first = tta[0];
-            for (int i = 1; i < count; i++) mixed |= tta[i] != first;
+            mirrored = Arrays.copyOf(tta, count);
         }
         // the ring's order does not matter to a mean, so the first `count` slots are the window as they stand
-        if (drift == null) return DriftScore.Result.noReference(p);
-        DriftScore.Result r = drift.check(f, p, first);
-        return mixed ? r.withoutEstimate() : r;
+        return drift == null ? DriftScore.Result.noReference(p) : drift.check(f, p, mirrored);
     }
 }

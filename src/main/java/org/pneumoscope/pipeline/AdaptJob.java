@@ -302,8 +302,8 @@ public final class AdaptJob {
         if (r.before().made())
             log.printf(Locale.ROOT, "label-free accuracy estimate of the network as trained on these films: %.0f %% (validation "
                     + "films %.0f %%; rough). On the proxies adapting paid where this fell about 10 points or more below it, "
-                    + "did little where it fell less, and cost accuracy where it rose (docs/recipe.md, table Q1)%n", 100 * r.before().accuracy(),
-                    100 * r.before().validationAccuracy());
+                    + "did little where it fell less, and cost accuracy where it rose (docs/recipe.md, table Q1)%n",
+                    100 * r.before().accuracy(), 100 * r.before().validationAccuracy());
         log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the %s on labelled films from this site "
                 + "(%s) before relying on it: on films of another period adapting has gained and has also cost accuracy "
                 + "(docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films(),

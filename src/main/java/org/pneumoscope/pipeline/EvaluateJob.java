@@ -276,7 +276,15 @@ public final class EvaluateJob {
      */
     public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities, boolean tta)
             throws IOException {
-        return model.driftScore().map(d -> d.check(features, probabilities, tta))
+        boolean[] mirrored = new boolean[features.length];
+        java.util.Arrays.fill(mirrored, tta);
+        return driftCheck(model, features, probabilities, mirrored);
+    }
+
+    /** As above, for films scored with mirror averaging or not one by one ({@code mirrored[i]}). */
+    public static DriftScore.Result driftCheck(TrainedModel model, float[][] features, float[][] probabilities, boolean[] mirrored)
+            throws IOException {
+        return model.driftScore().map(d -> d.check(features, probabilities, mirrored))
                 .orElseGet(() -> DriftScore.Result.noReference(probabilities));
     }
 
