@@ -34,10 +34,14 @@ public class AdaptCommand implements Callable<Integer> {
             + "class it pushes them into the others); tent: surer predictions without that term (it pushed viral films "
             + "into bacterial). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")
     AdaptJob.Method method = AdaptJob.Method.ADABN;
+    @Option(names = "--shift", paramLabel = "KEY=V[,KEY=V...]",
+            description = "Study adapting to a known acquisition shift: re-render every film first, with the keys of "
+                    + "evaluate --shift (e.g. blur=1, zoom=1.3); score the profile under the same --shift. Default: none.")
+    String shift;
 
     @Override
     public Integer call() throws Exception {
-        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms, method), System.out);
+        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms, method, shift), System.out);
         return 0;
     }
 }

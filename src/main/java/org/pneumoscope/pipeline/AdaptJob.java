@@ -1,5 +1,6 @@
 package org.pneumoscope.pipeline;
 
+import org.pneumoscope.augment.AcquisitionShift;
 import org.pneumoscope.core.AtomicFiles;
 import org.pneumoscope.core.Choice;
 import org.pneumoscope.core.DecodeException;
@@ -64,8 +65,15 @@ public final class AdaptJob {
      * @param out      instead of a profile, a new run folder (must not exist), or null
      * @param minFilms refuse fewer usable films than this
      * @param method   what is re-estimated
+     * @param shift    an acquisition shift every film is rendered under first, spelt as {@code evaluate --shift}'s
+     *                 ("blur=1,zoom=1.3"), to study adapting to a known shift; null for the films as they are
      */
-    public record Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method) {}
+    public record Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method,
+                          String shift) {
+        public Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method) {
+            this(run, data, split, name, out, minFilms, method, null);
+        }
+    }
 
     /** What adapt re-estimates without labels. */
     public enum Method implements Choice {
@@ -86,6 +94,7 @@ public final class AdaptJob {
     private final String split, name;
     private final int minFilms;
     private final Method method;
+    private final AcquisitionShift shift;
 
     private AdaptJob(Options o) {
         run = o.run();
@@ -95,6 +104,7 @@ public final class AdaptJob {
         out = o.out();
         minFilms = o.minFilms();
         method = o.method();
+        shift = AcquisitionShift.parse(o.shift()); // a bad spelling fails before the model loads
     }
 
     /**
@@ -182,7 +192,7 @@ public final class AdaptJob {
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<GreyImage>> decoded = new ArrayList<>();
-            for (Path f : files) decoded.add(pool.submit(() -> usable(f, m))); // refused as predict refuses
+            for (Path f : files) decoded.add(pool.submit(() -> shift.apply(usable(f, m)))); // refused as predict refuses
             List<Path> ok = new ArrayList<>();
             List<GreyImage> images = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
@@ -252,6 +262,7 @@ public final class AdaptJob {
         c.put("method", method.id());
         c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
+        if (!shift.isNone()) c.put("shift", shift.label());
         c.put("films", films.images().size());
         c.put("skipped", films.problems().size());
         c.put("batches", r.batches());

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class AdaptCommandTest {
     @TempDir static Path dir;
-    static Path run, shifted, few, noise;
+    static Path run, shifted, few, noise, plain, rendered;
     static String modelHash, cardHash;
 
     @BeforeAll
@@ -58,6 +58,14 @@ class AdaptCommandTest {
             ImageFiles.writePng(g, shifted.resolve(films.get(i).getFileName()));
             if (i < 20) ImageFiles.writePng(g, few.resolve(films.get(i).getFileName()));
         }
+        plain = dir.resolve("plain"); // the films alone, without the phantoms' lesion masks
+        rendered = dir.resolve("rendered");
+        AcquisitionShift noiseless = AcquisitionShift.parse(RENDERING);
+        for (Path f : films) {
+            GreyImage g = ImageFiles.readGrey(f);
+            ImageFiles.writePng(g, plain.resolve(f.getFileName()));
+            ImageFiles.writePng(noiseless.apply(g), rendered.resolve(f.getFileName()));
+        }
         noise = dir.resolve("noise");
         Random rng = new Random(5);
         for (int i = 0; i < 60; i++) {
@@ -68,6 +76,9 @@ class AdaptCommandTest {
         modelHash = sha(run.resolve("model.params"));
         cardHash = sha(run.resolve("model.json"));
     }
+
+    /** A noise-free rendering, so that rendering beforehand and rendering in adapt give the same films. */
+    static final String RENDERING = "gamma=2,blur=1.5";
 
     static String sha(Path f) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
@@ -181,14 +192,38 @@ class AdaptCommandTest {
         assertTrue(est >= 0 && est <= 1 && val >= 0 && val <= 1, "the network as trained, estimated without labels: " + card);
         assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "label-free accuracy estimate of the network as trained "
                 + "on these films: %.0f %% (validation films %.0f %%; rough)", 100 * est, 100 * val)), d.out());
+
         CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
         assertEquals(0, a.code(), a.all());
         Path p = run.resolve("profiles").resolve("site-b-im");
         assertEquals("infomax", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
         assertEquals(modelHash, sha(run.resolve("model.params")));
+
         CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--method", "magic");
         assertEquals(2, bad.code(), bad.all());
         assertTrue(bad.err().contains("adabn") && bad.err().contains("infomax"), "a bad method names the choices: " + bad.err());
+    }
+
+    /** --shift renders every film as evaluate --shift does before adapting: as if the films had been rendered so beforehand. */
+    @Test
+    void shiftRendersTheFilmsBeforeAdapting() throws Exception {
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", plain.toString(), "--name", "fresh-shifted", "--shift", RENDERING);
+        assertEquals(0, a.code(), a.all());
+        CliRun b = CliRun.of("adapt", "--run", run.toString(), "--data", rendered.toString(), "--name", "rendered");
+        assertEquals(0, b.code(), b.all());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode ca = json.readTree(run.resolve("profiles/fresh-shifted/profile.json").toFile());
+        JsonNode cb = json.readTree(run.resolve("profiles/rendered/profile.json").toFile());
+        assertEquals(RENDERING, ca.path("shift").asText(), ca.toString());
+        assertFalse(cb.has("shift"), "films as they are record no shift: " + cb);
+        // the same films give the same re-estimated statistics, to the byte, and the same answers
+        assertEquals(sha(run.resolve("profiles/rendered/model.params")), sha(run.resolve("profiles/fresh-shifted/model.params")));
+        for (String k : List.of("predicted_mix_before", "predicted_mix_after", "answers_changed"))
+            assertEquals(cb.get(k), ca.get(k), k);
+        CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", plain.toString(), "--name", "x", "--shift", "blurr=1");
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.all().contains("blurr"), "a bad spelling is named: " + bad.all());
+        assertFalse(Files.exists(run.resolve("profiles/x")));
     }
 
     @Test
