@@ -69,11 +69,7 @@ public final class AdaptJob {
      *                 ("blur=1,zoom=1.3"), to study adapting to a known shift; null for the films as they are
      */
     public record Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method,
-                          String shift) {
-        public Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method) {
-            this(run, data, split, name, out, minFilms, method, null);
-        }
-    }
+                          String shift) {}
 
     /** What adapt re-estimates without labels. */
     public enum Method implements Choice {
