@@ -188,7 +188,9 @@ public final class AdaptJob {
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<GreyImage>> decoded = new ArrayList<>();
-            for (Path f : files) decoded.add(pool.submit(() -> shift.apply(usable(f, m)))); // refused as predict refuses
+            // refused as predict refuses; a shift is rendered on the fitted film, as evaluate --shift renders it, because
+            // its blur and zoom are measured in the network's pixels
+            for (Path f : files) decoded.add(pool.submit(() -> shift.apply(usable(f, m))));
             List<Path> ok = new ArrayList<>();
             List<GreyImage> images = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
@@ -302,8 +304,9 @@ public final class AdaptJob {
         });
     }
 
-    private static void report(PrintStream log, Result r, Films films, Path target, boolean out) {
-        log.printf(Locale.ROOT, "adapted on %d films (%d batches; %d skipped)%n", r.films(), r.batches(), films.problems().size());
+    private void report(PrintStream log, Result r, Films films, Path target, boolean out) {
+        log.printf(Locale.ROOT, "adapted on %d films%s (%d batches; %d skipped)%n", r.films(),
+                shift.isNone() ? "" : " rendered under " + shift.label(), r.batches(), films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
         if (r.before().made())
@@ -314,7 +317,8 @@ public final class AdaptJob {
         log.printf(Locale.ROOT, "answers changed: %d of %d films (%.1f %%). Score the %s on labelled films from this site "
                 + "(%s) before relying on it: on films of another period adapting has gained and has also cost accuracy "
                 + "(docs/recipe.md, table L3)%n", r.answersChanged(), r.films(), 100.0 * r.answersChanged() / r.films(),
-                out ? "new run" : "profile", out ? "evaluate --run " + target : "evaluate --profile " + target.getFileName());
+                out ? "new run" : "profile", (out ? "evaluate --run " + target : "evaluate --profile " + target.getFileName())
+                        + (shift.isNone() ? "" : " --shift " + shift.label()));
         log.println("written: " + target);
     }
 }

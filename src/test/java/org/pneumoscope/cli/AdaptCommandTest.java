@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class AdaptCommandTest {
     @TempDir static Path dir;
-    static Path run, shifted, few, noise, plain, rendered;
+    static Path run, shifted, few, noise, plain;
     static String modelHash, cardHash;
 
     @BeforeAll
@@ -58,14 +58,10 @@ class AdaptCommandTest {
             ImageFiles.writePng(g, shifted.resolve(films.get(i).getFileName()));
             if (i < 20) ImageFiles.writePng(g, few.resolve(films.get(i).getFileName()));
         }
+        Path large = dir.resolve("large"); // larger than the network's input, so that fitting them changes them
+        new PhantomGenerator().generate(large, 60, 96, 33, 2);
         plain = dir.resolve("plain"); // the films alone, without the phantoms' lesion masks
-        rendered = dir.resolve("rendered");
-        AcquisitionShift noiseless = AcquisitionShift.parse(RENDERING);
-        for (Path f : films) {
-            GreyImage g = ImageFiles.readGrey(f);
-            ImageFiles.writePng(g, plain.resolve(f.getFileName()));
-            ImageFiles.writePng(noiseless.apply(g), rendered.resolve(f.getFileName()));
-        }
+        for (Path f : ShiftAlarmTest.pngs(large)) ImageFiles.writePng(ImageFiles.readGrey(f), plain.resolve(f.getFileName()));
         noise = dir.resolve("noise");
         Random rng = new Random(5);
         for (int i = 0; i < 60; i++) {
@@ -77,7 +73,7 @@ class AdaptCommandTest {
         cardHash = sha(run.resolve("model.json"));
     }
 
-    /** A noise-free rendering, so that rendering beforehand and rendering in adapt give the same films. */
+    /** A rendering whose blur is measured in the network's pixels, so it differs before and after fitting a film. */
     static final String RENDERING = "gamma=2,blur=1.5";
 
     static String sha(Path f) throws Exception {
@@ -204,9 +200,19 @@ class AdaptCommandTest {
         assertTrue(bad.err().contains("adabn") && bad.err().contains("infomax"), "a bad method names the choices: " + bad.err());
     }
 
-    /** --shift renders every film as evaluate --shift does before adapting: as if the films had been rendered so beforehand. */
+    /**
+     * --shift renders every film as evaluate --shift does, after fitting it to the network's input: as if the films
+     * had been fitted and rendered so beforehand. The films are larger than the input, so rendering before fitting
+     * would give other films and other statistics.
+     */
     @Test
     void shiftRendersTheFilmsBeforeAdapting() throws Exception {
+        Path rendered = dir.resolve("rendered");
+        AcquisitionShift shift = AcquisitionShift.parse(RENDERING);
+        try (TrainedModel m = TrainedModel.load(run)) {
+            for (Path f : ShiftAlarmTest.pngs(plain))
+                ImageFiles.writePng(shift.apply(m.recipe().fit(ImageFiles.readGrey(f))), rendered.resolve(f.getFileName()));
+        }
         CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", plain.toString(), "--name", "fresh-shifted", "--shift", RENDERING);
         assertEquals(0, a.code(), a.all());
         CliRun b = CliRun.of("adapt", "--run", run.toString(), "--data", rendered.toString(), "--name", "rendered");
@@ -216,6 +222,8 @@ class AdaptCommandTest {
         JsonNode cb = json.readTree(run.resolve("profiles/rendered/profile.json").toFile());
         assertEquals(RENDERING, ca.path("shift").asText(), ca.toString());
         assertFalse(cb.has("shift"), "films as they are record no shift: " + cb);
+        assertTrue(a.out().contains("adapted on 60 films rendered under " + RENDERING)
+                && a.out().contains("evaluate --profile fresh-shifted --shift " + RENDERING), "the shift is named: " + a.out());
         // the same films give the same re-estimated statistics, to the byte, and the same answers
         assertEquals(sha(run.resolve("profiles/rendered/model.params")), sha(run.resolve("profiles/fresh-shifted/model.params")));
         for (String k : List.of("predicted_mix_before", "predicted_mix_after", "answers_changed"))
