@@ -188,13 +188,11 @@ class AdaptCommandTest {
         assertTrue(est >= 0 && est <= 1 && val >= 0 && val <= 1, "the network as trained, estimated without labels: " + card);
         assertTrue(d.out().contains(String.format(java.util.Locale.ROOT, "label-free accuracy estimate of the network as trained "
                 + "on these films: %.0f %% (validation films %.0f %%; rough)", 100 * est, 100 * val)), d.out());
-
         CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-im", "--method", "infomax");
         assertEquals(0, a.code(), a.all());
         Path p = run.resolve("profiles").resolve("site-b-im");
         assertEquals("infomax", new ObjectMapper().readTree(p.resolve("profile.json").toFile()).get("method").asText());
         assertEquals(modelHash, sha(run.resolve("model.params")));
-
         CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--method", "magic");
         assertEquals(2, bad.code(), bad.all());
         assertTrue(bad.err().contains("adabn") && bad.err().contains("infomax"), "a bad method names the choices: " + bad.err());
