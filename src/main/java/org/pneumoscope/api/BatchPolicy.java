@@ -8,7 +8,9 @@ import java.time.Duration;
  * @param maxWait    how long the oldest waiting film may be held back for others to join its pass. The wait applies
  *                   under load only: a film arriving when the previous one came longer than {@code maxWait} earlier
  *                   is run at once, so a lone caller never waits for company that is not coming
- * @param maxBatch   films per pass at most; a pass starts as soon as this many wait
+ * @param maxBatch   films per pass at most; a pass starts as soon as this many wait. With several runners a pass also
+ *                   takes no more than its runner's share of the films waiting or in passes, so that passes run side by
+ *                   side stay about equal in size
  * @param queueLimit films that may wait for a pass; one more is refused with {@link QueueFullException}
  * @param runners    passes computed at the same time (threads of the batcher; each pass uses PyTorch's own threads)
  * @param beforePass runs on the runner thread before every pass; null normally (tests use it to hold a runner busy)

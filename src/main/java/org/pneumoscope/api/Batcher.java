@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The engine under {@link BatchingClassifier}: callers on any thread submit an input under a key; runner threads
  * take the oldest waiting input and every other waiting one with an equal key (up to the policy's largest batch),
- * run them as one pass, and hand each caller its own output. Inputs under different keys never share a pass.
+ * run them as one pass, and hand each caller its own output. Inputs under different keys never share a pass. A runner
+ * takes no more than its share of the inputs waiting or in passes ({@link #share()}).
  *
  * <p>A pass that fails as a whole is run again one input at a time, so an input the pass cannot take fails only
  * its own caller. {@link #close()} fails the inputs still waiting, lets passes in flight finish, and stops the runners.
@@ -58,6 +59,8 @@ final class Batcher<K, I, O> implements AutoCloseable {
     private boolean anyArrival;
     private final long[] sizes;
     private long rejected, split, retriedSingly;
+    /** Films in the passes running now. */
+    private int inPasses;
 
     Batcher(BatchPolicy policy, Pass<K, I, O> pass, String name) {
         this.policy = Objects.requireNonNull(policy);
@@ -147,7 +150,11 @@ final class Batcher<K, I, O> implements AutoCloseable {
 
     private void runLoop() {
         List<Job<K, I, O>> batch;
-        while ((batch = next()) != null) run(batch);
+        while ((batch = next()) != null) {
+            run(batch);
+            int n = batch.size();
+            count(() -> inPasses -= n);
+        }
     }
 
     /** Blocks until a batch is due; null once closed. */
@@ -160,7 +167,9 @@ final class Batcher<K, I, O> implements AutoCloseable {
                 Job<K, I, O> first = waiting.peekFirst();
                 if (first.underLoad && !gatherFor(first)) continue; // another runner took it meanwhile
                 if (closed) return null;
-                return take(first.key);
+                List<Job<K, I, O>> batch = take(first.key);
+                inPasses += batch.size();
+                return batch;
             }
         } finally {
             lock.unlock();
@@ -191,13 +200,26 @@ final class Batcher<K, I, O> implements AutoCloseable {
 
     private List<Job<K, I, O>> take(K key) {
         List<Job<K, I, O>> batch = new ArrayList<>();
-        for (Iterator<Job<K, I, O>> it = waiting.iterator(); it.hasNext() && batch.size() < policy.maxBatch(); ) {
+        int cap = Math.min(policy.maxBatch(), share());
+        for (Iterator<Job<K, I, O>> it = waiting.iterator(); it.hasNext() && batch.size() < cap; ) {
             Job<K, I, O> j = it.next();
             if (!j.key.equals(key)) continue;
             it.remove();
             if (!j.result.isDone()) batch.add(j);
         }
         return batch;
+    }
+
+    /**
+     * A runner's share of the inputs in the batcher (waiting or in passes), rounded up. Why: when one runner takes every
+     * waiting input while the other runs a small pass, its inputs wait out one long pass while the other's come back
+     * quickly, and under steady load that unevenness is where the slowest answers come from. Taking no more than its
+     * share keeps the passes of all runners about equal in size; the inputs left behind are taken by the next runner
+     * to finish, which under load is soon.
+     */
+    private int share() {
+        int runners = policy.runners();
+        return Math.max(1, (waiting.size() + inPasses + runners - 1) / runners);
     }
 
     private void run(List<Job<K, I, O>> batch) {

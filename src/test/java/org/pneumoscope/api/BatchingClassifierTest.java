@@ -20,7 +20,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -276,6 +279,51 @@ class BatchingClassifierTest {
             assertTrue(s.retriedSingly() >= 2, "a failed pass of 2 or more films was retried film by film: " + s.toMap());
             assertEquals(s.retriedSingly(), s.toMap().get("retried_singly"));
         }
+    }
+
+    @Test
+    void aRunnerTakesNoMoreThanItsShareSoThatPassesStayEven() throws Exception {
+        Semaphore permits = new Semaphore(0, true); // each pass waits for one permit, handed out in arrival order
+        AtomicInteger entered = new AtomicInteger();
+        Runnable gate = () -> {
+            entered.incrementAndGet();
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) { // close() interrupts a held runner
+                Thread.currentThread().interrupt();
+            }
+        };
+        Batcher.Pass<String, Integer, Integer> twice = (key, in) -> in.stream().map(v -> 2 * v).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try (Batcher<String, Integer, Integer> b = new Batcher<>(new BatchPolicy(Duration.ZERO, 16, 64, 2, gate), twice, "test-batcher")) {
+            List<Future<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 2; i++) { // one film in each runner's pass, both held
+                int v = i;
+                calls.add(pool.submit(() -> b.call("k", v)));
+                awaitTrue(() -> entered.get() == v + 1, "runner " + (v + 1) + " started its pass");
+            }
+            for (int i = 2; i < 10; i++) {
+                int v = i;
+                calls.add(pool.submit(() -> b.call("k", v)));
+            }
+            awaitTrue(() -> b.waiting() == 8, "eight films wait");
+            permits.release(); // the first runner finishes its film and takes its share of the 9 left: 5, not all 8
+            awaitTrue(() -> entered.get() == 3, "the first runner started its second pass");
+            assertEquals(3, b.waiting(), "films left for the other runner: " + b.stats().toMap());
+            assertEquals(5, b.stats().maxSize(), b.stats().toMap().toString());
+            permits.release(100);
+            for (int i = 0; i < 10; i++) assertEquals(2 * i, calls.get(i).get(60, TimeUnit.SECONDS), "input " + i);
+            assertEquals(10, b.stats().films());
+            assertEquals(5, b.stats().maxSize(), "no pass took more than its share: " + b.stats().toMap());
+        } finally {
+            permits.release(100);
+            pool.shutdownNow();
+        }
+    }
+
+    static void awaitTrue(BooleanSupplier done, String what) throws InterruptedException {
+        for (int i = 0; i < 6000 && !done.getAsBoolean(); i++) Thread.sleep(10);
+        assertTrue(done.getAsBoolean(), what);
     }
 
     @Test
