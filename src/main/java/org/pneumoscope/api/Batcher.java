@@ -150,11 +150,7 @@ final class Batcher<K, I, O> implements AutoCloseable {
 
     private void runLoop() {
         List<Job<K, I, O>> batch;
-        while ((batch = next()) != null) {
-            run(batch);
-            int n = batch.size();
-            count(() -> inPasses -= n);
-        }
+        while ((batch = next()) != null) run(batch);
     }
 
     /** Blocks until a batch is due; null once closed. */
@@ -218,27 +214,40 @@ final class Batcher<K, I, O> implements AutoCloseable {
      * to finish, which under load is soon.
      */
     private int share() {
-        int runners = policy.runners();
-        return Math.max(1, (waiting.size() + inPasses + runners - 1) / runners);
+        int n = policy.runners();
+        return Math.max(1, (waiting.size() + inPasses + n - 1) / n);
     }
 
+    /**
+     * Runs a batch and completes its callers' futures. Its films leave {@link #inPasses} before any caller is answered:
+     * a caller that sends its next film at once must not be counted twice in the other runners' shares.
+     */
     private void run(List<Job<K, I, O>> batch) {
         if (batch.isEmpty()) return;
+        List<O> out;
         try {
-            List<O> out = attempt(batch, false);
-            for (int i = 0; i < batch.size(); i++) batch.get(i).result.complete(out.get(i));
+            out = attempt(batch, false);
         } catch (RuntimeException | Error e) {
-            if (batch.size() == 1) {
-                batch.get(0).result.completeExceptionally(e);
-                return;
-            }
-            count(() -> split++);
-            for (Job<K, I, O> j : batch) {
-                try {
-                    j.result.complete(attempt(List.of(j), true).get(0));
-                } catch (RuntimeException | Error alone) {
-                    j.result.completeExceptionally(alone);
-                }
+            count(() -> inPasses -= batch.size());
+            runAlone(batch, e);
+            return;
+        }
+        count(() -> inPasses -= batch.size());
+        for (int i = 0; i < batch.size(); i++) batch.get(i).result.complete(out.get(i));
+    }
+
+    /** A failed pass again film by film, so that only the films the network cannot take fail. */
+    private void runAlone(List<Job<K, I, O>> batch, Throwable e) {
+        if (batch.size() == 1) {
+            batch.get(0).result.completeExceptionally(e);
+            return;
+        }
+        count(() -> split++);
+        for (Job<K, I, O> j : batch) {
+            try {
+                j.result.complete(attempt(List.of(j), true).get(0));
+            } catch (RuntimeException | Error alone) {
+                j.result.completeExceptionally(alone);
             }
         }
     }

@@ -59,7 +59,8 @@ public class ExperimentCommand implements Runnable {
                 + "with holdout texture, the share of the patients who are not normal-class.") Double testFraction;
         @Option(names = "--holdout", paramLabel = "patient|batch|texture", description = "The fixed test split (default: the "
                 + "spec's `holdout`, patient): patient = a random share of patients; batch = the lowest-numbered share of each "
-                + "file-name family's patients (IM- and person: the file-name rule makes NORMAL2-IM-0383 patient IM-0383), a proxy for films from another batch (as dataset split "
+                + "file-name family's patients (IM- and person: the file-name rule makes NORMAL2-IM-0383 patient "
+                + "IM-0383), a proxy for films from another batch (as dataset split "
                 + "--strategy batch); texture = the blurriest 25 %% of normal-class patients and a random --test-fraction of the "
                 + "others, a proxy for blurrier normal films from another batch (as dataset split --strategy texture).")
         SplitStrategy holdout;
