@@ -55,9 +55,9 @@ public class DatasetSplitCommand implements Callable<Integer> {
             "What the test split holds (default: patient).",
             "patient: a random, class-stratified share of patients (--ratios).",
             "batch: a proxy for films from another acquisition period, which a random patient split never shows. Within "
-                    + "each file-name family (the patient id without its last number: IM- and person, since the file-name rule "
-                    + "makes NORMAL2-IM-0383 patient IM-0383; NORMAL2-IM- too only with --verbatim-ids on a manifest "
-                    + "whose patient_id keeps that prefix) the "
+                    + "each file-name family (the patient id without its last number: IM- and person, since the "
+                    + "file-name rule makes NORMAL2-IM-0383 patient IM-0383; NORMAL2-IM- too only with --verbatim-ids "
+                    + "on a manifest whose patient_id keeps that prefix) the "
                     + "patients with the lowest numbers (--batch-fraction, --batch-end) are the test split; the rest is "
                     + "split by patient into train and val in the train:val proportions of --ratios (its test part is "
                     + "ignored). Patients without a number in their id are never held out.",

@@ -322,7 +322,8 @@ class BatchingClassifierTest {
             awaitTrue(() -> entered.get() == runners + 1, "the first runner started its second pass");
             List<Integer> seen = List.of(b.stats().maxSize(), b.waiting());
             permits.release(100);
-            for (int i = 0; i < calls.size(); i++) assertEquals(2 * i, calls.get(i).get(60, TimeUnit.SECONDS), "input " + i);
+            for (int i = 0; i < calls.size(); i++)
+                assertEquals(2 * i, calls.get(i).get(60, TimeUnit.SECONDS), "input " + i);
             assertEquals(seen.get(0), b.stats().maxSize(), "no later pass was larger: " + b.stats().toMap());
             return seen;
         } finally {
