@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import org.pneumoscope.core.Ranks;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.XrayNet;
 
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import java.util.function.Function;
  * placed where its receptive field is centred ({@link #toInputGrid}) — and scaled to [0,1]. The network's own
  * parameters are switched out of gradient tracking meanwhile, so a Grad-CAM between training steps does not add
  * to the gradients the optimiser will apply — but do not run it on another thread while a training step of the
- * same network is in flight.
+ * same network is in flight. At the last feature map of a network with a linear head the gradient is known without
+ * the backward pass (the head's weights, {@link #headWeights}), which then is skipped.
  */
 public final class GradCam {
     private GradCam() {}
@@ -94,7 +96,9 @@ public final class GradCam {
             float[] mirrorLogits = mirror ? net.forwardFrom(ps, all.get(n + ":"), l, false).toFloatArray() : null;
             NDArray leaf = (mirror ? all.get(":" + n) : all).stopGradient().duplicate();
             leaf.attach(sub);
-            Backward b = backward(net, ps, leaf, l, n, mirrorLogits, targets);
+            float[] fc = linearHeadAfter(net, l);
+            Backward b = fc != null ? headWeights(net, ps, leaf, l, n, mirrorLogits, targets, fc)
+                    : backward(net, ps, leaf, l, n, mirrorLogits, targets);
             return maps(net, l, leaf, b, n, width, height, features);
         }
     }
@@ -107,8 +111,52 @@ public final class GradCam {
         return l;
     }
 
-    /** What the way back from the layer gives: each image's probabilities and target, and ∂(target logits)/∂A. */
-    private record Backward(float[][] probs, int[] target, NDArray grad) {}
+    /**
+     * What the way back from the layer gives: each image's probabilities and target, and each channel's weight, the
+     * spatial mean of ∂(target logit)/∂A_k, shaped (N,K,1,1).
+     */
+    private record Backward(float[][] probs, int[] target, NDArray weights) {}
+
+    /** Forces the gradient pass even where the head's weights give the same channel weights (for tests). */
+    static volatile boolean alwaysBackward;
+
+    /**
+     * The linear layer's weights, (classes, K) row-major, when only global average pooling and that layer follow
+     * {@code layer}; null otherwise.
+     */
+    private static float[] linearHeadAfter(XrayNet net, String layer) {
+        if (alwaysBackward || net.spec().head() != Head.LINEAR || !layer.equals(net.lastFeatureLayer())) return null;
+        Parameter w = net.namedParameters().get("fc.weight");
+        return w == null ? null : w.getArray().toFloatArray();
+    }
+
+    /**
+     * The channel weights without a backward pass: after the last feature map a linear head computes
+     * logit_c = Σ_k W_ck · mean_ij A_kij + b_c, so ∂logit_c/∂A_kij = W_ck / (h·w) at every cell, and its spatial mean
+     * is the same (Grad-CAM is CAM here, Zhou et al. 2016). Needs no gradient collector, so no lock.
+     */
+    private static Backward headWeights(XrayNet net, ParameterStore ps, NDArray leaf, String l, int n, float[] mirrorLogits,
+                                        Function<float[][], int[]> targets, float[] fc) {
+        NDArray logits = net.forwardFrom(ps, leaf, l, false);
+        float[][] probs = mirrorLogits == null ? rows(logits.softmax(1).toFloatArray(), n)
+                : softmaxRows(averaged(logits.toFloatArray(), mirrorLogits), n);
+        int[] target = targets.apply(probs);
+        if (target.length != n) throw new IllegalArgumentException(target.length + " target classes for " + n + " images");
+        Shape s = leaf.getShape();
+        int k = (int) s.get(1);
+        float cells = s.get(2) * s.get(3);
+        float[] w = new float[n * k];
+        for (int i = 0; i < n; i++) {
+            checkTarget(target, i, net.numClasses());
+            for (int c = 0; c < k; c++) w[i * k + c] = fc[target[i] * k + c] / cells;
+        }
+        return new Backward(probs, target, leaf.getManager().create(w, new Shape(n, k, 1, 1)));
+    }
+
+    private static void checkTarget(int[] target, int i, int classes) {
+        if (target[i] < 0 || target[i] >= classes)
+            throw new IllegalArgumentException("target class " + target[i] + " outside 0.." + (classes - 1));
+    }
 
     private static Backward backward(XrayNet net, ParameterStore ps, NDArray leaf, String l, int n, float[] mirrorLogits,
                                      Function<float[][], int[]> targets) {
@@ -123,7 +171,8 @@ public final class GradCam {
                             : softmaxRows(averaged(logits.toFloatArray(), mirrorLogits), n);
                     int[] target = targets.apply(probs);
                     gc.backward(targetSum(logits, target, net.numClasses()));
-                    return new Backward(probs, target, leaf.getGradient());
+                    NDArray g = leaf.getGradient();
+                    return new Backward(probs, target, g.mean(new int[] {3}).mean(new int[] {2}).reshape(n, g.getShape().get(1), 1, 1));
                 }
             } finally {
                 for (NDArray a : tracked) a.setRequiresGradient(true);
@@ -133,8 +182,7 @@ public final class GradCam {
 
     private static List<CamResult> maps(XrayNet net, String l, NDArray leaf, Backward b, int n, int width, int height, float[] features) {
         long k = leaf.getShape().get(1);
-        NDArray weights = b.grad().mean(new int[] {3}).mean(new int[] {2}).reshape(n, k, 1, 1);
-        NDArray cam = leaf.stopGradient().mul(weights).sum(new int[] {1}); // (N,h,w)
+        NDArray cam = leaf.stopGradient().mul(b.weights()).sum(new int[] {1}); // (N,h,w)
         int h = (int) cam.getShape().get(1), w = (int) cam.getShape().get(2);
         float[] all = cam.toFloatArray();
         List<CamResult> out = new ArrayList<>(n);
@@ -177,8 +225,7 @@ public final class GradCam {
         if (target.length != n) throw new IllegalArgumentException(target.length + " target classes for " + n + " images");
         NDArray total = null;
         for (int i = 0; i < n; i++) {
-            if (target[i] < 0 || target[i] >= classes)
-                throw new IllegalArgumentException("target class " + target[i] + " outside 0.." + (classes - 1));
+            checkTarget(target, i, classes);
             NDArray one = logits.get(new NDIndex(i, target[i]));
             total = total == null ? one : total.add(one);
         }

@@ -26,6 +26,7 @@ import org.pneumoscope.model.XrayNet;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -128,6 +129,41 @@ class GradCamTest {
      * receptive field). Laying cells out as tiles (cell j at (j+½)·stride) puts a layer4 peak 15.5 px off, and a
      * transposed map puts it at (y, x).
      */
+    /**
+     * At the last feature map of a linear head the channel weights come from the head's weights, without a backward
+     * pass: the maps, probabilities and targets are those of the gradient pass, for any target class, mirrored or not.
+     */
+    @Test
+    void theLinearHeadsWeightsGiveTheGradientPassesMaps() {
+        Random r = new Random(3);
+        try (XrayNet net = XrayNet.build(ModelSpec.of(Arch.RESNET18, 1, 64, Head.LINEAR).withWidth(0.25));
+             NDManager m = NDManager.newBaseManager()) {
+            float[] xs = new float[5 * 64 * 64];
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
+            NDArray x = m.create(xs, new Shape(5, 1, 64, 64));
+            java.util.function.Function<float[][], int[]> targets = p -> new int[] {0, 1, 2, 2, 1};
+            for (boolean mirror : new boolean[] {false, true}) {
+                List<CamResult> fast = GradCam.computeBatch(net, m, x, null, mirror, targets), slow;
+                GradCam.alwaysBackward = true;
+                try {
+                    slow = GradCam.computeBatch(net, m, x, null, mirror, targets);
+                } finally {
+                    GradCam.alwaysBackward = false;
+                }
+                int nonFlat = 0;
+                for (int i = 0; i < 5; i++) {
+                    assertArrayEquals(slow.get(i).map(), fast.get(i).map(), 1e-5f, "map " + i + (mirror ? " mirrored" : ""));
+                    assertArrayEquals(slow.get(i).probabilities(), fast.get(i).probabilities(), 1e-6f);
+                    assertEquals(slow.get(i).targetClass(), fast.get(i).targetClass());
+                    float max = 0, min = 1;
+                    for (float v : fast.get(i).map()) { max = Math.max(max, v); min = Math.min(min, v); }
+                    if (max - min > 0.5f) nonFlat++;
+                }
+                assertTrue(nonFlat >= 3, "the maps compared are not flat: " + nonFlat);
+            }
+        }
+    }
+
     @Test
     void mapCellsLandOnTheirReceptiveFields() {
         int size = 128;
