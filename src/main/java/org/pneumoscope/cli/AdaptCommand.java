@@ -29,7 +29,10 @@ public class AdaptCommand implements Callable<Integer> {
     @Option(names = "--min-films", paramLabel = "N", description = "Refuse fewer usable films than this (default ${DEFAULT-VALUE}).")
     int minFilms = AdaptJob.MIN_FILMS;
     @Option(names = "--method", paramLabel = "M", description = "adabn (default): re-estimate the BatchNorm statistics "
-            + "only; infomax: then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while "
+            + "only; relative: move the statistics training stored by how the new films' differ from the run's own "
+            + "validation films' (stored by training; re-estimated from the films for older runs), so that films like the "
+            + "training site's leave the network as it was (on films of other periods it scored higher than adabn but "
+            + "called more normal films pneumonia, docs/recipe.md, table L3); infomax: then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while "
             + "the predicted classes stay as varied as equal classes would be (one pass, no labels; on films most of one "
             + "class it pushes them into the others); tent: surer predictions without that term (it pushed viral films "
             + "into bacterial). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")

@@ -18,6 +18,7 @@ import org.pneumoscope.data.Sample;
 import org.pneumoscope.eval.AccuracyEstimate;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
+import org.pneumoscope.model.BatchNormStatistics;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 
@@ -39,8 +40,8 @@ import java.util.concurrent.Future;
 
 /**
  * {@code adapt}: re-estimates a trained network's BatchNorm statistics on unlabelled films from another site or period
- * (AdaBN, {@link SiteAdaptation}) and stores the result as a named site profile beside the run's own weights, which
- * stay as they are, or as a new run folder.
+ * (AdaBN, {@link SiteAdaptation}; or relative to the run's own validation films) and stores the result as a named
+ * site profile beside the run's own weights, which stay as they are, or as a new run folder.
  */
 public final class AdaptJob {
     /** What a run folder made by {@code adapt --out} holds about its making, beside the source run's files. */
@@ -75,11 +76,15 @@ public final class AdaptJob {
     public enum Method implements Choice {
         /** BatchNorm statistics only (AdaBN). */
         ADABN,
+        /** BatchNorm statistics moved by how the new films' differ from the run's own validation films'. */
+        RELATIVE,
         /** BatchNorm statistics, then the BatchNorm layers' scale and shift by entropy minimisation (TENT). */
         TENT,
         /** As TENT, with a term that keeps the predicted classes diverse (information maximisation). */
         INFOMAX;
 
+        /** Whether the learnt scale and shift stay as trained, so the validation films' statistics still hold. */
+        boolean keepsWeights() { return this == ADABN || this == RELATIVE; }
     }
 
     /** TENT's passes over the films and Adam's step size: one pass, as the method was published for online use. */
@@ -137,7 +142,7 @@ public final class AdaptJob {
             if (!SiteAdaptation.hasBatchNorm(m.net()))
                 throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
                         + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
-            Films films = decode(m, log);
+            Films films = decode(m, listFiles(), shift, log);
             if (films.images().size() < minFilms)
                 throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data
                         + " has " + films.images().size() + (films.problems().isEmpty() ? "" : " (" + films.problems().size()
@@ -145,21 +150,34 @@ public final class AdaptJob {
             boolean tta = m.config().tta();
             Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
-            int batches = SiteAdaptation.adaBn(m, films.images());
-            if (method != Method.ADABN) {
-                double h = method == Method.TENT ? SiteAdaptation.tent(m, films.images(), TENT_PASSES, TENT_LR, 42)
-                        : SiteAdaptation.infomax(m, films.images(), TENT_PASSES, TENT_LR, 42);
-                log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
-            }
+            Reestimated done = reestimate(m, films.images(), log);
             Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
-            Result r = new Result(target, films.images().size(), batches, ShiftReference.classMix(pBefore),
+            Result r = new Result(target, films.images().size(), done.batches(), ShiftReference.classMix(pBefore),
                     ShiftReference.classMix(pAfter), changed(pBefore, pAfter), estimate(m, pBefore));
-            write(m, target, card(m, films, r), ShiftReference.of(after.features(), pAfter, tta));
+            write(m, target, card(m, films, r, done.relativeTo()), ShiftReference.of(after.features(), pAfter, tta));
             report(log, r, films, target, out != null);
             return r;
         }
+    }
+
+    /** What re-estimating did: the batches of films used and, adapting relatively, the statistics it measured from. */
+    private record Reestimated(int batches, Reference relativeTo) {}
+
+    /** Re-estimates the network in place as the method says. */
+    private Reestimated reestimate(TrainedModel m, List<GreyImage> films, PrintStream log) throws IOException, InterruptedException {
+        if (method == Method.RELATIVE) {
+            Reference own = ownValidation(m, log);
+            return new Reestimated(SiteAdaptation.relative(m, films, own.statistics()), own);
+        }
+        int batches = SiteAdaptation.adaBn(m, films);
+        if (method != Method.ADABN) {
+            double h = method == Method.TENT ? SiteAdaptation.tent(m, films, TENT_PASSES, TENT_LR, 42)
+                    : SiteAdaptation.infomax(m, films, TENT_PASSES, TENT_LR, 42);
+            log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
+        }
+        return new Reestimated(batches, null);
     }
 
     /** The run's label-free accuracy estimate on the films as trained (before adapting), when its reference allows one. */
@@ -181,10 +199,10 @@ public final class AdaptJob {
     /** Decoded films at the model's size, and the files that could not be used, with reasons. */
     record Films(List<Path> files, List<GreyImage> images, List<String> problems) {}
 
-    private Films decode(TrainedModel m, PrintStream log) throws IOException, InterruptedException {
-        List<Path> files = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        listFiles(files, problems);
+    private static Films decode(TrainedModel m, Films listed, AcquisitionShift shift, PrintStream log)
+            throws InterruptedException {
+        List<Path> files = listed.files();
+        List<String> problems = new ArrayList<>(listed.problems());
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<GreyImage>> decoded = new ArrayList<>();
@@ -216,19 +234,55 @@ public final class AdaptJob {
         return m.recipe().fit(g);
     }
 
-    /** The files of a manifest (its --split only, when given) or of a folder; labels are not needed. */
-    private void listFiles(List<Path> files, List<String> problems) throws IOException {
+    /**
+     * The files of a manifest (its --split only, when given) or of a folder, with the problems met listing them (no
+     * images yet); labels are not needed.
+     */
+    private Films listFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         if (!Files.exists(data)) throw new UserException("--data " + data + " does not exist");
         boolean manifest = Files.isRegularFile(data) && data.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
         if (!manifest) {
             if (split != null) throw new UserException("--split needs a manifest (a CSV) as --data", 2);
             FileListing.collect(List.of(data), files, problems);
-            return;
+            return new Films(files, List.of(), problems);
         }
-        DatasetScan scan = DatasetReader.read(data);
-        List<Sample> s = split == null ? scan.samples() : scan.inSplit(split);
-        for (Sample x : s) files.add(x.file());
+        return manifestFiles(DatasetReader.read(data), split, problems);
+    }
+
+    private static Films manifestFiles(DatasetScan scan, String split, List<String> problems) {
+        List<Path> files = new ArrayList<>();
+        for (Sample x : split == null ? scan.samples() : scan.inSplit(split)) files.add(x.file());
         for (Problem p : scan.problems()) problems.add(p.toString());
+        return new Films(files, List.of(), problems);
+    }
+
+    /** The statistics relative adapting measures the new films against, and where they came from. */
+    record Reference(BatchNormStatistics statistics, String source) {}
+
+    /**
+     * The run's own validation films' BatchNorm statistics: as training stored them, or, for a run trained before
+     * training stored them, re-estimated from those films where the run's split still finds them.
+     */
+    private static Reference ownValidation(TrainedModel m, PrintStream log) throws IOException, InterruptedException {
+        RunFolder run = m.run();
+        if (Files.isRegularFile(run.validationStatistics()))
+            return new Reference(BatchNormStatistics.read(run.validationStatistics()), "stored at training");
+        String missing = run.dir() + " holds no " + run.validationStatistics().getFileName() + " (runs trained before it "
+                + "existed)";
+        if (!Files.isRegularFile(run.split()))
+            throw new UserException(missing + " and no split.csv to find its validation films by; use --method adabn", 2);
+        Films val = decode(m, manifestFiles(DatasetReader.read(run.split()), "val", new ArrayList<>()), AcquisitionShift.NONE, log);
+        if (val.images().size() < MIN_FILMS)
+            throw new UserException(missing + ", and only " + val.images().size() + " of its validation films could be "
+                    + "read to re-estimate them from (at least " + MIN_FILMS + " are needed); use --method adabn", 2);
+        BatchNormStatistics stored = BatchNormStatistics.of(m.net());
+        SiteAdaptation.adaBn(m, val.images());
+        BatchNormStatistics own = BatchNormStatistics.of(m.net());
+        stored.applyTo(m.net());
+        log.println("note: " + missing + "; re-estimated them from its " + val.images().size() + " validation films");
+        return new Reference(own, "re-estimated from " + val.images().size() + " validation films");
     }
 
     /**
@@ -254,10 +308,11 @@ public final class AdaptJob {
                             + "blank or scrambled images?); adapt refuses them", data, outside, features.length, 100 * share));
     }
 
-    private Map<String, Object> card(TrainedModel m, Films films, Result r) {
+    private Map<String, Object> card(TrainedModel m, Films films, Result r, Reference own) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("format", "pneumoscope-site-profile/1");
         c.put("method", method.id());
+        if (own != null) c.put("relative_to", own.source());
         c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
         if (!shift.isNone()) c.put("shift", shift.label());
@@ -296,7 +351,10 @@ public final class AdaptJob {
             reference.write(tmp);
             if (out != null) {
                 RunFolder src = m.run();
-                for (Path f : List.of(src.modelJson(), src.config(), src.split()))
+                List<Path> kept = new ArrayList<>(List.of(src.modelJson(), src.config(), src.split()));
+                // batch statistics estimated in training mode do not depend on the running ones, only on the weights
+                if (method.keepsWeights()) kept.add(src.validationStatistics());
+                for (Path f : kept)
                     if (Files.isRegularFile(f)) AtomicFiles.write(tmp.resolve(f.getFileName()), o -> Files.copy(f, o));
             }
             AtomicFiles.writeString(tmp.resolve(out != null ? ADAPTATION_CARD : TrainedModel.PROFILE_CARD),

@@ -28,6 +28,7 @@ import org.pneumoscope.eval.Evaluation;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.ImageSource;
+import org.pneumoscope.train.Models;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 import org.pneumoscope.train.TrainConfig;
@@ -286,6 +287,7 @@ public final class TrainJob {
             Scoring.Scored scored = Scoring.scoreWithFeatures(net, new ParameterStore(m, false), m, val, images, cfg, cfg.tta());
             valScores = scored.scores();
             valFeatures = scored.features();
+            writeValidationStatistics(run, net, val, images, recipe, cfg.tta());
             if (val.size() >= Calibration.MIN_IMAGES) {
                 cal = Calibration.fit(calibrationMethod(cfg.calibration(), valScores.labels(), out),
                         valScores.logits(), valScores.labels());
@@ -358,6 +360,17 @@ public final class TrainJob {
         ShiftReference.of(features, cal.probabilities(val.logits()), tta)
                 .withValidation(val.logits(), val.labels())
                 .write(run.dir());
+    }
+
+    /**
+     * The BatchNorm statistics of the validation films, for adapting relative to them ({@link SiteAdaptation#relative});
+     * without validation films or BatchNorm layers there are none, and a stale file from an earlier attempt is removed.
+     */
+    static void writeValidationStatistics(RunFolder run, XrayNet net, List<Sample> val, ImageSource images,
+                                          InputRecipe recipe, boolean tta) throws IOException {
+        Files.deleteIfExists(run.validationStatistics());
+        if (val.isEmpty() || !SiteAdaptation.hasBatchNorm(net)) return;
+        Models.statisticsOf(net, val, images, recipe, SiteAdaptation.BATCH, tta).write(run.validationStatistics());
     }
 
     public static List<Sample> inSplit(List<Sample> s, String split) {

@@ -1,10 +1,13 @@
 package org.pneumoscope.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.pneumoscope.data.InputRecipe;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.BatchNormStatistics;
 import org.pneumoscope.model.ModelSpec;
 import org.pneumoscope.model.OneBatchAlive;
 import org.pneumoscope.model.PretrainedWeights;
@@ -57,10 +60,33 @@ public final class Models {
         int n = Math.min(train.size(), RECALIBRATION_IMAGES);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = (int) ((long) i * train.size() / n); // spread over the list
+        return recalibrate(net, train, order, images, recipe, batch, false);
+    }
+
+    /**
+     * The BatchNorm statistics {@code films} make, estimated as AdaBN estimates them (every film, un-augmented, fed
+     * as inference feeds it: mirrored as well when {@code tta}), with the network's own statistics left as they were.
+     * Of the validation films, it is the reference that site adaptation measures a new site's statistics against.
+     */
+    public static BatchNormStatistics statisticsOf(XrayNet net, List<Sample> films, ImageSource images, InputRecipe recipe,
+                                                   int batch, boolean tta) {
+        BatchNormStatistics stored = BatchNormStatistics.of(net);
+        int[] order = new int[films.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        try {
+            recalibrate(net, films, order, images, recipe, batch, tta);
+            return BatchNormStatistics.of(net);
+        } finally {
+            stored.applyTo(net);
+        }
+    }
+
+    private static int recalibrate(XrayNet net, List<Sample> films, int[] order, ImageSource images, InputRecipe recipe,
+                                   int batch, boolean mirrored) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try (NDManager m = NDManager.newBaseManager();
-             BatchLoader loader = new BatchLoader(train, order, images, null, recipe, batch, 0, 0, pool, 2)) {
-            return net.recalibrateBatchNorm(() -> new Batches(loader, m, recipe));
+             BatchLoader loader = new BatchLoader(films, order, images, null, recipe, batch, 0, 0, pool, 2)) {
+            return net.recalibrateBatchNorm(() -> new Batches(loader, m, recipe, mirrored));
         } finally {
             pool.shutdownNow();
         }
@@ -70,11 +96,13 @@ public final class Models {
     private static final class Batches extends OneBatchAlive {
         private final BatchLoader loader;
         private final InputRecipe recipe;
+        private final boolean mirrored;
 
-        Batches(BatchLoader loader, NDManager manager, InputRecipe recipe) {
+        Batches(BatchLoader loader, NDManager manager, InputRecipe recipe, boolean mirrored) {
             super(manager);
             this.loader = loader;
             this.recipe = recipe;
+            this.mirrored = mirrored;
         }
 
         @Override
@@ -83,7 +111,8 @@ public final class Models {
         @Override
         protected NDArray make(NDManager m) {
             BatchLoader.Batch b = loader.next();
-            return m.create(b.data(), new Shape(b.n(), recipe.channels(), recipe.size(), recipe.size()));
+            NDArray x = m.create(b.data(), new Shape(b.n(), recipe.channels(), recipe.size(), recipe.size()));
+            return mirrored ? NDArrays.concat(new NDList(x, x.flip(3))) : x; // flip TTA feeds both in one batch
         }
     }
 }

@@ -27,6 +27,8 @@ public record RunFolder(Path dir) {
     public Path bestParams() { return dir.resolve("checkpoints").resolve("best.params"); }
     public Path modelParams() { return dir.resolve("model.params"); }
     public Path modelJson() { return dir.resolve("model.json"); }
+    /** The BatchNorm statistics the run's validation films make: what {@code adapt --method relative} measures from. */
+    public Path validationStatistics() { return dir.resolve("batchnorm-validation.bin"); }
     public Path testDir() { return dir.resolve("test"); }
     /** Site profiles: the run's network adapted to another site's films (see {@code adapt}), one folder each. */
     public Path profilesDir() { return dir.resolve("profiles"); }

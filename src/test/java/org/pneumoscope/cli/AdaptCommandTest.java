@@ -45,7 +45,8 @@ class AdaptCommandTest {
         new PhantomGenerator().generate(data, 150, 64, 31, 2);
         run = dir.resolve("run");
         CliRun r = CliRun.of("train", "--data", data.toString(), "--out", run.toString(), "--preset", "demo",
-                "--size", "64", "--epochs", "1", "--set", "max_minutes=0", "--set", "split=2:2:1");
+                "--size", "64", "--epochs", "1", "--set", "max_minutes=0", "--set", "split=2:2:1",
+                "--set", "tta=true"); // as the cpu preset: films are adapted to and measured mirrored too
         assertEquals(0, r.code(), r.all());
         Path fresh = dir.resolve("fresh");
         new PhantomGenerator().generate(fresh, 60, 64, 32, 2);
@@ -230,6 +231,112 @@ class AdaptCommandTest {
         assertEquals(2, bad.code(), bad.all());
         assertTrue(bad.all().contains("blurr"), "a bad spelling is named: " + bad.all());
         assertFalse(Files.exists(run.resolve("profiles/x")));
+    }
+
+    /** The run's BatchNorm statistics under profile {@code name} (null: as trained), one running statistic by name. */
+    static float[] stat(String profile, String name) throws Exception {
+        try (TrainedModel m = profile == null ? TrainedModel.load(run) : TrainedModel.load(run, profile)) {
+            return m.net().namedParameters().get(name).getArray().toFloatArray();
+        }
+    }
+
+    /**
+     * Training stores the validation films' statistics, and adapting relative to them on those very films (read the
+     * way adapt reads any films) leaves the network as trained, where AdaBN would not.
+     */
+    @Test
+    void relativeAdaptingOnTheRunsOwnValidationFilmsChangesNothing() throws Exception {
+        assertTrue(Files.isRegularFile(run.resolve("batchnorm-validation.bin")), "training stores the reference");
+        String[] own = {"--data", run.resolve("split.csv").toString(), "--split", "val", "--min-films", "20"};
+        CliRun rel = CliRun.of(cat(new String[] {"adapt", "--run", run.toString(), "--name", "own-rel", "--method", "relative"}, own));
+        assertEquals(0, rel.code(), rel.all());
+        CliRun ada = CliRun.of(cat(new String[] {"adapt", "--run", run.toString(), "--name", "own-adabn"}, own));
+        assertEquals(0, ada.code(), ada.all());
+        JsonNode card = new ObjectMapper().readTree(run.resolve("profiles/own-rel/profile.json").toFile());
+        assertEquals("relative", card.get("method").asText());
+        assertEquals("stored at training", card.get("relative_to").asText());
+        double moved = 0, movedAdabn = 0;
+        for (String k : List.of("bn1.running_mean", "bn1.running_var", "layer4.1.bn2.running_mean", "layer4.1.bn2.running_var")) {
+            float[] base = stat(null, k), r = stat("own-rel", k), a = stat("own-adabn", k);
+            for (int c = 0; c < base.length; c++) {
+                double scale = Math.abs(base[c]) + 1e-3;
+                moved = Math.max(moved, Math.abs(r[c] - base[c]) / scale);
+                movedAdabn = Math.max(movedAdabn, Math.abs(a[c] - base[c]) / scale);
+            }
+        }
+        assertTrue(moved < 1e-3, "the run's own films leave its statistics as trained: " + moved);
+        assertTrue(movedAdabn > 0.05, "AdaBN on them replaces the stored statistics: " + movedAdabn);
+        assertEquals(0, card.get("answers_changed").asInt(), card.toString());
+        assertEquals(modelHash, sha(run.resolve("model.params")));
+    }
+
+    /** On another site's films, the stored statistics move by how far AdaBN's estimate lies from the validation films'. */
+    @Test
+    void relativeAdaptingMovesTheStoredStatisticsByTheNewFilmsDifference() throws Exception {
+        ensureProfile("site-b");
+        CliRun rel = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-rel", "--method", "relative");
+        assertEquals(0, rel.code(), rel.all());
+        var own = org.pneumoscope.model.BatchNormStatistics.read(run.resolve("batchnorm-validation.bin")).entries();
+        for (var e : own) {
+            if (!e.name().equals("layer2.0.bn1.running_mean") && !e.name().equals("layer2.0.bn1.running_var")) continue;
+            float[] base = stat(null, e.name()), site = stat("site-b", e.name()), r = stat("site-b-rel", e.name());
+            for (int c = 0; c < base.length; c++) {
+                float want = e.variance() ? base[c] * site[c] / e.values()[c] : base[c] + site[c] - e.values()[c];
+                assertEquals(want, r[c], 1e-4 * (Math.abs(want) + 1), e.name() + "[" + c + "]");
+            }
+        }
+        assertEquals(modelHash, sha(run.resolve("model.params")));
+    }
+
+    /**
+     * A run trained before training stored the reference re-estimates it from its validation films, where its split
+     * still finds them, to the same statistics; without them it refuses and points to AdaBN.
+     */
+    @Test
+    void anOlderRunReestimatesTheReferenceFromItsSplitOrRefuses() throws Exception {
+        Path old = dir.resolve("old-run");
+        Files.createDirectories(old);
+        for (String f : List.of("model.params", "model.json", "config.yaml", "split.csv", "shift-reference.json", "shift-features.bin"))
+            if (Files.isRegularFile(run.resolve(f))) Files.copy(run.resolve(f), old.resolve(f));
+        CliRun a = CliRun.of("adapt", "--run", old.toString(), "--data", shifted.toString(), "--name", "rel", "--method", "relative");
+        assertEquals(0, a.code(), a.all());
+        assertTrue(a.out().contains("re-estimated them from its"), a.out());
+        JsonNode card = new ObjectMapper().readTree(old.resolve("profiles/rel/profile.json").toFile());
+        assertTrue(card.get("relative_to").asText().startsWith("re-estimated from "), card.toString());
+        var stored = org.pneumoscope.model.BatchNormStatistics.read(run.resolve("batchnorm-validation.bin")).entries();
+        try (TrainedModel m = TrainedModel.load(old)) {
+            var fresh = new java.util.HashMap<String, float[]>();
+            // the reference re-estimated now, read back from the profile: profile = trained + site − reference
+            try (TrainedModel p = TrainedModel.load(old, "rel"); TrainedModel site = TrainedModel.load(run, ensured("site-b"))) {
+                for (var e : stored) {
+                    if (e.variance()) continue;
+                    float[] t = m.net().namedParameters().get(e.name()).getArray().toFloatArray();
+                    float[] s = site.net().namedParameters().get(e.name()).getArray().toFloatArray();
+                    float[] q = p.net().namedParameters().get(e.name()).getArray().toFloatArray();
+                    float[] ref = new float[t.length];
+                    for (int c = 0; c < t.length; c++) ref[c] = t[c] + s[c] - q[c];
+                    fresh.put(e.name(), ref);
+                }
+            }
+            for (var e : stored)
+                if (!e.variance()) assertArrayEquals(e.values(), fresh.get(e.name()), 1e-3f, e.name() + ": the same reference");
+        }
+        Files.delete(old.resolve("split.csv"));
+        CliRun b = CliRun.of("adapt", "--run", old.toString(), "--data", shifted.toString(), "--name", "rel2", "--method", "relative");
+        assertEquals(2, b.code(), b.all());
+        assertTrue(b.all().contains("batchnorm-validation.bin") && b.all().contains("--method adabn"), b.all());
+        assertFalse(Files.exists(old.resolve("profiles/rel2")));
+    }
+
+    private static String ensured(String name) throws Exception {
+        ensureProfile(name);
+        return name;
+    }
+
+    private static String[] cat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Test
