@@ -2,6 +2,7 @@ package org.pneumoscope.bench;
 
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.Sample;
@@ -46,8 +47,10 @@ public final class LatencyBenchmark {
             out.printf(Locale.ROOT, "model %s@%d width %.2f, %d images (resized, decode excluded), threads %d%n",
                     m.config().model(), size, m.config().width(), imgs.size(), Runtime.getRuntime().availableProcessors());
             out.printf(Locale.ROOT, "predict  p50 %.1f ms  p95 %.1f ms%n", pct(pred, 50), pct(pred, 95));
-            out.printf(Locale.ROOT, "grad-cam p50 %.1f ms  p95 %.1f ms  (forward + backward to %s, with probabilities)%n",
-                    pct(cam, 50), pct(cam, 95), m.net().lastFeatureLayer());
+            out.printf(Locale.ROOT, "grad-cam p50 %.1f ms  p95 %.1f ms  (%s, with probabilities)%n",
+                    pct(cam, 50), pct(cam, 95), m.config().head() == Head.LINEAR
+                            ? "forward; " + m.net().lastFeatureLayer() + "'s gradient from the linear head's weights"
+                            : "forward + backward to " + m.net().lastFeatureLayer());
         }
     }
 
