@@ -41,10 +41,17 @@ public class AdaptCommand implements Callable<Integer> {
             description = "Study adapting to a known acquisition shift: re-render every film first, with the keys of "
                     + "evaluate --shift (e.g. blur=1, zoom=1.3); score the profile under the same --shift. Default: none.")
     String shift;
+    @Option(names = "--through", paramLabel = "STAGE",
+            description = "Re-estimate the BatchNorm statistics of the stages up to STAGE only (stem, layer1, layer2, "
+                    + "layer3, layer4), leaving the deeper ones as trained. The shallow stages see the film's acquisition "
+                    + "(exposure, sharpness, noise), the deep ones its content; on films of other periods layer2 kept "
+                    + "AdaBN's fewer normals called pneumonia and little of its cost where it cost "
+                    + "(docs/recipe.md, table L3). Default: every stage.")
+    String through;
 
     @Override
     public Integer call() throws Exception {
-        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms, method, shift), System.out);
+        AdaptJob.run(new AdaptJob.Options(run, data, split, name, out, minFilms, method, shift, through), System.out);
         return 0;
     }
 }

@@ -70,6 +70,14 @@ public final class BatchNormStatistics {
         return new BatchNormStatistics(out);
     }
 
+    /** These statistics, with those of the layers {@code fromOther} names taken from {@code other} (same layout). */
+    public BatchNormStatistics withEntriesOf(BatchNormStatistics other, java.util.function.Predicate<String> fromOther) {
+        other.requireSameLayout(this, "the other statistics");
+        List<Entry> out = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) out.add(fromOther.test(entries.get(i).name()) ? other.entries.get(i) : entries.get(i));
+        return new BatchNormStatistics(out);
+    }
+
     private void requireSameLayout(BatchNormStatistics other, String what) {
         boolean same = other.entries.size() == entries.size();
         for (int i = 0; same && i < entries.size(); i++) {

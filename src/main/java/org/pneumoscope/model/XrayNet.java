@@ -304,6 +304,19 @@ public final class XrayNet implements AutoCloseable {
     /** Layers whose output is a spatial feature map, i.e. every layer but the head. */
     public List<String> camLayers() { return layerNames.subList(0, layerNames.size() - 1); }
 
+    /** The stages from the input on: stem, layer1…layer4 (a TorchScript backbone is one stage). */
+    public List<String> stages() { return camLayers().stream().filter(l -> !l.contains(".")).toList(); }
+
+    /**
+     * The stage a parameter belongs to, by its name ({@link #namedParameters}): {@code conv1} and {@code bn1} are the
+     * stem's, {@code layer3.1.bn2.running_var} layer3's, {@code fc} and {@code head.*} the head's.
+     */
+    public static String stageOf(String parameterName) {
+        int dot = parameterName.indexOf('.');
+        String first = dot < 0 ? parameterName : parameterName.substring(0, dot);
+        return first.equals("conv1") || first.equals("bn1") ? "stem" : first.equals("fc") ? "head" : first;
+    }
+
     /** The layer Grad-CAM uses by default: the last feature map (layer4, or the TorchScript backbone). */
     public String lastFeatureLayer() { return layerNames.contains("layer4") ? "layer4" : layerNames.get(0); }
 

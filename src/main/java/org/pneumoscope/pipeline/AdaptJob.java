@@ -19,6 +19,7 @@ import org.pneumoscope.eval.AccuracyEstimate;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.BatchNormStatistics;
+import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
 
@@ -68,9 +69,11 @@ public final class AdaptJob {
      * @param method   what is re-estimated
      * @param shift    an acquisition shift every film is rendered under first, spelt as {@code evaluate --shift}'s
      *                 ("blur=1,zoom=1.3"), to study adapting to a known shift; null for the films as they are
+     * @param through  the deepest stage whose BatchNorm statistics are re-estimated ("layer2"); deeper ones stay as
+     *                 trained. Null for every stage
      */
     public record Options(Path run, Path data, String split, String name, Path out, int minFilms, Method method,
-                          String shift) {}
+                          String shift, String through) {}
 
     /** What adapt re-estimates without labels. */
     public enum Method implements Choice {
@@ -92,7 +95,7 @@ public final class AdaptJob {
     static final double TENT_LR = 1e-3;
 
     private final Path run, data, out;
-    private final String split, name;
+    private final String split, name, through;
     private final int minFilms;
     private final Method method;
     private final AcquisitionShift shift;
@@ -105,6 +108,7 @@ public final class AdaptJob {
         out = o.out();
         minFilms = o.minFilms();
         method = o.method();
+        through = o.through();
         shift = AcquisitionShift.parse(o.shift()); // a bad spelling fails before the model loads
     }
 
@@ -142,6 +146,7 @@ public final class AdaptJob {
             if (!SiteAdaptation.hasBatchNorm(m.net()))
                 throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
                         + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
+            List<String> stages = stagesReestimated(m);
             Films films = decode(m, listFiles(), shift, log);
             if (films.images().size() < minFilms)
                 throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data
@@ -150,13 +155,13 @@ public final class AdaptJob {
             boolean tta = m.config().tta();
             Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
-            Reestimated done = reestimate(m, films.images(), log);
+            Reestimated done = reestimate(m, films.images(), stages, log);
             Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
             Result r = new Result(target, films.images().size(), done.batches(), ShiftReference.classMix(pBefore),
                     ShiftReference.classMix(pAfter), changed(pBefore, pAfter), estimate(m, pBefore));
-            write(m, target, card(m, films, r, done.relativeTo()), ShiftReference.of(after.features(), pAfter, tta));
+            write(m, target, card(m, films, r, done.relativeTo(), stages), ShiftReference.of(after.features(), pAfter, tta));
             report(log, r, films, target, out != null);
             return r;
         }
@@ -165,19 +170,33 @@ public final class AdaptJob {
     /** What re-estimating did: the batches of films used and, adapting relatively, the statistics it measured from. */
     private record Reestimated(int batches, Reference relativeTo) {}
 
-    /** Re-estimates the network in place as the method says. */
-    private Reestimated reestimate(TrainedModel m, List<GreyImage> films, PrintStream log) throws IOException, InterruptedException {
-        if (method == Method.RELATIVE) {
-            Reference own = ownValidation(m, log);
-            return new Reestimated(SiteAdaptation.relative(m, films, own.statistics()), own);
-        }
-        int batches = SiteAdaptation.adaBn(m, films);
-        if (method != Method.ADABN) {
+    /**
+     * Re-estimates the network in place as the method says; the statistics of stages not in {@code stages} (when not
+     * null) are put back as trained before any scale and shift is fitted.
+     */
+    private Reestimated reestimate(TrainedModel m, List<GreyImage> films, List<String> stages, PrintStream log)
+            throws IOException, InterruptedException {
+        BatchNormStatistics trained = BatchNormStatistics.of(m.net());
+        Reference own = method == Method.RELATIVE ? ownValidation(m, log) : null;
+        int batches = own != null ? SiteAdaptation.relative(m, films, own.statistics()) : SiteAdaptation.adaBn(m, films);
+        if (stages != null)
+            trained.withEntriesOf(BatchNormStatistics.of(m.net()), n -> stages.contains(XrayNet.stageOf(n))).applyTo(m.net());
+        if (!method.keepsWeights()) {
             double h = method == Method.TENT ? SiteAdaptation.tent(m, films, TENT_PASSES, TENT_LR, 42)
                     : SiteAdaptation.infomax(m, films, TENT_PASSES, TENT_LR, 42);
             log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
         }
-        return new Reestimated(batches, null);
+        return new Reestimated(batches, own);
+    }
+
+    /** The stages whose statistics are re-estimated up to --through; null without it, for all (the head's too). */
+    private List<String> stagesReestimated(TrainedModel m) {
+        if (through == null) return null;
+        List<String> all = m.net().stages();
+        int i = all.indexOf(through);
+        if (i < 0) throw new UserException("--through " + through + ": not a stage of this network; its stages are "
+                + String.join(", ", all), 2);
+        return all.subList(0, i + 1);
     }
 
     /** The run's label-free accuracy estimate on the films as trained (before adapting), when its reference allows one. */
@@ -308,11 +327,12 @@ public final class AdaptJob {
                             + "blank or scrambled images?); adapt refuses them", data, outside, features.length, 100 * share));
     }
 
-    private Map<String, Object> card(TrainedModel m, Films films, Result r, Reference own) {
+    private Map<String, Object> card(TrainedModel m, Films films, Result r, Reference own, List<String> stages) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("format", "pneumoscope-site-profile/1");
         c.put("method", method.id());
         if (own != null) c.put("relative_to", own.source());
+        if (stages != null) c.put("stages", stages);
         c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
         if (!shift.isNone()) c.put("shift", shift.label());

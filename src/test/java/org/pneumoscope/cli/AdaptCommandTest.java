@@ -328,6 +328,27 @@ class AdaptCommandTest {
         assertFalse(Files.exists(old.resolve("profiles/rel2")));
     }
 
+    /** --through re-estimates the shallow stages as AdaBN does and leaves the deeper ones as trained. */
+    @Test
+    void throughLeavesTheDeeperStagesAsTrained() throws Exception {
+        ensureProfile("site-b");
+        CliRun a = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-l2", "--through", "layer2");
+        assertEquals(0, a.code(), a.all());
+        JsonNode card = new ObjectMapper().readTree(run.resolve("profiles/site-b-l2/profile.json").toFile());
+        assertEquals("[\"stem\",\"layer1\",\"layer2\"]", card.get("stages").toString());
+        for (String k : List.of("bn1.running_mean", "layer1.0.bn1.running_var", "layer2.1.bn2.running_mean",
+                "layer3.0.bn1.running_mean", "layer4.1.bn2.running_var")) {
+            float[] trained = stat(null, k), full = stat("site-b", k), l2 = stat("site-b-l2", k);
+            assertFalse(java.util.Arrays.equals(trained, full), k + ": AdaBN moved it");
+            boolean shallow = !k.startsWith("layer3") && !k.startsWith("layer4");
+            assertArrayEquals(shallow ? full : trained, l2, 1e-6f, k + (shallow ? ": re-estimated" : ": as trained"));
+        }
+        CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--through", "layer9");
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.all().contains("stem, layer1, layer2, layer3, layer4"), "the stages are listed: " + bad.all());
+        assertFalse(Files.exists(run.resolve("profiles/x")));
+    }
+
     private static String ensured(String name) throws Exception {
         ensureProfile(name);
         return name;

@@ -67,6 +67,25 @@ class BatchNormStatisticsTest {
     }
 
     @Test
+    void takesTheNamedLayersFromAnotherSetAndKnowsEachParametersStage() {
+        try (XrayNet n = net(0.25)) {
+            assertEquals(List.of("stem", "layer1", "layer2", "layer3", "layer4"), n.stages());
+            for (String name : n.namedParameters().keySet())
+                assertTrue(n.stages().contains(XrayNet.stageOf(name)) || XrayNet.stageOf(name).equals("head"), name);
+        }
+        assertEquals("stem", XrayNet.stageOf("bn1.running_mean"));
+        assertEquals("stem", XrayNet.stageOf("conv1.weight"));
+        assertEquals("layer2", XrayNet.stageOf("layer2.0.downsample.1.running_var"));
+        assertEquals("head", XrayNet.stageOf("fc.bias"));
+        assertEquals("head", XrayNet.stageOf("head.bn0.running_mean"));
+        BatchNormStatistics a = stats(new float[] {1, 2}, new float[] {3, 4});
+        BatchNormStatistics b = stats(new float[] {5, 6}, new float[] {7, 8});
+        var mixed = a.withEntriesOf(b, name -> name.endsWith("_var")).entries();
+        assertArrayEquals(new float[] {1, 2}, mixed.get(0).values());
+        assertArrayEquals(new float[] {7, 8}, mixed.get(1).values());
+    }
+
+    @Test
     void readsBackWhatItWroteAndNamesAFileOfAnotherKind() throws IOException {
         BatchNormStatistics s = stats(new float[] {1, 2, 3}, new float[] {0.1f, 0.2f, 0.3f});
         Path f = dir.resolve("stats.bin");
