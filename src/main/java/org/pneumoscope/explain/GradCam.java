@@ -1,6 +1,8 @@
 package org.pneumoscope.explain;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -96,7 +98,7 @@ public final class GradCam {
             float[] mirrorLogits = mirror ? net.forwardFrom(ps, all.get(n + ":"), l, false).toFloatArray() : null;
             NDArray leaf = (mirror ? all.get(":" + n) : all).stopGradient().duplicate();
             leaf.attach(sub);
-            float[] fc = linearHeadAfter(net, l);
+            NDArray fc = linearHeadAfter(net, l);
             Backward b = fc != null ? headWeights(net, ps, leaf, l, n, mirrorLogits, targets, fc)
                     : backward(net, ps, leaf, l, n, mirrorLogits, targets);
             return maps(net, l, leaf, b, n, width, height, features);
@@ -120,37 +122,36 @@ public final class GradCam {
     /** Forces the gradient pass even where the head's weights give the same channel weights (for tests). */
     static volatile boolean alwaysBackward;
 
-    /**
-     * The linear layer's weights, (classes, K) row-major, when only global average pooling and that layer follow
-     * {@code layer}; null otherwise.
-     */
-    private static float[] linearHeadAfter(XrayNet net, String layer) {
+    /** The linear layer's weights, (classes, K), when only global average pooling and that layer follow {@code layer}; null otherwise. */
+    private static NDArray linearHeadAfter(XrayNet net, String layer) {
         if (alwaysBackward || net.spec().head() != Head.LINEAR || !layer.equals(net.lastFeatureLayer())) return null;
         Parameter w = net.namedParameters().get("fc.weight");
-        return w == null ? null : w.getArray().toFloatArray();
+        return w == null ? null : w.getArray();
     }
 
     /**
      * The channel weights without a backward pass: after the last feature map a linear head computes
-     * logit_c = Σ_k W_ck · mean_ij A_kij + b_c, so ∂logit_c/∂A_kij = W_ck / (h·w) at every cell, and its spatial mean
-     * is the same (Grad-CAM is CAM here, Zhou et al. 2016). Needs no gradient collector, so no lock.
+     * logit_c = Σ_k W_ck · mean_ij A_kij + b_c, so ∂logit_c/∂A_kij = W_ck / (h·w) at every cell (Grad-CAM is CAM here,
+     * Zhou et al. 2016). The weights are the target's row of W without the 1/(h·w): one positive factor for every
+     * channel, which the ReLU and the scaling of the map to [0,1] remove. Rows are sliced from W on the native side,
+     * so no buffer is made per call. Needs no gradient collector, so no lock.
      */
     private static Backward headWeights(XrayNet net, ParameterStore ps, NDArray leaf, String l, int n, float[] mirrorLogits,
-                                        Function<float[][], int[]> targets, float[] fc) {
+                                        Function<float[][], int[]> targets, NDArray fc) {
         NDArray logits = net.forwardFrom(ps, leaf, l, false);
         float[][] probs = mirrorLogits == null ? rows(logits.softmax(1).toFloatArray(), n)
                 : softmaxRows(averaged(logits.toFloatArray(), mirrorLogits), n);
         int[] target = targets.apply(probs);
         if (target.length != n) throw new IllegalArgumentException(target.length + " target classes for " + n + " images");
-        Shape s = leaf.getShape();
-        int k = (int) s.get(1);
-        float cells = s.get(2) * s.get(3);
-        float[] w = new float[n * k];
+        NDList rows = new NDList(n);
         for (int i = 0; i < n; i++) {
             checkTarget(target, i, net.numClasses());
-            for (int c = 0; c < k; c++) w[i * k + c] = fc[target[i] * k + c] / cells;
+            NDArray row = fc.get(target[i]);
+            row.attach(leaf.getManager()); // freed with the call's temporaries, not kept with the weights
+            rows.add(row);
         }
-        return new Backward(probs, target, leaf.getManager().create(w, new Shape(n, k, 1, 1)));
+        long k = leaf.getShape().get(1);
+        return new Backward(probs, target, NDArrays.stack(rows).reshape(n, k, 1, 1));
     }
 
     private static void checkTarget(int[] target, int i, int classes) {
