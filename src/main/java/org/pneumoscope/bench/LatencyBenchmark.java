@@ -2,10 +2,10 @@ package org.pneumoscope.bench;
 
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.core.Label;
-import org.pneumoscope.model.Head;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
 import org.pneumoscope.data.Sample;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
 
@@ -48,7 +48,7 @@ public final class LatencyBenchmark {
                     m.config().model(), size, m.config().width(), imgs.size(), Runtime.getRuntime().availableProcessors());
             out.printf(Locale.ROOT, "predict  p50 %.1f ms  p95 %.1f ms%n", pct(pred, 50), pct(pred, 95));
             out.printf(Locale.ROOT, "grad-cam p50 %.1f ms  p95 %.1f ms  (%s, with probabilities)%n",
-                    pct(cam, 50), pct(cam, 95), m.config().head() == Head.LINEAR
+                    pct(cam, 50), pct(cam, 95), m.net().spec().head() == Head.LINEAR
                             ? "forward; " + m.net().lastFeatureLayer() + "'s gradient from the linear head's weights"
                             : "forward + backward to " + m.net().lastFeatureLayer());
         }

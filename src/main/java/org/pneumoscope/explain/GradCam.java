@@ -58,7 +58,8 @@ public final class GradCam {
     }
 
     /**
-     * Grad-CAM of every image of a batch from one forward and one backward pass. With the network in inference mode
+     * Grad-CAM of every image of a batch from one forward pass and, where the head's weights do not give the gradient
+     * ({@link #headWeights}), one backward pass. With the network in inference mode
      * (BatchNorm uses its running statistics) no image's logits depend on another's activations, so the gradient of
      * the sum of each image's target logit with respect to the batch's activations holds, at image i, exactly the
      * gradient of image i's own target logit: the maps equal {@link #compute}'s for each image alone.
@@ -115,12 +116,15 @@ public final class GradCam {
 
     /**
      * What the way back from the layer gives: each image's probabilities and target, and each channel's weight, the
-     * spatial mean of ∂(target logit)/∂A_k, shaped (N,K,1,1).
+     * spatial mean of ∂(target logit)/∂A_k or a positive multiple of it (the same for every channel), shaped (N,K,1,1).
      */
     private record Backward(float[][] probs, int[] target, NDArray weights) {}
 
     /** Forces the gradient pass even where the head's weights give the same channel weights (for tests). */
     static volatile boolean alwaysBackward;
+
+    /** Whether Grad-CAM of {@code layer} takes its channel weights from the head's weights, without a backward pass. */
+    static boolean usesHeadWeights(XrayNet net, String layer) { return linearHeadAfter(net, layer) != null; }
 
     /** The linear layer's weights, (classes, K), when only global average pooling and that layer follow {@code layer}; null otherwise. */
     private static NDArray linearHeadAfter(XrayNet net, String layer) {

@@ -147,6 +147,7 @@ public final class AdaptJob {
                 throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
                         + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
             List<String> stages = stagesReestimated(m);
+            if (method == Method.RELATIVE) requireRelativeFits(m);
             Films films = decode(m, listFiles(), shift, log);
             if (films.images().size() < minFilms)
                 throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data
@@ -192,6 +193,9 @@ public final class AdaptJob {
     /** The stages whose statistics are re-estimated up to --through; null without it, for all (the head's too). */
     private List<String> stagesReestimated(TrainedModel m) {
         if (through == null) return null;
+        if (!method.keepsWeights())
+            throw new UserException("--through applies to --method adabn and relative; " + method.id()
+                    + " fits the scale and shift of every stage", 2);
         List<String> all = m.net().stages();
         int i = all.indexOf(through);
         if (i < 0) throw new UserException("--through " + through + ": not a stage of this network; its stages are "
@@ -286,13 +290,14 @@ public final class AdaptJob {
      */
     private static Reference ownValidation(TrainedModel m, PrintStream log) throws IOException, InterruptedException {
         RunFolder run = m.run();
-        if (Files.isRegularFile(run.validationStatistics()))
-            return new Reference(BatchNormStatistics.read(run.validationStatistics()), "stored at training");
-        String missing = run.dir() + " holds no " + run.validationStatistics().getFileName() + " (runs trained before it "
-                + "existed)";
-        if (!Files.isRegularFile(run.split()))
-            throw new UserException(missing + " and no split.csv to find its validation films by; use --method adabn", 2);
-        Films val = decode(m, manifestFiles(DatasetReader.read(run.split()), "val", new ArrayList<>()), AcquisitionShift.NONE, log);
+        if (Files.isRegularFile(run.validationStatistics())) return new Reference(stored(m), "stored at training");
+        String missing = run.dir() + " holds no " + run.validationStatistics().getFileName();
+        Films listed = manifestFiles(DatasetReader.read(run.split()), "val", new ArrayList<>());
+        if (listed.files().isEmpty())
+            throw new UserException(missing + ": it was trained without validation films, so there is nothing to adapt "
+                    + "relative to; use --method adabn", 2);
+        missing += " (runs trained before it existed)";
+        Films val = decode(m, listed, AcquisitionShift.NONE, log);
         if (val.images().size() < MIN_FILMS)
             throw new UserException(missing + ", and only " + val.images().size() + " of its validation films could be "
                     + "read to re-estimate them from (at least " + MIN_FILMS + " are needed); use --method adabn", 2);
@@ -302,6 +307,37 @@ public final class AdaptJob {
         stored.applyTo(m.net());
         log.println("note: " + missing + "; re-estimated them from its " + val.images().size() + " validation films");
         return new Reference(own, "re-estimated from " + val.images().size() + " validation films");
+    }
+
+    /**
+     * Relative adapting needs the statistics as trained beside the validation films' (an adapted run holds other
+     * statistics), and every BatchNorm listed by name (a TorchScript backbone keeps its own out of reach), and a
+     * split to re-estimate the reference from when the run stores none.
+     */
+    private static void requireRelativeFits(TrainedModel m) {
+        RunFolder run = m.run();
+        if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
+            throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); adapt the run it was made "
+                    + "from with --method relative, or use --method adabn", 2);
+        if (!m.net().spec().arch().resnet())
+            throw new UserException("--method relative needs this project's own ResNet; " + run.dir()
+                    + " has a TorchScript backbone: use --method adabn", 2);
+        if (!Files.isRegularFile(run.validationStatistics()) && !Files.isRegularFile(run.split()))
+            throw new UserException(run.dir() + " holds no " + run.validationStatistics().getFileName() + " (runs "
+                    + "trained before it existed) and no split.csv to find its validation films by; use --method adabn", 2);
+    }
+
+    /** The stored reference, refused with its file named when it is damaged or belongs to another network. */
+    private static BatchNormStatistics stored(TrainedModel m) {
+        Path f = m.run().validationStatistics();
+        try {
+            BatchNormStatistics s = BatchNormStatistics.read(f);
+            s.withEntriesOf(BatchNormStatistics.of(m.net()), n -> false); // checks the layout
+            return s;
+        } catch (IOException | RuntimeException e) {
+            throw new UserException(f + ": " + e.getMessage() + "; delete it to re-estimate it from the validation films "
+                    + "split.csv lists, or use --method adabn", 2);
+        }
     }
 
     /**
@@ -371,10 +407,9 @@ public final class AdaptJob {
             reference.write(tmp);
             if (out != null) {
                 RunFolder src = m.run();
-                List<Path> kept = new ArrayList<>(List.of(src.modelJson(), src.config(), src.split()));
-                // batch statistics estimated in training mode do not depend on the running ones, only on the weights
-                if (method.keepsWeights()) kept.add(src.validationStatistics());
-                for (Path f : kept)
+                // not the validation films' statistics: they pair with the statistics as trained, which this run no
+                // longer holds, so relative adapting refuses an adapted run (ownValidation)
+                for (Path f : List.of(src.modelJson(), src.config(), src.split()))
                     if (Files.isRegularFile(f)) AtomicFiles.write(tmp.resolve(f.getFileName()), o -> Files.copy(f, o));
             }
             AtomicFiles.writeString(tmp.resolve(out != null ? ADAPTATION_CARD : TrainedModel.PROFILE_CARD),

@@ -364,12 +364,13 @@ public final class TrainJob {
 
     /**
      * The BatchNorm statistics of the validation films, for adapting relative to them ({@link SiteAdaptation#relative});
-     * without validation films or BatchNorm layers there are none, and a stale file from an earlier attempt is removed.
+     * with too few validation films or no BatchNorm layers there are none, and a stale file from an earlier attempt is removed.
      */
     static void writeValidationStatistics(RunFolder run, XrayNet net, List<Sample> val, ImageSource images,
                                           InputRecipe recipe, boolean tta) throws IOException {
         Files.deleteIfExists(run.validationStatistics());
-        if (val.isEmpty() || !SiteAdaptation.hasBatchNorm(net)) return;
+        // fewer films give statistics adapt would not trust either (AdaptJob.MIN_FILMS)
+        if (val.size() < AdaptJob.MIN_FILMS || !SiteAdaptation.hasBatchNorm(net)) return;
         Models.statisticsOf(net, val, images, recipe, SiteAdaptation.BATCH, tta).write(run.validationStatistics());
     }
 

@@ -277,14 +277,36 @@ class AdaptCommandTest {
         CliRun rel = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-rel", "--method", "relative");
         assertEquals(0, rel.code(), rel.all());
         var own = org.pneumoscope.model.BatchNormStatistics.read(run.resolve("batchnorm-validation.bin")).entries();
+        int checked = 0;
         for (var e : own) {
             if (!e.name().equals("layer2.0.bn1.running_mean") && !e.name().equals("layer2.0.bn1.running_var")) continue;
+            checked++;
             float[] base = stat(null, e.name()), site = stat("site-b", e.name()), r = stat("site-b-rel", e.name());
             for (int c = 0; c < base.length; c++) {
-                float want = e.variance() ? base[c] * site[c] / e.values()[c] : base[c] + site[c] - e.values()[c];
+                float eps = XrayNet.BN_EPSILON;
+                float want = e.variance() ? (base[c] + eps) * (site[c] + eps) / (e.values()[c] + eps) - eps
+                        : base[c] + site[c] - e.values()[c];
                 assertEquals(want, r[c], 1e-4 * (Math.abs(want) + 1), e.name() + "[" + c + "]");
             }
         }
+        assertEquals(2, checked, "the mean and variance named were found");
+        // an adapted run holds other statistics than those the reference pairs with: relative adapting refuses it
+        Path adapted = dir.resolve("adapted-run");
+        assertEquals(0, CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--out", adapted.toString()).code());
+        assertFalse(Files.exists(adapted.resolve("batchnorm-validation.bin")));
+        CliRun again = CliRun.of("adapt", "--run", adapted.toString(), "--data", shifted.toString(), "--name", "x", "--method", "relative");
+        assertEquals(2, again.code(), again.all());
+        assertTrue(again.all().contains("is an adapted run"), again.all());
+        // a damaged reference is refused with its file named
+        Path damaged = dir.resolve("damaged-run");
+        Files.createDirectories(damaged);
+        for (String f : List.of("model.params", "model.json", "config.yaml", "split.csv", "shift-reference.json", "shift-features.bin"))
+            if (Files.isRegularFile(run.resolve(f))) Files.copy(run.resolve(f), damaged.resolve(f));
+        byte[] ref = Files.readAllBytes(run.resolve("batchnorm-validation.bin"));
+        Files.write(damaged.resolve("batchnorm-validation.bin"), java.util.Arrays.copyOf(ref, ref.length / 2));
+        CliRun d = CliRun.of("adapt", "--run", damaged.toString(), "--data", shifted.toString(), "--name", "x", "--method", "relative");
+        assertEquals(2, d.code(), d.all());
+        assertTrue(d.all().contains(damaged.resolve("batchnorm-validation.bin").toString()) && d.all().contains("delete it"), d.all());
         assertEquals(modelHash, sha(run.resolve("model.params")));
     }
 
@@ -343,6 +365,10 @@ class AdaptCommandTest {
             boolean shallow = !k.startsWith("layer3") && !k.startsWith("layer4");
             assertArrayEquals(shallow ? full : trained, l2, 1e-6f, k + (shallow ? ": re-estimated" : ": as trained"));
         }
+        CliRun tent = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--through",
+                "layer2", "--method", "tent");
+        assertEquals(2, tent.code(), tent.all());
+        assertTrue(tent.all().contains("--through applies to --method adabn and relative"), tent.all());
         CliRun bad = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x", "--through", "layer9");
         assertEquals(2, bad.code(), bad.all());
         assertTrue(bad.all().contains("stem, layer1, layer2, layer3, layer4"), "the stages are listed: " + bad.all());

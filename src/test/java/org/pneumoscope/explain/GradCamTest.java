@@ -124,12 +124,6 @@ class GradCamTest {
     }
 
     /**
-     * Each cell of the map must land on the input pixels that cell actually looks at: for a cell off the diagonal of
-     * layer2/3/4, the peak of a map holding only that cell sits on the centroid of |∂cell/∂input| (its effective
-     * receptive field). Laying cells out as tiles (cell j at (j+½)·stride) puts a layer4 peak 15.5 px off, and a
-     * transposed map puts it at (y, x).
-     */
-    /**
      * At the last feature map of a linear head the channel weights come from the head's weights, without a backward
      * pass: the maps, probabilities and targets are those of the gradient pass, for any target class, mirrored or not.
      */
@@ -142,6 +136,8 @@ class GradCamTest {
             for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
             NDArray x = m.create(xs, new Shape(5, 1, 64, 64));
             java.util.function.Function<float[][], int[]> targets = p -> new int[] {0, 1, 2, 2, 1};
+            assertTrue(GradCam.usesHeadWeights(net, "layer4"), "the fast path is the one compared");
+            assertFalse(GradCam.usesHeadWeights(net, "layer3"));
             for (boolean mirror : new boolean[] {false, true}) {
                 List<CamResult> fast = GradCam.computeBatch(net, m, x, null, mirror, targets), slow;
                 GradCam.alwaysBackward = true;
@@ -164,6 +160,12 @@ class GradCamTest {
         }
     }
 
+    /**
+     * Each cell of the map must land on the input pixels that cell actually looks at: for a cell off the diagonal of
+     * layer2/3/4, the peak of a map holding only that cell sits on the centroid of |∂cell/∂input| (its effective
+     * receptive field). Laying cells out as tiles (cell j at (j+½)·stride) puts a layer4 peak 15.5 px off, and a
+     * transposed map puts it at (y, x).
+     */
     @Test
     void mapCellsLandOnTheirReceptiveFields() {
         int size = 128;

@@ -39,7 +39,7 @@ class BatchNormStatisticsTest {
         BatchNormStatistics site = stats(new float[] {1.5f, -1}, new float[] {3, 0.25f});
         var moved = stored.movedBy(reference, site).entries();
         assertArrayEquals(new float[] {2, -3}, moved.get(0).values(), 1e-6f);
-        assertArrayEquals(new float[] {6, 0.125f}, moved.get(1).values(), 1e-6f);
+        assertArrayEquals(new float[] {6, 0.125f}, moved.get(1).values(), 1e-5f); // ε = 1e-5 added as BatchNorm does
         // films like the reference leave the statistics where they were
         var same = stored.movedBy(reference, reference).entries();
         assertArrayEquals(stored.entries().get(0).values(), same.get(0).values(), 0f);
@@ -61,7 +61,7 @@ class BatchNormStatisticsTest {
             new BatchNormStatistics(changed).applyTo(a);
             assertEquals(7.5f, a.namedParameters().get(first.name()).getArray().toFloatArray()[0]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.applyTo(wide));
-            assertTrue(e.getMessage().contains("do not belong"), e.getMessage());
+            assertTrue(e.getMessage().contains("do not match"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> s.movedBy(BatchNormStatistics.of(wide), s));
         }
     }
