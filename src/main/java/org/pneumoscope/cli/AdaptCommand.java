@@ -32,7 +32,8 @@ public class AdaptCommand implements Callable<Integer> {
             + "only; relative: move the statistics training stored by how the new films' differ from the run's own "
             + "validation films' (stored by training; re-estimated from the films for older runs), so that films like the "
             + "training site's leave the network as it was (on films of other periods it scored higher than adabn but "
-            + "called more normal films pneumonia, docs/recipe.md, table L3); infomax: then fit the BatchNorm layers' scale and shift so the predictions on the films are surer while "
+            + "called more normal films pneumonia, docs/recipe.md, table L3; not for an adapted run); infomax: then fit "
+            + "the BatchNorm layers' scale and shift so the predictions on the films are surer while "
             + "the predicted classes stay as varied as equal classes would be (one pass, no labels; on films most of one "
             + "class it pushes them into the others); tent: surer predictions without that term (it pushed viral films "
             + "into bacterial). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")
@@ -45,8 +46,8 @@ public class AdaptCommand implements Callable<Integer> {
             description = "Re-estimate the BatchNorm statistics of the stages up to STAGE only (stem, layer1, layer2, "
                     + "layer3, layer4), leaving the deeper ones as trained. The shallow stages see the film's acquisition "
                     + "(exposure, sharpness, noise), the deep ones its content; on films of other periods layer2 kept "
-                    + "AdaBN's fewer normals called pneumonia and little of its cost where it cost "
-                    + "(docs/recipe.md, table L3). Default: every stage.")
+                    + "about AdaBN's fewer normals called pneumonia and little of its cost where it cost "
+                    + "(docs/recipe.md, table L3). With adabn and relative only. Default: every stage.")
     String through;
 
     @Override
