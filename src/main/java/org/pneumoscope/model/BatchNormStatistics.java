@@ -47,9 +47,14 @@ public final class BatchNormStatistics {
 
     /** Writes these statistics into the network's running statistics; the layouts must match. */
     public void applyTo(XrayNet net) {
+        requireFits(net);
         Map<String, Parameter> named = net.namedParameters();
-        of(net).requireSameLayout(this, "these statistics");
         for (Entry e : entries) named.get(e.name()).getArray().set(e.values());
+    }
+
+    /** Refuses statistics of another network's BatchNorm layers (names, kinds or channel counts differ). */
+    public void requireFits(XrayNet net) {
+        of(net).requireSameLayout(this, "these statistics");
     }
 
     /**

@@ -177,7 +177,7 @@ public final class AdaptJob {
      */
     private Reestimated reestimate(TrainedModel m, List<GreyImage> films, List<String> stages, PrintStream log)
             throws IOException, InterruptedException {
-        BatchNormStatistics trained = BatchNormStatistics.of(m.net());
+        BatchNormStatistics trained = stages == null ? null : BatchNormStatistics.of(m.net());
         Reference own = method == Method.RELATIVE ? ownValidation(m, log) : null;
         int batches = own != null ? SiteAdaptation.relative(m, films, own.statistics()) : SiteAdaptation.adaBn(m, films);
         if (stages != null)
@@ -301,10 +301,7 @@ public final class AdaptJob {
         if (val.images().size() < MIN_FILMS)
             throw new UserException(missing + ", and only " + val.images().size() + " of its validation films could be "
                     + "read to re-estimate them from (at least " + MIN_FILMS + " are needed); use --method adabn", 2);
-        BatchNormStatistics stored = BatchNormStatistics.of(m.net());
-        SiteAdaptation.adaBn(m, val.images());
-        BatchNormStatistics own = BatchNormStatistics.of(m.net());
-        stored.applyTo(m.net());
+        BatchNormStatistics own = SiteAdaptation.statisticsOf(m, val.images());
         log.println("note: " + missing + "; re-estimated them from its " + val.images().size() + " validation films");
         return new Reference(own, "re-estimated from " + val.images().size() + " validation films");
     }
@@ -332,7 +329,7 @@ public final class AdaptJob {
         Path f = m.run().validationStatistics();
         try {
             BatchNormStatistics s = BatchNormStatistics.read(f);
-            s.withEntriesOf(BatchNormStatistics.of(m.net()), n -> false); // checks the layout
+            s.requireFits(m.net());
             return s;
         } catch (IOException | RuntimeException e) {
             throw new UserException(f + ": " + e.getMessage() + "; delete it to re-estimate it from the validation films "

@@ -55,6 +55,17 @@ public final class SiteAdaptation {
         }
     }
 
+    /** AdaBN's estimate on {@code films}, with the network's own statistics left as they were. */
+    public static BatchNormStatistics statisticsOf(TrainedModel model, List<GreyImage> films) {
+        BatchNormStatistics stored = BatchNormStatistics.of(model.net());
+        try {
+            adaBn(model, films);
+            return BatchNormStatistics.of(model.net());
+        } finally {
+            stored.applyTo(model.net());
+        }
+    }
+
     /**
      * AdaBN relative to the run's own validation films: the statistics training stored are moved by the difference
      * between the new films' AdaBN estimate and {@code ownValidation}, the same estimate on the run's validation films
