@@ -92,6 +92,13 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
         if (features.length != probabilities.length)
             throw new IllegalArgumentException(features.length + " feature rows for " + probabilities.length + " films");
         if (features.length == 0) throw new IllegalArgumentException("a shift reference needs at least one film");
+        double[][] stats = channelStatistics(features);
+        return new ShiftReference(classMix(probabilities), confidenceHistogram(probabilities), meanConfidence(probabilities),
+                stats[0], stats[1], features, tta, null);
+    }
+
+    /** Each feature channel's mean (row 0) and sample SD (row 1) over the films, as a reference holds them. */
+    public static double[][] channelStatistics(float[][] features) {
         int c = features[0].length;
         double[] mean = new double[c], sd = new double[c];
         for (int k = 0; k < c; k++) {
@@ -100,8 +107,7 @@ public record ShiftReference(double[] classMix, int[] confidenceHistogram, doubl
             mean[k] = mean(col);
             sd[k] = sd(col, mean[k]);
         }
-        return new ShiftReference(classMix(probabilities), confidenceHistogram(probabilities), meanConfidence(probabilities),
-                mean, sd, features, tta, null);
+        return new double[][] {mean, sd};
     }
 
     public int films() { return features.length; }

@@ -84,10 +84,15 @@ public final class AdaptJob {
         /** BatchNorm statistics, then the BatchNorm layers' scale and shift by entropy minimisation (TENT). */
         TENT,
         /** As TENT, with a term that keeps the predicted classes diverse (information maximisation). */
-        INFOMAX;
+        INFOMAX,
+        /**
+         * BatchNorm statistics as trained; the pooled features' per-channel mean and SD moved to the validation films'
+         * through the linear head ({@link SiteAdaptation#alignPooledFeatures}).
+         */
+        ALIGN;
 
-        /** Whether the learnt scale and shift stay as trained, so the validation films' statistics still hold. */
-        boolean keepsWeights() { return this == ADABN || this == RELATIVE; }
+        /** Whether only BatchNorm statistics are re-estimated (so --through can choose which). */
+        boolean statisticsOnly() { return this == ADABN || this == RELATIVE; }
     }
 
     /** TENT's passes over the films and Adam's step size: one pass, as the method was published for online use. */
@@ -148,6 +153,7 @@ public final class AdaptJob {
                         + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
             List<String> stages = stagesReestimated(m);
             if (method == Method.RELATIVE) requireRelativeFits(m);
+            if (method == Method.ALIGN) requireAlignFits(m);
             Films films = decode(m, listFiles(), shift, log);
             if (films.images().size() < minFilms)
                 throw new UserException("adapt needs at least " + minFilms + " usable films from the new site; " + data
@@ -156,7 +162,7 @@ public final class AdaptJob {
             boolean tta = m.config().tta();
             Scoring.Outputs before = m.scores(films.images(), tta);
             requireChestXrays(m, before.features(), log);
-            Reestimated done = reestimate(m, films.images(), stages, log);
+            Reestimated done = reestimate(m, films.images(), before.features(), stages, log);
             Scoring.Outputs after = m.scores(films.images(), tta);
             float[][] pBefore = m.calibration().probabilities(before.logits());
             float[][] pAfter = m.calibration().probabilities(after.logits());
@@ -175,14 +181,18 @@ public final class AdaptJob {
      * Re-estimates the network in place as the method says; the statistics of stages not in {@code stages} (when not
      * null) are put back as trained before any scale and shift is fitted.
      */
-    private Reestimated reestimate(TrainedModel m, List<GreyImage> films, List<String> stages, PrintStream log)
-            throws IOException, InterruptedException {
+    private Reestimated reestimate(TrainedModel m, List<GreyImage> films, float[][] features, List<String> stages,
+                                   PrintStream log) throws IOException, InterruptedException {
+        if (method == Method.ALIGN) {
+            align(m, features, log);
+            return new Reestimated(0, null);
+        }
         BatchNormStatistics trained = stages == null ? null : BatchNormStatistics.of(m.net());
         Reference own = method == Method.RELATIVE ? ownValidation(m, log) : null;
         int batches = own != null ? SiteAdaptation.relative(m, films, own.statistics()) : SiteAdaptation.adaBn(m, films);
         if (stages != null)
             trained.withEntriesOf(BatchNormStatistics.of(m.net()), n -> stages.contains(XrayNet.stageOf(n))).applyTo(m.net());
-        if (!method.keepsWeights()) {
+        if (!method.statisticsOnly()) {
             double h = method == Method.TENT ? SiteAdaptation.tent(m, films, TENT_PASSES, TENT_LR, 42)
                     : SiteAdaptation.infomax(m, films, TENT_PASSES, TENT_LR, 42);
             log.printf(Locale.ROOT, "entropy minimisation of the BatchNorm scale and shift: mean entropy %.3f on the last pass%n", h);
@@ -193,14 +203,39 @@ public final class AdaptJob {
     /** The stages whose statistics are re-estimated up to --through; null without it, for all (the head's too). */
     private List<String> stagesReestimated(TrainedModel m) {
         if (through == null) return null;
-        if (!method.keepsWeights())
+        if (!method.statisticsOnly())
             throw new UserException("--through applies to --method adabn and relative; " + method.id()
-                    + " fits the scale and shift of every stage", 2);
+                    + (method == Method.ALIGN ? " keeps every stage's statistics as trained" : " fits the scale and shift of every stage"), 2);
         List<String> all = m.net().stages();
         int i = all.indexOf(through);
         if (i < 0) throw new UserException("--through " + through + ": not a stage of this network; its stages are "
                 + String.join(", ", all), 2);
         return all.subList(0, i + 1);
+    }
+
+    /** Aligns the pooled features of {@code features}' films to the validation films' that the run's shift reference holds. */
+    private static void align(TrainedModel m, float[][] features, PrintStream log) throws IOException {
+        ShiftReference ref = m.shiftReference().orElseThrow();
+        double largest = SiteAdaptation.alignPooledFeatures(m.net(), features, ref.channelMean(), ref.channelSd());
+        log.printf(Locale.ROOT, "pooled features aligned to the %d validation films' (%d channels; largest scale %.2f)%n",
+                ref.films(), ref.channels(), largest);
+    }
+
+    /**
+     * Aligning needs the training site's validation features (an adapted run's shift reference describes its own site)
+     * and a linear head to carry the alignment.
+     */
+    private static void requireAlignFits(TrainedModel m) throws IOException {
+        RunFolder run = m.run();
+        if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
+            throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); its shift reference holds "
+                    + "the site it was adapted to, so align the run it was made from", 2);
+        if (m.net().spec().head() != org.pneumoscope.model.Head.LINEAR)
+            throw new UserException("--method align needs a linear head after the pooled features; " + run.dir()
+                    + " has the " + m.net().spec().head().id() + " head: use --method adabn", 2);
+        if (m.shiftReference().isEmpty())
+            throw new UserException(run.dir() + " holds no " + ShiftReference.JSON_FILE + " (runs trained before it existed), "
+                    + "so there are no validation features to align to; use --method adabn", 2);
     }
 
     /** The run's label-free accuracy estimate on the films as trained (before adapting), when its reference allows one. */
@@ -366,6 +401,7 @@ public final class AdaptJob {
         c.put("method", method.id());
         if (own != null) c.put("relative_to", own.source());
         if (stages != null) c.put("stages", stages);
+        if (method == Method.ALIGN) c.put("aligned_to", "the pooled features of the run's validation films");
         c.put("run", m.run().dir().toAbsolutePath().normalize().toString());
         c.put("data", data.toAbsolutePath().normalize().toString() + (split == null ? "" : " (" + split + ")"));
         if (!shift.isNone()) c.put("shift", shift.label());

@@ -11,7 +11,9 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.BatchNormStatistics;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.OneBatchAlive;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.Optimizer;
@@ -78,6 +80,53 @@ public final class SiteAdaptation {
         int batches = adaBn(model, films);
         stored.movedBy(ownValidation, BatchNormStatistics.of(model.net())).applyTo(model.net());
         return batches;
+    }
+
+    /**
+     * Feature-statistics alignment at the pooled layer, through the linear head: each channel of the new films' pooled
+     * features is moved to the mean and SD the run's validation films had there, f' = μ_ref + s·(f − μ_new) with
+     * s = (σ_ref + ε)/(σ_new + ε), and because the head is linear that is the head W·f' + b rewritten as
+     * (W·diag(s))·f + b + W·(μ_ref − s·μ_new). No BatchNorm statistic and no feature changes; the films' answers move
+     * only through the head. Where AdaBN aligns each BatchNorm's input, this aligns what the head reads, which AdaBN
+     * leaves unaligned after the last block's convolutions, ReLU and pooling. The features are those of the network's
+     * inference (mirror-averaged with its flip TTA), as the reference's were. Returns the largest scale applied.
+     */
+    public static double alignPooledFeatures(XrayNet net, float[][] features, double[] refMean, double[] refSd) {
+        Parameter w = net.namedParameters().get("fc.weight"), b = net.namedParameters().get("fc.bias");
+        if (net.spec().head() != Head.LINEAR || w == null || b == null)
+            throw new IllegalArgumentException("feature alignment needs a linear head after the pooled features");
+        int k = refMean.length;
+        if (features.length < 2 || features[0].length != k)
+            throw new IllegalArgumentException("need at least two films with " + k + " pooled features each");
+        Aligned a = alignedHead(w.getArray().toFloatArray(), b.getArray().toFloatArray(), features, refMean, refSd);
+        w.getArray().set(a.weight());
+        b.getArray().set(a.bias());
+        return a.largestScale();
+    }
+
+    /** A linear head rewritten to read aligned features, and the largest per-channel scale it took. */
+    record Aligned(float[] weight, float[] bias, double largestScale) {}
+
+    /**
+     * The arithmetic of {@link #alignPooledFeatures} on plain arrays: W row-major (classes × K). ε is a hundredth of
+     * the reference's mean SD, so a channel (nearly) silent on the new films is not blown up.
+     */
+    static Aligned alignedHead(float[] weight, float[] bias, float[][] features, double[] refMean, double[] refSd) {
+        int k = refMean.length, classes = bias.length;
+        double[][] stats = ShiftReference.channelStatistics(features);
+        double[] mean = stats[0], sd = stats[1];
+        double eps = 0.01 * java.util.Arrays.stream(refSd).average().orElse(0) + 1e-12;
+        float[] w2 = new float[weight.length], b2 = bias.clone();
+        double largest = 0;
+        for (int c = 0; c < k; c++) {
+            double s = (refSd[c] + eps) / (sd[c] + eps), shift = refMean[c] - s * mean[c];
+            largest = Math.max(largest, s);
+            for (int j = 0; j < classes; j++) {
+                w2[j * k + c] = (float) (weight[j * k + c] * s);
+                b2[j] += (float) (weight[j * k + c] * shift);
+            }
+        }
+        return new Aligned(w2, b2, largest);
     }
 
     /**

@@ -375,6 +375,46 @@ class AdaptCommandTest {
         assertFalse(Files.exists(run.resolve("profiles/x")));
     }
 
+    /**
+     * Aligning moves the linear head only: every BatchNorm statistic stays as trained; on the run's own validation films
+     * (the films its shift reference was taken on) the head stays as it was and no answer changes; on another site's
+     * films the head moves. Refused with --through and for an adapted run, whose reference is another site's.
+     */
+    @Test
+    void alignMovesOnlyTheHeadAndLeavesItOnTheRunsOwnFilms() throws Exception {
+        String[] own = {"--data", run.resolve("split.csv").toString(), "--split", "val", "--min-films", "20"};
+        CliRun mine = CliRun.of(cat(new String[] {"adapt", "--run", run.toString(), "--name", "own-align", "--method", "align"}, own));
+        assertEquals(0, mine.code(), mine.all());
+        assertTrue(mine.out().contains("pooled features aligned to the"), mine.out());
+        CliRun site = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "site-b-align", "--method", "align");
+        assertEquals(0, site.code(), site.all());
+        JsonNode card = new ObjectMapper().readTree(run.resolve("profiles/own-align/profile.json").toFile());
+        assertEquals("align", card.get("method").asText());
+        assertEquals(0, card.get("answers_changed").asInt(), card.toString());
+        for (String k : List.of("bn1.running_mean", "layer2.1.bn2.running_var", "layer4.1.bn2.running_mean"))
+            assertArrayEquals(stat(null, k), stat("site-b-align", k), 0f, k + ": as trained");
+        float[] w = stat(null, "fc.weight"), wOwn = stat("own-align", "fc.weight"), wSite = stat("site-b-align", "fc.weight");
+        assertArrayEquals(w, wOwn, 1e-3f * (1 + max(w)), "the run's own films leave the head as it was");
+        assertArrayEquals(stat(null, "fc.bias"), stat("own-align", "fc.bias"), 1e-3f * (1 + max(w)));
+        assertFalse(java.util.Arrays.equals(w, wSite), "another site's films move the head");
+        CliRun through = CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--name", "x",
+                "--method", "align", "--through", "layer2");
+        assertEquals(2, through.code(), through.all());
+        Path adapted = dir.resolve("adapted-for-align");
+        assertEquals(0, CliRun.of("adapt", "--run", run.toString(), "--data", shifted.toString(), "--out", adapted.toString()).code());
+        CliRun again = CliRun.of("adapt", "--run", adapted.toString(), "--data", shifted.toString(), "--name", "x", "--method", "align");
+        assertEquals(2, again.code(), again.all());
+        assertTrue(again.all().contains("is an adapted run"), again.all());
+        assertFalse(Files.exists(run.resolve("profiles/x")));
+        assertEquals(modelHash, sha(run.resolve("model.params")));
+    }
+
+    private static float max(float[] v) {
+        float m = 0;
+        for (float x : v) m = Math.max(m, Math.abs(x));
+        return m;
+    }
+
     private static String ensured(String name) throws Exception {
         ensureProfile(name);
         return name;

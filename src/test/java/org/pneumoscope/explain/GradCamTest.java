@@ -315,6 +315,33 @@ class GradCamTest {
     }
 
     @Test
+    void theOverlaysFixedPointBlendIsTheBlendInRealNumbersToTheNearestLevel() {
+        java.util.Random r = new java.util.Random(3);
+        int w = 64, h = 48, off = 0;
+        byte[] px = new byte[w * h];
+        r.nextBytes(px);
+        float[] map = new float[w * h];
+        for (int i = 0; i < map.length; i++) map[i] = i % 97 == 0 ? 1f : r.nextFloat();
+        CamResult cam = new CamResult(map, w, h, new float[] {0.7f, 0.2f, 0.1f}, 0);
+        for (double opacity : new double[] {0, 0.3, Overlay.DEFAULT_OPACITY, 1}) {
+            BufferedImage img = Overlay.render(new GreyImage(w, h, px), cam, opacity);
+            for (int i = 0; i < map.length; i++) {
+                double v = Math.round(map[i] * 1020) / 1020.0, a = opacity * Math.sqrt(v);
+                double[] c = Overlay.jet(v);
+                int rgb = img.getRGB(i % w, i / w), grey = px[i] & 0xff;
+                for (int k = 0; k < 3; k++) {
+                    double want = grey * (1 - a) + 255 * c[k] * a;
+                    int got = rgb >> (16 - 8 * k) & 0xff;
+                    // to the nearest level, give or take the fixed point's error: (255·½ + ½) / 2^16 < 0.002
+                    assertEquals(want, got, 0.502, "pixel " + i + " channel " + k + " at opacity " + opacity);
+                    if (Math.abs(want - got) > 0.5) off++;
+                }
+            }
+        }
+        assertTrue(off < 20, off + " channels rounded the other way at a near-tie");
+    }
+
+    @Test
     void overlayAtTheDefaultOpacity() {
         byte[] px = new byte[16 * 16];
         java.util.Arrays.fill(px, (byte) 100);
