@@ -1,6 +1,13 @@
 package org.pneumoscope.bench;
 
+import org.pneumoscope.api.AnswerPictures;
+import org.pneumoscope.api.Classifier;
+import org.pneumoscope.api.Explanation;
+import org.pneumoscope.api.Film;
 import org.pneumoscope.core.GreyImage;
+import org.pneumoscope.core.Png;
+import org.pneumoscope.explain.CamResult;
+import org.pneumoscope.explain.Overlay;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.UserException;
 import org.pneumoscope.data.DatasetReader;
@@ -9,10 +16,12 @@ import org.pneumoscope.model.Head;
 import org.pneumoscope.pipeline.EvaluateJob;
 import org.pneumoscope.pipeline.TrainedModel;
 
+import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,13 +35,23 @@ public final class LatencyBenchmark {
         try (TrainedModel m = TrainedModel.load(run)) {
             int size = m.config().size();
             List<GreyImage> imgs = new ArrayList<>();
+            List<Film> films = new ArrayList<>();
             if (data != null) {
                 for (Sample s : DatasetReader.read(data).requireImages().samples()) {
                     if (imgs.size() >= count) break;
-                    try { imgs.add(EvaluateJob.load(s.file(), m)); } catch (Exception e) { /* unreadable: skip */ }
+                    try {
+                        films.add(Film.read(s.file()));
+                        imgs.add(EvaluateJob.load(s.file(), m));
+                    } catch (Exception e) {
+                        if (films.size() > imgs.size()) films.remove(films.size() - 1); // unreadable: skip
+                    }
                 }
             }
-            if (imgs.isEmpty()) imgs = TrainBenchmark.phantoms(count, size, 1);
+            if (imgs.isEmpty()) {
+                imgs = TrainBenchmark.phantoms(count, size, 1);
+                films.clear();
+                for (GreyImage g : imgs) films.add(Film.of(g, "phantom-" + films.size()));
+            }
             for (int i = 0; i < 3; i++) { m.probabilities(List.of(imgs.get(0)), false); m.explain(imgs.get(0), null, null); }
             double[] pred = new double[imgs.size()], cam = new double[imgs.size()];
             for (int i = 0; i < imgs.size(); i++) {
@@ -51,7 +70,55 @@ public final class LatencyBenchmark {
                     pct(cam, 50), pct(cam, 95), m.net().spec().head() == Head.LINEAR
                             ? "forward; " + m.net().lastFeatureLayer() + "'s gradient from the linear head's weights"
                             : "forward + backward to " + m.net().lastFeatureLayer());
+            pictures(Classifier.of(m), films, out); // shares m, which closes here
         }
+    }
+
+    /** The steps of drawing a Grad-CAM answer's pictures, in the server's order. */
+    public static final List<String> PICTURE_STEPS = List.of("film to display size", "heatmap onto it", "overlay",
+            "heatmap layer", "overlay PNG", "layer PNG", "base64 of both");
+
+    /**
+     * What drawing a Grad-CAM answer's pictures costs per film, step by step, drawn as the server draws them
+     * ({@link AnswerPictures}): under load these run on the same cores as the forward passes.
+     */
+    private static void pictures(Classifier c, List<Film> films, PrintStream out) {
+        double[][] ms = new double[PICTURE_STEPS.size()][films.size()];
+        double[] total = new double[films.size()];
+        long overlayBytes = 0, layerBytes = 0;
+        for (int pass = 0; pass < 2; pass++) // the first pass warms the code up
+            for (int i = 0; i < films.size(); i++) {
+                Explanation e = c.explain(films.get(i));
+                long[] t = new long[PICTURE_STEPS.size() + 1];
+                t[0] = System.nanoTime();
+                GreyImage shown = AnswerPictures.shown(films.get(i).image());
+                t[1] = System.nanoTime();
+                CamResult cam = AnswerPictures.onShown(e, shown);
+                t[2] = System.nanoTime();
+                BufferedImage overlay = Overlay.render(shown, cam);
+                t[3] = System.nanoTime();
+                BufferedImage layer = Overlay.heatmap(cam);
+                t[4] = System.nanoTime();
+                byte[] a = Png.encode(overlay);
+                t[5] = System.nanoTime();
+                byte[] b = Png.encode(layer);
+                t[6] = System.nanoTime();
+                if (Base64.getEncoder().encodeToString(a).length() + Base64.getEncoder().encodeToString(b).length() == 0)
+                    throw new IllegalStateException("empty pictures");
+                t[7] = System.nanoTime();
+                for (int k = 0; k < PICTURE_STEPS.size(); k++) ms[k][i] = (t[k + 1] - t[k]) / 1e6;
+                total[i] = (t[7] - t[0]) / 1e6;
+                if (pass == 1) {
+                    overlayBytes += a.length;
+                    layerBytes += b.length;
+                }
+            }
+        StringBuilder line = new StringBuilder("answer pictures, p50 ms per film:");
+        for (int k = 0; k < PICTURE_STEPS.size(); k++)
+            line.append(String.format(Locale.ROOT, " %s %.2f;", PICTURE_STEPS.get(k), pct(ms[k], 50)));
+        out.println(line.append(String.format(Locale.ROOT, " all %.2f (p95 %.2f)", pct(total, 50), pct(total, 95))));
+        out.printf(Locale.ROOT, "answer pictures, mean size: overlay PNG %.1f KB, layer PNG %.1f KB (films at display size, longer side <= %d)%n",
+                overlayBytes / 1024.0 / films.size(), layerBytes / 1024.0 / films.size(), AnswerPictures.MAX_SIDE);
     }
 
     static double pct(double[] v, double p) {

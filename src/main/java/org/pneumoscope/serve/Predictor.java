@@ -1,5 +1,6 @@
 package org.pneumoscope.serve;
 
+import org.pneumoscope.api.AnswerPictures;
 import org.pneumoscope.api.BatchingClassifier;
 import org.pneumoscope.api.Classifier;
 import org.pneumoscope.api.Explanation;
@@ -7,13 +8,10 @@ import org.pneumoscope.api.Film;
 import org.pneumoscope.core.DecodeException;
 import org.pneumoscope.core.GreyImage;
 import org.pneumoscope.data.ImageFormat;
-import org.pneumoscope.data.Preprocess;
 import org.pneumoscope.dicom.DicomAnswer;
 import org.pneumoscope.explain.CamResult;
-import org.pneumoscope.explain.Overlay;
 import org.pneumoscope.pipeline.TrainedModel;
 
-import java.awt.image.BufferedImage;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
@@ -25,8 +23,8 @@ import java.util.function.Supplier;
  * one caller per core at a time.
  */
 public final class Predictor {
-    /** Longer side of the pictures sent back; enough for a screen, small enough for a quick JSON answer. */
-    public static final int DISPLAY_MAX_SIDE = 512;
+    /** Longer side of the pictures sent back ({@link AnswerPictures#MAX_SIDE}). */
+    public static final int DISPLAY_MAX_SIDE = AnswerPictures.MAX_SIDE;
     /** Name given to uploads in decoder messages: the client's file name may itself identify a patient. */
     static final String UPLOAD_NAME = "upload";
 
@@ -90,18 +88,10 @@ public final class Predictor {
     /** Draws the film's pictures at display size: the Grad-CAM overlay and layer when {@code e} is given, the grey film when asked. */
     private static Supplier<Pictures> pictures(Film film, Explanation e, boolean image) {
         return () -> {
-            int w = film.width(), h = film.height();
-            double scale = Math.min(1.0, (double) DISPLAY_MAX_SIDE / Math.max(w, h));
-            int dw = Math.max(1, (int) Math.round(w * scale)), dh = Math.max(1, (int) Math.round(h * scale));
-            GreyImage shown = scale == 1.0 ? film.image() : Preprocess.resize(film.image(), dw, dh);
-            byte[] camPng = null, heatPng = null;
-            if (e != null) {
-                float[] p = e.prediction().probabilities();
-                CamResult shownCam = new CamResult(e.onFilm(dw, dh), dw, dh, p, e.explained().index());
-                camPng = Overlay.png(Overlay.render(shown, shownCam));
-                heatPng = Overlay.png(Overlay.heatmap(shownCam));
-            }
-            return new Pictures(camPng, heatPng, image ? Overlay.png(grey(shown)) : null);
+            GreyImage shown = AnswerPictures.shown(film.image());
+            CamResult cam = e == null ? null : AnswerPictures.onShown(e, shown);
+            return new Pictures(cam == null ? null : AnswerPictures.overlayPng(shown, cam),
+                    cam == null ? null : AnswerPictures.layerPng(cam), image ? AnswerPictures.greyPng(shown) : null);
         };
     }
 
@@ -148,11 +138,5 @@ public final class Predictor {
      */
     private Explanation explain(Film film, boolean tta) {
         return batcher.explain(film, null, null, tta);
-    }
-
-    static BufferedImage grey(GreyImage g) {
-        BufferedImage bi = new BufferedImage(g.width(), g.height(), BufferedImage.TYPE_BYTE_GRAY);
-        bi.getRaster().setDataElements(0, 0, g.width(), g.height(), g.pixels());
-        return bi;
     }
 }

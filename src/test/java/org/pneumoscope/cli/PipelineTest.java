@@ -138,6 +138,17 @@ class PipelineTest {
         CliRun r = cli("bench", "explain", "--run", run.toString(), "--images", "3");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().matches("(?s).*predict\\s+p50 [0-9.]+ ms.*grad-cam p50 [0-9.]+ ms.*"), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("answer pictures, p50 ms per film:(.*) all ([0-9.]+) \\(p95 ([0-9.]+)\\)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double sum = 0;
+        for (String step : org.pneumoscope.bench.LatencyBenchmark.PICTURE_STEPS) {
+            java.util.regex.Matcher s = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(step) + " ([0-9.]+);").matcher(m.group(1));
+            assertTrue(s.find(), step + " in " + r.out());
+            sum += Double.parseDouble(s.group(1));
+        }
+        assertTrue(Double.parseDouble(m.group(2)) > 0 && Double.parseDouble(m.group(2)) <= Double.parseDouble(m.group(3)), r.out());
+        assertTrue(sum > 0, "the steps took time: " + r.out());
+        assertTrue(r.out().matches("(?s).*overlay PNG [0-9.]+ KB, layer PNG [0-9.]+ KB.*"), r.out());
     }
 
     @Test
