@@ -152,7 +152,8 @@
     setStatus("Analysing…", true);
     const form = new FormData();
     form.append("image", file, "upload");
-    const q = new URLSearchParams({ cam: "true", tta: $("tta").checked ? "true" : "false", image: viewable ? "false" : "true" });
+    // the page lays the heatmap layer over its own preview (or the decoded film), so it needs no overlay
+    const q = new URLSearchParams({ cam: "true", tta: $("tta").checked ? "true" : "false", image: viewable ? "false" : "true", overlay: "false" });
     try {
       const r = await fetch("api/predict?" + q, { method: "POST", body: form });
       let body = null;

@@ -56,6 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * POST /api/predict   multipart field "image"; ?cam=false skips Grad-CAM, ?tta=true averages with the mirror image,
  *                     ?image=true adds the decoded X-ray as PNG (for formats a browser cannot show, e.g. DICOM);
+ *                     ?overlay=false leaves out the heatmap blended over the X-ray (the heatmap layer alone is sent);
  *                     ?format=dicom answers a DICOM film with its SR and Grad-CAM secondary capture instead of JSON
  * GET  /api/health    liveness, load, the forward passes by size ("batches") and the shift alarm over the last
  *                     {@link #SHIFT_WINDOW} films
@@ -259,7 +260,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         Predictor.Options opt;
         boolean dicom;
         try {
-            opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()), flag(ctx, "image", false));
+            opt = new Predictor.Options(flag(ctx, "cam", true), flag(ctx, "tta", classifier.tta()), flag(ctx, "image", false),
+                    flag(ctx, "overlay", true));
             dicom = dicomFormat(ctx);
         } catch (ApiError e) {
             drain(ctx); // a bad query is answered after the body, so the client reads the answer, not a reset
@@ -381,8 +383,8 @@ public final class PneumoscopeServer implements AutoCloseable {
         b.put("temperature", model.temperature());
         b.put("calibration_method", model.calibration().method().id());
         b.put("tta", p.tta());
-        if (p.camPng() != null) {
-            b.put("cam_png", dataUri(p.camPng()));
+        if (p.heatmapPng() != null) {
+            if (p.camPng() != null) b.put("cam_png", dataUri(p.camPng()));
             b.put("heatmap_png", dataUri(p.heatmapPng()));
             b.put("cam_class", Label.of(p.camClass()).id());
         }

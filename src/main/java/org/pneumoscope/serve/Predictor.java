@@ -28,8 +28,15 @@ public final class Predictor {
     /** Name given to uploads in decoder messages: the client's file name may itself identify a patient. */
     static final String UPLOAD_NAME = "upload";
 
-    /** What to compute besides the class: the heatmap, flip test-time augmentation, the grey picture the model read. */
-    public record Options(boolean cam, boolean tta, boolean image) {}
+    /**
+     * What to compute besides the class: the heatmap, flip test-time augmentation, the grey picture the model read,
+     * and with the heatmap the overlay (the heatmap blended over the film), which a client laying the heatmap layer
+     * over its own copy of the film does not need: it is most of what drawing a Grad-CAM answer costs.
+     */
+    public record Options(boolean cam, boolean tta, boolean image, boolean overlay) {
+        /** With the overlay whenever the heatmap is drawn. */
+        public Options(boolean cam, boolean tta, boolean image) { this(cam, tta, image, true); }
+    }
 
     /**
      * @param classIndex    predicted class (Label index)
@@ -75,7 +82,7 @@ public final class Predictor {
         } else {
             p = batcher.predict(film, o.tta());
         }
-        Pictures pics = e != null || o.image() ? inTurn(pictures(film, e, o.image())) : Pictures.NONE;
+        Pictures pics = e != null || o.image() ? inTurn(pictures(film, e, o.image(), o.overlay())) : Pictures.NONE;
         return new Prediction(p.label().index(), p.probabilities(), o.tta(), film.width(), film.height(), ImageFormat.sniff(bytes),
                 pics.cam(), pics.heatmap(), pics.image(), e == null ? -1 : e.explained().index(), p.features());
     }
@@ -85,12 +92,15 @@ public final class Predictor {
         static final Pictures NONE = new Pictures(null, null, null);
     }
 
-    /** Draws the film's pictures at display size: the Grad-CAM overlay and layer when {@code e} is given, the grey film when asked. */
-    private static Supplier<Pictures> pictures(Film film, Explanation e, boolean image) {
+    /**
+     * Draws the film's pictures at display size: the Grad-CAM layer when {@code e} is given, with the overlay when
+     * {@code overlay}; the grey film when asked.
+     */
+    private static Supplier<Pictures> pictures(Film film, Explanation e, boolean image, boolean overlay) {
         return () -> {
             GreyImage shown = AnswerPictures.shown(film.image());
             CamResult cam = e == null ? null : AnswerPictures.onShown(e, shown);
-            return new Pictures(cam == null ? null : AnswerPictures.overlayPng(shown, cam),
+            return new Pictures(cam == null || !overlay ? null : AnswerPictures.overlayPng(shown, cam),
                     cam == null ? null : AnswerPictures.layerPng(cam), image ? AnswerPictures.greyPng(shown) : null);
         };
     }

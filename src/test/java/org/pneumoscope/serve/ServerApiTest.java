@@ -122,6 +122,12 @@ class ServerApiTest {
             JsonNode noCam = ServeFixture.json(ServeFixture.send(c, ServeFixture.upload(s, "cam=false", MultipartBody.image(img))));
             assertFalse(noCam.has("cam_png"));
             assertProbabilities(want, noCam.path("probabilities"));
+            // ?overlay=false: the heatmap layer alone, the same picture, no overlay
+            JsonNode layerOnly = ServeFixture.json(ServeFixture.send(c, ServeFixture.upload(s, "overlay=false", MultipartBody.image(img))));
+            assertFalse(layerOnly.has("cam_png"), layerOnly.toString());
+            assertEquals(j.path("heatmap_png").asText(), layerOnly.path("heatmap_png").asText());
+            assertEquals(j.path("cam_class").asText(), layerOnly.path("cam_class").asText());
+            assertProbabilities(want, layerOnly.path("probabilities"));
             // ?tta=true: the mirrored image is averaged in
             JsonNode tta = ServeFixture.json(ServeFixture.send(c, ServeFixture.upload(s, "tta=true&image=true", MultipartBody.image(img))));
             assertTrue(tta.path("tta").asBoolean());

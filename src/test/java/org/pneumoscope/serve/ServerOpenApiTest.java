@@ -73,7 +73,7 @@ class ServerOpenApiTest {
             fieldsMatch(api, schemaOf(predict, "400"), ServeFixture.json(bad), "400 answer");
             Set<String> params = new HashSet<>();
             predict.getParameters().forEach(p -> params.add(p.getName()));
-            assertEquals(Set.of("cam", "tta", "image", "format"), params, "the query parameters /api/predict reads");
+            assertEquals(Set.of("cam", "tta", "image", "overlay", "format"), params, "the query parameters /api/predict reads");
         }
     }
 
