@@ -83,42 +83,48 @@ public final class LatencyBenchmark {
      * ({@link AnswerPictures}): under load these run on the same cores as the forward passes.
      */
     private static void pictures(Classifier c, List<Film> films, PrintStream out) {
-        double[][] ms = new double[PICTURE_STEPS.size()][films.size()];
+        int steps = PICTURE_STEPS.size();
+        double[][] ms = new double[steps][films.size()];
         double[] total = new double[films.size()];
         long overlayBytes = 0, layerBytes = 0;
         for (int pass = 0; pass < 2; pass++) // the first pass warms the code up
             for (int i = 0; i < films.size(); i++) {
-                Explanation e = c.explain(films.get(i));
-                long[] t = new long[PICTURE_STEPS.size() + 1];
-                t[0] = System.nanoTime();
-                GreyImage shown = AnswerPictures.shown(films.get(i).image());
-                t[1] = System.nanoTime();
-                CamResult cam = AnswerPictures.onShown(e, shown);
-                t[2] = System.nanoTime();
-                BufferedImage overlay = Overlay.render(shown, cam);
-                t[3] = System.nanoTime();
-                BufferedImage layer = Overlay.heatmap(cam);
-                t[4] = System.nanoTime();
-                byte[] a = Png.encode(overlay);
-                t[5] = System.nanoTime();
-                byte[] b = Png.encode(layer);
-                t[6] = System.nanoTime();
-                if (Base64.getEncoder().encodeToString(a).length() + Base64.getEncoder().encodeToString(b).length() == 0)
-                    throw new IllegalStateException("empty pictures");
-                t[7] = System.nanoTime();
-                for (int k = 0; k < PICTURE_STEPS.size(); k++) ms[k][i] = (t[k + 1] - t[k]) / 1e6;
-                total[i] = (t[7] - t[0]) / 1e6;
-                if (pass == 1) {
-                    overlayBytes += a.length;
-                    layerBytes += b.length;
-                }
+                Drawn d = drawn(c.explain(films.get(i)), films.get(i));
+                for (int k = 0; k < steps; k++) ms[k][i] = (d.stamps()[k + 1] - d.stamps()[k]) / 1e6;
+                total[i] = (d.stamps()[steps] - d.stamps()[0]) / 1e6;
+                overlayBytes += pass == 1 ? d.overlayBytes() : 0;
+                layerBytes += pass == 1 ? d.layerBytes() : 0;
             }
         StringBuilder line = new StringBuilder("answer pictures, p50 ms per film:");
-        for (int k = 0; k < PICTURE_STEPS.size(); k++)
-            line.append(String.format(Locale.ROOT, " %s %.2f;", PICTURE_STEPS.get(k), pct(ms[k], 50)));
+        for (int k = 0; k < steps; k++) line.append(String.format(Locale.ROOT, " %s %.2f;", PICTURE_STEPS.get(k), pct(ms[k], 50)));
         out.println(line.append(String.format(Locale.ROOT, " all %.2f (p95 %.2f)", pct(total, 50), pct(total, 95))));
         out.printf(Locale.ROOT, "answer pictures, mean size: overlay PNG %.1f KB, layer PNG %.1f KB (films at display size, longer side <= %d)%n",
                 overlayBytes / 1024.0 / films.size(), layerBytes / 1024.0 / films.size(), AnswerPictures.MAX_SIDE);
+    }
+
+    /** The clock before the first of {@link #PICTURE_STEPS} and after each, and the two PNGs' sizes. */
+    private record Drawn(long[] stamps, int overlayBytes, int layerBytes) {}
+
+    /** One answer's pictures, drawn step by step in the server's order. */
+    private static Drawn drawn(Explanation e, Film film) {
+        long[] t = new long[PICTURE_STEPS.size() + 1];
+        t[0] = System.nanoTime();
+        GreyImage shown = AnswerPictures.shown(film.image());
+        t[1] = System.nanoTime();
+        CamResult cam = AnswerPictures.onShown(e, shown);
+        t[2] = System.nanoTime();
+        BufferedImage overlay = Overlay.render(shown, cam);
+        t[3] = System.nanoTime();
+        BufferedImage layer = Overlay.heatmap(cam);
+        t[4] = System.nanoTime();
+        byte[] a = Png.encode(overlay);
+        t[5] = System.nanoTime();
+        byte[] b = Png.encode(layer);
+        t[6] = System.nanoTime();
+        if (Base64.getEncoder().encodeToString(a).isEmpty() || Base64.getEncoder().encodeToString(b).isEmpty())
+            throw new IllegalStateException("empty pictures");
+        t[7] = System.nanoTime();
+        return new Drawn(t, a.length, b.length);
     }
 
     static double pct(double[] v, double p) {

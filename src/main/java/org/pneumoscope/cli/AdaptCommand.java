@@ -38,7 +38,8 @@ public class AdaptCommand implements Callable<Integer> {
             + "class it pushes them into the others); tent: surer predictions without that term (it pushed viral films "
             + "into bacterial); align: keep every BatchNorm statistic as trained and move each pooled feature's mean "
             + "and SD on the films to the run's validation films' through the linear head (docs/recipe.md, table L4; "
-            + "the films' class mix is assumed like the validation films'). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")
+            + "the films' class mix is assumed like the validation films'; needs a linear head and the run's shift "
+            + "reference, not for an adapted run). Score a profile on labelled films from the site (evaluate --profile) before relying on it.")
     AdaptJob.Method method = AdaptJob.Method.ADABN;
     @Option(names = "--shift", paramLabel = "KEY=V[,KEY=V...]",
             description = "Study adapting to a known acquisition shift: re-render every film first, with the keys of "

@@ -19,6 +19,7 @@ import org.pneumoscope.eval.AccuracyEstimate;
 import org.pneumoscope.eval.DriftScore;
 import org.pneumoscope.eval.ShiftReference;
 import org.pneumoscope.model.BatchNormStatistics;
+import org.pneumoscope.model.Head;
 import org.pneumoscope.model.XrayNet;
 import org.pneumoscope.train.RunFolder;
 import org.pneumoscope.train.Scoring;
@@ -40,9 +41,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code adapt}: re-estimates a trained network's BatchNorm statistics on unlabelled films from another site or period
- * (AdaBN, {@link SiteAdaptation}; or relative to the run's own validation films) and stores the result as a named
- * site profile beside the run's own weights, which stay as they are, or as a new run folder.
+ * {@code adapt}: re-estimates what a trained network can re-estimate without labels on films from another site or
+ * period ({@link SiteAdaptation}: its BatchNorm statistics, their scale and shift, or the head that reads its pooled
+ * features) and stores the result as a named site profile beside the run's own weights, which stay as they are, or as
+ * a new run folder.
  */
 public final class AdaptJob {
     /** What a run folder made by {@code adapt --out} holds about its making, beside the source run's files. */
@@ -148,7 +150,7 @@ public final class AdaptJob {
             throw new UserException(target + " already exists; adapt never overwrites"
                     + (out == null ? " a profile: choose another --name" : ": choose another --out"), 2);
         try (TrainedModel m = TrainedModel.load(run)) {
-            if (!SiteAdaptation.hasBatchNorm(m.net()))
+            if (method != Method.ALIGN && !SiteAdaptation.hasBatchNorm(m.net()))
                 throw new UserException(run + " has no BatchNorm statistics to adapt (its network normalises each film by "
                         + "itself, norm: " + m.config().norm().key() + "); use it on the new films as it is", 2);
             List<String> stages = stagesReestimated(m);
@@ -174,7 +176,10 @@ public final class AdaptJob {
         }
     }
 
-    /** What re-estimating did: the batches of films used and, adapting relatively, the statistics it measured from. */
+    /**
+     * What re-estimating did: the batches of films the BatchNorm statistics were estimated on (none when aligning) and,
+     * adapting relatively, the statistics it measured from.
+     */
     private record Reestimated(int batches, Reference relativeTo) {}
 
     /**
@@ -213,9 +218,19 @@ public final class AdaptJob {
         return all.subList(0, i + 1);
     }
 
-    /** Aligns the pooled features of {@code features}' films to the validation films' that the run's shift reference holds. */
+    /**
+     * Aligns the pooled features of {@code features}' films to the validation films' that the run's shift reference
+     * holds. Both are mirror-averaged as the run's inference is; a pass without the mirror (Grad-CAM, a request with
+     * tta off) reads features the alignment fits only roughly.
+     */
     private static void align(TrainedModel m, float[][] features, PrintStream log) throws IOException {
         ShiftReference ref = m.shiftReference().orElseThrow();
+        if (features.length < 2)
+            throw new UserException("--method align needs at least 2 films to measure their features' spread", 2);
+        if (ref.tta() != m.config().tta())
+            throw new UserException(m.run().dir() + ": its shift reference was taken " + (ref.tta() ? "with" : "without")
+                    + " mirror averaging and the run now predicts " + (m.config().tta() ? "with" : "without")
+                    + " it, so their features do not compare; use --method adabn", 2);
         double largest = SiteAdaptation.alignPooledFeatures(m.net(), features, ref.channelMean(), ref.channelSd());
         log.printf(Locale.ROOT, "pooled features aligned to the %d validation films' (%d channels; largest scale %.2f)%n",
                 ref.films(), ref.channels(), largest);
@@ -230,7 +245,7 @@ public final class AdaptJob {
         if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
             throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); its shift reference holds "
                     + "the site it was adapted to, so align the run it was made from", 2);
-        if (m.net().spec().head() != org.pneumoscope.model.Head.LINEAR)
+        if (m.net().spec().head() != Head.LINEAR)
             throw new UserException("--method align needs a linear head after the pooled features; " + run.dir()
                     + " has the " + m.net().spec().head().id() + " head: use --method adabn", 2);
         if (m.shiftReference().isEmpty())
@@ -407,7 +422,7 @@ public final class AdaptJob {
         if (!shift.isNone()) c.put("shift", shift.label());
         c.put("films", films.images().size());
         c.put("skipped", films.problems().size());
-        c.put("batches", r.batches());
+        if (method != Method.ALIGN) c.put("batches", r.batches());
         c.put("tta", m.config().tta());
         c.put("created", Instant.now().toString());
         c.put("predicted_mix_before", mix(r.mixBefore()));
@@ -451,8 +466,9 @@ public final class AdaptJob {
     }
 
     private void report(PrintStream log, Result r, Films films, Path target, boolean out) {
-        log.printf(Locale.ROOT, "adapted on %d films%s (%d batches; %d skipped)%n", r.films(),
-                shift.isNone() ? "" : " rendered under " + shift.label(), r.batches(), films.problems().size());
+        log.printf(Locale.ROOT, "adapted on %d films%s (%s%d skipped)%n", r.films(),
+                shift.isNone() ? "" : " rendered under " + shift.label(),
+                method == Method.ALIGN ? "" : r.batches() + " batches; ", films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
         if (r.before().made())

@@ -41,7 +41,7 @@ public final class Predictor {
     /**
      * @param classIndex    predicted class (Label index)
      * @param probabilities calibrated (temperature-scaled) probabilities in Label order
-     * @param camPng        X-ray with the heatmap blended in (null without CAM)
+     * @param camPng        X-ray with the heatmap blended in (null without CAM, or with the overlay not asked for)
      * @param heatmapPng    the heatmap alone, jet colours with alpha = √evidence (null without CAM)
      * @param imagePng      the decoded X-ray in grey at display size (null unless asked)
      * @param camClass      the class whose evidence the heatmap shows (-1 without CAM)
