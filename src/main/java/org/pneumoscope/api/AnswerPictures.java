@@ -5,8 +5,7 @@ import org.pneumoscope.core.Png;
 import org.pneumoscope.data.Preprocess;
 import org.pneumoscope.explain.CamResult;
 import org.pneumoscope.explain.Overlay;
-
-import java.awt.image.BufferedImage;
+import org.pneumoscope.synth.ImageFiles;
 
 /**
  * The pictures a Grad-CAM answer carries, drawn at display size in the film's own aspect ratio, so that a browser can
@@ -46,8 +45,6 @@ public final class AnswerPictures {
 
     /** The shown film in grey, as a PNG. */
     public static byte[] greyPng(GreyImage shown) {
-        BufferedImage bi = new BufferedImage(shown.width(), shown.height(), BufferedImage.TYPE_BYTE_GRAY);
-        bi.getRaster().setDataElements(0, 0, shown.width(), shown.height(), shown.pixels());
-        return Png.encode(bi);
+        return Png.encode(ImageFiles.toBuffered(shown));
     }
 }

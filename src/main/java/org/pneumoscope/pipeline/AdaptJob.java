@@ -242,9 +242,7 @@ public final class AdaptJob {
      */
     private static void requireAlignFits(TrainedModel m) throws IOException {
         RunFolder run = m.run();
-        if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
-            throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); its shift reference holds "
-                    + "the site it was adapted to, so align the run it was made from", 2);
+        requireNotAdapted(run, "its shift reference holds the site it was adapted to, so align the run it was made from");
         if (m.net().spec().head() != Head.LINEAR)
             throw new UserException("--method align needs a linear head after the pooled features; " + run.dir()
                     + " has the " + m.net().spec().head().id() + " head: use --method adabn", 2);
@@ -363,15 +361,19 @@ public final class AdaptJob {
      */
     private static void requireRelativeFits(TrainedModel m) {
         RunFolder run = m.run();
-        if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
-            throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); adapt the run it was made "
-                    + "from with --method relative, or use --method adabn", 2);
+        requireNotAdapted(run, "adapt the run it was made from with --method relative, or use --method adabn");
         if (!m.net().spec().arch().resnet())
             throw new UserException("--method relative needs this project's own ResNet; " + run.dir()
                     + " has a TorchScript backbone: use --method adabn", 2);
         if (!Files.isRegularFile(run.validationStatistics()) && !Files.isRegularFile(run.split()))
             throw new UserException(run.dir() + " holds no " + run.validationStatistics().getFileName() + " (runs "
                     + "trained before it existed) and no split.csv to find its validation films by; use --method adabn", 2);
+    }
+
+    /** Refuses a run made by {@code adapt --out}, whose references no longer describe its own statistics; {@code what} says what to do. */
+    private static void requireNotAdapted(RunFolder run, String what) {
+        if (Files.isRegularFile(run.dir().resolve(ADAPTATION_CARD)))
+            throw new UserException(run.dir() + " is an adapted run (" + ADAPTATION_CARD + "); " + what, 2);
     }
 
     /** The stored reference, refused with its file named when it is damaged or belongs to another network. */
