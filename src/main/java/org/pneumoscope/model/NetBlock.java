@@ -1,6 +1,7 @@
 package org.pneumoscope.model;
 
 import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +32,9 @@ final class NetBlock extends AbstractBlock {
     private final List<Block> units = new ArrayList<>();
     private int frozenThrough = -1;
     private final List<Block> pending = new ArrayList<>();
+    /** Style mixing after the units marked here, in training passes only; null: none. */
+    private StyleMixing mixing;
+    private boolean[] mixAfter;
 
     void addUnit(String name, Block block) {
         unitNames.add(name);
@@ -54,15 +58,28 @@ final class NetBlock extends AbstractBlock {
 
     int frozenThrough() { return frozenThrough; }
 
+    void setStyleMixing(StyleMixing m, boolean[] afterUnit) {
+        mixing = m;
+        mixAfter = afterUnit;
+    }
+
     /** Runs units {@code from} (inclusive) to {@code to} (exclusive). */
     NDList run(ParameterStore ps, NDList x, int from, int to, boolean training, PairList<String, Object> params) {
         NDList h = x;
         for (int i = from; i < to; i++) {
-            NDList next = units.get(i).forward(ps, h, training && i > frozenThrough, params);
+            boolean trains = training && i > frozenThrough;
+            NDList next = units.get(i).forward(ps, h, trains, params);
             Intermediates.release(h, x, next);
-            h = next;
+            h = trains && mixing != null && mixAfter[i] ? mixStyles(next) : next;
         }
         return h;
+    }
+
+    private NDList mixStyles(NDList out) {
+        NDArray mixed = mixing.apply(out.singletonOrThrow());
+        if (mixed == out.singletonOrThrow()) return out;
+        Intermediates.release(out.singletonOrThrow(), null, mixed);
+        return new NDList(mixed);
     }
 
     @Override

@@ -414,6 +414,19 @@ public final class XrayNet implements AutoCloseable {
         return i;
     }
 
+    // ------------------------------------------------------------------ style mixing
+
+    /**
+     * Mixes the films' feature statistics after each of {@code stages} in training passes ({@link StyleMixing});
+     * {@code null} turns it off. Attach it for training only: a training-mode pass that re-estimates BatchNorm
+     * statistics must not see it.
+     */
+    public void mixStylesAfter(StyleMixing mixing, List<String> stages) {
+        boolean[] after = new boolean[net.unitCount()];
+        if (mixing != null) for (String s : stages) after[unitIndex(s)] = true;
+        net.setStyleMixing(mixing, after);
+    }
+
     // ------------------------------------------------------------------ partial forward (Grad-CAM)
 
     /** Runs the network from the input up to and including {@code layer}; returns that layer's activations. */

@@ -3,6 +3,7 @@ package org.pneumoscope.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import org.pneumoscope.core.Draws;
 import org.pneumoscope.core.Label;
 import org.pneumoscope.core.Ranks;
 
@@ -51,11 +52,9 @@ public final class Losses {
 
     /** mixup (Zhang et al. 2018): convex mix of pairs with λ ~ Beta(α, α), λ ≥ 0.5 so the first image dominates. */
     public static Mixed mixup(float[] data, float[] targets, int n, double alpha, Random rng) {
-        double lam = beta(alpha, rng);
+        double lam = Draws.beta(alpha, rng);
         lam = Math.max(lam, 1 - lam);
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        for (int i = n - 1; i > 0; i--) { int j = rng.nextInt(i + 1); int t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+        int[] perm = Draws.permutation(n, rng);
         int per = data.length / n, k = Label.COUNT;
         float[] x = new float[data.length], t = new float[targets.length];
         int[] dom = new int[n];
@@ -67,23 +66,5 @@ public final class Losses {
             dom[i] = Ranks.argmax(Arrays.copyOfRange(t, i * k, (i + 1) * k));
         }
         return new Mixed(x, t, dom);
-    }
-
-    static double beta(double a, Random rng) {
-        double x = gamma(a, rng), y = gamma(a, rng);
-        return x / (x + y);
-    }
-
-    /** Marsaglia–Tsang gamma sampler (with the a < 1 boost). */
-    static double gamma(double a, Random rng) {
-        if (a < 1) return gamma(a + 1, rng) * Math.pow(rng.nextDouble(), 1 / a);
-        double d = a - 1.0 / 3, c = 1 / Math.sqrt(9 * d);
-        while (true) {
-            double x = rng.nextGaussian(), v = 1 + c * x;
-            if (v <= 0) continue;
-            v = v * v * v;
-            double u = rng.nextDouble();
-            if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-        }
     }
 }

@@ -79,7 +79,8 @@ public record TrainConfig(
         Norm norm,               // batch | group | ibn : the backbone's normalisation layers
         Upweight upweight,       // none | boundary | errors : training films a network misread early shown more often after
         int upweightEpoch,       // ... the epoch after which the training films are scored once
-        int upweightFactor       // ... views per epoch of each film found, against one for the others
+        int upweightFactor,      // ... views per epoch of each film found, against one for the others
+        double mixstyle          // chance per batch of mixing films' feature statistics after layer1..layer3; 0 = off
 ) {
 
     /** Which epoch's weights become the model: the lowest validation loss or the highest validation accuracy. */
@@ -167,6 +168,7 @@ public record TrainConfig(
         m.put("upweight", "none");
         m.put("upweight_epoch", 4);
         m.put("upweight_factor", 10);
+        m.put("mixstyle", 0.0);
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -189,6 +191,7 @@ public record TrainConfig(
         check(earlyFraction > 0 && earlyFraction < 1, "early_fraction must be in (0, 1), not " + earlyFraction);
         check(upweightEpoch >= 1, "upweight_epoch must be >= 1, not " + upweightEpoch);
         check(upweightFactor >= 2 && upweightFactor <= 100, "upweight_factor must be 2..100, not " + upweightFactor);
+        check(mixstyle >= 0 && mixstyle <= 1, "mixstyle must be in [0, 1], not " + mixstyle);
         splitRatios(split);
     }
 

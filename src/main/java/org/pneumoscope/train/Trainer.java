@@ -13,6 +13,7 @@ import org.pneumoscope.core.ProcessMemory;
 import org.pneumoscope.core.Progress;
 import org.pneumoscope.data.Sample;
 import org.pneumoscope.model.PretrainedWeights;
+import org.pneumoscope.model.StyleMixing;
 import org.pneumoscope.model.XrayNet;
 
 import java.io.IOException;
@@ -32,6 +33,12 @@ import java.util.concurrent.Executors;
  * configured validation criterion.
  */
 public final class Trainer {
+    /**
+     * Where {@code mixstyle} mixes: after the first three stages, as MixStyle's authors place it in a ResNet. The last
+     * stage's statistics are what the head reads as the class, so they are left alone.
+     */
+    static final List<String> MIXING_STAGES = List.of("layer1", "layer2", "layer3");
+
     private Trainer() {}
 
     /**
@@ -105,6 +112,7 @@ public final class Trainer {
         private final Ema ema;
         private final LrSchedule schedule;
         private final TrainStep step;
+        private final StyleMixing mixing;
         private final int threads;
         private ExecutorService pool;
 
@@ -143,7 +151,18 @@ public final class Trainer {
             this.schedule = new LrSchedule(cfg, (epochLength(cfg, classCounts) + cfg.batch() - 1) / cfg.batch());
             List<Parameter> l2 = cfg.l2() > 0 ? net.l2Parameters() : List.of();
             this.step = new TrainStep(block, ps, l2, cfg.l2(), opt, ema, C, S);
+            this.mixing = styleMixing(cfg, net);
             this.threads = cfg.loaderThreads() > 0 ? cfg.loaderThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
+
+        /** The style mixing the config asks for, or null; refused for a network without the stages it follows. */
+        private static StyleMixing styleMixing(TrainConfig cfg, XrayNet net) {
+            if (cfg.mixstyle() == 0) return null;
+            if (!net.stages().containsAll(MIXING_STAGES))
+                throw new org.pneumoscope.core.UserException("config: mixstyle mixes feature statistics after "
+                        + String.join(", ", MIXING_STAGES) + ", which a " + net.spec().arch().id() + " network does not have; "
+                        + "set mixstyle: 0", 2);
+            return new StyleMixing(cfg.mixstyle(), cfg.seed());
         }
 
         void resume() throws IOException {
@@ -182,6 +201,7 @@ public final class Trainer {
         }
 
         Result run() throws IOException {
+            if (mixing != null) net.mixStylesAfter(mixing, MIXING_STAGES); // after any BatchNorm re-estimation, never in it
             pool = Executors.newFixedThreadPool(threads, r -> {
                 Thread t = new Thread(r, "loader");
                 t.setDaemon(true);
@@ -268,6 +288,7 @@ public final class Trainer {
             try (BatchLoader loader = new BatchLoader(train, order, plan.augment(), source, req.augment(), cfg.input().withSize(side),
                     cfg.batch(), cfg.seed(), epoch, pool, threads + 2)) {
                 Random mixRng = new Random(BatchLoader.mix(cfg.seed(), epoch, -2));
+                if (mixing != null) mixing.reseed(BatchLoader.mix(cfg.seed(), epoch, -3));
                 while (loader.hasNext()) {
                     BatchLoader.Batch b = loader.next();
                     if (b.n() < 2 && seen > 0) continue; // a batch of one breaks batch norm

@@ -65,7 +65,7 @@ class LegacyRunTest {
             for (Map.Entry<String, Object> e : stored.entrySet())
                 assertEquals(RunFolder.JSON.writeValueAsString(e.getValue()), RunFolder.JSON.writeValueAsString(written.get(e.getKey())), e.getKey());
             // keys newer than the run read as their defaults, which is what the run did before they existed
-            assertEquals(java.util.Set.of("detail", "upweight", "upweight_epoch", "upweight_factor"), newer(written, stored));
+            assertEquals(java.util.Set.of("detail", "upweight", "upweight_epoch", "upweight_factor", "mixstyle"), newer(written, stored));
             assertEquals("keep", written.get("detail"));
             assertEquals("none", written.get("upweight"));
             assertEquals(card.get("calibration_method"), m.calibration().method().id());

@@ -26,6 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainConfigTest {
 
     @Test
+    void everyShippedConfigReadsAndTheStyleMixingOneDiffersFromTheDefaultOnlyThere() throws Exception {
+        Path dir = Path.of("configs");
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList())
+                Presets.resolve(f.toString(), Map.of()); // throws, naming the key, on anything a config cannot hold
+        }
+        Map<String, Object> cpu = Presets.resolve("configs/cpu.yaml", Map.of()).toMap();
+        Map<String, Object> mixing = Presets.resolve("configs/cpu-mixstyle.yaml", Map.of()).toMap();
+        assertEquals(0.5, mixing.remove("mixstyle"));
+        assertEquals(0.0, cpu.remove("mixstyle"));
+        assertEquals(cpu, mixing);
+    }
+
+    @Test
     void aBadChoiceInAPresetIsRefusedWithTheKeyAndTheChoices(@TempDir Path dir) throws Exception {
         Path preset = dir.resolve("mine.yaml");
         Files.writeString(preset, "model: resnet18\nbalance: sometimes\n");

@@ -120,6 +120,22 @@ class TrainerTest {
     }
 
     @Test
+    void aRunThatMixesStylesResumesAsIfNeverStoppedAndDiffersFromOneThatDoesNot(@TempDir Path dir) throws Exception {
+        List<Sample> all = new ArrayList<>();
+        Map<Path, GreyImage> imgs = images(all, 36, 64, 2);
+        TrainConfig mixing = tiny(2).with("mixstyle", 1.0);
+        Trainer.Result full = run(dir.resolve("full"), mixing, false, all, imgs);
+        run(dir.resolve("cut"), mixing.with("epochs", 1), false, all, imgs);
+        Trainer.Result resumed = run(dir.resolve("cut"), mixing, true, all, imgs);
+        Trainer.Result plain = run(dir.resolve("plain"), tiny(2), false, all, imgs);
+        assertEquals(full.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 1e-5, "epoch 2 train loss");
+        assertEquals(full.history().get(1).valLoss(), resumed.history().get(1).valLoss(), 1e-5, "epoch 2 val loss");
+        assertNotEquals(plain.history().get(0).trainLoss(), full.history().get(0).trainLoss(), 1e-6);
+        var e = assertThrows(org.pneumoscope.core.UserException.class, () -> tiny(1).with("mixstyle", 1.5));
+        assertTrue(e.getMessage().contains("mixstyle must be in [0, 1]"), e.getMessage());
+    }
+
+    @Test
     void aBudgetedRunCheckpointsWhereItsScheduleWasLastReplanned(@TempDir Path dir) throws Exception {
         List<Sample> all = new ArrayList<>();
         Map<Path, GreyImage> imgs = images(all, 36, 64, 2);
