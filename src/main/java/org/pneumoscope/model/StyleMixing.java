@@ -13,9 +13,8 @@ import java.util.Random;
  * μ' = λμ<sub>i</sub> + (1−λ)μ<sub>j</sub>, σ' = λσ<sub>i</sub> + (1−λ)σ<sub>j</sub>, with λ ~ Beta(0.1, 0.1) drawn
  * per film and j a random permutation of the batch; the film's normalised features are kept.
  *
- * <p>Why: films from another period or site differ from the training films first in exactly these statistics (the
- * feature-statistics shift that AdaBN re-estimates after the fact). Drawing them anew in training asks the layers
- * after a mixing point not to read them. The statistics are taken out of the gradient, as the paper does, so the
+ * <p>Why: films from another period or site differ from the training films in these statistics (the shift that AdaBN
+ * re-estimates after the fact). Drawing them anew in training asks the layers after a mixing point not to read them. The statistics are taken out of the gradient, as the paper does, so the
  * network cannot learn to steer them. Inference never mixes: {@link NetBlock} applies this only in a training pass.
  */
 public final class StyleMixing {

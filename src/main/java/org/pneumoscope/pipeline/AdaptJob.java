@@ -124,7 +124,30 @@ public final class AdaptJob {
      * of them the most probable class changed.
      */
     public record Result(Path written, int films, int batches, double[] mixBefore, double[] mixAfter, int answersChanged,
-                         Estimate before) {}
+                         Estimate before) {
+        /**
+         * The share of films the profile calls normal has fallen below this fraction of the share as trained. Of 177
+         * label-free profiles on 23 proxy runs one did so (18 → 10 %), and it was the one that failed: 50 more normals
+         * called pneumonia, −10.6 points; no other fell below 0.91 of its share (docs/recipe.md, table L4). On new films
+         * the failure to fear is normals called pneumonia, so a profile that calls far fewer films normal is suspect.
+         */
+        public static final double NORMAL_SHARE_FALL = 0.75;
+
+        public boolean normalShareFell() {
+            int n = Label.NORMAL.index();
+            return mixAfter[n] < NORMAL_SHARE_FALL * mixBefore[n];
+        }
+    }
+
+    /** The warning {@code adapt} prints when {@link Result#normalShareFell()}; null otherwise. */
+    static String normalShareWarning(Result r) {
+        if (!r.normalShareFell()) return null;
+        int n = Label.NORMAL.index();
+        return String.format(Locale.ROOT, "warning: the profile calls %.0f %% of these films normal where the network as "
+                + "trained called %.0f %%. On the proxies the one profile that cut the normal share so far called half "
+                + "their normals pneumonia (docs/recipe.md, table L4); do not use it before it is scored on labelled films",
+                100 * r.mixAfter()[n], 100 * r.mixBefore()[n]);
+    }
 
     /**
      * The label-free accuracy estimate of the network as trained on the new films, beside its validation accuracy;
@@ -473,6 +496,8 @@ public final class AdaptJob {
                 method == Method.ALIGN ? "" : r.batches() + " batches; ", films.problems().size());
         log.println("predicted on these films before: " + DriftScore.Result.mix(r.mixBefore()));
         log.println("predicted on these films after:  " + DriftScore.Result.mix(r.mixAfter()));
+        String fell = normalShareWarning(r);
+        if (fell != null) log.println(fell);
         if (r.before().made())
             log.printf(Locale.ROOT, "label-free accuracy estimate of the network as trained on these films: %.0f %% (validation "
                     + "films %.0f %%; rough). On the proxies adapting paid where this fell about 10 points or more below it, "
