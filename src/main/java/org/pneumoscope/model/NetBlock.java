@@ -58,6 +58,10 @@ final class NetBlock extends AbstractBlock {
 
     int frozenThrough() { return frozenThrough; }
 
+    StyleMixing styleMixing() { return mixing; }
+
+    boolean[] mixAfter() { return mixAfter; }
+
     void setStyleMixing(StyleMixing m, boolean[] afterUnit) {
         mixing = m;
         mixAfter = afterUnit;
@@ -70,7 +74,7 @@ final class NetBlock extends AbstractBlock {
             boolean trains = training && i > frozenThrough;
             NDList next = units.get(i).forward(ps, h, trains, params);
             Intermediates.release(h, x, next);
-            h = trains && mixing != null && mixAfter[i] ? mixStyles(next) : next;
+            h = training && mixing != null && mixAfter[i] ? mixStyles(next) : next; // parameterless: frozen layers mix too
         }
         return h;
     }

@@ -51,10 +51,11 @@ public final class StyleMixing {
         Shape shape = x.getShape(), stats = new Shape(n, shape.get(1), 1, 1), flat = new Shape(n, shape.get(1));
         NDManager m = x.getManager();
         int[] plane = {2}; // the engine reduces over one axis at a time, so each channel's plane is one axis
-        NDArray mu = x.reshape(n, shape.get(1), -1).mean(plane, true).reshape(stats).stopGradient();
+        NDArray fixed = x.stopGradient(); // statistics outside the graph: the network cannot steer them
+        NDArray mu = fixed.reshape(n, shape.get(1), -1).mean(plane, true).reshape(stats);
+        NDArray sigma = fixed.sub(mu).square().reshape(n, shape.get(1), -1).mean(plane, true).reshape(stats)
+                .add(EPSILON).sqrt();
         NDArray centred = x.sub(mu);
-        NDArray sigma = centred.square().reshape(n, shape.get(1), -1).mean(plane, true).reshape(stats)
-                .add(EPSILON).sqrt().stopGradient();
         NDArray mix = m.create(matrix, new Shape(n, n));
         NDArray muMix = mix.matMul(mu.reshape(flat)).reshape(stats);
         NDArray sigmaMix = mix.matMul(sigma.reshape(flat)).reshape(stats);

@@ -474,7 +474,10 @@ public final class XrayNet implements AutoCloseable {
         List<Parameter> stats = new ArrayList<>();
         for (Parameter p : net.getParameters().values()) if (RUNNING.contains(p.getType())) stats.add(p);
         int saved = net.frozenThrough();
+        StyleMixing mixing = net.styleMixing();
+        boolean[] mixAfter = net.mixAfter();
         net.setFrozenThrough(-1);
+        net.setStyleMixing(null, mixAfter); // the statistics are the films' own, never mixed ones
         int n = 0;
         try (NDManager sums = manager.newSubManager()) {
             NDArray[] sum = new NDArray[stats.size()];
@@ -503,6 +506,7 @@ public final class XrayNet implements AutoCloseable {
             if (n > 0) for (int i = 0; i < sum.length; i++) sum[i].divi(n).copyTo(stats.get(i).getArray());
         } finally {
             net.setFrozenThrough(saved);
+            net.setStyleMixing(mixing, mixAfter);
         }
         if (n == 0) throw new IllegalArgumentException("no batches to estimate BatchNorm statistics from");
         return n;
