@@ -14,8 +14,8 @@ import java.util.Random;
  * per film and j a random permutation of the batch; the film's normalised features are kept.
  *
  * <p>Why: films from another period or site differ from the training films in these statistics (the shift that AdaBN
- * re-estimates after the fact). Drawing them anew in training asks the layers after a mixing point not to read them. The statistics are taken out of the gradient, as the paper does, so the
- * network cannot learn to steer them. Inference never mixes: {@link NetBlock} applies this only in a training pass.
+ * re-estimates after the fact). Drawing them anew in training asks the layers after a mixing point not to read them.
+ * The statistics are taken out of the gradient, as the paper does, so the network cannot learn to steer them. Inference never mixes: {@link NetBlock} applies this only in a training pass.
  */
 public final class StyleMixing {
     /** Beta(α, α) of the mixing weight: the paper's 0.1, which leaves most films near their own statistics. */

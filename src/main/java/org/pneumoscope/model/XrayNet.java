@@ -418,8 +418,8 @@ public final class XrayNet implements AutoCloseable {
 
     /**
      * Mixes the films' feature statistics after each of {@code stages} in training passes ({@link StyleMixing});
-     * {@code null} turns it off. Attach it for training only: a training-mode pass that re-estimates BatchNorm
-     * statistics must not see it.
+     * {@code null} turns it off. {@link #recalibrateBatchNorm} sets it aside while it runs: re-estimated statistics
+     * are the films' own.
      */
     public void mixStylesAfter(StyleMixing mixing, List<String> stages) {
         boolean[] after = new boolean[net.unitCount()];
